@@ -1,0 +1,99 @@
+use base64::Engine;
+use serde::Serialize;
+
+use super::print_json;
+use crate::cert::{self, Bits, CertInfo, CertRequest};
+use crate::cli::{Format, KeygenArgs};
+use crate::error::{Error, Exit};
+use crate::fsutil::{self, PUBLIC_MODE, SECRET_MODE};
+
+#[derive(Serialize)]
+struct Output<'a> {
+    key_path: String,
+    cert_path: String,
+    key_bits: usize,
+    #[serde(flatten)]
+    cert: &'a CertInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_base64: Option<&'a str>,
+    next_step: String,
+}
+
+pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
+    let bits = Bits::parse(args.bits)
+        .ok_or_else(|| Error::usage(format!("--bits {} is not supported", args.bits), "use 2048, 3072 or 4096"))?;
+    if !(1..=3650).contains(&args.days) {
+        return Err(Error::usage(
+            format!("--days {} is out of range", args.days),
+            "use 1 to 3650 days (rotate yearly: 365)",
+        ));
+    }
+    if args.name.is_empty() || args.name.contains(['/', '\\']) || args.name.starts_with('.') {
+        return Err(Error::usage(
+            format!("invalid --name {:?}", args.name),
+            "give a plain file name such as server; use --out-dir for the folder",
+        ));
+    }
+    if args.cn.trim().is_empty() {
+        return Err(Error::usage("--cn must not be empty", "e.g. --cn ci.acme.com"));
+    }
+    if !args.out_dir.is_dir() {
+        return Err(Error::usage(
+            format!("output directory {} does not exist", args.out_dir.display()),
+            "create it first, or pick another --out-dir",
+        ));
+    }
+    let key_path = args.out_dir.join(format!("{}.key", args.name));
+    let cert_path = args.out_dir.join(format!("{}.crt", args.name));
+    if !args.force {
+        for p in [&key_path, &cert_path] {
+            if p.exists() {
+                return Err(Error::usage(
+                    format!("{} already exists", p.display()),
+                    "pass --force to overwrite it, or choose another --name or --out-dir",
+                ));
+            }
+        }
+    }
+    let request = CertRequest { bits, common_name: args.cn.clone(), organization: args.org.clone(), days: args.days };
+    let generated = cert::generate(&request)?;
+    let pem = generated.key.to_pkcs8_pem();
+    fsutil::write_atomic(&key_path, pem.as_bytes(), SECRET_MODE)?;
+    fsutil::write_atomic(&cert_path, generated.cert_pem.as_bytes(), PUBLIC_MODE)?;
+
+    let key_b64 = args
+        .print_key_base64
+        .then(|| zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pem.as_bytes())));
+    let next_step = format!(
+        "upload {} to the app (External Client App: Settings > OAuth Settings > Enable JWT Bearer Flow; \
+         connected app: Use digital signatures), then keep {} in your CI secret store",
+        cert_path.display(),
+        key_path.display()
+    );
+    let out = Output {
+        key_path: key_path.display().to_string(),
+        cert_path: cert_path.display().to_string(),
+        key_bits: generated.key.bits(),
+        cert: &generated.info,
+        key_base64: key_b64.as_deref().map(|s| s.as_str()),
+        next_step,
+    };
+    match args.format {
+        Format::Json => print_json(&out)?,
+        Format::Text => {
+            println!("Created an RSA {}-bit key and a self-signed certificate.", out.key_bits);
+            println!("  subject:     {}", out.cert.subject);
+            println!("  not after:   {} ({} days)", out.cert.not_after, args.days);
+            println!("  SHA-1:       {}", out.cert.sha1_fingerprint);
+            println!("  SHA-256:     {}", out.cert.sha256_fingerprint);
+            println!("  key:         {} (mode 0600: keep it secret)", out.key_path);
+            println!("  certificate: {}", out.cert_path);
+            if let Some(b64) = out.key_base64 {
+                println!("  key, base64 (for a CI secret): {b64}");
+            }
+            println!();
+            println!("Next: {}.", out.next_step);
+        }
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,157 @@
+//! Login hosts and audiences, and the shapes of the identifiers that go into an assertion.
+
+use url::Url;
+
+use crate::error::Error;
+
+pub const LOGIN: &str = "https://login.salesforce.com";
+pub const TEST: &str = "https://test.salesforce.com";
+
+/// Resolves `--login-url`: `login`, `test`, a My Domain host, or a full URL.
+/// Plain http is refused unless `allow_http` (local testing only).
+pub fn login_url(value: &str, allow_http: bool) -> Result<Url, Error> {
+    let v = value.trim();
+    let full = match v {
+        "login" | "production" | "prod" => LOGIN.to_string(),
+        "test" | "sandbox" => TEST.to_string(),
+        _ if v.contains("://") => v.to_string(),
+        _ => format!("https://{v}"),
+    };
+    let bad = |why: &str| {
+        Error::usage(
+            format!("invalid login URL {v:?}: {why}"),
+            "use login, test, a My Domain host (acme.my.salesforce.com) or a full https:// URL",
+        )
+    };
+    let mut url = Url::parse(&full).map_err(|e| bad(&e.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        "http" => {
+            return Err(Error::usage(
+                format!("refusing plain http login URL {v:?}"),
+                "the assertion is a bearer credential: use https (or --insecure-http for a local test server)",
+            ));
+        }
+        other => return Err(bad(&format!("scheme {other:?} is not https"))),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("it must not carry credentials, a query or a fragment"));
+    }
+    if url.path() != "/" && !url.path().is_empty() {
+        return Err(bad("give the host only, without a path"));
+    }
+    url.set_path("");
+    Ok(url)
+}
+
+/// `https://host[:port]` without a trailing slash, as an `aud` value.
+pub fn origin(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_string()
+}
+
+/// True for hosts that serve sandboxes and scratch orgs, whose default audience is test.salesforce.com.
+pub fn is_sandbox_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == "test.salesforce.com"
+        || host.ends_with(".sandbox.my.salesforce.com")
+        || host.ends_with(".scratch.my.salesforce.com")
+        || (host.ends_with(".my.salesforce.com") && host.split('.').next().is_some_and(|l| l.contains("--")))
+}
+
+/// The audience Salesforce expects for a login host when the user gives none.
+pub fn default_audience(login: &Url) -> &'static str {
+    if login.host_str().is_some_and(is_sandbox_host) { TEST } else { LOGIN }
+}
+
+/// Normalises `--audience` (no trailing slash; Salesforce compares without it).
+pub fn audience(value: &str) -> Result<String, Error> {
+    let url = Url::parse(value.trim()).map_err(|e| {
+        Error::usage(format!("invalid audience {value:?}: {e}"), "use a URL such as https://login.salesforce.com")
+    })?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::usage(
+            format!("invalid audience {value:?}: no host"),
+            "use a URL such as https://login.salesforce.com",
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// A consumer key: letters, digits, `.` and `_`, 8–256 characters (Salesforce's own rule).
+pub fn client_id(value: &str) -> Result<String, Error> {
+    let v = value.trim();
+    let ok = (8..=256).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(Error::usage(
+            format!("invalid client id (consumer key) of {} characters", v.chars().count()),
+            "copy the Consumer Key from the app's OAuth settings: 8-256 letters, digits, '.' or '_'",
+        ))
+    }
+}
+
+/// A Salesforce username: email-shaped, at most 80 characters.
+pub fn username(value: &str) -> Result<String, Error> {
+    let v = value.trim();
+    let shaped = match v.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && domain.contains('.')
+        }
+        None => false,
+    };
+    if shaped && v.len() <= 80 && !v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Ok(v.to_string())
+    } else {
+        let shown: String = v.chars().take(80).filter(|c| !c.is_control()).collect();
+        Err(Error::usage(
+            format!("invalid username {shown:?}"),
+            "a Salesforce username looks like an email address, e.g. ci@acme.com (sandboxes add a suffix: ci@acme.com.uat)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_url_shortcuts_and_hosts() {
+        assert_eq!(origin(&login_url("login", false).unwrap()), LOGIN);
+        assert_eq!(origin(&login_url("test", false).unwrap()), TEST);
+        assert_eq!(origin(&login_url("acme.my.salesforce.com", false).unwrap()), "https://acme.my.salesforce.com");
+        assert_eq!(
+            origin(&login_url("https://acme.my.salesforce.com/", false).unwrap()),
+            "https://acme.my.salesforce.com"
+        );
+        assert!(login_url("http://acme.my.salesforce.com", false).is_err());
+        assert!(login_url("http://127.0.0.1:8080", true).is_ok());
+        assert!(login_url("https://acme.my.salesforce.com/services", false).is_err());
+        assert!(login_url("ftp://x", false).is_err());
+    }
+
+    #[test]
+    fn default_audience_follows_host() {
+        let a = |s: &str| default_audience(&login_url(s, false).unwrap());
+        assert_eq!(a("login"), LOGIN);
+        assert_eq!(a("test"), TEST);
+        assert_eq!(a("acme--uat.sandbox.my.salesforce.com"), TEST);
+        assert_eq!(a("acme--uat.my.salesforce.com"), TEST);
+        assert_eq!(a("acme.my.salesforce.com"), LOGIN);
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(client_id("3MVG9Example.key_1").is_ok());
+        assert!(client_id("short").is_err());
+        assert!(client_id("has space in it").is_err());
+        assert!(username("ci@acme.com.uat").is_ok());
+        assert!(username("ci").is_err());
+        assert!(username("a b@acme.com").is_err());
+        assert_eq!(audience("https://login.salesforce.com/").unwrap(), LOGIN);
+    }
+}

@@ -1,0 +1,16 @@
+//! sfjwt: OAuth 2.0 JWT bearer logins to Salesforce for CI/CD, with diagnosis of refusals.
+//!
+//! The binary is a thin shell over this library: `cli` parses, `commands` validates and prints,
+//! and the other modules hold one concern each.
+
+pub mod assertion;
+pub mod cert;
+pub mod cli;
+pub mod commands;
+pub mod duration;
+pub mod endpoint;
+pub mod error;
+pub mod fsutil;
+pub mod keys;
+
+pub use error::{Error, Exit};

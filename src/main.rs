@@ -1,0 +1,32 @@
+use std::error::Error as _;
+use std::process::ExitCode;
+
+use clap::Parser;
+use sfjwt::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout and usage errors to stderr.
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(sfjwt::Exit::Usage as u8) } else { ExitCode::SUCCESS };
+        }
+    };
+    match sfjwt::commands::run(cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            // Printed by hand, not via a Result from main: RUST_BACKTRACE=1 must not add a backtrace.
+            eprintln!("error: {err}");
+            let mut source = err.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            if let Some(help) = err.help() {
+                eprintln!("help: {help}");
+            }
+            err.exit().into()
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Shared helpers: a sanitised command, a temp dir that remembers which secrets it holds, and
+//! independent checks through the openssl CLI.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+use base64::Engine;
+
+pub const CLIENT_ID: &str = "3MVG9Example.key_1";
+pub const USERNAME: &str = "ci@acme.com";
+
+/// Variables that would change sfjwt's behaviour or leak in from the developer's shell.
+const SCRUB: &[&str] = &[
+    "SFJWT_KEY",
+    "SFJWT_KEY_FILE",
+    "SFJWT_KEY_PASSPHRASE",
+    "SFJWT_CLIENT_ID",
+    "SFJWT_USERNAME",
+    "SFJWT_LOGIN_URL",
+    "SFJWT_AUDIENCE",
+    "SFJWT_CA_FILE",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "GITHUB_ACTIONS",
+    "GITHUB_OUTPUT",
+    "GITHUB_ENV",
+    "GITLAB_CI",
+];
+
+/// A scratch directory plus the secrets that must never show up in sfjwt's output.
+pub struct Ctx {
+    pub dir: tempfile::TempDir,
+    secrets: Mutex<Vec<String>>,
+}
+
+impl Ctx {
+    pub fn new() -> Ctx {
+        Ctx { dir: tempfile::tempdir().expect("temp dir"), secrets: Mutex::new(Vec::new()) }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Registers a secret: private key PEM bodies (base64 lines), passphrases, tokens.
+    pub fn secret(&self, s: impl Into<String>) {
+        self.secrets.lock().unwrap().push(s.into());
+    }
+
+    /// Registers every base64 body line of a private-key PEM file, and the whole file's base64.
+    pub fn secret_key_file(&self, path: &Path) {
+        let text = std::fs::read(path).expect("read key");
+        if let Ok(t) = std::str::from_utf8(&text) {
+            for line in t.lines().filter(|l| l.len() >= 32 && !l.starts_with("-----")) {
+                self.secret(line.to_string());
+            }
+        }
+        self.secret(base64::engine::general_purpose::STANDARD.encode(&text));
+    }
+
+    /// `sfjwt` with a clean environment; RUST_BACKTRACE=1 stays set, as on our users' machines,
+    /// so a test catches any backtrace that slips out.
+    pub fn sfjwt(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfjwt"));
+        for var in SCRUB {
+            cmd.env_remove(var);
+        }
+        cmd.env("RUST_BACKTRACE", "1").env("HOME", self.dir.path()).current_dir(self.dir.path());
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs a command and checks the invariants every run must keep.
+    pub fn run(&self, cmd: &mut Command) -> Run {
+        self.run_inner(cmd, None, true)
+    }
+
+    pub fn run_stdin(&self, cmd: &mut Command, input: &[u8]) -> Run {
+        self.run_inner(cmd, Some(input), true)
+    }
+
+    /// For the few outputs that exist to carry a secret (e.g. `--print-key-base64`).
+    pub fn run_revealing(&self, cmd: &mut Command) -> Run {
+        self.run_inner(cmd, None, false)
+    }
+
+    fn run_inner(&self, cmd: &mut Command, input: Option<&[u8]>, scan: bool) -> Run {
+        let out: Output = if let Some(input) = input {
+            use std::io::Write;
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+            let mut child = cmd.spawn().expect("spawn sfjwt");
+            child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+            child.wait_with_output().expect("wait")
+        } else {
+            cmd.output().expect("run sfjwt")
+        };
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
+        assert!(!run.stderr.contains("stack backtrace"), "backtrace: {}", run.stderr);
+        if scan {
+            self.assert_no_secrets(&run.stdout);
+            self.assert_no_secrets(&run.stderr);
+        }
+        run
+    }
+
+    pub fn assert_no_secrets(&self, text: &str) {
+        for secret in self.secrets.lock().unwrap().iter() {
+            // Any 24-character window of a secret is enough to call it leaked.
+            let chars: Vec<char> = secret.chars().collect();
+            let window = 24.min(chars.len());
+            for start in (0..=chars.len() - window).step_by(8) {
+                let frag: String = chars[start..start + window].iter().collect();
+                assert!(!text.contains(&frag), "secret fragment leaked into output:\n{text}");
+            }
+        }
+    }
+
+    /// Runs openssl in the context directory; panics with its stderr when it fails.
+    pub fn openssl(&self, args: &[&str]) -> String {
+        let out = Command::new("openssl").args(args).current_dir(self.dir.path()).output().expect("openssl on PATH");
+        assert!(out.status.success(), "openssl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// keygen into the context dir with the given extra args; returns (key, crt) paths.
+    pub fn keygen(&self, name: &str, extra: &[&str]) -> (PathBuf, PathBuf) {
+        let r = self.run(self.sfjwt().args(["keygen", "--out-dir", ".", "--name", name]).args(extra));
+        assert_eq!(r.code, 0, "keygen failed: {}", r.stderr);
+        let key = self.path(&format!("{name}.key"));
+        self.secret_key_file(&key);
+        (key, self.path(&format!("{name}.crt")))
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "expected success, got {}\nstdout: {}\nstderr: {}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}, got {}\nstdout: {}\nstderr: {}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn stderr_has(self, needle: &str) -> Run {
+        assert!(
+            self.stderr.to_lowercase().contains(&needle.to_lowercase()),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// Decodes a JWT's header and claims, and checks its signature with `openssl dgst -verify`
+/// against the certificate's public key: an independent verifier, not our own code.
+pub fn verify_with_openssl(ctx: &Ctx, jwt: &str, cert: &Path) -> (serde_json::Value, serde_json::Value) {
+    let parts: Vec<&str> = jwt.trim().split('.').collect();
+    assert_eq!(parts.len(), 3, "not a JWS compact serialisation: {jwt}");
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header: serde_json::Value =
+        serde_json::from_slice(&b64.decode(parts[0]).expect("header b64")).expect("header json");
+    let claims: serde_json::Value =
+        serde_json::from_slice(&b64.decode(parts[1]).expect("claims b64")).expect("claims json");
+    let tag = format!("{:x}", rand_tag(jwt));
+    let signed = ctx.path(&format!("signed-{tag}.txt"));
+    let sig = ctx.path(&format!("sig-{tag}.bin"));
+    let pubkey = ctx.path(&format!("pub-{tag}.pem"));
+    std::fs::write(&signed, format!("{}.{}", parts[0], parts[1])).unwrap();
+    std::fs::write(&sig, b64.decode(parts[2]).expect("sig b64")).unwrap();
+    let pem = ctx.openssl(&["x509", "-in", cert.to_str().unwrap(), "-pubkey", "-noout"]);
+    std::fs::write(&pubkey, pem).unwrap();
+    let out = ctx.openssl(&[
+        "dgst",
+        "-sha256",
+        "-verify",
+        pubkey.to_str().unwrap(),
+        "-signature",
+        sig.to_str().unwrap(),
+        signed.to_str().unwrap(),
+    ]);
+    assert!(out.contains("Verified OK"), "openssl did not verify: {out}");
+    (header, claims)
+}
+
+fn rand_tag(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}

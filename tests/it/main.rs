@@ -1,0 +1,10 @@
+//! The one integration-test binary (as uv and ripgrep do): each module drives the real `sfjwt`
+//! binary through `common`, which sanitises the environment and scans every output for secrets.
+
+mod common;
+
+mod assertion;
+mod cert_inspect;
+mod help;
+mod key_input;
+mod keygen;
