@@ -38,6 +38,10 @@ pub enum Command {
     Cert(CertCommand),
     /// Print a signed JWT bearer assertion (for debugging, or for other HTTP clients)
     Assertion(AssertionArgs),
+    /// Log in with the JWT bearer grant; on refusal, say why
+    Login(Box<LoginArgs>),
+    /// Revoke an access token (from SFJWT_ACCESS_TOKEN or standard input), e.g. at the end of a job
+    Revoke(RevokeArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -144,4 +148,112 @@ pub struct AssertionArgs {
     /// Print the header and claims as JSON instead of the signed assertion
     #[arg(long)]
     pub decode: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutFormat {
+    Json,
+    Yaml,
+    /// KEY=VALUE lines (dotenv), token included
+    Env,
+    /// `export KEY='VALUE'` lines for eval, token included
+    Shell,
+}
+
+const LOGIN_AFTER: &str = "\
+Settings come from, in order: flags, the chosen target of sfjwt.yaml (--config, --target),
+the environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, SFJWT_KEY_PASSPHRASE,
+SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT), sfdcLoginUrl in sfdx-project.json,
+then defaults. A shadowed value is noted on stderr.
+
+Exit codes: 0 logged in, 2 usage or input error, 3 the token endpoint refused the grant,
+4 no usable answer (network, TLS, timeout, 5xx or garbage after retries).";
+
+#[derive(Debug, Args)]
+#[command(after_help = LOGIN_AFTER)]
+pub struct LoginArgs {
+    /// Consumer key of the connected app or External Client App
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Salesforce username to log in as
+    #[arg(long, short = 'o', value_name = "USER")]
+    pub username: Option<String>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// login, test, a My Domain host, or a URL [default: login]
+    #[arg(long, short = 'r', value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Audience (aud); default follows the login host, with documented fallbacks
+    #[arg(long, value_name = "URL")]
+    pub audience: Option<String>,
+    /// Config file [default: ./sfjwt.yaml when present]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Target in the config file
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// Extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy's; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+    /// Bound on each HTTP request [default: 30s]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Retries on connection errors, 5xx, 429 and garbled answers (0-10)
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_retries: u32,
+    /// No retry starts after this long since the first request
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub retry_window: String,
+    /// Keep retrying invalid_client_id / app_not_found this long (a new app takes 2-10 minutes)
+    #[arg(long, value_name = "DURATION")]
+    pub wait_for_propagation: Option<String>,
+    /// How long the assertion is valid
+    #[arg(long, value_name = "DURATION", default_value = "180s")]
+    pub lifetime: String,
+    /// Allow plain http login URLs (local testing only)
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Allow sending the assertion to this non-Salesforce host; repeatable (never read from config)
+    #[arg(long, value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// Print the result on stdout in this format
+    #[arg(long, value_enum)]
+    pub format: Option<OutFormat>,
+    /// Include the access token in json/yaml output
+    #[arg(long)]
+    pub show_token: bool,
+    /// Write GitHub Actions outputs and masks (automatic when GITHUB_ACTIONS=true)
+    #[arg(long)]
+    pub github: bool,
+    /// With GitHub Actions: also export SF_ACCESS_TOKEN and SF_ORG_INSTANCE_URL to later steps
+    #[arg(long)]
+    pub export_env: bool,
+    /// Write SF_ACCESS_TOKEN, SF_ORG_INSTANCE_URL, SF_ORG_ID, SF_USERNAME to FILE (GitLab dotenv), mode 0600
+    #[arg(long, value_name = "FILE")]
+    pub dotenv: Option<PathBuf>,
+    /// Hand the session to the Salesforce CLI under this alias (sf org login access-token)
+    #[arg(long, value_name = "ALIAS")]
+    pub sf_alias: Option<String>,
+    /// Write the report here; the extension picks the format (.json .yaml .md .xml); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub report: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Instance URL the token belongs to [default: SF_ORG_INSTANCE_URL]
+    #[arg(long, value_name = "URL")]
+    pub instance_url: Option<String>,
+    /// Allow plain http (local testing only)
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Allow this non-Salesforce host; repeatable
+    #[arg(long, value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// Extra CA certificates (PEM) to trust; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+    /// Bound on the request
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: String,
 }

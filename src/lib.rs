@@ -5,12 +5,20 @@
 
 pub mod assertion;
 pub mod cert;
+pub mod ci;
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod diagnose;
 pub mod duration;
 pub mod endpoint;
 pub mod error;
 pub mod fsutil;
+pub mod grant;
 pub mod keys;
+pub mod net;
+pub mod report;
+pub mod report_text;
+pub mod settings;
 
 pub use error::{Error, Exit};

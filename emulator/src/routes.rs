@@ -93,8 +93,37 @@ fn data(org: &Org, req: &Request, path: &str) -> Response {
                 Err(e) => Response::Json(400, json!([{"message": e.message(), "errorCode": e.code()}])),
             }
         }
+        t if t.starts_with("sobjects/") => {
+            let mut parts = t["sobjects/".len()..].split('/');
+            let (Some(object), Some(id)) = (parts.next(), parts.next()) else { return not_found() };
+            record(&View { org, user }, object, id)
+        }
         _ => not_found(),
     }
+}
+
+/// GET /sobjects/OBJECT/ID: the record's plain fields (the sf CLI reads User this way).
+fn record(view: &View<'_>, object: &str, id: &str) -> Response {
+    use crate::soql::Source;
+    let Some(def) = view.def(object) else { return not_found() };
+    if let Some(e) = view.denied(def.name) {
+        return Response::Json(400, json!([{"message": e.message(), "errorCode": e.code()}]));
+    }
+    let rows = view.rows(def.name);
+    let Some(row) =
+        rows.iter().find(|r| r.get("Id").and_then(Value::as_str).is_some_and(|v| v == id || v.starts_with(id)))
+    else {
+        return not_found();
+    };
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "attributes".into(),
+        json!({"type": def.name, "url": format!("/services/data/v66.0/sobjects/{}/{id}", def.name)}),
+    );
+    for f in def.fields {
+        out.insert(f.to_string(), row.get(*f).cloned().unwrap_or(Value::Null));
+    }
+    Response::Json(200, Value::Object(out))
 }
 
 fn identity(org: &Org, u: &User, own: &str) -> Value {

@@ -3,6 +3,8 @@
 mod assertion;
 mod cert;
 mod keygen;
+mod login;
+mod revoke;
 
 use crate::cli::{Cli, Command, KeyArgs, OptionalKeyArgs};
 use crate::error::{Error, Exit};
@@ -13,6 +15,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Keygen(args) => keygen::run(args),
         Command::Cert(crate::cli::CertCommand::Inspect(args)) => cert::inspect(args),
         Command::Assertion(args) => assertion::run(args),
+        Command::Login(args) => login::run(*args),
+        Command::Revoke(args) => revoke::run(args),
     }
 }
 

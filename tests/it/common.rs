@@ -115,6 +115,9 @@ impl Ctx {
         if scan {
             self.assert_no_secrets(&run.stdout);
             self.assert_no_secrets(&run.stderr);
+            for text in [&run.stdout, &run.stderr] {
+                assert!(!text.contains(TOKEN_PREFIX), "an access token leaked where none was asked for:\n{text}");
+            }
         }
         run
     }
@@ -227,4 +230,101 @@ fn rand_tag(s: &str) -> u64 {
 
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Every access token the emulator issues starts with its org id and `!`.
+pub const TOKEN_PREFIX: &str = "00D000000000001!";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture_key() -> PathBuf {
+    repo().join("fixtures/keys/ci.key")
+}
+
+/// The emulator binary, built on first use (it is a separate workspace member; the sfjwt
+/// binary itself never links it).
+pub fn emulator_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "--quiet", "-p", "sfjwt-emulator", "--bin", "sfjwt-emulator"])
+                .current_dir(repo())
+                .status()
+                .expect("cargo build the emulator");
+            assert!(status.success(), "building sfjwt-emulator failed");
+            Path::new(env!("CARGO_BIN_EXE_sfjwt")).with_file_name("sfjwt-emulator")
+        })
+        .clone()
+}
+
+/// A running emulator (real HTTPS, its own CA); killed on drop.
+pub struct Emu {
+    pub url: String,
+    pub ca: PathBuf,
+    child: std::process::Child,
+    _tls: tempfile::TempDir,
+}
+
+impl Drop for Emu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Emu {
+    pub fn start(scenario: &str) -> Emu {
+        Self::start_with(&repo().join("fixtures/orgs").join(format!("{scenario}.yaml")), &[])
+    }
+
+    pub fn start_with(scenario: &Path, extra: &[&str]) -> Emu {
+        use std::io::BufRead;
+        let tls = tempfile::tempdir().unwrap();
+        let mut child = Command::new(emulator_bin())
+            .arg("--scenario")
+            .arg(scenario)
+            .arg("--tls-dir")
+            .arg(tls.path())
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        Emu {
+            url: ready["url"].as_str().unwrap().to_string(),
+            ca: ready["ca"].as_str().map(PathBuf::from).unwrap_or_default(),
+            child,
+            _tls: tls,
+        }
+    }
+}
+
+impl Ctx {
+    /// `sfjwt login` against the emulator with the fixture key and its CA.
+    pub fn login(&self, emu: &Emu, user: &str) -> Command {
+        self.secret_key_file(&fixture_key());
+        let mut cmd = self.sfjwt();
+        cmd.args(["login", "-i", CLIENT_ID, "-o", user, "-r", &emu.url, "--ca-file"])
+            .arg(&emu.ca)
+            .arg("--key")
+            .arg(fixture_key());
+        cmd
+    }
+}
+
+impl Ctx {
+    /// Reads a file sfjwt wrote that must hold no secret (reports), and checks it.
+    pub fn read_clean(&self, name: &str) -> String {
+        let text = std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        self.assert_no_secrets(&text);
+        assert!(!text.contains(TOKEN_PREFIX), "token in {name}:\n{text}");
+        text
+    }
 }

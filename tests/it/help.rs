@@ -46,3 +46,13 @@ fn error_messages() {
     }
     insta::assert_snapshot!(shown);
 }
+
+#[test]
+fn help_login() {
+    insta::assert_snapshot!(help(&["login", "--help"]));
+}
+
+#[test]
+fn help_revoke() {
+    insta::assert_snapshot!(help(&["revoke", "--help"]));
+}

@@ -8,3 +8,4 @@ mod cert_inspect;
 mod help;
 mod key_input;
 mod keygen;
+mod login;

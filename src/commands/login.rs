@@ -1,0 +1,291 @@
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::ci;
+use crate::cli::{LoginArgs, OutFormat};
+use crate::diagnose::{self, Cause, Confidence, Diagnosis};
+use crate::endpoint::{self, TEST};
+use crate::error::{Error, Exit};
+use crate::grant::{self, GrantRequest, Granted, Outcome, Progress};
+use crate::keys;
+use crate::report::{self, Identity, Report};
+use crate::settings::{self, LoginSettings};
+
+struct Stderr {
+    tty: bool,
+}
+
+impl Progress for Stderr {
+    fn retrying(&mut self, audience: &str, why: &str, wait: Duration) {
+        eprintln!("note: {why} (aud {audience}); retrying in {:.1}s", wait.as_secs_f64());
+    }
+
+    fn waiting(&mut self, why: &str, remaining: Duration) {
+        if self.tty {
+            eprintln!("waiting for the app to propagate ({why}); giving up in {}s", remaining.as_secs());
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    username: &'a str,
+    org_id: &'a str,
+    user_id: &'a str,
+    instance_url: &'a str,
+    is_sandbox: bool,
+    token_type: &'a str,
+    scope: Option<&'a str>,
+    issued_at: Option<&'a str>,
+    audience: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<&'a str>,
+}
+
+pub fn run(args: LoginArgs) -> Result<Exit, Error> {
+    let env = |k: &str| std::env::var(k).ok();
+    let s = settings::resolve(&args, &env)?;
+    for note in &s.notes {
+        eprintln!("note: {note}");
+    }
+    let mut report = Report::new(
+        "login",
+        report::Target {
+            client_id: Some(s.client_id.clone()),
+            username: Some(s.username.clone()),
+            login_host: s.login.host_str().map(str::to_string),
+            audience: s.audience.clone(),
+        },
+    );
+    let key = match keys::load(&s.key, s.passphrase.as_ref()) {
+        Ok(k) => k,
+        Err(e) => {
+            report.diagnosis = Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec![e.to_string()]);
+            report.exit_code = Exit::Usage as u8;
+            report.write_all(&s.reports)?;
+            return Err(e.into());
+        }
+    };
+    let client = crate::net::client(&s.net)?;
+    let request = GrantRequest {
+        login: &s.login,
+        client_id: &s.client_id,
+        username: &s.username,
+        key: &key,
+        audience: s.audience.as_deref(),
+        lifetime: s.lifetime,
+        wait_for_propagation: s.wait_for_propagation,
+    };
+    let mut progress = Stderr { tty: std::io::stderr().is_terminal() };
+    let (outcome, attempts) = grant::run(&client, &s.net, &request, &mut progress)?;
+    report.attempts = attempts;
+    match outcome {
+        Outcome::Granted(g) => granted(&s, g, report),
+        Outcome::Refused { error, description } => {
+            report.diagnosis = diagnose::from_attempts(&report.attempts, Some((&error, &description)), None);
+            refine_locally(&s, &mut report.diagnosis);
+            eprintln!("error: Salesforce refused the grant: {error}: {description}");
+            finish_failure(&s, report, Exit::Refused)
+        }
+        Outcome::NoAnswer { failure, detail } => {
+            report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(&failure));
+            eprintln!("error: no usable answer from {}: {detail}", s.login.host_str().unwrap_or_default());
+            if failure == "tls" {
+                let help = if detail.to_lowercase().contains("name") || detail.contains("NotValidForName") {
+                    "the certificate is not valid for this host name: check --login-url"
+                } else {
+                    "unknown certificate authority? If a proxy inspects TLS, pass its CA with --ca-file (or SFJWT_CA_FILE, SSL_CERT_FILE)"
+                };
+                eprintln!("help: {help}");
+            }
+            finish_failure(&s, report, Exit::NoAnswer)
+        }
+    }
+}
+
+/// Local evidence that sharpens a text-only verdict (no network needed).
+fn refine_locally(s: &LoginSettings, d: &mut Diagnosis) {
+    let host = s.login.host_str().unwrap_or_default();
+    let sandbox_host = endpoint::is_sandbox_host(host);
+    let suffixed = sandbox_suffixed(&s.username);
+    let hint = match (sandbox_host, suffixed) {
+        (false, true) => {
+            Some(format!("the username {} looks like a sandbox username, but {host} serves production", s.username))
+        }
+        (true, false) => {
+            Some(format!("{host} serves sandboxes, but the username {} has no sandbox suffix", s.username))
+        }
+        _ => None,
+    };
+    if let Some(h) = hint
+        && d.candidates.iter().any(|c| c.cause == Cause::WrongEnvironment || c.cause == Cause::UserNotPreauthorized)
+    {
+        let evidence = std::mem::take(&mut d.evidence);
+        let others: Vec<(Cause, Confidence)> = d.candidates.iter().map(|c| (c.cause, Confidence::Possible)).collect();
+        *d = Diagnosis::new(Cause::WrongEnvironment, Confidence::Likely, evidence).with_candidates(&others);
+        d.evidence.push(h);
+    }
+}
+
+/// `user@acme.com.uat`: a domain with a label after what looks like its top-level domain.
+pub fn sandbox_suffixed(username: &str) -> bool {
+    let Some((_, domain)) = username.rsplit_once('@') else { return false };
+    let labels: Vec<&str> = domain.split('.').collect();
+    const TLDS: &[&str] = &[
+        "com", "org", "net", "io", "co", "edu", "gov", "uk", "de", "fr", "au", "ca", "jp", "in", "us", "eu", "ch",
+        "nl", "es", "it", "mil", "info", "biz", "dev", "app",
+    ];
+    labels.len() >= 3 && !TLDS.contains(&labels[labels.len() - 1]) && TLDS.contains(&labels[labels.len() - 2])
+}
+
+fn finish_failure(s: &LoginSettings, mut report: Report, exit: Exit) -> Result<Exit, Error> {
+    let d = &report.diagnosis;
+    eprintln!("cause: {} ({}): {}", d.cause.id(), confidence(d.confidence), d.summary);
+    for e in d.evidence.iter().skip(1) {
+        eprintln!("  evidence: {e}");
+    }
+    for r in &d.remediation {
+        eprintln!("help: {r}");
+    }
+    eprintln!("more: {}", d.docs);
+    if s.github {
+        ci::github_outputs(&[("cause", d.cause.id())])?;
+    }
+    report.exit_code = exit as u8;
+    report.write_all(&s.reports)?;
+    Ok(exit)
+}
+
+fn confidence(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Confirmed => "confirmed",
+        Confidence::Likely => "likely",
+        Confidence::Possible => "possible",
+    }
+}
+
+fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Error> {
+    let token = g.access_token.as_str();
+    if s.github {
+        ci::github_mask(token);
+    }
+    let instance_host =
+        url::Url::parse(&g.instance_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let is_sandbox = g.audience == TEST
+        || endpoint::is_sandbox_host(s.login.host_str().unwrap_or_default())
+        || endpoint::is_sandbox_host(&instance_host);
+    let out = Output {
+        username: &s.username,
+        org_id: &g.org_id,
+        user_id: &g.user_id,
+        instance_url: &g.instance_url,
+        is_sandbox,
+        token_type: &g.token_type,
+        scope: g.scope.as_deref(),
+        issued_at: g.issued_at.as_deref(),
+        audience: &g.audience,
+        access_token: s.show_token.then_some(token),
+    };
+    let sandbox = if is_sandbox { "true" } else { "false" };
+    let pairs = [
+        ("SF_ACCESS_TOKEN", token),
+        ("SF_ORG_INSTANCE_URL", g.instance_url.as_str()),
+        ("SF_ORG_ID", g.org_id.as_str()),
+        ("SF_USER_ID", g.user_id.as_str()),
+        ("SF_USERNAME", s.username.as_str()),
+    ];
+    match s.format {
+        Some(OutFormat::Json) => super::print_json(&out)?,
+        Some(OutFormat::Yaml) => print!("{}", serde_saphyr::to_string(&out).unwrap_or_default()),
+        Some(OutFormat::Env) => pairs.iter().for_each(|(k, v)| println!("{k}={v}")),
+        Some(OutFormat::Shell) => pairs.iter().for_each(|(k, v)| println!("export {k}={}", ci::shell_quote(v))),
+        None => {}
+    }
+    if s.github {
+        ci::github_outputs(&[
+            ("access-token", token),
+            ("instance-url", &g.instance_url),
+            ("org-id", &g.org_id),
+            ("user-id", &g.user_id),
+            ("username", &s.username),
+            ("is-sandbox", sandbox),
+            ("cause", "none"),
+        ])?;
+        if s.export_env {
+            ci::github_env(&[("SF_ACCESS_TOKEN", token), ("SF_ORG_INSTANCE_URL", &g.instance_url)])?;
+        }
+    } else if s.export_env {
+        return Err(Error::usage(
+            "--export-env works in GitHub Actions only",
+            "elsewhere use --dotenv FILE or --format env",
+        ));
+    }
+    if let Some(path) = &s.dotenv {
+        ci::dotenv(path, &[pairs[0], pairs[1], pairs[2], pairs[4]])?;
+    }
+    if let Some(alias) = &s.sf_alias {
+        ci::sf_handoff(alias, &g.instance_url, token)?;
+        eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
+    }
+
+    let env_kind = if is_sandbox { "sandbox" } else { "production" };
+    eprintln!("Logged in as {} to org {} ({env_kind}) at {}", s.username, g.org_id, g.instance_url);
+    if report.attempts.len() > 1 {
+        eprintln!(
+            "note: the audience {} worked; pass --audience {} to skip the other attempts",
+            g.audience, g.audience
+        );
+    }
+    if grant::is_jwt_format(token) {
+        eprintln!(
+            "warning: the access token is JWT-formatted (the app issues JWT-based access tokens): SOAP deploys below API v68 and raw --target-org use fail with it"
+        );
+    }
+    if let Some(warning) = dns_warning(&instance_host) {
+        eprintln!("warning: {warning}");
+    }
+    report.status = "ok";
+    report.identity = Some(Identity {
+        org_id: g.org_id.clone(),
+        user_id: g.user_id.clone(),
+        instance_url: g.instance_url.clone(),
+        is_sandbox,
+    });
+    report.write_all(&s.reports)?;
+    Ok(Exit::Success)
+}
+
+/// A new My Domain can take minutes to resolve; say so rather than fail later. Bounded to 3 s.
+fn dns_warning(host: &str) -> Option<String> {
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = host.to_string();
+    std::thread::spawn(move || {
+        use std::net::ToSocketAddrs;
+        let _ = tx.send((h.as_str(), 443).to_socket_addrs().map(|mut a| a.next().is_some()).unwrap_or(false));
+    });
+    match rx.recv_timeout(Duration::from_secs(3)) {
+        Ok(true) => None,
+        Ok(false) => Some(format!(
+            "instance_url host {host} does not resolve yet; a new My Domain can take minutes to replicate"
+        )),
+        Err(_) => Some(format!("instance_url host {host} did not resolve within 3 s")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sandbox_suffixed;
+
+    #[test]
+    fn sandbox_usernames() {
+        assert!(sandbox_suffixed("ci@acme.com.uat"));
+        assert!(sandbox_suffixed("00x7Vqci@acme.com.dev1"));
+        assert!(!sandbox_suffixed("ci@acme.com"));
+        assert!(!sandbox_suffixed("ci@mail.acme.co.uk"));
+    }
+}

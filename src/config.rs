@@ -1,0 +1,92 @@
+//! `sfjwt.yaml`: named targets, so one file serves production, UAT and the rest.
+//! Never a source of `--allow-host`: a pull request can change this file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+pub const DEFAULT_FILE: &str = "sfjwt.yaml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Used when --target is not given.
+    #[serde(default)]
+    pub default_target: Option<String>,
+    #[serde(default)]
+    pub targets: BTreeMap<String, Target>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub client_id: Option<String>,
+    pub username: Option<String>,
+    /// login | test | a My Domain host | a URL
+    pub login_url: Option<String>,
+    pub audience: Option<String>,
+    /// Any key-input form: a path, file:PATH, env:VAR
+    pub key: Option<String>,
+    pub key_passphrase_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Option<String>,
+}
+
+pub struct Loaded {
+    pub path: PathBuf,
+    pub target_name: String,
+    pub target: Target,
+}
+
+/// Loads the chosen target: `--config FILE` (must exist) or ./sfjwt.yaml (if present).
+pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Loaded>, Error> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = PathBuf::from(DEFAULT_FILE);
+            if !p.is_file() {
+                if let Some(t) = target {
+                    return Err(Error::usage(
+                        format!("--target {t} given, but there is no {DEFAULT_FILE} here"),
+                        "pass --config FILE, or run where sfjwt.yaml is",
+                    ));
+                }
+                return Ok(None);
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+        action: "read config",
+        path: path.display().to_string(),
+        source: e,
+        help: Some("pass an existing YAML file to --config".into()),
+    })?;
+    let file: ConfigFile = serde_saphyr::from_str(&text).map_err(|e| {
+        Error::usage(
+            format!("invalid config {}: {e}", path.display()),
+            "the file holds `targets:` with client_id, username, login_url, audience, key, key_passphrase_file, ca_file, timeout",
+        )
+    })?;
+    let Some(name) = target.map(str::to_string).or(file.default_target.clone()) else {
+        return Ok(None);
+    };
+    let Some(t) = file.targets.get(&name) else {
+        let known: Vec<&str> = file.targets.keys().map(String::as_str).collect();
+        return Err(Error::usage(
+            format!("{}: no target named {name:?}", path.display()),
+            format!("known targets: {}", if known.is_empty() { "none".into() } else { known.join(", ") }),
+        ));
+    };
+    Ok(Some(Loaded { path, target_name: name, target: t.clone() }))
+}
+
+/// `sfdcLoginUrl` from ./sfdx-project.json, as the Salesforce CLI reads it.
+pub fn sfdx_login_url() -> Option<String> {
+    let text = std::fs::read_to_string("sfdx-project.json").ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("sfdcLoginUrl")?.as_str().map(str::to_string)
+}

@@ -1,0 +1,258 @@
+//! The one place that builds the HTTP client and sends requests with bounded retries.
+//!
+//! rustls on aws-lc-rs; platform roots plus `--ca-file` / SSL_CERT_FILE (corporate TLS inspection);
+//! HTTPS_PROXY / NO_PROXY from the environment; exponential backoff with jitter on connection
+//! errors, 5xx, 429 (honouring Retry-After) and garbled answers, never on a 4xx refusal.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{Client, Response};
+
+use crate::error::Error;
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_RETRIES: u32 = 3;
+pub const DEFAULT_RETRY_WINDOW: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+const BACKOFF_CAP: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Debug)]
+pub struct NetSettings {
+    /// Bound on one request, connect to last byte.
+    pub timeout: Duration,
+    pub max_retries: u32,
+    /// No retry starts after this much time since the first attempt.
+    pub retry_window: Duration,
+    pub ca_files: Vec<PathBuf>,
+}
+
+impl Default for NetSettings {
+    fn default() -> Self {
+        NetSettings {
+            timeout: DEFAULT_TIMEOUT,
+            max_retries: DEFAULT_RETRIES,
+            retry_window: DEFAULT_RETRY_WINDOW,
+            ca_files: vec![],
+        }
+    }
+}
+
+pub fn client(settings: &NetSettings) -> Result<Client, Error> {
+    let mut builder = Client::builder()
+        .user_agent(concat!("sfjwt/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
+        .timeout(settings.timeout)
+        // The token endpoint never redirects; a redirect would carry the assertion elsewhere.
+        .redirect(reqwest::redirect::Policy::none());
+    let mut extra = Vec::new();
+    for path in &settings.ca_files {
+        extra.extend(load_ca(path)?);
+    }
+    if !extra.is_empty() {
+        builder = builder.tls_certs_merge(extra);
+    }
+    builder.build().map_err(|e| Error::usage(format!("cannot set up HTTPS: {e}"), "check --ca-file"))
+}
+
+fn load_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        action: "read CA file",
+        path: path.display().to_string(),
+        source: e,
+        help: Some("--ca-file (or SFJWT_CA_FILE) takes a PEM bundle of CA certificates".into()),
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|e| {
+        Error::usage(
+            format!("{} is not a PEM certificate bundle: {e}", path.display()),
+            "export your proxy's CA as PEM",
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(Error::usage(format!("{} holds no certificate", path.display()), "export your proxy's CA as PEM"));
+    }
+    Ok(certs)
+}
+
+/// What one HTTP exchange produced, classified for retry decisions and reports.
+#[derive(Debug)]
+pub enum Exchange {
+    /// Any complete answer, with its body.
+    Answer { status: u16, content_type: String, body: String },
+    /// No usable answer: connection, TLS, timeout, or a body cut short.
+    Failed { kind: FailureKind, detail: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    Connect,
+    Tls,
+    Timeout,
+    Body,
+    Other,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Connect => "connection",
+            FailureKind::Tls => "tls",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Body => "truncated_body",
+            FailureKind::Other => "network",
+        }
+    }
+}
+
+/// One try, as the report records it.
+#[derive(Debug)]
+pub struct Try {
+    pub exchange: Exchange,
+    pub elapsed: Duration,
+    pub retry_after: Option<Duration>,
+}
+
+fn classify(err: &reqwest::Error) -> (FailureKind, String) {
+    let chain = error_chain(err);
+    let lower = chain.to_lowercase();
+    let kind = if err.is_timeout() || lower.contains("timed out") {
+        FailureKind::Timeout
+    } else if (lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("handshake"))
+        && !lower.contains("close_notify")
+    {
+        FailureKind::Tls
+    } else if err.is_body() || err.is_decode() {
+        FailureKind::Body
+    } else if err.is_connect() {
+        FailureKind::Connect
+    } else {
+        FailureKind::Other
+    };
+    (kind, chain)
+}
+
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+fn read(resp: Response) -> Exchange {
+    let status = resp.status().as_u16();
+    let content_type =
+        resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    match resp.text() {
+        Ok(body) => Exchange::Answer { status, content_type, body },
+        Err(e) => {
+            let (kind, detail) = classify(&e);
+            let kind = if kind == FailureKind::Timeout { kind } else { FailureKind::Body };
+            Exchange::Failed { kind, detail: format!("HTTP {status}, body cut short: {detail}") }
+        }
+    }
+}
+
+fn retry_after(resp: &Response) -> Option<Duration> {
+    let v = resp.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Whether a result is worth another try: no answer, a server error, 429, or garbage.
+pub fn retryable(ex: &Exchange) -> bool {
+    match ex {
+        Exchange::Failed { kind, .. } => *kind != FailureKind::Tls,
+        Exchange::Answer { status, content_type, body } => {
+            *status == 429
+                || *status >= 500
+                || (*status == 200
+                    && !body.trim().is_empty()
+                    && serde_json::from_str::<serde_json::Value>(body).is_err())
+                || (*status == 400
+                    && !content_type.contains("json")
+                    && serde_json::from_str::<serde_json::Value>(body).is_err())
+        }
+    }
+}
+
+/// Sends the request built by `make` until it gets a final answer, retrying within the bounds.
+/// Returns every try, the last one final.
+pub fn send_with_retries(
+    settings: &NetSettings,
+    mut make: impl FnMut() -> reqwest::blocking::RequestBuilder,
+    mut on_retry: impl FnMut(&Try, Duration),
+) -> Vec<Try> {
+    let start = Instant::now();
+    let mut tries = Vec::new();
+    for attempt in 0..=settings.max_retries {
+        let t0 = Instant::now();
+        let (exchange, after) = match make().send() {
+            Ok(resp) => {
+                let after = retry_after(&resp);
+                (read(resp), after)
+            }
+            Err(e) => {
+                let (kind, detail) = classify(&e);
+                (Exchange::Failed { kind, detail }, None)
+            }
+        };
+        let t = Try { exchange, elapsed: t0.elapsed(), retry_after: after };
+        let again = retryable(&t.exchange) && attempt < settings.max_retries;
+        if !again {
+            tries.push(t);
+            break;
+        }
+        let wait = t.retry_after.unwrap_or_else(|| backoff(attempt));
+        if start.elapsed() + wait >= settings.retry_window {
+            tries.push(t);
+            break;
+        }
+        on_retry(&t, wait);
+        tries.push(t);
+        std::thread::sleep(wait);
+    }
+    tries
+}
+
+/// Full jitter: a random wait up to base * 2^attempt, capped.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(8)).min(BACKOFF_CAP);
+    let mut b = [0u8; 4];
+    let _ = aws_lc_rs::rand::fill(&mut b);
+    let frac = f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX);
+    // Never zero: at least a tenth of the ceiling, so bursts still spread out.
+    ceiling.mul_f64(0.1 + 0.9 * frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 0..12 {
+            let b = backoff(attempt);
+            let ceiling = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(8)).min(BACKOFF_CAP);
+            assert!(b <= ceiling && b >= ceiling.mul_f64(0.1), "attempt {attempt}: {b:?}");
+        }
+    }
+
+    #[test]
+    fn retry_rules() {
+        let ans =
+            |status: u16, ct: &str, body: &str| Exchange::Answer { status, content_type: ct.into(), body: body.into() };
+        assert!(retryable(&ans(503, "application/json", "[]")));
+        assert!(retryable(&ans(429, "application/json", "[]")));
+        assert!(retryable(&ans(200, "text/html", "<html>")));
+        assert!(!retryable(&ans(400, "application/json", r#"{"error":"invalid_grant"}"#)));
+        assert!(!retryable(&ans(200, "application/json", r#"{"access_token":"x"}"#)));
+        assert!(!retryable(&Exchange::Failed { kind: FailureKind::Tls, detail: String::new() }));
+        assert!(retryable(&Exchange::Failed { kind: FailureKind::Connect, detail: String::new() }));
+    }
+}

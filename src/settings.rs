@@ -1,0 +1,255 @@
+//! Flags, the config target, the environment and sfdx-project.json merged into one validated
+//! value before any work (ripgrep's low/high args): the core never sees raw input.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::cli::{LoginArgs, OutFormat};
+use crate::config;
+use crate::error::Error;
+use crate::keys::{KeySource, Passphrase};
+use crate::net::NetSettings;
+use crate::{assertion, duration, endpoint};
+
+pub struct LoginSettings {
+    pub client_id: String,
+    pub username: String,
+    pub login: Url,
+    pub audience: Option<String>,
+    pub key: KeySource,
+    pub passphrase: Option<Passphrase>,
+    pub lifetime: Duration,
+    pub net: NetSettings,
+    pub wait_for_propagation: Option<Duration>,
+    pub format: Option<OutFormat>,
+    pub show_token: bool,
+    pub github: bool,
+    pub export_env: bool,
+    pub dotenv: Option<PathBuf>,
+    pub sf_alias: Option<String>,
+    pub reports: Vec<PathBuf>,
+    /// Which value won where several sources gave one (printed on stderr).
+    pub notes: Vec<String>,
+}
+
+/// Picks the first present value and notes every different value it shadows.
+fn choose(notes: &mut Vec<String>, what: &str, layers: &[(&str, Option<String>)]) -> Option<String> {
+    let present: Vec<(&str, &String)> = layers.iter().filter_map(|(n, v)| v.as_ref().map(|v| (*n, v))).collect();
+    let (winner, value) = present.first().copied()?;
+    for (name, v) in &present[1..] {
+        if *v != value {
+            notes.push(format!("{what} from {winner} overrides {name}"));
+        }
+    }
+    Some(value.clone())
+}
+
+fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
+    duration::parse(value).map_err(|e| Error::usage(format!("invalid {flag}: {e}"), format!("e.g. {flag} 30s")))
+}
+
+/// True for Salesforce's own domains and loopback: the only hosts an assertion goes to unasked.
+pub fn host_allowed(host: &str, allow: &[String]) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    const SUFFIXES: &[&str] = &["salesforce.com", "force.com", "salesforce.mil", "cloudforce.com"];
+    let loopback = h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    loopback
+        || SUFFIXES.iter().any(|s| h == *s || h.ends_with(&format!(".{s}")))
+        || allow.iter().any(|a| a.eq_ignore_ascii_case(&h))
+}
+
+pub fn check_host(url: &Url, allow: &[String]) -> Result<(), Error> {
+    let host = url.host_str().unwrap_or_default();
+    if host_allowed(host, allow) {
+        return Ok(());
+    }
+    Err(Error::usage(
+        format!("refusing to send credentials to {host}: not a Salesforce host"),
+        format!("the assertion is a bearer credential; if {host} really is your org, pass --allow-host {host}"),
+    ))
+}
+
+pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<LoginSettings, Error> {
+    let mut notes = Vec::new();
+    let loaded = config::load(args.config.as_deref(), args.target.as_deref())?;
+    let cfg = loaded.as_ref().map(|l| l.target.clone()).unwrap_or_default();
+    let cfg_name =
+        loaded.as_ref().map(|l| format!("{} target {}", l.path.display(), l.target_name)).unwrap_or_default();
+    let cfg_name = cfg_name.as_str();
+    let e = |k: &str| env(k).filter(|v| !v.is_empty());
+
+    let client_id = choose(
+        &mut notes,
+        "client id",
+        &[
+            ("--client-id", args.client_id.clone()),
+            (cfg_name, cfg.client_id.clone()),
+            ("SFJWT_CLIENT_ID", e("SFJWT_CLIENT_ID")),
+        ],
+    )
+    .ok_or_else(|| {
+        Error::usage("no client id given", "pass --client-id (-i), set SFJWT_CLIENT_ID, or use a config target")
+    })?;
+    let username = choose(
+        &mut notes,
+        "username",
+        &[
+            ("--username", args.username.clone()),
+            (cfg_name, cfg.username.clone()),
+            ("SFJWT_USERNAME", e("SFJWT_USERNAME")),
+        ],
+    )
+    .ok_or_else(|| {
+        Error::usage("no username given", "pass --username (-o), set SFJWT_USERNAME, or use a config target")
+    })?;
+    let login_url = choose(
+        &mut notes,
+        "login URL",
+        &[
+            ("--login-url", args.login_url.clone()),
+            (cfg_name, cfg.login_url.clone()),
+            ("SFJWT_LOGIN_URL", e("SFJWT_LOGIN_URL")),
+            ("sfdx-project.json sfdcLoginUrl", config::sfdx_login_url()),
+        ],
+    )
+    .unwrap_or_else(|| "login".into());
+    let audience = choose(
+        &mut notes,
+        "audience",
+        &[
+            ("--audience", args.audience.clone()),
+            (cfg_name, cfg.audience.clone()),
+            ("SFJWT_AUDIENCE", e("SFJWT_AUDIENCE")),
+        ],
+    );
+    let timeout = choose(
+        &mut notes,
+        "timeout",
+        &[("--timeout", args.timeout.clone()), (cfg_name, cfg.timeout.clone()), ("SFJWT_TIMEOUT", e("SFJWT_TIMEOUT"))],
+    );
+
+    let client_id = endpoint::client_id(&client_id)?;
+    let username = endpoint::username(&username)?;
+    let login = endpoint::login_url(&login_url, args.insecure_http)?;
+    check_host(&login, &args.allow_host)?;
+    let audience = audience.map(|a| endpoint::audience(&a)).transpose()?;
+    let lifetime = parse_duration("--lifetime", &args.lifetime).and_then(assertion::validate_lifetime)?;
+
+    let mut net = NetSettings::default();
+    if let Some(t) = timeout {
+        net.timeout = parse_duration("--timeout", &t)?;
+        if net.timeout.is_zero() || net.timeout > Duration::from_secs(600) {
+            return Err(Error::usage("--timeout must be between 1s and 600s", "e.g. --timeout 30s"));
+        }
+    }
+    if args.max_retries > 10 {
+        return Err(Error::usage(format!("--max-retries {} is out of range", args.max_retries), "use 0 to 10"));
+    }
+    net.max_retries = args.max_retries;
+    net.retry_window = parse_duration("--retry-window", &args.retry_window)?;
+    if net.retry_window > Duration::from_secs(3600) {
+        return Err(Error::usage("--retry-window must be at most 1h", "e.g. --retry-window 60s"));
+    }
+    net.ca_files = if !args.ca_file.is_empty() {
+        args.ca_file.clone()
+    } else if let Some(c) = cfg.ca_file.clone() {
+        vec![c]
+    } else {
+        e("SFJWT_CA_FILE").map(|c| vec![PathBuf::from(c)]).unwrap_or_default()
+    };
+    let wait_for_propagation = args
+        .wait_for_propagation
+        .as_deref()
+        .map(|w| parse_duration("--wait-for-propagation", w))
+        .transpose()?
+        .filter(|d| !d.is_zero());
+    if wait_for_propagation.is_some_and(|d| d > Duration::from_secs(3600)) {
+        return Err(Error::usage("--wait-for-propagation must be at most 1h", "propagation takes 2-10 minutes: 10m"));
+    }
+
+    // The key: a flag or the config names where it is; otherwise SFJWT_KEY / SFJWT_KEY_FILE.
+    let key_spec = choose(&mut notes, "key", &[("--key", args.key.key.clone()), (cfg_name, cfg.key.clone())]);
+    if key_spec.is_some() && (e("SFJWT_KEY").is_some() || e("SFJWT_KEY_FILE").is_some()) {
+        notes.push(format!(
+            "key from {} overrides SFJWT_KEY/SFJWT_KEY_FILE",
+            if args.key.key.is_some() { "--key" } else { cfg_name }
+        ));
+    }
+    let key = KeySource::resolve(key_spec.as_deref(), |k| e(k))?;
+    let pass_file = args.key.key_passphrase_file.clone().or(cfg.key_passphrase_file.clone());
+    let passphrase = match pass_file {
+        Some(p) => Some(Passphrase::from_file(&p)?),
+        None => env("SFJWT_KEY_PASSPHRASE").map(Passphrase::new),
+    };
+
+    for path in &args.report {
+        crate::report::ReportFormat::from_path(path)?;
+    }
+    if let Some(alias) = &args.sf_alias
+        && (alias.is_empty() || alias.starts_with('-') || alias.chars().any(char::is_whitespace))
+    {
+        return Err(Error::usage(format!("invalid --sf-alias {alias:?}"), "use a plain name such as prod"));
+    }
+
+    Ok(LoginSettings {
+        client_id,
+        username,
+        login,
+        audience,
+        key,
+        passphrase,
+        lifetime,
+        net,
+        wait_for_propagation,
+        format: args.format,
+        show_token: args.show_token,
+        github: args.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
+        export_env: args.export_env,
+        dotenv: args.dotenv.clone(),
+        sf_alias: args.sf_alias.clone(),
+        reports: args.report.clone(),
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_salesforce_and_loopback_hosts_unless_allowed() {
+        for ok in [
+            "login.salesforce.com",
+            "acme.my.salesforce.com",
+            "acme--uat.sandbox.my.salesforce.com",
+            "acme.lightning.force.com",
+            "x.salesforce.mil",
+            "127.0.0.1",
+            "localhost",
+            "[::1]",
+        ] {
+            assert!(host_allowed(ok, &[]), "{ok}");
+        }
+        for bad in ["evil.com", "salesforce.com.evil.com", "notsalesforce.com", "10.0.0.1"] {
+            assert!(!host_allowed(bad, &[]), "{bad}");
+        }
+        assert!(host_allowed("sso.acme.internal", &["sso.acme.internal".into()]));
+    }
+
+    #[test]
+    fn choose_notes_shadowed_values() {
+        let mut notes = vec![];
+        let v = choose(
+            &mut notes,
+            "username",
+            &[("--username", Some("a@x.com".into())), ("SFJWT_USERNAME", Some("b@x.com".into()))],
+        );
+        assert_eq!(v.as_deref(), Some("a@x.com"));
+        assert_eq!(notes, ["username from --username overrides SFJWT_USERNAME"]);
+        let mut notes = vec![];
+        choose(&mut notes, "x", &[("a", Some("same".into())), ("b", Some("same".into()))]);
+        assert!(notes.is_empty());
+    }
+}

@@ -1,0 +1,439 @@
+//! `sfjwt login` end to end against the emulator over HTTPS.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+#[test]
+fn login_succeeds_and_reports_identity() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let r =
+        ctx.run(ctx.login(&emu, USERNAME).args(["--format", "json", "--report", "r.json", "--report", "r.yaml"])).ok();
+    assert!(r.stderr.contains("Logged in as ci@acme.com to org 00D000000000001AAA (production)"), "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["org_id"], "00D000000000001AAA");
+    assert!(j["user_id"].as_str().unwrap().starts_with("005"));
+    assert_eq!(j["instance_url"], emu.url.as_str());
+    assert_eq!(j["is_sandbox"], false);
+    assert!(j.get("access_token").is_none(), "token printed without --show-token");
+    let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!(report["status"], "ok");
+    assert_eq!(report["diagnosis"]["cause"], "none");
+    assert_eq!(report["identity"]["org_id"], "00D000000000001AAA");
+    assert_eq!(report["attempts"][0]["audience"], "https://login.salesforce.com");
+    assert!(ctx.read_clean("r.yaml").contains("status: ok"));
+}
+
+#[test]
+fn token_only_where_asked() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let r = ctx.run_revealing(ctx.login(&emu, USERNAME).args(["--format", "json", "--show-token"])).ok();
+    assert!(r.json()["access_token"].as_str().unwrap().starts_with(TOKEN_PREFIX));
+    let r = ctx.run_revealing(ctx.login(&emu, USERNAME).args(["--format", "env"])).ok();
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[0].starts_with(&format!("SF_ACCESS_TOKEN={TOKEN_PREFIX}")), "{}", r.stdout);
+    assert_eq!(lines[1], format!("SF_ORG_INSTANCE_URL={}", emu.url));
+    assert!(!r.stderr.contains(TOKEN_PREFIX), "token on stderr");
+    let r = ctx.run_revealing(ctx.login(&emu, USERNAME).args(["--format", "shell"])).ok();
+    assert!(r.stdout.starts_with(&format!("export SF_ACCESS_TOKEN='{TOKEN_PREFIX}")), "{}", r.stdout);
+    // The shell form evaluates to the same values.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{}\necho \"$SF_ORG_INSTANCE_URL\"", r.stdout))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), emu.url);
+}
+
+#[test]
+fn github_actions_mask_first_then_outputs_and_env() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    std::fs::write(ctx.path("out.txt"), "earlier=1\n").unwrap();
+    let r = ctx.run_revealing(
+        ctx.login(&emu, USERNAME)
+            .args(["--export-env", "--format", "json"])
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", ctx.path("out.txt"))
+            .env("GITHUB_ENV", ctx.path("env.txt")),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first = r.stdout.lines().next().unwrap();
+    let token = first.strip_prefix("::add-mask::").expect("mask must be the first line");
+    assert!(token.starts_with(TOKEN_PREFIX));
+    assert!(!r.stdout[first.len()..].contains(token), "token printed after the mask");
+    let outputs = std::fs::read_to_string(ctx.path("out.txt")).unwrap();
+    assert!(outputs.starts_with("earlier=1\n"), "outputs file must be appended to");
+    for line in [
+        format!("access-token={token}"),
+        format!("instance-url={}", emu.url),
+        "org-id=00D000000000001AAA".to_string(),
+        "username=ci@acme.com".to_string(),
+        "is-sandbox=false".to_string(),
+        "cause=none".to_string(),
+    ] {
+        assert!(outputs.lines().any(|l| l == line), "missing {line} in\n{outputs}");
+    }
+    assert!(outputs.lines().any(|l| l.starts_with("user-id=005")));
+    let env = std::fs::read_to_string(ctx.path("env.txt")).unwrap();
+    assert_eq!(env, format!("SF_ACCESS_TOKEN={token}\nSF_ORG_INSTANCE_URL={}\n", emu.url));
+}
+
+#[test]
+fn gitlab_dotenv_content_and_mode() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy-sandbox");
+    let r = ctx
+        .run(ctx.login(&emu, "ci@acme.com.uat").args([
+            "--audience",
+            "https://test.salesforce.com",
+            "--dotenv",
+            "sf.env",
+        ]))
+        .ok();
+    assert!(r.stderr.contains("(sandbox)"), "{}", r.stderr);
+    let text = std::fs::read_to_string(ctx.path("sf.env")).unwrap();
+    let keys: Vec<&str> = text.lines().map(|l| l.split_once('=').unwrap().0).collect();
+    assert_eq!(keys, ["SF_ACCESS_TOKEN", "SF_ORG_INSTANCE_URL", "SF_ORG_ID", "SF_USERNAME"]);
+    assert!(text.contains("SF_USERNAME=ci@acme.com.uat\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(ctx.path("sf.env")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn refusals_exit_3_with_the_catalogue_text() {
+    for (scenario, user, text, cause) in [
+        ("not-preauthorized", USERNAME, "user hasn't approved this consumer", "user_not_preauthorized"),
+        (
+            "not-preauthorized-invalid-app-access",
+            USERNAME,
+            "user is not admin approved to access this app",
+            "user_not_preauthorized",
+        ),
+        ("app-not-installed", USERNAME, "app must be installed into org", "app_not_installed"),
+        ("eca-not-installed", USERNAME, "External client app is not installed in this org", "app_not_installed"),
+        ("certificate-mismatch", USERNAME, "invalid assertion", "certificate_mismatch"),
+        ("inactive-user", USERNAME, "inactive user", "user_inactive"),
+        ("ip-restricted", USERNAME, "ip restricted", "ip_restricted"),
+        ("org-inactive", USERNAME, "Org is locked, closed, or suspended", "org_inactive"),
+        ("clock-ahead", USERNAME, "expired authorization code", "assertion_expired"),
+        ("no-valid-scopes", USERNAME, "no valid scopes defined", "no_valid_scopes"),
+        ("app-blocked", USERNAME, "this app is blocked by admin", "app_blocked"),
+        ("healthy", "ci@acme.com.uat", "user hasn't approved this consumer", "wrong_environment"),
+    ] {
+        let ctx = Ctx::new();
+        let emu = Emu::start(scenario);
+        let r = ctx.run(ctx.login(&emu, user).args(["--report", "r.json", "--report", "r.xml"]));
+        assert_eq!(r.code, 3, "{scenario}: {}", r.stderr);
+        assert!(r.stderr.contains(text), "{scenario}: catalogue text missing:\n{}", r.stderr);
+        let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+        assert_eq!(report["status"], "failed");
+        assert_eq!(report["exit_code"], 3);
+        assert_eq!(report["diagnosis"]["cause"], cause, "{scenario}");
+        assert!(ctx.read_clean("r.xml").contains(&format!("type=\"{cause}\"")));
+    }
+}
+
+#[test]
+fn no_blind_retries_on_refusal() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("not-preauthorized");
+    ctx.run(ctx.login(&emu, USERNAME).args(["--report", "r.json"])).code(3);
+    let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    let attempts = report["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1, "a non-audience refusal must not be retried: {attempts:?}");
+    assert_eq!(attempts[0]["requests"], 1);
+}
+
+#[test]
+fn audience_fallback_for_external_client_apps() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("eca-my-domain-audience");
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--report", "r.json"])).ok();
+    assert!(r.stderr.contains(&format!("the audience {} worked", emu.url)), "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    let auds: Vec<&str> =
+        report["attempts"].as_array().unwrap().iter().map(|a| a["audience"].as_str().unwrap()).collect();
+    assert_eq!(auds, ["https://login.salesforce.com", "https://test.salesforce.com", emu.url.as_str()]);
+    // Every attempt went to the host the user named.
+    assert!(report["attempts"].as_array().unwrap().iter().all(|a| a["host"] == "127.0.0.1"));
+    // An explicit --audience is the only one tried.
+    ctx.run(ctx.login(&emu, USERNAME).args(["--audience", "https://login.salesforce.com", "--report", "r2.json"]))
+        .code(3);
+    let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r2.json")).unwrap();
+    assert_eq!(report["attempts"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn retries_recover_from_transient_faults() {
+    for (scenario, requests) in
+        [("faults-503", 3), ("faults-429", 3), ("faults-html", 2), ("faults-drop", 2), ("faults-truncated", 2)]
+    {
+        let ctx = Ctx::new();
+        let emu = Emu::start(scenario);
+        let started = Instant::now();
+        let r = ctx.run(ctx.login(&emu, USERNAME).args(["--report", "r.json"]));
+        assert_eq!(r.code, 0, "{scenario}: {}", r.stderr);
+        let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+        assert_eq!(report["attempts"][0]["requests"], requests, "{scenario}");
+        if scenario == "faults-429" {
+            assert!(started.elapsed() >= Duration::from_secs(2), "Retry-After: 1 was not honoured twice");
+        }
+    }
+}
+
+#[test]
+fn gives_up_within_bounds_with_exit_4() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("faults-always-503");
+    let started = Instant::now();
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--retry-window", "5s", "--report", "r.json"])).code(4);
+    assert!(started.elapsed() < Duration::from_secs(20), "retry window not respected: {:?}", started.elapsed());
+    assert!(r.stderr.contains("HTTP 503"), "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!(report["diagnosis"]["cause"], "network_error");
+    let requests = report["attempts"][0]["requests"].as_u64().unwrap();
+    assert!((2..=4).contains(&requests), "{requests} requests");
+
+    // An HTML page is reported with status, content type and an excerpt, not as a JSON error.
+    let emu = Emu::start("faults-html");
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--max-retries", "0"])).code(4);
+    assert!(r.stderr.contains("HTTP 503 (text/html") && r.stderr.contains("Maintenance"), "{}", r.stderr);
+}
+
+#[test]
+fn timeout_fires() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("faults-hang");
+    let started = Instant::now();
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--timeout", "2s", "--max-retries", "0"])).code(4);
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(r.stderr.contains("timed out") || r.stderr.contains("timeout"), "{}", r.stderr);
+}
+
+#[test]
+fn wrong_ca_fails_with_the_tls_hint() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "-i", CLIENT_ID, "-o", USERNAME, "-r", &emu.url, "--key"]).arg(fixture_key());
+    let r = ctx.run(&mut cmd).code(4);
+    assert!(r.stderr.contains("--ca-file"), "{}", r.stderr);
+    // SSL_CERT_FILE is honoured as well as --ca-file.
+    ctx.run(
+        ctx.sfjwt()
+            .args(["login", "-i", CLIENT_ID, "-o", USERNAME, "-r", &emu.url, "--key"])
+            .arg(fixture_key())
+            .env("SSL_CERT_FILE", &emu.ca),
+    )
+    .ok();
+}
+
+/// A minimal CONNECT proxy: records what it was asked for and tunnels bytes both ways.
+fn connect_proxy() -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut client) = stream else { continue };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let line = String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_string();
+                let _ = tx.send(line.clone());
+                let target = line.split_whitespace().nth(1).unwrap_or_default().to_string();
+                let Ok(upstream) = TcpStream::connect(target) else { return };
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let t = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut u2);
+                });
+                let (mut u, mut c) = (upstream, client);
+                let _ = std::io::copy(&mut u, &mut c);
+                let _ = t.join();
+            });
+        }
+    });
+    (format!("http://{addr}"), rx)
+}
+
+#[test]
+fn https_proxy_is_honoured() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let (proxy, seen) = connect_proxy();
+    ctx.run(ctx.login(&emu, USERNAME).env("HTTPS_PROXY", &proxy)).ok();
+    let first = seen.recv_timeout(Duration::from_secs(5)).expect("the proxy saw no request");
+    let host = emu.url.trim_start_matches("https://");
+    assert_eq!(first, format!("CONNECT {host} HTTP/1.1"));
+    // NO_PROXY bypasses it.
+    ctx.run(ctx.login(&emu, USERNAME).env("HTTPS_PROXY", "http://127.0.0.1:9").env("NO_PROXY", "127.0.0.1")).ok();
+}
+
+#[test]
+fn waits_for_propagation() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("propagation-delay");
+    let r = ctx.run(&mut ctx.login(&emu, USERNAME)).code(3);
+    assert!(r.stderr.contains("client identifier invalid"));
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--wait-for-propagation", "30s", "--report", "r.json"])).ok();
+    assert!(r.stderr.contains("Logged in"));
+    let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert!(report["attempts"].as_array().unwrap().len() >= 2);
+}
+
+#[test]
+fn assertions_go_only_to_salesforce_or_loopback() {
+    let ctx = Ctx::new();
+    let key = fixture_key();
+    let r = ctx
+        .run(
+            ctx.sfjwt()
+                .args(["login", "-i", CLIENT_ID, "-o", USERNAME, "-r", "https://login.evil.example", "--key"])
+                .arg(&key),
+        )
+        .code(2);
+    assert!(
+        r.stderr.contains("refusing to send credentials to login.evil.example") && r.stderr.contains("--allow-host"),
+        "{}",
+        r.stderr
+    );
+    ctx.run(
+        ctx.sfjwt().args(["login", "-i", CLIENT_ID, "-o", USERNAME, "-r", "http://127.0.0.1:9", "--key"]).arg(&key),
+    )
+    .code(2)
+    .stderr_has("--insecure-http");
+    // A config file cannot allow a host.
+    std::fs::write(
+        ctx.path("sfjwt.yaml"),
+        "targets:\n  x:\n    client_id: 3MVG9Example.key_1\n    allow_host: evil.example\n",
+    )
+    .unwrap();
+    ctx.run(ctx.sfjwt().args(["login", "--target", "x", "-o", USERNAME, "--key"]).arg(&key))
+        .code(2)
+        .stderr_has("unknown field `allow_host`");
+}
+
+#[test]
+fn config_targets_and_precedence() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let key = fixture_key();
+    std::fs::write(
+        ctx.path("sfjwt.yaml"),
+        format!(
+            "targets:\n  prod:\n    client_id: 3MVG9Example.key_1\n    username: ci@acme.com\n    login_url: {}\n    key: env:PROD_JWT_KEY\n    ca_file: {}\n  uat:\n    client_id: 3MVG9Example.key_2\n    username: ci@acme.com.uat\n    login_url: test\n",
+            emu.url,
+            emu.ca.display()
+        ),
+    )
+    .unwrap();
+    let pem = std::fs::read_to_string(&key).unwrap();
+    ctx.run(ctx.sfjwt().args(["login", "--target", "prod"]).env("PROD_JWT_KEY", &pem)).ok();
+    // A flag overrides the target, the target overrides the environment, and both are noted.
+    let r = ctx.run(
+        ctx.sfjwt()
+            .args(["login", "--target", "prod", "-o", "nobody@acme.com"])
+            .env("PROD_JWT_KEY", &pem)
+            .env("SFJWT_CLIENT_ID", "3MVG9Other.key_9"),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("note: username from --username overrides"), "{}", r.stderr);
+    assert!(r.stderr.contains("client id from sfjwt.yaml target prod overrides SFJWT_CLIENT_ID"), "{}", r.stderr);
+    // Errors name the file, the line and what is known.
+    ctx.run(ctx.sfjwt().args(["login", "--target", "staging"]))
+        .code(2)
+        .stderr_has("no target named \"staging\"")
+        .stderr_has("known targets: prod, uat");
+    std::fs::write(ctx.path("bad.yaml"), "targets:\n  prod:\n    client_id: x\n    usernme: y\n").unwrap();
+    ctx.run(ctx.sfjwt().args(["login", "--config", "bad.yaml", "--target", "prod"]))
+        .code(2)
+        .stderr_has("bad.yaml")
+        .stderr_has("line 4")
+        .stderr_has("usernme");
+    std::fs::write(ctx.path("bad2.yaml"), "targets: [oops\n").unwrap();
+    ctx.run(ctx.sfjwt().args(["login", "--config", "bad2.yaml", "--target", "prod"])).code(2).stderr_has("line 1");
+    ctx.run(ctx.sfjwt().args(["login", "--config", "missing.yaml"])).code(2).stderr_has("missing.yaml");
+}
+
+#[test]
+fn login_url_from_sfdx_project() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    std::fs::write(ctx.path("sfdx-project.json"), format!("{{\"sfdcLoginUrl\": \"{}\"}}", emu.url)).unwrap();
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "-i", CLIENT_ID, "-o", USERNAME, "--ca-file"]).arg(&emu.ca).arg("--key").arg(fixture_key());
+    ctx.run(&mut cmd).ok();
+}
+
+#[test]
+fn revoke_at_the_end_of_a_job() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let r = ctx.run_revealing(ctx.login(&emu, USERNAME).args(["--format", "env"])).ok();
+    let token = r.stdout.lines().next().unwrap().trim_start_matches("SF_ACCESS_TOKEN=").to_string();
+    let revoke = |ctx: &Ctx| {
+        let mut cmd = ctx.sfjwt();
+        cmd.args(["revoke", "--instance-url", &emu.url, "--ca-file"]).arg(&emu.ca).env("SFJWT_ACCESS_TOKEN", &token);
+        ctx.run(&mut cmd)
+    };
+    revoke(&ctx).ok().stderr_has("Revoked");
+    revoke(&ctx).code(3);
+    // From standard input.
+    let r = ctx.run_revealing(ctx.login(&emu, USERNAME).args(["--format", "env"])).ok();
+    let token = r.stdout.lines().next().unwrap().trim_start_matches("SF_ACCESS_TOKEN=").to_string();
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["revoke", "--instance-url", &emu.url, "--ca-file"]).arg(&emu.ca);
+    ctx.run_stdin(&mut cmd, format!("{token}\n").as_bytes()).ok();
+}
+
+#[test]
+#[ignore = "needs the Salesforce CLI: scripts/test.sh installs it and runs ignored tests"]
+fn sf_cli_handoff() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let sf = std::env::var("SFJWT_SF_BIN").expect("SFJWT_SF_BIN (scripts/test.sh sets it)");
+    let sf_env = |cmd: &mut std::process::Command| {
+        cmd.env("SFJWT_SF_BIN", &sf)
+            .env("NODE_EXTRA_CA_CERTS", &emu.ca)
+            .env("SF_USE_GENERIC_UNIX_KEYCHAIN", "true")
+            .env("SF_DISABLE_TELEMETRY", "true")
+            .env("SF_AUTOUPDATE_DISABLE", "true")
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    std::path::Path::new(&sf).parent().unwrap().display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            );
+    };
+    let mut cmd = ctx.login(&emu, USERNAME);
+    cmd.args(["--sf-alias", "emu"]);
+    sf_env(&mut cmd);
+    let r = ctx.run(&mut cmd).ok();
+    assert!(r.stderr.contains("--target-org emu"), "{}", r.stderr);
+    // A later sf command uses the stored session: no key file involved.
+    let mut display = std::process::Command::new(&sf);
+    display.args(["org", "display", "--target-org", "emu", "--json"]).env("HOME", ctx.dir.path());
+    sf_env(&mut display);
+    let out = display.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(j["result"]["username"], USERNAME);
+    assert_eq!(j["result"]["instanceUrl"].as_str().unwrap().trim_end_matches('/'), emu.url);
+    assert!(j["result"].get("privateKey").is_none(), "sf pinned a key file");
+}
