@@ -389,3 +389,17 @@ mod tests {
         assert_eq!(Cause::UserNotPreauthorized.id(), "user_not_preauthorized");
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    use super::Cause;
+
+    /// Every cause a report can name has its section in docs/causes.md (the report links to it).
+    #[test]
+    fn every_cause_is_documented() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/causes.md")).unwrap();
+        for cause in Cause::ALL {
+            assert!(doc.contains(&format!("\n## {}\n", cause.id())), "docs/causes.md lacks ## {}", cause.id());
+        }
+    }
+}

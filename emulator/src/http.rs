@@ -14,6 +14,17 @@ use crate::org::Org;
 use crate::scenario::Faults;
 
 const MAX_HEAD: usize = 64 * 1024;
+
+/// Request logging on stderr (off in the demo, where sfjwt's own output tells the story).
+pub static LOG_REQUESTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+macro_rules! log {
+    ($($arg:tt)*) => {
+        if LOG_REQUESTS.load(std::sync::atomic::Ordering::Relaxed) {
+            eprintln!($($arg)*);
+        }
+    };
+}
 const MAX_BODY: usize = 1024 * 1024;
 
 pub struct Request {
@@ -258,19 +269,19 @@ pub async fn serve_connection<S>(
     let date = httpdate(org.now());
     let status = match resp {
         Response::Hang => {
-            eprintln!("{} {} -> (hang)", req.method, req.path);
+            log!("{} {} -> (hang)", req.method, req.path);
             tokio::time::sleep(Duration::from_secs(600)).await;
             return;
         }
         Response::Drop => {
-            eprintln!("{} {} -> (dropped connection)", req.method, req.path);
+            log!("{} {} -> (dropped connection)", req.method, req.path);
             return;
         }
         ref r => write_response(&mut stream, r, &date).await.unwrap_or(0),
     };
     let _ = stream.shutdown().await;
     // Paths only: queries and bodies can hold SOQL, tokens or assertions.
-    eprintln!("{} {} -> {} ({} ms)", req.method, req.path, status, start.elapsed().as_millis());
+    log!("{} {} -> {} ({} ms)", req.method, req.path, status, start.elapsed().as_millis());
 }
 
 fn httpdate(t: time::OffsetDateTime) -> String {

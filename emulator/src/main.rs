@@ -3,16 +3,18 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// A local HTTPS Salesforce org for sfjwt and the Salesforce CLI: OAuth JWT bearer token endpoint,
 /// identity and the REST/SOQL objects diagnosis reads, from a YAML scenario.
 #[derive(Parser)]
-#[command(name = "sfjwt-emulator", version)]
+#[command(name = "sfjwt-emulator", version, subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
     /// Scenario file (see fixtures/orgs/)
-    #[arg(long, value_name = "FILE")]
-    scenario: PathBuf,
+    #[arg(long, value_name = "FILE", required = true)]
+    scenario: Option<PathBuf>,
     /// A Salesforce DX source folder whose apps and permission sets are loaded as a deploy would
     #[arg(long, value_name = "DIR")]
     source_dir: Option<PathBuf>,
@@ -27,6 +29,12 @@ struct Cli {
     http: bool,
 }
 
+#[derive(Subcommand)]
+enum Sub {
+    /// Run the whole story on an embedded org: keygen, a login, a refusal and its diagnosis
+    Demo,
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -35,18 +43,32 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let org = match sfjwt_emulator::load_org(&cli.scenario, cli.source_dir.as_deref()) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
             return ExitCode::from(1);
+        }
+    };
+    if let Some(Sub::Demo) = cli.command {
+        return match runtime.block_on(sfjwt_emulator::demo::run_demo()) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let Some(scenario) = cli.scenario else {
+        eprintln!("error: --scenario FILE is required");
+        return ExitCode::from(2);
+    };
+    let org = match sfjwt_emulator::load_org(&scenario, cli.source_dir.as_deref()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
     };
     runtime.block_on(async move {

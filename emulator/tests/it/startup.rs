@@ -89,3 +89,19 @@ fn plain_http_and_clean_stop_on_sigterm() {
     assert!(err.contains("GET /services/data -> 200"), "one log line per request: {err}");
     assert!(err.contains("stopped"));
 }
+
+#[test]
+fn demo_tells_the_whole_story() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sfjwt-emulator")).arg("demo").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Demo complete: login exit 0, refusal exit 3 diagnosed as user_not_preauthorized."),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("Logged in as ci@acme.com") && stderr.contains("user hasn't approved this consumer"),
+        "{stderr}"
+    );
+}
