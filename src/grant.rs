@@ -39,6 +39,8 @@ pub struct Attempt {
     pub detail: Option<String>,
     /// HTTP requests made for this attempt (1 + retries).
     pub requests: u32,
+    /// The server's Date header, for the clock-skew check.
+    pub server_date: Option<String>,
     pub elapsed_ms: u64,
     pub outcome: &'static str,
 }
@@ -220,6 +222,7 @@ fn interpret(last: Option<Exchange>, login: &Url, aud: &str, requests: u32, elap
         failure: None,
         detail: None,
         requests,
+        server_date: None,
         elapsed_ms: elapsed.as_millis() as u64,
         outcome: "no_answer",
     };
@@ -230,8 +233,9 @@ fn interpret(last: Option<Exchange>, login: &Url, aud: &str, requests: u32, elap
             attempt.detail = Some(detail.clone());
             Step::NoAnswer { failure: kind.as_str().into(), detail }
         }
-        Some(Exchange::Answer { status, content_type, body }) => {
+        Some(Exchange::Answer { status, content_type, body, date }) => {
             attempt.http_status = Some(status);
+            attempt.server_date = date;
             attempt.content_type = Some(content_type.clone());
             let json: Option<serde_json::Value> = serde_json::from_str(&body).ok();
             let field = |j: &serde_json::Value, k: &str| j.get(k).and_then(|v| v.as_str()).map(str::to_string);

@@ -78,8 +78,8 @@ fn load_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
 /// What one HTTP exchange produced, classified for retry decisions and reports.
 #[derive(Debug)]
 pub enum Exchange {
-    /// Any complete answer, with its body.
-    Answer { status: u16, content_type: String, body: String },
+    /// Any complete answer, with its body and the server's Date header (for clock checks).
+    Answer { status: u16, content_type: String, body: String, date: Option<String> },
     /// No usable answer: connection, TLS, timeout, or a body cut short.
     Failed { kind: FailureKind, detail: String },
 }
@@ -147,10 +147,12 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 
 fn read(resp: Response) -> Exchange {
     let status = resp.status().as_u16();
-    let content_type =
-        resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let header =
+        |h| resp.headers().get(h).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
+    let content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
+    let date = header(reqwest::header::DATE);
     match resp.text() {
-        Ok(body) => Exchange::Answer { status, content_type, body },
+        Ok(body) => Exchange::Answer { status, content_type, body, date },
         Err(e) => {
             let (kind, detail) = classify(&e);
             let kind = if kind == FailureKind::Timeout { kind } else { FailureKind::Body };
@@ -168,7 +170,7 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 pub fn retryable(ex: &Exchange) -> bool {
     match ex {
         Exchange::Failed { kind, .. } => *kind != FailureKind::Tls,
-        Exchange::Answer { status, content_type, body } => {
+        Exchange::Answer { status, content_type, body, .. } => {
             *status == 429
                 || *status >= 500
                 || (*status == 200
@@ -245,8 +247,12 @@ mod tests {
 
     #[test]
     fn retry_rules() {
-        let ans =
-            |status: u16, ct: &str, body: &str| Exchange::Answer { status, content_type: ct.into(), body: body.into() };
+        let ans = |status: u16, ct: &str, body: &str| Exchange::Answer {
+            status,
+            content_type: ct.into(),
+            body: body.into(),
+            date: None,
+        };
         assert!(retryable(&ans(503, "application/json", "[]")));
         assert!(retryable(&ans(429, "application/json", "[]")));
         assert!(retryable(&ans(200, "text/html", "<html>")));

@@ -2,8 +2,10 @@
 
 mod assertion;
 mod cert;
+mod doctor;
+mod explain;
 mod keygen;
-mod login;
+pub(crate) mod login;
 mod revoke;
 
 use crate::cli::{Cli, Command, KeyArgs, OptionalKeyArgs};
@@ -17,6 +19,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Assertion(args) => assertion::run(args),
         Command::Login(args) => login::run(*args),
         Command::Revoke(args) => revoke::run(args),
+        Command::Doctor(args) => doctor::run(*args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

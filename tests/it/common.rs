@@ -328,3 +328,55 @@ impl Ctx {
         text
     }
 }
+
+pub const ADMIN_TOKEN: &str = "00D000000000001!ADMINSESSIONTOKENFORTESTS";
+
+impl Ctx {
+    /// `sfjwt doctor` against the emulator, with or without the scenario's admin session.
+    pub fn doctor(&self, emu: &Emu, user: &str, admin: bool) -> Command {
+        let mut cmd = self.login(emu, user);
+        // `login` built `sfjwt login …`; doctor takes the same inputs.
+        let args: Vec<std::ffi::OsString> = cmd.get_args().skip(1).map(|a| a.to_owned()).collect();
+        let mut d = self.sfjwt();
+        d.arg("doctor").args(args);
+        if admin {
+            d.env("SFJWT_ADMIN_TOKEN", ADMIN_TOKEN).args(["--admin-instance-url", &emu.url]);
+        }
+        let _ = &mut cmd;
+        d
+    }
+}
+
+/// Validates a JSON report against schema/report.schema.json with Python's jsonschema (an
+/// independent implementation of JSON Schema).
+pub fn validate_with_schema(path: &Path) {
+    let script = "import json,sys,jsonschema\nschema=json.load(open(sys.argv[1]))\njsonschema.Draft202012Validator.check_schema(schema)\njsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(json.load(open(sys.argv[2])))\nprint('valid')";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(repo().join("schema/report.schema.json"))
+        .arg(path)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("valid"),
+        "schema validation failed (pip install jsonschema): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Parses a JUnit XML report with junitparser; returns (tests, failures, skipped) and the failure types.
+pub fn parse_junit(path: &Path) -> (usize, usize, usize, Vec<String>) {
+    let script = "import sys,junitparser\nx=junitparser.JUnitXml.fromfile(sys.argv[1])\nt=f=s=0\ntypes=[]\nfor suite in x:\n  for case in suite:\n    t+=1\n    for r in case.result:\n      if isinstance(r, junitparser.Failure): f+=1; types.append(r.type)\n      if isinstance(r, junitparser.Skipped): s+=1\nprint(t,f,s,','.join(types))";
+    let out = Command::new("python3").args(["-c", script]).arg(path).output().expect("python3");
+    assert!(
+        out.status.success(),
+        "junitparser failed (pip install junitparser): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let parts: Vec<&str> = text.trim().splitn(4, ' ').collect();
+    let n = |i: usize| parts[i].parse::<usize>().unwrap();
+    let types =
+        parts.get(3).map(|t| t.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()).unwrap_or_default();
+    (n(0), n(1), n(2), types)
+}

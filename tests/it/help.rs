@@ -56,3 +56,13 @@ fn help_login() {
 fn help_revoke() {
     insta::assert_snapshot!(help(&["revoke", "--help"]));
 }
+
+#[test]
+fn help_doctor() {
+    insta::assert_snapshot!(help(&["doctor", "--help"]));
+}
+
+#[test]
+fn help_explain() {
+    insta::assert_snapshot!(help(&["explain", "--help"]));
+}

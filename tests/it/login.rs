@@ -25,6 +25,7 @@ fn login_succeeds_and_reports_identity() {
     assert_eq!(report["identity"]["org_id"], "00D000000000001AAA");
     assert_eq!(report["attempts"][0]["audience"], "https://login.salesforce.com");
     assert!(ctx.read_clean("r.yaml").contains("status: ok"));
+    validate_with_schema(&ctx.path("r.json"));
 }
 
 #[test]
@@ -137,7 +138,10 @@ fn refusals_exit_3_with_the_catalogue_text() {
         assert_eq!(report["status"], "failed");
         assert_eq!(report["exit_code"], 3);
         assert_eq!(report["diagnosis"]["cause"], cause, "{scenario}");
-        assert!(ctx.read_clean("r.xml").contains(&format!("type=\"{cause}\"")));
+        validate_with_schema(&ctx.path("r.json"));
+        let (tests, failures, _, types) = parse_junit(&ctx.path("r.xml"));
+        assert_eq!((tests, failures), (1, 1), "{scenario}");
+        assert_eq!(types, [cause], "{scenario}");
     }
 }
 

@@ -3,6 +3,8 @@
 
 mod common;
 
+mod doctor;
+
 mod assertion;
 mod cert_inspect;
 mod help;

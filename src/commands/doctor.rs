@@ -1,0 +1,407 @@
+use std::process::Command;
+
+use zeroize::Zeroizing;
+
+use crate::cert;
+use crate::cli::{DoctorArgs, OutFormat};
+use crate::commands::login::sandbox_suffixed;
+use crate::diagnose::{self, Cause, Confidence, Diagnosis};
+use crate::doctor::{self, Local, check};
+use crate::endpoint;
+use crate::error::{Error, Exit};
+use crate::grant::{self, GrantRequest, Outcome};
+use crate::keys;
+use crate::metadata;
+use crate::orgapi::{AdminSession, OrgApi};
+use crate::orgfacts;
+use crate::report::{self, CheckStatus, Identity, Report};
+use crate::settings;
+
+pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
+    let env = |k: &str| std::env::var(k).ok();
+    let s = settings::resolve(&args.login, &env)?;
+    if matches!(s.format, Some(OutFormat::Env) | Some(OutFormat::Shell)) {
+        return Err(Error::usage("doctor prints its report as json or yaml", "use --format json or --format yaml"));
+    }
+    for note in &s.notes {
+        eprintln!("note: {note}");
+    }
+    let admin = admin_session(&args, &env)?;
+    let mut report = Report::new(
+        "doctor",
+        report::Target {
+            client_id: Some(s.client_id.clone()),
+            username: Some(s.username.clone()),
+            login_host: s.login.host_str().map(str::to_string),
+            audience: s.audience.clone(),
+        },
+    );
+    let mut checks = Vec::new();
+    let mut local = Local {
+        login_host_is_sandbox: endpoint::is_sandbox_host(s.login.host_str().unwrap_or_default()),
+        ..Local::default()
+    };
+
+    // 1. The key.
+    let key = match keys::load(&s.key, s.passphrase.as_ref()) {
+        Ok(k) => {
+            checks.push(check(
+                "key",
+                "Private key readable and RSA",
+                CheckStatus::Pass,
+                format!("RSA {} bits, {}", k.bits(), k.format()),
+            ));
+            Some(k)
+        }
+        Err(e) => {
+            checks.push(check("key", "Private key readable and RSA", CheckStatus::Fail, format!("{e}; {}", e.help())));
+            None
+        }
+    };
+
+    // 2. The certificate given, and the repository's.
+    if let Some(path) = &args.cert {
+        let info = cert::load(path)?;
+        checks.push(expiry_check(&info, "certificate_expiry", "Certificate validity"));
+        if let Some(k) = &key {
+            let m = cert::key_matches(&info, k);
+            local.key_matches_cert = Some(m);
+            checks.push(check(
+                "certificate_match",
+                "Key matches the certificate",
+                if m { CheckStatus::Pass } else { CheckStatus::Fail },
+                if m {
+                    format!("{} holds this key's public half", path.display())
+                } else {
+                    format!("{} was not made from this key", path.display())
+                },
+            ));
+        }
+    }
+    let dirs = metadata::source_dirs(args.source_dir.as_deref());
+    let apps = metadata::scan(&dirs);
+    let repo_app = metadata::find_by_key(&apps, &s.client_id).cloned();
+    match (&repo_app, dirs.is_empty()) {
+        (Some(a), _) => {
+            let policy = match a.admin_approved {
+                Some(true) => format!(
+                    "admin-approved; profiles [{}], permission sets [{}]",
+                    a.profiles.join(", "),
+                    a.permission_sets.join(", ")
+                ),
+                Some(false) => "self-authorize".into(),
+                None => "policy not in the repository".into(),
+            };
+            checks.push(check(
+                "repo_app",
+                "App metadata in the repository",
+                CheckStatus::Pass,
+                format!("{} ({policy})", a.path),
+            ));
+            if let (Some(pem), Some(k)) = (&a.certificate, &key) {
+                match cert::inspect_pem(pem.as_bytes()) {
+                    Ok(info) => {
+                        let m = cert::key_matches(&info, k);
+                        local.key_matches_repo_cert = Some(m);
+                        checks.push(check(
+                            "repo_certificate",
+                            "Repository certificate matches the key",
+                            if m { CheckStatus::Pass } else { CheckStatus::Fail },
+                            format!(
+                                "the certificate in {} {} this key",
+                                a.path,
+                                if m { "matches" } else { "does not match" }
+                            ),
+                        ));
+                        if args.cert.is_none() {
+                            checks.push(expiry_check(&info, "certificate_expiry", "Certificate validity (repository)"));
+                        }
+                    }
+                    Err(e) => checks.push(check(
+                        "repo_certificate",
+                        "Repository certificate matches the key",
+                        CheckStatus::Warn,
+                        e.to_string(),
+                    )),
+                }
+            }
+        }
+        (None, false) => checks.push(check(
+            "repo_app",
+            "App metadata in the repository",
+            CheckStatus::Skip,
+            format!(
+                "no app with consumer key {} under {}",
+                s.client_id,
+                dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+        (None, true) => checks.push(check(
+            "repo_app",
+            "App metadata in the repository",
+            CheckStatus::Skip,
+            "no --source-dir and no sfdx-project.json",
+        )),
+    }
+
+    // 3. Username against host.
+    let host = s.login.host_str().unwrap_or_default();
+    let suffixed = sandbox_suffixed(&s.username);
+    local.environment_mismatch = match (local.login_host_is_sandbox, suffixed) {
+        (false, true) => Some(format!("{} looks like a sandbox username, but {host} serves production", s.username)),
+        (true, false) => Some(format!("{host} serves sandboxes, but {} has no sandbox suffix", s.username)),
+        _ => None,
+    };
+    checks.push(match &local.environment_mismatch {
+        Some(m) => check("environment", "Username fits the login host", CheckStatus::Warn, m.clone()),
+        None => {
+            check("environment", "Username fits the login host", CheckStatus::Pass, format!("{} at {host}", s.username))
+        }
+    });
+
+    // 4. The grant itself.
+    let client = crate::net::client(&s.net)?;
+    let mut refusal = None;
+    let mut failure = None;
+    if let Some(k) = &key {
+        let request = GrantRequest {
+            login: &s.login,
+            client_id: &s.client_id,
+            username: &s.username,
+            key: k,
+            audience: s.audience.as_deref(),
+            lifetime: s.lifetime,
+            wait_for_propagation: s.wait_for_propagation,
+        };
+        let (outcome, attempts) = grant::run(&client, &s.net, &request, &mut grant::Silent)?;
+        report.attempts = attempts;
+        match outcome {
+            Outcome::Granted(g) => {
+                checks.push(check(
+                    "grant",
+                    "JWT bearer grant",
+                    CheckStatus::Pass,
+                    format!("logged in to org {} (aud {})", g.org_id, g.audience),
+                ));
+                report.identity = Some(Identity {
+                    org_id: g.org_id.clone(),
+                    user_id: g.user_id.clone(),
+                    instance_url: g.instance_url.clone(),
+                    is_sandbox: g.audience == endpoint::TEST || local.login_host_is_sandbox,
+                });
+            }
+            Outcome::Refused { error, description } => {
+                checks.push(check("grant", "JWT bearer grant", CheckStatus::Fail, format!("{error}: {description}")));
+                refusal = Some((error, description));
+            }
+            Outcome::NoAnswer { failure: f, detail } => {
+                checks.push(check(
+                    "grant",
+                    "JWT bearer grant",
+                    CheckStatus::Fail,
+                    format!("no usable answer ({f}): {detail}"),
+                ));
+                failure = Some(f);
+            }
+        }
+        if let Some(skew) = report.attempts.iter().rev().find_map(|a| a.server_date.as_deref()).and_then(clock_skew) {
+            local.skew_seconds = Some(skew);
+            let st = if skew.abs() > 150 {
+                CheckStatus::Fail
+            } else if skew.abs() > 30 {
+                CheckStatus::Warn
+            } else {
+                CheckStatus::Pass
+            };
+            checks.push(check(
+                "clock",
+                "Local clock agrees with the server",
+                st,
+                format!("server clock minus local clock: {skew}s"),
+            ));
+        }
+    } else {
+        checks.push(check("grant", "JWT bearer grant", CheckStatus::Skip, "no usable key"));
+    }
+
+    // 5. The org, through an admin session.
+    let facts = match &admin {
+        Some(session) => {
+            settings::check_host(
+                &url::Url::parse(&session.instance_url).map_err(|e| {
+                    Error::usage(format!("invalid admin instance URL: {e}"), "e.g. https://acme.my.salesforce.com")
+                })?,
+                &args.login.allow_host,
+            )?;
+            let api = OrgApi { client: &client, net: &s.net, session };
+            let f = orgfacts::gather(
+                &api,
+                &s.username,
+                args.app_name.as_deref(),
+                repo_app.as_ref().map(|a| a.label.as_str()),
+            );
+            checks.extend(doctor::org_checks(&f, &s.username));
+            Some(f)
+        }
+        None => {
+            checks.push(check(
+                "admin_session",
+                "Admin session",
+                CheckStatus::Skip,
+                "none given (--admin-token with --admin-instance-url, or --admin-sf-org)",
+            ));
+            None
+        }
+    };
+
+    // 6. The verdict.
+    let base = if key.is_none() {
+        Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec!["the private key could not be used".into()])
+    } else {
+        diagnose::from_attempts(
+            &report.attempts,
+            refusal.as_ref().map(|(e, d)| (e.as_str(), d.as_str())),
+            failure.as_deref(),
+        )
+    };
+    report.diagnosis = doctor::verdict(
+        base,
+        refusal.as_ref().map(|(e, d)| (e.as_str(), d.as_str())),
+        facts.as_ref(),
+        repo_app.as_ref(),
+        &local,
+        &s.username,
+    );
+    if let Some(f) = &facts
+        && let Some(by) = &f.app_found_by
+    {
+        report.diagnosis.evidence.push(format!("app identified by {by}"));
+    }
+    let failed = checks.iter().any(|c| matches!(c.status, CheckStatus::Fail));
+    report.checks = checks;
+    report.status = if failed { "failed" } else { "ok" };
+    let exit = if failed { Exit::CheckFailed } else { Exit::Success };
+    report.exit_code = exit as u8;
+
+    for c in &report.checks {
+        let tag = match c.status {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Skip => "skip",
+        };
+        eprintln!("[{tag}] {}: {}", c.title, c.detail);
+    }
+    let d = &report.diagnosis;
+    if d.cause != Cause::None {
+        eprintln!(
+            "cause: {} ({}): {}",
+            d.cause.id(),
+            serde_json::to_value(d.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            d.summary
+        );
+        for e in &d.evidence {
+            eprintln!("  evidence: {e}");
+        }
+        for r in &d.remediation {
+            eprintln!("help: {r}");
+        }
+        if let Some(fix) = &d.fix {
+            eprintln!("fix: {fix}");
+        }
+        eprintln!("more: {}", d.docs);
+    }
+    match s.format {
+        Some(OutFormat::Json) => print!("{}", report.render(report::ReportFormat::Json)?),
+        Some(OutFormat::Yaml) => print!("{}", report.render(report::ReportFormat::Yaml)?),
+        _ => {}
+    }
+    report.write_all(&s.reports)?;
+    Ok(exit)
+}
+
+fn expiry_check(info: &cert::CertInfo, id: &str, title: &str) -> crate::report::Check {
+    let (st, detail) = if info.seconds_left <= 0 {
+        (
+            CheckStatus::Warn,
+            format!(
+                "expired on {}; Salesforce does not enforce this for JWT, but rotate it (sfjwt cert rotate)",
+                info.not_after
+            ),
+        )
+    } else if info.days_left < 30 {
+        (CheckStatus::Warn, format!("expires in {} days ({}): rotate it soon", info.days_left, info.not_after))
+    } else {
+        (CheckStatus::Pass, format!("valid until {} ({} days)", info.not_after, info.days_left))
+    };
+    check(id, title, st, detail)
+}
+
+/// Server clock minus local clock, from an HTTP Date header.
+fn clock_skew(date: &str) -> Option<i64> {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let server = time::PrimitiveDateTime::parse(date.trim(), &fmt).ok()?.assume_utc();
+    Some((server - time::OffsetDateTime::now_utc()).whole_seconds())
+}
+
+fn admin_session(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<AdminSession>, Error> {
+    if let Some(alias) = &args.admin_sf_org {
+        return sf_session(alias).map(Some);
+    }
+    let token = args.admin_token.clone().or_else(|| env("SFJWT_ADMIN_TOKEN").filter(|t| !t.is_empty()));
+    let url = args.admin_instance_url.clone().or_else(|| env("SFJWT_ADMIN_INSTANCE_URL").filter(|t| !t.is_empty()));
+    match (token, url) {
+        (Some(t), Some(u)) => {
+            let parsed = endpoint::login_url(&u, args.login.insecure_http)?;
+            Ok(Some(AdminSession { instance_url: endpoint::origin(&parsed), token: Zeroizing::new(t) }))
+        }
+        (Some(_), None) => Err(Error::usage(
+            "an admin token needs its instance URL",
+            "pass --admin-instance-url or set SFJWT_ADMIN_INSTANCE_URL",
+        )),
+        (None, Some(_)) => {
+            Err(Error::usage("an admin instance URL needs a token", "set SFJWT_ADMIN_TOKEN (or --admin-token)"))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// The admin session stored by the Salesforce CLI. Recent sf versions redact tokens in
+/// `org display --json`, so ask the command made to reveal it.
+fn sf_session(alias: &str) -> Result<AdminSession, Error> {
+    let sf = std::env::var_os("SFJWT_SF_BIN").unwrap_or_else(|| "sf".into());
+    let run = |args: &[&str]| -> Result<serde_json::Value, Error> {
+        let out =
+            Command::new(&sf).args(args).env("SF_SKIP_NEW_VERSION_CHECK", "true").output().map_err(|e| Error::Io {
+                action: "run the Salesforce CLI",
+                path: sf.to_string_lossy().into_owned(),
+                source: e,
+                help: Some("install it or set SFJWT_SF_BIN; or pass --admin-token and --admin-instance-url".into()),
+            })?;
+        serde_json::from_slice(&out.stdout).map_err(|_| {
+            Error::usage(
+                format!("`sf {}` did not answer JSON", args.first().copied().unwrap_or_default()),
+                format!("check `sf org display --target-org {alias}`"),
+            )
+        })
+    };
+    let shown = run(&["org", "auth", "show-access-token", "--target-org", alias, "--json"])?;
+    let token = shown["result"]["accessToken"].as_str().map(str::to_string);
+    let mut url = shown["result"]["instanceUrl"].as_str().map(str::to_string);
+    if url.is_none() {
+        url = run(&["org", "display", "--target-org", alias, "--json"])?["result"]["instanceUrl"]
+            .as_str()
+            .map(str::to_string);
+    }
+    match (token, url) {
+        (Some(t), Some(u)) => {
+            Ok(AdminSession { instance_url: u.trim_end_matches('/').to_string(), token: Zeroizing::new(t) })
+        }
+        _ => Err(Error::usage(
+            format!("the Salesforce CLI has no usable session for {alias}"),
+            format!("log in first: sf org login web --alias {alias}"),
+        )),
+    }
+}
