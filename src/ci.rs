@@ -90,3 +90,34 @@ pub fn sf_handoff(alias: &str, instance_url: &str, token: &str) -> Result<(), Er
 pub fn shell_quote(v: &str) -> String {
     format!("'{}'", v.replace('\'', "'\\''"))
 }
+
+/// One line for a workflow command: GitHub ends a command at a newline, and `%`, `\r`, `\n` must
+/// be escaped in its message.
+fn escape_command(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_command(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// An `::error` annotation with the diagnosis, and the Markdown report in the step summary.
+pub fn github_report(report: &crate::report::Report) {
+    let d = &report.diagnosis;
+    if report.status != "ok" {
+        let title = format!("sfjwt {}: {}", report.command, d.cause.id());
+        let mut message = d.summary.clone();
+        if let Some(first) = d.remediation.first() {
+            message.push_str(&format!(" Fix: {first}"));
+        }
+        println!("::error title={}::{}", escape_property(&title), escape_command(&message));
+    }
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        let md = crate::report_text::markdown(report);
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(format!("{md}\n").as_bytes()));
+    }
+}

@@ -316,6 +316,10 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
         Some(OutFormat::Yaml) => print!("{}", report.render(report::ReportFormat::Yaml)?),
         _ => {}
     }
+    if s.github {
+        crate::ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
+        crate::ci::github_report(&report);
+    }
     report.write_all(&s.reports)?;
     Ok(exit)
 }

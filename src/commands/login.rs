@@ -150,10 +150,11 @@ fn finish_failure(s: &LoginSettings, mut report: Report, exit: Exit) -> Result<E
         eprintln!("help: {r}");
     }
     eprintln!("more: {}", d.docs);
-    if s.github {
-        ci::github_outputs(&[("cause", d.cause.id())])?;
-    }
     report.exit_code = exit as u8;
+    if s.github {
+        ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
+        ci::github_report(&report);
+    }
     report.write_all(&s.reports)?;
     Ok(exit)
 }
@@ -253,6 +254,9 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
         instance_url: g.instance_url.clone(),
         is_sandbox,
     });
+    if s.github {
+        ci::github_report(&report);
+    }
     report.write_all(&s.reports)?;
     Ok(Exit::Success)
 }

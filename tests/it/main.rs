@@ -5,6 +5,7 @@ mod common;
 
 mod doctor;
 
+mod action;
 mod assertion;
 mod cert_inspect;
 mod help;
