@@ -47,6 +47,8 @@ pub enum Command {
     Doctor(Box<DoctorArgs>),
     /// Diagnose an error line copied from another tool's log (sf, simple-salesforce, a raw JSON body)
     Explain(ExplainArgs),
+    /// Bootstrap CI: key, certificate, consumer key, and the app's metadata ready to deploy
+    Setup(Box<SetupArgs>),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -92,6 +94,8 @@ pub enum CertCommand {
     #[command(after_help = "Exit codes: 0 all is well, 2 unreadable input, 5 the key does not match, \
                             6 expired, 7 expires within --expires-within.")]
     Inspect(InspectArgs),
+    /// New key and certificate; the app's metadata updated; the steps to deploy and swap the CI secret
+    Rotate(RotateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -297,4 +301,99 @@ pub struct ExplainArgs {
     /// Also write the report here (.json .yaml .md .xml); repeatable
     #[arg(long, value_name = "FILE")]
     pub report: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AppKindArg {
+    ExternalClientApp,
+    ConnectedApp,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// The CI user the app pre-authorizes
+    #[arg(long, short = 'o', value_name = "USER")]
+    pub username: String,
+    /// What to create; connected apps can no longer be created since Spring '26 without Salesforce Support
+    #[arg(long, value_enum, default_value_t = AppKindArg::ExternalClientApp)]
+    pub kind: AppKindArg,
+    /// The app's API name (letters, digits, underscores)
+    #[arg(long, value_name = "NAME", default_value = "sfjwt_CI")]
+    pub app_name: String,
+    /// Salesforce DX folder to write the metadata into
+    #[arg(long, value_name = "DIR", default_value = "force-app/main/default")]
+    pub source_dir: PathBuf,
+    /// Where the key and certificate go (never inside the source folder)
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub key_dir: PathBuf,
+    /// Use this key instead of generating one (with --cert)
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true, requires = "cert")]
+    pub key: Option<String>,
+    /// File holding --key's passphrase
+    #[arg(long, value_name = "FILE")]
+    pub key_passphrase_file: Option<PathBuf>,
+    /// The certificate of --key
+    #[arg(long, value_name = "CERT", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Use this consumer key instead of a random one (letters and digits, 8-256; it can be set only at creation)
+    #[arg(long, value_name = "KEY")]
+    pub consumer_key: Option<String>,
+    /// The app's contact email [default: the username, when it is an address]
+    #[arg(long, value_name = "EMAIL")]
+    pub contact_email: Option<String>,
+    /// Days the generated certificate is valid
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// Also print the key as one base64 line for a CI secret
+    #[arg(long)]
+    pub print_key_base64: bool,
+    /// The org is a Dev Hub that must create scratch orgs (an External Client App Dev Hub cannot)
+    #[arg(long)]
+    pub dev_hub: bool,
+    /// Deploy the folder and assign the permission set through the Salesforce CLI
+    #[arg(long, requires = "admin_sf_org")]
+    pub deploy: bool,
+    /// The sf alias of an admin of the target org (for --deploy)
+    #[arg(long, value_name = "ALIAS")]
+    pub admin_sf_org: Option<String>,
+    /// Poll the grant until it succeeds, then print what to store in CI (needs --login-url)
+    #[arg(long, value_name = "DURATION", requires = "login_url")]
+    pub wait_for_propagation: Option<String>,
+    /// The org's login URL, for --wait-for-propagation
+    #[arg(long, short = 'r', value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Extra CA certificates for --wait-for-propagation
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+    /// Allow plain http for --login-url (local testing only)
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Overwrite existing files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Salesforce DX folder holding the app's metadata
+    #[arg(long, value_name = "DIR", default_value = "force-app/main/default")]
+    pub source_dir: PathBuf,
+    /// The app's API name [default: the only JWT app in the folder]
+    #[arg(long, value_name = "NAME")]
+    pub app_name: Option<String>,
+    /// Where the new key and certificate go
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub key_dir: PathBuf,
+    /// Base name of the new files [default: APP-YYYYMMDD]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Days the new certificate is valid
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// RSA key size: 2048, 3072 or 4096
+    #[arg(long, default_value_t = 2048)]
+    pub bits: u32,
+    /// Also print the new key as one base64 line for the CI secret
+    #[arg(long)]
+    pub print_key_base64: bool,
 }

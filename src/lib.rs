@@ -24,5 +24,6 @@ pub mod orgfacts;
 pub mod report;
 pub mod report_text;
 pub mod settings;
+pub mod setup;
 
 pub use error::{Error, Exit};

@@ -66,14 +66,136 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
             "error: the key does not match the certificate\nhelp: Salesforce will answer `invalid assertion`; upload the certificate made with this key, or use the key it was made from"
         ),
         Exit::CertExpired => eprintln!(
-            "warning: the certificate expired on {}\nhelp: Salesforce does not enforce the uploaded certificate's expiry for JWT, but rotate it: `sfjwt keygen`, upload, then replace the CI secret",
+            "warning: the certificate expired on {}\nhelp: Salesforce does not enforce the uploaded certificate's expiry for JWT, but rotate it: `sfjwt cert rotate`, deploy, then replace the CI secret",
             info.not_after
         ),
         Exit::CertExpiring => eprintln!(
-            "warning: the certificate expires in {} days ({})\nhelp: rotate it: `sfjwt keygen`, upload the new certificate, then replace the CI secret",
+            "warning: the certificate expires in {} days ({})\nhelp: rotate it: `sfjwt cert rotate` (new key and certificate, app metadata updated), deploy, then replace the CI secret",
             info.days_left, info.not_after
         ),
         _ => {}
     }
     Ok(exit)
+}
+
+/// `sfjwt cert rotate`: a new key and certificate, the app's metadata updated in place.
+pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
+    use crate::fsutil;
+    let bits = cert::Bits::parse(args.bits)
+        .ok_or_else(|| Error::usage(format!("--bits {} is not supported", args.bits), "use 2048, 3072 or 4096"))?;
+    let apps: Vec<_> = crate::metadata::scan(std::slice::from_ref(&args.source_dir))
+        .into_iter()
+        .filter(|a| a.certificate.is_some())
+        .filter(|a| args.app_name.as_deref().is_none_or(|n| n == a.api_name || n == a.label))
+        .collect();
+    let app = match apps.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            return Err(Error::usage(
+                format!(
+                    "no app with a certificate under {}{}",
+                    args.source_dir.display(),
+                    args.app_name.as_deref().map(|n| format!(" named {n}")).unwrap_or_default()
+                ),
+                "pass --source-dir (and --app-name) of the app's metadata",
+            ));
+        }
+        many => {
+            let names: Vec<&str> = many.iter().map(|a| a.api_name.as_str()).collect();
+            return Err(Error::usage(
+                "several apps hold a certificate",
+                format!("pick one with --app-name: {}", names.join(", ")),
+            ));
+        }
+    };
+    let date = time::OffsetDateTime::now_utc().date();
+    let name = args.name.clone().unwrap_or_else(|| {
+        format!(
+            "{}-{}{:02}{:02}",
+            app.api_name.to_lowercase().replace('_', "-"),
+            date.year(),
+            date.month() as u8,
+            date.day()
+        )
+    });
+    let key_path = args.key_dir.join(format!("{name}.key"));
+    let cert_path = args.key_dir.join(format!("{name}.crt"));
+    for p in [&key_path, &cert_path] {
+        if p.exists() {
+            return Err(Error::usage(format!("{} already exists", p.display()), "pass another --name"));
+        }
+    }
+    let g = cert::generate(&cert::CertRequest {
+        bits,
+        common_name: app.api_name.clone(),
+        organization: None,
+        days: args.days,
+    })?;
+    // The file holding the certificate (for an External Client App, the global OAuth settings).
+    let holder = match app.kind {
+        crate::metadata::AppKind::ConnectedApp => std::path::PathBuf::from(&app.path),
+        crate::metadata::AppKind::ExternalClientApp => find_global_settings(&args.source_dir, &app.api_name)
+            .ok_or_else(|| {
+                Error::usage(
+                    "the External Client App's global OAuth settings file is missing",
+                    "it holds the certificate; restore it from the org (it is git-ignored)",
+                )
+            })?,
+    };
+    let xml = std::fs::read_to_string(&holder).map_err(|e| Error::Io {
+        action: "read",
+        path: holder.display().to_string(),
+        source: e,
+        help: None,
+    })?;
+    let updated = crate::setup::replace_certificate(&xml, &g.cert_pem).ok_or_else(|| {
+        Error::usage(format!("{} has no <certificate> element", holder.display()), "add the certificate by hand")
+    })?;
+    fsutil::write_atomic(&key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
+    fsutil::write_atomic(&cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
+    crate::setup::gitignore(&args.key_dir, &format!("{name}.key"))?;
+    fsutil::write_atomic(&holder, updated.as_bytes(), fsutil::PUBLIC_MODE)?;
+
+    println!("New key:         {} (mode 0600)", key_path.display());
+    println!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after);
+    println!("Updated:         {}", holder.display());
+    if args.print_key_base64 {
+        use base64::Engine;
+        let b64 =
+            zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(g.key.to_pkcs8_pem().as_bytes()));
+        println!("New key, base64: {}", b64.as_str());
+    }
+    println!();
+    println!("Rotate in this order:");
+    println!("  1. sf project deploy start --source-dir {} --target-org <admin alias>", args.source_dir.display());
+    println!("  2. replace the CI secret with {}", key_path.display());
+    println!("  3. run `sfjwt doctor` in CI, then delete the old key");
+    println!();
+    println!(
+        "Between steps 1 and 2, CI cannot log in: the app then trusts only the new certificate, and CI still signs with the old key. \
+         Whether an app can hold two certificates at once is unconfirmed, so plan the window (minutes). To avoid it, create a second \
+         app (`sfjwt setup --app-name {}_2 --key {} --cert {}`), switch CI to its client id, then retire the old app.",
+        app.api_name,
+        key_path.display(),
+        cert_path.display()
+    );
+    Ok(Exit::Success)
+}
+
+fn find_global_settings(dir: &std::path::Path, app: &str) -> Option<std::path::PathBuf> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).ok()?.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(".ecaGlblOauth-meta.xml")
+                && std::fs::read_to_string(&p)
+                    .is_ok_and(|t| t.contains(&format!("<externalClientApplication>{app}</externalClientApplication>")))
+            {
+                return Some(p);
+            }
+        }
+    }
+    None
 }

@@ -7,6 +7,7 @@ mod explain;
 mod keygen;
 pub(crate) mod login;
 mod revoke;
+mod setup;
 
 use crate::cli::{Cli, Command, KeyArgs, OptionalKeyArgs};
 use crate::error::{Error, Exit};
@@ -16,6 +17,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Cert(crate::cli::CertCommand::Inspect(args)) => cert::inspect(args),
+        Command::Cert(crate::cli::CertCommand::Rotate(args)) => cert::rotate(args),
+        Command::Setup(args) => setup::run(*args),
         Command::Assertion(args) => assertion::run(args),
         Command::Login(args) => login::run(*args),
         Command::Revoke(args) => revoke::run(args),

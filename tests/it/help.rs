@@ -66,3 +66,13 @@ fn help_doctor() {
 fn help_explain() {
     insta::assert_snapshot!(help(&["explain", "--help"]));
 }
+
+#[test]
+fn help_setup() {
+    insta::assert_snapshot!(help(&["setup", "--help"]));
+}
+
+#[test]
+fn help_cert_rotate() {
+    insta::assert_snapshot!(help(&["cert", "rotate", "--help"]));
+}

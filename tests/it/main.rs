@@ -12,3 +12,4 @@ mod help;
 mod key_input;
 mod keygen;
 mod login;
+mod setup;

@@ -1,0 +1,298 @@
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine;
+
+use crate::cert::{self, Bits, CertRequest};
+use crate::cli::{AppKindArg, SetupArgs};
+use crate::endpoint;
+use crate::error::{Error, Exit};
+use crate::fsutil;
+use crate::grant::{self, GrantRequest, Outcome};
+use crate::keys::{self, KeySource, Passphrase, RsaPrivateKey};
+use crate::net::{self, NetSettings};
+use crate::settings;
+use crate::setup::{self, AppSpec, Kind};
+
+pub fn run(args: SetupArgs) -> Result<Exit, Error> {
+    let username = endpoint::username(&args.username)?;
+    if !setup::valid_api_name(&args.app_name) {
+        return Err(Error::usage(
+            format!("invalid --app-name {:?}", args.app_name),
+            "an API name: a letter, then letters, digits and single underscores, at most 40 characters",
+        ));
+    }
+    let kind = match args.kind {
+        AppKindArg::ExternalClientApp => Kind::ExternalClientApp,
+        AppKindArg::ConnectedApp => Kind::ConnectedApp,
+    };
+    let key_dir = args.key_dir.clone();
+    if inside(&key_dir, &args.source_dir) {
+        return Err(Error::usage(
+            format!("--key-dir {} is inside the source folder {}", key_dir.display(), args.source_dir.display()),
+            "keep the private key out of the deployable source: use another --key-dir",
+        ));
+    }
+    std::fs::create_dir_all(&key_dir).map_err(|e| Error::Io {
+        action: "create",
+        path: key_dir.display().to_string(),
+        source: e,
+        help: None,
+    })?;
+    let contact = match &args.contact_email {
+        Some(e) => e.clone(),
+        None if username.rsplit('@').next().is_some_and(|d| d.contains('.'))
+            && !crate::commands::login::sandbox_suffixed(&username) =>
+        {
+            username.clone()
+        }
+        None => {
+            return Err(Error::usage("no contact email", "pass --contact-email (the username is not a plain address)"));
+        }
+    };
+
+    // The key and certificate: given, or made as keygen makes them.
+    let base = args.app_name.to_lowercase().replace('_', "-");
+    let (key, cert_pem, key_path) = match (&args.key, &args.cert) {
+        (Some(k), Some(c)) => {
+            let pass = args.key_passphrase_file.as_deref().map(Passphrase::from_file).transpose()?;
+            let key = keys::load(&KeySource::parse(k)?, pass.as_ref())?;
+            let pem = std::fs::read_to_string(c).map_err(|e| Error::Io {
+                action: "read",
+                path: c.display().to_string(),
+                source: e,
+                help: None,
+            })?;
+            let info = cert::inspect_pem(pem.as_bytes())?;
+            if !cert::key_matches(&info, &key) {
+                return Err(Error::usage(
+                    format!("{} was not made from this key", c.display()),
+                    "pass the certificate that belongs to --key",
+                ));
+            }
+            (key, pem, None)
+        }
+        _ => {
+            let key_path = key_dir.join(format!("{base}.key"));
+            let cert_path = key_dir.join(format!("{base}.crt"));
+            if !args.force && (key_path.exists() || cert_path.exists()) {
+                return Err(Error::usage(
+                    format!("{} already exists", key_path.display()),
+                    "pass --force, or --key and --cert to reuse it",
+                ));
+            }
+            let g = cert::generate(&CertRequest {
+                bits: Bits::B2048,
+                common_name: args.app_name.clone(),
+                organization: None,
+                days: args.days,
+            })?;
+            fsutil::write_atomic(&key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
+            fsutil::write_atomic(&cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
+            setup::gitignore(&key_dir, &format!("{base}.key"))?;
+            (g.key, g.cert_pem, Some(key_path))
+        }
+    };
+
+    let consumer_key = match &args.consumer_key {
+        Some(k) if (8..=256).contains(&k.len()) && k.chars().all(|c| c.is_ascii_alphanumeric()) => k.clone(),
+        Some(_) => {
+            return Err(Error::usage(
+                "invalid --consumer-key",
+                "a consumer key set at creation is 8-256 letters and digits",
+            ));
+        }
+        None => setup::consumer_key(),
+    };
+    let permission_set = format!("{}_JWT_Access", args.app_name);
+    let label = args.app_name.replace('_', " ");
+    let spec = AppSpec {
+        kind,
+        api_name: &args.app_name,
+        label: &label,
+        consumer_key: &consumer_key,
+        certificate_pem: &cert_pem,
+        contact_email: &contact,
+        permission_set: &permission_set,
+    };
+    let written = setup::write(&args.source_dir, &spec, args.force)?;
+    for w in written.iter().filter(|w| w.private) {
+        if let Ok(rel) = w.path.strip_prefix(&args.source_dir) {
+            setup::gitignore(&args.source_dir, &rel.display().to_string())?;
+        }
+    }
+
+    eprintln!("Wrote {} to {}:", describe(kind), args.source_dir.display());
+    for w in &written {
+        eprintln!("  {}{}", w.path.display(), if w.private { "  (consumer details: git-ignored)" } else { "" });
+    }
+    match &key_path {
+        Some(p) => eprintln!("Key: {} (mode 0600, git-ignored); certificate beside it", p.display()),
+        None => eprintln!("Key: the one given with --key"),
+    }
+    match kind {
+        Kind::ExternalClientApp => {
+            eprintln!(
+                "note: the global OAuth settings file holds the consumer key and certificate; it must not go to source control, \
+                 and deploying it may need the org setting \"Allow access to OAuth consumer secrets via Metadata API\"."
+            );
+            if args.dev_hub {
+                eprintln!(
+                    "warning: an External Client App Dev Hub cannot create scratch orgs; for that Dev Hub use --kind connected-app"
+                );
+            }
+        }
+        Kind::ConnectedApp => eprintln!(
+            "warning: since Spring '26 new connected apps cannot be created (API or UI) unless Salesforce Support enables it; \
+             prefer an External Client App unless this is a Dev Hub that must create scratch orgs"
+        ),
+    }
+    let deploy =
+        format!("sf project deploy start --source-dir {} --target-org <admin alias>", args.source_dir.display());
+    let assign =
+        format!("sf org assign permset --name {permission_set} --on-behalf-of {username} --target-org <admin alias>");
+    println!("client id (consumer key): {consumer_key}");
+    println!("username:                 {username}");
+    if let Some(p) = &key_path {
+        println!("private key:              {}", p.display());
+    }
+    if args.print_key_base64 {
+        let b64 =
+            zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.to_pkcs8_pem().as_bytes()));
+        println!("private key, base64:      {}", b64.as_str());
+    }
+    println!();
+    println!("Next:");
+    println!("  1. {deploy}");
+    println!("  2. {assign}");
+
+    if args.deploy {
+        let alias = args.admin_sf_org.as_deref().unwrap_or_default();
+        sf(&[
+            "project",
+            "deploy",
+            "start",
+            "--source-dir",
+            &args.source_dir.display().to_string(),
+            "--target-org",
+            alias,
+        ])?;
+        sf(&[
+            "org",
+            "assign",
+            "permset",
+            "--name",
+            &permission_set,
+            "--on-behalf-of",
+            &username,
+            "--target-org",
+            alias,
+        ])?;
+        eprintln!("Deployed and assigned {permission_set} to {username} in {alias}.");
+    }
+
+    if let Some(wait) = &args.wait_for_propagation {
+        let url = args.login_url.as_deref().unwrap_or("login");
+        let login = endpoint::login_url(url, args.insecure_http)?;
+        settings::check_host(&login, &[])?;
+        let limit = crate::duration::parse(wait)
+            .map_err(|e| Error::usage(format!("invalid --wait-for-propagation: {e}"), "e.g. 10m"))?;
+        let net = NetSettings { ca_files: args.ca_file.clone(), ..NetSettings::default() };
+        let client = net::client(&net)?;
+        verify(&client, &net, &login, &consumer_key, &username, &key, limit)?;
+        snippets(&consumer_key, &username, url);
+    }
+    Ok(Exit::Success)
+}
+
+fn describe(kind: Kind) -> &'static str {
+    match kind {
+        Kind::ExternalClientApp => "an External Client App",
+        Kind::ConnectedApp => "a connected app",
+    }
+}
+
+fn inside(child: &Path, parent: &Path) -> bool {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    abs(child).starts_with(abs(parent))
+}
+
+fn sf(args: &[&str]) -> Result<(), Error> {
+    let bin = std::env::var_os("SFJWT_SF_BIN").unwrap_or_else(|| "sf".into());
+    let status =
+        Command::new(&bin).args(args).env("SF_SKIP_NEW_VERSION_CHECK", "true").status().map_err(|e| Error::Io {
+            action: "run the Salesforce CLI",
+            path: bin.to_string_lossy().into_owned(),
+            source: e,
+            help: Some("install it (npm install -g @salesforce/cli) or set SFJWT_SF_BIN".into()),
+        })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::usage(
+            format!("`sf {}` failed", args.iter().take(3).copied().collect::<Vec<_>>().join(" ")),
+            "see its output above",
+        ))
+    }
+}
+
+fn verify(
+    client: &reqwest::blocking::Client,
+    net: &NetSettings,
+    login: &url::Url,
+    client_id: &str,
+    username: &str,
+    key: &RsaPrivateKey,
+    limit: std::time::Duration,
+) -> Result<(), Error> {
+    let req = GrantRequest {
+        login,
+        client_id,
+        username,
+        key,
+        audience: None,
+        lifetime: crate::assertion::DEFAULT_LIFETIME,
+        wait_for_propagation: Some(limit),
+    };
+    eprintln!("Waiting for the app to accept a login (up to {}s)…", limit.as_secs());
+    let (outcome, _) = grant::run(client, net, &req, &mut grant::Silent)?;
+    match outcome {
+        Outcome::Granted(g) => {
+            eprintln!("Verified: logged in as {username} to org {}.", g.org_id);
+            Ok(())
+        }
+        Outcome::Refused { error, description } => Err(Error::usage(
+            format!("the grant is still refused: {error}: {description}"),
+            "run `sfjwt doctor` with the same inputs (and an admin session) to see why",
+        )),
+        Outcome::NoAnswer { failure, detail } => {
+            Err(Error::usage(format!("no usable answer ({failure}): {detail}"), "check --login-url and --ca-file"))
+        }
+    }
+}
+
+fn snippets(client_id: &str, username: &str, login_url: &str) {
+    println!();
+    println!("Store in CI:");
+    println!("  client id:  {client_id}");
+    println!("  username:   {username}");
+    println!("  the key:    as a secret (base64 -w0 <key file>, or --print-key-base64)");
+    println!();
+    println!("GitHub: secret SF_JWT_KEY, variable SF_CLIENT_ID={client_id}, then:");
+    println!("  - uses: <owner>/sfjwt@<commit sha>");
+    println!("    with:");
+    println!("      client-id: ${{{{ vars.SF_CLIENT_ID }}}}");
+    println!("      username: {username}");
+    println!("      private-key: ${{{{ secrets.SF_JWT_KEY }}}}");
+    println!("      login-url: {login_url}");
+    println!();
+    println!(
+        "GitLab: variables SFJWT_CLIENT_ID={client_id}, SFJWT_USERNAME={username}, SFJWT_LOGIN_URL={login_url}, SFJWT_KEY (masked), then:"
+    );
+    println!("  include:");
+    println!(
+        "    - remote: https://raw.githubusercontent.com/<owner>/sfjwt/<commit sha>/ci-templates/gitlab/sfjwt.gitlab-ci.yml"
+    );
+    println!("  sfjwt-login:");
+    println!("    extends: .sfjwt-login");
+}
