@@ -59,18 +59,19 @@ pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Load
             p
         }
     };
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_CONFIG_BYTES as u64) {
+        return Err(Error::usage(
+            format!("config {} is larger than {MAX_CONFIG_BYTES} bytes", path.display()),
+            "a config file holds a few targets",
+        ));
+    }
     let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
         action: "read config",
         path: path.display().to_string(),
         source: e,
         help: Some("pass an existing YAML file to --config".into()),
     })?;
-    let file: ConfigFile = serde_saphyr::from_str(&text).map_err(|e| {
-        Error::usage(
-            format!("invalid config {}: {e}", path.display()),
-            "the file holds `targets:` with client_id, username, login_url, audience, key, key_passphrase_file, ca_file, timeout",
-        )
-    })?;
+    let file = parse(&text, &path.display().to_string())?;
     let Some(name) = target.map(str::to_string).or(file.default_target.clone()) else {
         return Ok(None);
     };
@@ -83,6 +84,25 @@ pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Load
     };
     Ok(Some(Loaded { path, target_name: name, target: t.clone() }))
 }
+
+/// Parses config text; `origin` names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<ConfigFile, Error> {
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(Error::usage(
+            format!("config {origin} is larger than {MAX_CONFIG_BYTES} bytes"),
+            "a config file holds a few targets",
+        ));
+    }
+    serde_saphyr::from_str(text).map_err(|e| {
+        Error::usage(
+            format!("invalid config {origin}: {e}"),
+            "the file holds `targets:` with client_id, username, login_url, audience, key, key_passphrase_file, ca_file, timeout",
+        )
+    })
+}
+
+/// A config file is a few targets; anything far larger is a mistake (or an attack on the parser).
+pub const MAX_CONFIG_BYTES: usize = 256 * 1024;
 
 /// `sfdcLoginUrl` from ./sfdx-project.json, as the Salesforce CLI reads it.
 pub fn sfdx_login_url() -> Option<String> {

@@ -202,10 +202,11 @@ fn verdict(steps: Vec<Step>) -> Outcome {
     }
 }
 
-fn excerpt(body: &str) -> String {
-    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut out: String = flat.chars().take(160).collect();
-    if flat.chars().count() > 160 {
+/// Whitespace folded and cut to `max` characters: whatever a server sends, reports stay readable.
+fn excerpt(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = flat.chars().take(max).collect();
+    if flat.chars().count() > max {
         out.push('…');
     }
     out
@@ -235,7 +236,8 @@ fn interpret(last: Option<Exchange>, login: &Url, aud: &str, requests: u32, elap
         }
         Some(Exchange::Answer { status, content_type, body, date }) => {
             attempt.http_status = Some(status);
-            attempt.server_date = date;
+            attempt.server_date = date.map(|d| excerpt(&d, 64));
+            let content_type = excerpt(&content_type, 80);
             attempt.content_type = Some(content_type.clone());
             let json: Option<serde_json::Value> = serde_json::from_str(&body).ok();
             let field = |j: &serde_json::Value, k: &str| j.get(k).and_then(|v| v.as_str()).map(str::to_string);
@@ -253,8 +255,8 @@ fn interpret(last: Option<Exchange>, login: &Url, aud: &str, requests: u32, elap
                     }
                 },
                 Some(j) if (400..500).contains(&status) && field(&j, "error").is_some() => {
-                    let error = field(&j, "error").unwrap_or_default();
-                    let description = field(&j, "error_description").unwrap_or_default();
+                    let error = excerpt(&field(&j, "error").unwrap_or_default(), 100);
+                    let description = excerpt(&field(&j, "error_description").unwrap_or_default(), 500);
                     attempt.error = Some(error.clone());
                     attempt.error_description = Some(description.clone());
                     attempt.outcome = "refused";
@@ -263,7 +265,7 @@ fn interpret(last: Option<Exchange>, login: &Url, aud: &str, requests: u32, elap
                 _ => {
                     // A proxy's or maintenance page, or JSON we do not understand: say what it was.
                     let ct = if content_type.is_empty() { "no content type".to_string() } else { content_type };
-                    let detail = format!("HTTP {status} ({ct}): {}", excerpt(&body));
+                    let detail = format!("HTTP {status} ({ct}): {}", excerpt(&body, 160));
                     attempt.failure = Some("unexpected_answer".into());
                     attempt.detail = Some(detail.clone());
                     Step::NoAnswer { failure: "unexpected_answer".into(), detail }
@@ -295,6 +297,18 @@ fn granted(j: &serde_json::Value, aud: &str) -> Option<Granted> {
     })
 }
 
+/// How one token-endpoint answer reads (exposed for fuzzing the response parser).
+pub fn classify_answer(status: u16, content_type: &str, body: &str) -> Outcome {
+    let login = Url::parse("https://login.salesforce.com").expect("constant URL");
+    let ex = Exchange::Answer { status, content_type: content_type.into(), body: body.into(), date: None };
+    let (step, _) = interpret(Some(ex), &login, LOGIN, 1, Duration::ZERO);
+    match step {
+        Step::Granted(g) => Outcome::Granted(g),
+        Step::Refused { error, description } => Outcome::Refused { error, description },
+        Step::NoAnswer { failure, detail } => Outcome::NoAnswer { failure, detail },
+    }
+}
+
 /// Access tokens in JWT format (an app setting) break SOAP deploys below API v68 and raw
 /// `--target-org` use; opaque ones look like `00D…!…`.
 pub fn is_jwt_format(token: &str) -> bool {
@@ -310,6 +324,23 @@ mod tests {
     fn jwt_format_detection() {
         assert!(!is_jwt_format("00D000000000001!AQcAQH0dMHZfz972Szmpkb58urFRkgeBGsxL_QJWwYMfAbUeeG7c1E6"));
         assert!(is_jwt_format("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIwMDUifQ.c2lnbmF0dXJlc2lnbmF0dXJl"));
+    }
+
+    /// Found by the token_response fuzz target: a long Content-Type made the detail unbounded.
+    #[test]
+    fn server_supplied_text_is_bounded() {
+        let ct = "\u{c3}".repeat(300);
+        match classify_answer(476, &ct, &"x".repeat(5000)) {
+            Outcome::NoAnswer { detail, .. } => assert!(detail.chars().count() < 400, "{}", detail.len()),
+            other => panic!("{other:?}"),
+        }
+        let body = format!(r#"{{"error":"{}","error_description":"{}"}}"#, "e".repeat(1000), "d".repeat(5000));
+        match classify_answer(400, "application/json", &body) {
+            Outcome::Refused { error, description } => {
+                assert!(error.chars().count() <= 101 && description.chars().count() <= 501)
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -82,9 +82,19 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// XML 1.0 allows only some characters at all (found by the report fuzz target: U+FFFF made the
+/// JUnit file unreadable); anything else becomes U+FFFD before escaping.
+fn xml_char(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}' => c,
+        _ => '\u{FFFD}',
+    }
+}
+
 fn xml_escape(s: &str) -> String {
     s.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .map(xml_char)
         .collect::<String>()
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -142,4 +152,22 @@ pub fn junit(r: &Report) -> String {
         cmd = r.command,
         ts = xml_escape(r.timestamp.trim_end_matches('Z')),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Check, CheckStatus, Report, Target};
+
+    /// Found by the report fuzz target: characters XML forbids must not reach the JUnit file.
+    #[test]
+    fn junit_stays_well_formed_for_any_text() {
+        let nasty = "a\u{FFFF}b\u{1}c\u{FFFE}<&>\"'\u{0}\r\n]]>";
+        let mut r = Report::new("login", Target { client_id: Some(nasty.into()), ..Target::default() });
+        r.checks.push(Check { id: nasty.into(), title: nasty.into(), status: CheckStatus::Fail, detail: nasty.into() });
+        let xml = junit(&r);
+        assert!(!xml.contains('\u{FFFF}') && !xml.contains('\u{1}') && !xml.contains('\u{0}'));
+        assert!(xml.contains("&lt;&amp;&gt;&quot;&apos;"));
+        roxmltree::Document::parse(&xml).expect("well-formed XML");
+    }
 }

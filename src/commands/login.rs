@@ -91,7 +91,11 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
         }
         Outcome::NoAnswer { failure, detail } => {
             report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(&failure));
-            eprintln!("error: no usable answer from {}: {detail}", s.login.host_str().unwrap_or_default());
+            eprintln!(
+                "error: no usable answer from {} ({}): {detail}",
+                s.login.host_str().unwrap_or_default(),
+                failure.replace('_', " ")
+            );
             if failure == "tls" {
                 let help = if detail.to_lowercase().contains("name") || detail.contains("NotValidForName") {
                     "the certificate is not valid for this host name: check --login-url"

@@ -38,6 +38,22 @@ fn run_bounded(cmd: &mut Command, deadline: Duration) -> (i32, String) {
     (code, std::fs::read_to_string(&log).unwrap_or_default())
 }
 
+/// act and gitlab-ci-local both read the project as a git repository.
+fn git_commit_all(dir: &Path) {
+    for args in [&["init", "-q"][..], &["add", "."], &["commit", "-q", "-m", "test"]] {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -64,20 +80,7 @@ fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) -> (i32, St
     let run = ctx.path("act-run");
     std::fs::create_dir_all(run.join(".github/workflows")).unwrap();
     std::fs::copy(repo().join("tests/action").join(workflow), run.join(".github/workflows").join(workflow)).unwrap();
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(&run)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@t")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@t")
-            .output()
-            .unwrap()
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "workflow"]);
+    git_commit_all(&run);
     // The key as a CI secret usually holds it: base64 on one line.
     let key_b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(fixture_key()).unwrap());
     std::fs::write(ctx.path("secrets.env"), format!("SF_JWT_KEY={key_b64}\nSF_ADMIN_TOKEN={ADMIN_TOKEN}\n")).unwrap();
@@ -238,17 +241,7 @@ fn gitlab_template_hands_the_session_to_a_later_job() {
         ),
     )
     .unwrap();
-    for args in [&["init", "-q"][..], &["add", "."], &["commit", "-q", "-m", "ci"]] {
-        Command::new("git")
-            .args(args)
-            .current_dir(&project)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@t")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@t")
-            .output()
-            .unwrap();
-    }
+    git_commit_all(&project);
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let mut cmd = Command::new(tool("SFJWT_GCL_BIN", "gitlab-ci-local"));

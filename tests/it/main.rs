@@ -12,4 +12,5 @@ mod help;
 mod key_input;
 mod keygen;
 mod login;
+mod robustness;
 mod setup;
