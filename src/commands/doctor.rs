@@ -240,6 +240,29 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
                 args.app_name.as_deref(),
                 repo_app.as_ref().map(|a| a.label.as_str()),
             );
+            // The org says what it is; that beats guessing from the host name.
+            if let Some(sandbox) = f.is_sandbox {
+                local.login_host_is_sandbox = sandbox;
+                local.environment_mismatch = match (sandbox, suffixed) {
+                    (false, true) => {
+                        Some(format!("{} looks like a sandbox username, but the org is production", s.username))
+                    }
+                    (true, false) => Some(format!("the org is a sandbox, but {} has no sandbox suffix", s.username)),
+                    _ => None,
+                };
+                let kind = if sandbox { "sandbox" } else { "production" };
+                if let Some(c) = checks.iter_mut().find(|c| c.id == "environment") {
+                    *c = match &local.environment_mismatch {
+                        Some(m) => check("environment", "Username fits the login host", CheckStatus::Warn, m.clone()),
+                        None => check(
+                            "environment",
+                            "Username fits the login host",
+                            CheckStatus::Pass,
+                            format!("{} in a {kind} org", s.username),
+                        ),
+                    };
+                }
+            }
             checks.extend(doctor::org_checks(&f, &s.username));
             Some(f)
         }

@@ -441,3 +441,16 @@ fn admin_session_from_the_sf_cli() {
     assert_eq!(j["diagnosis"]["cause"], "user_not_preauthorized", "{}", r.stderr);
     assert_eq!(j["diagnosis"]["confidence"], "confirmed");
 }
+
+#[test]
+fn sandbox_causes_mention_a_refresh() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy-sandbox");
+    let mut cmd = ctx.doctor(&emu, "gone@acme.com.uat", true);
+    cmd.args(["--audience", "https://test.salesforce.com", "--report", "r.json"]);
+    ctx.run(&mut cmd).code(1);
+    let j = report(&ctx, "r.json");
+    assert_eq!(j["diagnosis"]["cause"], "user_unknown");
+    assert_eq!(j["diagnosis"]["confidence"], "confirmed");
+    assert!(j["diagnosis"]["remediation"].to_string().contains("a refresh reverts"), "{}", j["diagnosis"]);
+}
