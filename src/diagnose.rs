@@ -43,6 +43,17 @@ pub enum Confidence {
     Possible,
 }
 
+impl Confidence {
+    /// The snake_case name used in reports.
+    pub fn id(self) -> &'static str {
+        match self {
+            Confidence::Confirmed => "confirmed",
+            Confidence::Likely => "likely",
+            Confidence::Possible => "possible",
+        }
+    }
+}
+
 impl Cause {
     /// The snake_case name used in reports and as the docs/causes.md anchor.
     pub fn id(self) -> &'static str {

@@ -27,7 +27,7 @@ pub fn markdown(r: &Report) -> String {
         s.push_str(&format!(
             "\n### Diagnosis: `{}` ({})\n\n{}\n\n",
             d.cause.id(),
-            serde_json::to_value(d.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            d.confidence.id(),
             md_escape(&d.summary)
         ));
         if !d.remediation.is_empty() {

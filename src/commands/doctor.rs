@@ -317,12 +317,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     }
     let d = &report.diagnosis;
     if d.cause != Cause::None {
-        eprintln!(
-            "cause: {} ({}): {}",
-            d.cause.id(),
-            serde_json::to_value(d.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-            d.summary
-        );
+        eprintln!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary);
         for e in &d.evidence {
             eprintln!("  evidence: {e}");
         }

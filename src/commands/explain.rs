@@ -31,7 +31,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
     match args.format {
         Format::Json => super::print_json(&d)?,
         Format::Text => {
-            println!("cause: {} ({})", d.cause.id(), confidence(d.confidence));
+            println!("cause: {} ({})", d.cause.id(), d.confidence.id());
             println!("{}", d.summary);
             for e in &d.evidence {
                 println!("  evidence: {e}");
@@ -53,14 +53,6 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
         r.write_all(&args.report)?;
     }
     Ok(Exit::Success)
-}
-
-fn confidence(c: Confidence) -> &'static str {
-    match c {
-        Confidence::Confirmed => "confirmed",
-        Confidence::Likely => "likely",
-        Confidence::Possible => "possible",
-    }
 }
 
 /// The most telling (error, description) pairs in free text.

@@ -146,7 +146,7 @@ pub fn sandbox_suffixed(username: &str) -> bool {
 
 fn finish_failure(s: &LoginSettings, mut report: Report, exit: Exit) -> Result<Exit, Error> {
     let d = &report.diagnosis;
-    eprintln!("cause: {} ({}): {}", d.cause.id(), confidence(d.confidence), d.summary);
+    eprintln!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary);
     for e in d.evidence.iter().skip(1) {
         eprintln!("  evidence: {e}");
     }
@@ -161,14 +161,6 @@ fn finish_failure(s: &LoginSettings, mut report: Report, exit: Exit) -> Result<E
     }
     report.write_all(&s.reports)?;
     Ok(exit)
-}
-
-fn confidence(c: Confidence) -> &'static str {
-    match c {
-        Confidence::Confirmed => "confirmed",
-        Confidence::Likely => "likely",
-        Confidence::Possible => "possible",
-    }
 }
 
 fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Error> {
