@@ -62,6 +62,27 @@ pub fn is_sandbox_host(host: &str) -> bool {
         || (host.ends_with(".my.salesforce.com") && host.split('.').next().is_some_and(|l| l.contains("--")))
 }
 
+/// `user@acme.com.uat`: a domain with a label after what looks like its top-level domain.
+pub fn sandbox_suffixed(username: &str) -> bool {
+    let Some((_, domain)) = username.rsplit_once('@') else { return false };
+    let labels: Vec<&str> = domain.split('.').collect();
+    const TLDS: &[&str] = &[
+        "com", "org", "net", "io", "co", "edu", "gov", "uk", "de", "fr", "au", "ca", "jp", "in", "us", "eu", "ch",
+        "nl", "es", "it", "mil", "info", "biz", "dev", "app",
+    ];
+    labels.len() >= 3 && !TLDS.contains(&labels[labels.len() - 1]) && TLDS.contains(&labels[labels.len() - 2])
+}
+
+/// Why `username` does not fit an environment, if it does not: sandboxes suffix their usernames
+/// (`ci@acme.com.uat`). `place` says what serves it, e.g. "acme.my.salesforce.com serves" or "the org is".
+pub fn environment_mismatch(username: &str, sandbox: bool, place: &str) -> Option<String> {
+    match (sandbox, sandbox_suffixed(username)) {
+        (false, true) => Some(format!("{username} looks like a sandbox username, but {place} production")),
+        (true, false) => Some(format!("{place} a sandbox, but {username} has no sandbox suffix")),
+        _ => None,
+    }
+}
+
 /// The audience Salesforce expects for a login host when the user gives none.
 pub fn default_audience(login: &Url) -> &'static str {
     if login.host_str().is_some_and(is_sandbox_host) { TEST } else { LOGIN }
@@ -153,5 +174,19 @@ mod tests {
         assert!(username("ci").is_err());
         assert!(username("a b@acme.com").is_err());
         assert_eq!(audience("https://login.salesforce.com/").unwrap(), LOGIN);
+    }
+
+    #[test]
+    fn sandbox_usernames() {
+        assert!(sandbox_suffixed("ci@acme.com.uat"));
+        assert!(sandbox_suffixed("00x7Vqci@acme.com.dev1"));
+        assert!(!sandbox_suffixed("ci@acme.com"));
+        assert!(!sandbox_suffixed("ci@mail.acme.co.uk"));
+        assert_eq!(environment_mismatch("ci@acme.com", false, "login.salesforce.com serves"), None);
+        assert_eq!(
+            environment_mismatch("ci@acme.com.uat", false, "the org is").as_deref(),
+            Some("ci@acme.com.uat looks like a sandbox username, but the org is production")
+        );
+        assert!(environment_mismatch("ci@acme.com", true, "test.salesforce.com serves").is_some());
     }
 }

@@ -4,7 +4,6 @@ use zeroize::Zeroizing;
 
 use crate::cert;
 use crate::cli::{DoctorArgs, OutFormat};
-use crate::commands::login::sandbox_suffixed;
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::doctor::{self, Local, check};
 use crate::endpoint;
@@ -146,12 +145,8 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
 
     // 3. Username against host.
     let host = s.login.host_str().unwrap_or_default();
-    let suffixed = sandbox_suffixed(&s.username);
-    local.environment_mismatch = match (local.login_host_is_sandbox, suffixed) {
-        (false, true) => Some(format!("{} looks like a sandbox username, but {host} serves production", s.username)),
-        (true, false) => Some(format!("{host} serves sandboxes, but {} has no sandbox suffix", s.username)),
-        _ => None,
-    };
+    local.environment_mismatch =
+        endpoint::environment_mismatch(&s.username, local.login_host_is_sandbox, &format!("{host} serves"));
     checks.push(match &local.environment_mismatch {
         Some(m) => check("environment", "Username fits the login host", CheckStatus::Warn, m.clone()),
         None => {
@@ -243,13 +238,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
             // The org says what it is; that beats guessing from the host name.
             if let Some(sandbox) = f.is_sandbox {
                 local.login_host_is_sandbox = sandbox;
-                local.environment_mismatch = match (sandbox, suffixed) {
-                    (false, true) => {
-                        Some(format!("{} looks like a sandbox username, but the org is production", s.username))
-                    }
-                    (true, false) => Some(format!("the org is a sandbox, but {} has no sandbox suffix", s.username)),
-                    _ => None,
-                };
+                local.environment_mismatch = endpoint::environment_mismatch(&s.username, sandbox, "the org is");
                 let kind = if sandbox { "sandbox" } else { "production" };
                 if let Some(c) = checks.iter_mut().find(|c| c.id == "environment") {
                     *c = match &local.environment_mismatch {

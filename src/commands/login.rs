@@ -112,17 +112,7 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
 /// Local evidence that sharpens a text-only verdict (no network needed).
 fn refine_locally(s: &LoginSettings, d: &mut Diagnosis) {
     let host = s.login.host_str().unwrap_or_default();
-    let sandbox_host = endpoint::is_sandbox_host(host);
-    let suffixed = sandbox_suffixed(&s.username);
-    let hint = match (sandbox_host, suffixed) {
-        (false, true) => {
-            Some(format!("the username {} looks like a sandbox username, but {host} serves production", s.username))
-        }
-        (true, false) => {
-            Some(format!("{host} serves sandboxes, but the username {} has no sandbox suffix", s.username))
-        }
-        _ => None,
-    };
+    let hint = endpoint::environment_mismatch(&s.username, endpoint::is_sandbox_host(host), &format!("{host} serves"));
     if let Some(h) = hint
         && d.candidates.iter().any(|c| c.cause == Cause::WrongEnvironment || c.cause == Cause::UserNotPreauthorized)
     {
@@ -131,17 +121,6 @@ fn refine_locally(s: &LoginSettings, d: &mut Diagnosis) {
         *d = Diagnosis::new(Cause::WrongEnvironment, Confidence::Likely, evidence).with_candidates(&others);
         d.evidence.push(h);
     }
-}
-
-/// `user@acme.com.uat`: a domain with a label after what looks like its top-level domain.
-pub fn sandbox_suffixed(username: &str) -> bool {
-    let Some((_, domain)) = username.rsplit_once('@') else { return false };
-    let labels: Vec<&str> = domain.split('.').collect();
-    const TLDS: &[&str] = &[
-        "com", "org", "net", "io", "co", "edu", "gov", "uk", "de", "fr", "au", "ca", "jp", "in", "us", "eu", "ch",
-        "nl", "es", "it", "mil", "info", "biz", "dev", "app",
-    ];
-    labels.len() >= 3 && !TLDS.contains(&labels[labels.len() - 1]) && TLDS.contains(&labels[labels.len() - 2])
 }
 
 fn finish_failure(s: &LoginSettings, mut report: Report, exit: Exit) -> Result<Exit, Error> {
@@ -274,18 +253,5 @@ fn dns_warning(host: &str) -> Option<String> {
             "instance_url host {host} does not resolve yet; a new My Domain can take minutes to replicate"
         )),
         Err(_) => Some(format!("instance_url host {host} did not resolve within 3 s")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sandbox_suffixed;
-
-    #[test]
-    fn sandbox_usernames() {
-        assert!(sandbox_suffixed("ci@acme.com.uat"));
-        assert!(sandbox_suffixed("00x7Vqci@acme.com.dev1"));
-        assert!(!sandbox_suffixed("ci@acme.com"));
-        assert!(!sandbox_suffixed("ci@mail.acme.co.uk"));
     }
 }

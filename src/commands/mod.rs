@@ -5,7 +5,7 @@ mod cert;
 mod doctor;
 mod explain;
 mod keygen;
-pub(crate) mod login;
+mod login;
 mod revoke;
 mod setup;
 

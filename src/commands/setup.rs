@@ -42,7 +42,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
     let contact = match &args.contact_email {
         Some(e) => e.clone(),
         None if username.rsplit('@').next().is_some_and(|d| d.contains('.'))
-            && !crate::commands::login::sandbox_suffixed(&username) =>
+            && !endpoint::sandbox_suffixed(&username) =>
         {
             username.clone()
         }
