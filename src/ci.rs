@@ -61,20 +61,47 @@ pub fn dotenv(path: &Path, lines: &[(&str, &str)]) -> Result<(), Error> {
     fsutil::write_atomic(path, text.as_bytes(), fsutil::SECRET_MODE)
 }
 
+/// The Salesforce CLI: SFJWT_SF_BIN, else `sf` on PATH; quiet about its own updates.
+pub struct Sf {
+    bin: std::ffi::OsString,
+}
+
+impl Sf {
+    pub fn new() -> Sf {
+        Sf { bin: std::env::var_os("SFJWT_SF_BIN").unwrap_or_else(|| "sf".into()) }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(args).env("SF_SKIP_NEW_VERSION_CHECK", "true");
+        cmd
+    }
+
+    /// The error when sf cannot even start; `help` says what else the user can do.
+    pub fn spawn_error(&self, source: std::io::Error, help: &str) -> Error {
+        Error::Io {
+            action: "run the Salesforce CLI",
+            path: self.bin.to_string_lossy().into_owned(),
+            source,
+            help: Some(format!("install it (npm install -g @salesforce/cli) or set SFJWT_SF_BIN{help}")),
+        }
+    }
+}
+
+impl Default for Sf {
+    fn default() -> Self {
+        Sf::new()
+    }
+}
+
 /// `sf org login access-token`, the token passed in the environment (never on a command line).
 pub fn sf_handoff(alias: &str, instance_url: &str, token: &str) -> Result<(), Error> {
-    let sf = std::env::var_os("SFJWT_SF_BIN").unwrap_or_else(|| "sf".into());
-    let out = Command::new(&sf)
-        .args(["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"])
+    let sf = Sf::new();
+    let out = sf
+        .command(&["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"])
         .env("SF_ACCESS_TOKEN", token)
-        .env("SF_SKIP_NEW_VERSION_CHECK", "true")
         .output()
-        .map_err(|e| Error::Io {
-            action: "run the Salesforce CLI",
-            path: sf.to_string_lossy().into_owned(),
-            source: e,
-            help: Some("install it (npm install -g @salesforce/cli) or set SFJWT_SF_BIN".into()),
-        })?;
+        .map_err(|e| sf.spawn_error(e, ""))?;
     if out.status.success() {
         return Ok(());
     }

@@ -1,5 +1,3 @@
-use std::process::Command;
-
 use zeroize::Zeroizing;
 
 use crate::cert;
@@ -382,15 +380,12 @@ fn admin_session(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Res
 /// The admin session stored by the Salesforce CLI. Recent sf versions redact tokens in
 /// `org display --json`, so ask the command made to reveal it.
 fn sf_session(alias: &str) -> Result<AdminSession, Error> {
-    let sf = std::env::var_os("SFJWT_SF_BIN").unwrap_or_else(|| "sf".into());
+    let sf = crate::ci::Sf::new();
     let run = |args: &[&str]| -> Result<serde_json::Value, Error> {
-        let out =
-            Command::new(&sf).args(args).env("SF_SKIP_NEW_VERSION_CHECK", "true").output().map_err(|e| Error::Io {
-                action: "run the Salesforce CLI",
-                path: sf.to_string_lossy().into_owned(),
-                source: e,
-                help: Some("install it or set SFJWT_SF_BIN; or pass --admin-token and --admin-instance-url".into()),
-            })?;
+        let out = sf
+            .command(args)
+            .output()
+            .map_err(|e| sf.spawn_error(e, "; or pass --admin-token and --admin-instance-url"))?;
         serde_json::from_slice(&out.stdout).map_err(|_| {
             Error::usage(
                 format!("`sf {}` did not answer JSON", args.first().copied().unwrap_or_default()),

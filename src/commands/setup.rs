@@ -1,5 +1,4 @@
 use std::path::Path;
-use std::process::Command;
 
 use base64::Engine;
 
@@ -218,14 +217,8 @@ fn inside(child: &Path, parent: &Path) -> bool {
 }
 
 fn sf(args: &[&str]) -> Result<(), Error> {
-    let bin = std::env::var_os("SFJWT_SF_BIN").unwrap_or_else(|| "sf".into());
-    let status =
-        Command::new(&bin).args(args).env("SF_SKIP_NEW_VERSION_CHECK", "true").status().map_err(|e| Error::Io {
-            action: "run the Salesforce CLI",
-            path: bin.to_string_lossy().into_owned(),
-            source: e,
-            help: Some("install it (npm install -g @salesforce/cli) or set SFJWT_SF_BIN".into()),
-        })?;
+    let sf = crate::ci::Sf::new();
+    let status = sf.command(args).status().map_err(|e| sf.spawn_error(e, ""))?;
     if status.success() {
         Ok(())
     } else {
