@@ -304,17 +304,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     }
     let d = &report.diagnosis;
     if d.cause != Cause::None {
-        eprintln!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary);
-        for e in &d.evidence {
-            eprintln!("  evidence: {e}");
-        }
-        for r in &d.remediation {
-            eprintln!("help: {r}");
-        }
-        if let Some(fix) = &d.fix {
-            eprintln!("fix: {fix}");
-        }
-        eprintln!("more: {}", d.docs);
+        super::print_diagnosis(d, 0);
     }
     match s.format {
         Some(OutFormat::Json) => print!("{}", report.render(report::ReportFormat::Json)?),

@@ -124,15 +124,8 @@ fn refine_locally(s: &LoginSettings, d: &mut Diagnosis) {
 }
 
 fn finish_failure(s: &LoginSettings, mut report: Report, exit: Exit) -> Result<Exit, Error> {
-    let d = &report.diagnosis;
-    eprintln!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary);
-    for e in d.evidence.iter().skip(1) {
-        eprintln!("  evidence: {e}");
-    }
-    for r in &d.remediation {
-        eprintln!("help: {r}");
-    }
-    eprintln!("more: {}", d.docs);
+    // The first evidence line is the refusal the `error:` line above already showed.
+    super::print_diagnosis(&report.diagnosis, 1);
     report.exit_code = exit as u8;
     if s.github {
         ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;

@@ -60,3 +60,18 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
     println!("{text}");
     Ok(())
 }
+
+/// The verdict on stderr. `skip_evidence` leaves out lines the caller already printed.
+pub(crate) fn print_diagnosis(d: &crate::diagnose::Diagnosis, skip_evidence: usize) {
+    eprintln!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary);
+    for e in d.evidence.iter().skip(skip_evidence) {
+        eprintln!("  evidence: {e}");
+    }
+    for r in &d.remediation {
+        eprintln!("help: {r}");
+    }
+    if let Some(fix) = &d.fix {
+        eprintln!("fix: {fix}");
+    }
+    eprintln!("more: {}", d.docs);
+}
