@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::cert::CertError;
-use crate::keys::KeyError;
+use crate::credentials::cert::CertError;
+use crate::credentials::keys::KeyError;
 
 /// Exit codes are a promise to pipelines: see the README's table before changing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

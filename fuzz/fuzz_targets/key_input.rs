@@ -2,7 +2,7 @@
 //! The key-input normaliser and parser: any bytes, with and without a passphrase, must give a key
 //! or a KeyError, never a panic; and an error message never quotes the input.
 use libfuzzer_sys::fuzz_target;
-use sfjwt::keys::{self, Passphrase};
+use sfjwt::credentials::keys::{self, Passphrase};
 
 fuzz_target!(|data: &[u8]| {
     let pass = Passphrase::new("fuzz");

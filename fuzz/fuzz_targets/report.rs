@@ -2,7 +2,7 @@
 //! The report writer: whatever strings reach a report, the JSON must parse back and the JUnit XML
 //! must stay well-formed.
 use libfuzzer_sys::fuzz_target;
-use sfjwt::report::{Check, CheckStatus, Report, ReportFormat, Target};
+use sfjwt::output::report::{Check, CheckStatus, Report, ReportFormat, Target};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

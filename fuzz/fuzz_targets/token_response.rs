@@ -1,7 +1,7 @@
 #![no_main]
 //! The token-endpoint answer parser: any status, content type and body.
 use libfuzzer_sys::fuzz_target;
-use sfjwt::grant::{Outcome, classify_answer};
+use sfjwt::login::grant::{Outcome, classify_answer};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {

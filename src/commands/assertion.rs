@@ -1,8 +1,9 @@
 use super::load_key;
-use crate::assertion::{self, Claims};
 use crate::cli::AssertionArgs;
+use crate::cli::duration;
 use crate::error::{Error, Exit};
-use crate::{duration, endpoint};
+use crate::login::assertion::{self, Claims};
+use crate::login::endpoint;
 
 pub fn run(args: AssertionArgs) -> Result<Exit, Error> {
     let client_id = endpoint::client_id(&args.client_id)?;

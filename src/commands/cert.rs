@@ -1,9 +1,9 @@
 use serde::Serialize;
 
 use super::{load_optional_key, print_json};
-use crate::cert::{self, CertInfo};
+use crate::cli::duration;
 use crate::cli::{Format, InspectArgs};
-use crate::duration;
+use crate::credentials::cert::{self, CertInfo};
 use crate::error::{Error, Exit};
 
 #[derive(Serialize)]
@@ -83,7 +83,7 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     use crate::fsutil;
     let bits = cert::Bits::parse(args.bits)
         .ok_or_else(|| Error::usage(format!("--bits {} is not supported", args.bits), "use 2048, 3072 or 4096"))?;
-    let apps: Vec<_> = crate::metadata::scan(std::slice::from_ref(&args.source_dir))
+    let apps: Vec<_> = crate::appmeta::read::scan(std::slice::from_ref(&args.source_dir))
         .into_iter()
         .filter(|a| a.certificate.is_some())
         .filter(|a| args.app_name.as_deref().is_none_or(|n| n == a.api_name || n == a.label))
@@ -133,8 +133,8 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     })?;
     // The file holding the certificate (for an External Client App, the global OAuth settings).
     let holder = match app.kind {
-        crate::metadata::AppKind::ConnectedApp => std::path::PathBuf::from(&app.path),
-        crate::metadata::AppKind::ExternalClientApp => find_global_settings(&args.source_dir, &app.api_name)
+        crate::appmeta::read::AppKind::ConnectedApp => std::path::PathBuf::from(&app.path),
+        crate::appmeta::read::AppKind::ExternalClientApp => find_global_settings(&args.source_dir, &app.api_name)
             .ok_or_else(|| {
                 Error::usage(
                     "the External Client App's global OAuth settings file is missing",
@@ -148,12 +148,12 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
         source: e,
         help: None,
     })?;
-    let updated = crate::setup::replace_certificate(&xml, &g.cert_pem).ok_or_else(|| {
+    let updated = crate::appmeta::write::replace_certificate(&xml, &g.cert_pem).ok_or_else(|| {
         Error::usage(format!("{} has no <certificate> element", holder.display()), "add the certificate by hand")
     })?;
     fsutil::write_atomic(&key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
     fsutil::write_atomic(&cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
-    crate::setup::gitignore(&args.key_dir, &format!("{name}.key"))?;
+    crate::appmeta::write::gitignore(&args.key_dir, &format!("{name}.key"))?;
     fsutil::write_atomic(&holder, updated.as_bytes(), fsutil::PUBLIC_MODE)?;
 
     println!("New key:         {} (mode 0600)", key_path.display());

@@ -1,18 +1,18 @@
 use zeroize::Zeroizing;
 
-use crate::cert;
+use crate::appmeta::read as metadata;
+use crate::cli::settings;
 use crate::cli::{DoctorArgs, OutFormat};
+use crate::credentials::cert;
+use crate::credentials::keys;
+use crate::diagnose::verdict::{self, Local, check};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
-use crate::doctor::{self, Local, check};
-use crate::endpoint;
 use crate::error::{Error, Exit};
-use crate::grant::{self, GrantRequest, Outcome};
-use crate::keys;
-use crate::metadata;
-use crate::orgapi::{AdminSession, OrgApi};
-use crate::orgfacts;
-use crate::report::{self, CheckStatus, Identity, Report};
-use crate::settings;
+use crate::login::endpoint;
+use crate::login::grant::{self, GrantRequest, Outcome};
+use crate::org::api::{AdminSession, OrgApi};
+use crate::org::facts as orgfacts;
+use crate::output::report::{self, CheckStatus, Identity, Report};
 
 pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     let env = |k: &str| std::env::var(k).ok();
@@ -153,7 +153,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     });
 
     // 4. The grant itself.
-    let client = crate::net::client(&s.net)?;
+    let client = crate::login::net::client(&s.net)?;
     let mut refusal = None;
     let mut failure = None;
     if let Some(k) = &key {
@@ -250,7 +250,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
                     };
                 }
             }
-            checks.extend(doctor::org_checks(&f, &s.username));
+            checks.extend(verdict::org_checks(&f, &s.username));
             Some(f)
         }
         None => {
@@ -274,7 +274,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
             failure.as_deref(),
         )
     };
-    report.diagnosis = doctor::verdict(
+    report.diagnosis = verdict::verdict(
         base,
         refusal.as_ref().map(|(e, d)| (e.as_str(), d.as_str())),
         facts.as_ref(),
@@ -312,14 +312,14 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
         _ => {}
     }
     if s.github {
-        crate::ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
-        crate::ci::github_report(&report);
+        crate::output::ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
+        crate::output::ci::github_report(&report);
     }
     report.write_all(&s.reports)?;
     Ok(exit)
 }
 
-fn expiry_check(info: &cert::CertInfo, id: &str, title: &str) -> crate::report::Check {
+fn expiry_check(info: &cert::CertInfo, id: &str, title: &str) -> crate::output::report::Check {
     let (st, detail) = if info.seconds_left <= 0 {
         (
             CheckStatus::Warn,
@@ -370,7 +370,7 @@ fn admin_session(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Res
 /// The admin session stored by the Salesforce CLI. Recent sf versions redact tokens in
 /// `org display --json`, so ask the command made to reveal it.
 fn sf_session(alias: &str) -> Result<AdminSession, Error> {
-    let sf = crate::ci::Sf::new();
+    let sf = crate::output::ci::Sf::new();
     let run = |args: &[&str]| -> Result<serde_json::Value, Error> {
         let out = sf
             .command(args)

@@ -3,7 +3,7 @@ use std::io::Read;
 use crate::cli::{ExplainArgs, Format};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
-use crate::report::{self, Report};
+use crate::output::report::{self, Report};
 
 /// Reads error text from another tool (sf's JwtGrantError, simple-salesforce, a raw JSON body)
 /// and diagnoses the most telling line.

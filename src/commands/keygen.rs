@@ -2,8 +2,8 @@ use base64::Engine;
 use serde::Serialize;
 
 use super::print_json;
-use crate::cert::{self, Bits, CertInfo, CertRequest};
 use crate::cli::{Format, KeygenArgs};
+use crate::credentials::cert::{self, Bits, CertInfo, CertRequest};
 use crate::error::{Error, Exit};
 use crate::fsutil::{self, PUBLIC_MODE, SECRET_MODE};
 

@@ -3,15 +3,15 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::ci;
+use crate::cli::settings::{self, LoginSettings};
 use crate::cli::{LoginArgs, OutFormat};
+use crate::credentials::keys;
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
-use crate::endpoint::{self, TEST};
 use crate::error::{Error, Exit};
-use crate::grant::{self, GrantRequest, Granted, Outcome, Progress};
-use crate::keys;
-use crate::report::{self, Identity, Report};
-use crate::settings::{self, LoginSettings};
+use crate::login::endpoint::{self, TEST};
+use crate::login::grant::{self, GrantRequest, Granted, Outcome, Progress};
+use crate::output::ci;
+use crate::output::report::{self, Identity, Report};
 
 struct Stderr {
     tty: bool,
@@ -68,7 +68,7 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
             return Err(e.into());
         }
     };
-    let client = crate::net::client(&s.net)?;
+    let client = crate::login::net::client(&s.net)?;
     let request = GrantRequest {
         login: &s.login,
         client_id: &s.client_id,

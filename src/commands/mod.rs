@@ -10,8 +10,8 @@ mod revoke;
 mod setup;
 
 use crate::cli::{Cli, Command, KeyArgs, OptionalKeyArgs};
+use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
 use crate::error::{Error, Exit};
-use crate::keys::{self, KeySource, Passphrase, RsaPrivateKey};
 
 pub fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {

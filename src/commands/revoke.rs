@@ -4,9 +4,10 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use crate::cli::RevokeArgs;
+use crate::cli::{duration, settings};
 use crate::error::{Error, Exit};
-use crate::net::{self, Exchange, NetSettings};
-use crate::{duration, endpoint, settings};
+use crate::login::endpoint;
+use crate::login::net::{self, Exchange, NetSettings};
 
 pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
     let instance = args

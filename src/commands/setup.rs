@@ -2,20 +2,20 @@ use std::path::Path;
 
 use base64::Engine;
 
-use crate::cert::{self, Bits, CertRequest};
+use crate::appmeta::write::{self as appmeta, AppSpec, Kind};
+use crate::cli::settings;
 use crate::cli::{AppKindArg, SetupArgs};
-use crate::endpoint;
+use crate::credentials::cert::{self, Bits, CertRequest};
+use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
 use crate::error::{Error, Exit};
 use crate::fsutil;
-use crate::grant::{self, GrantRequest, Outcome};
-use crate::keys::{self, KeySource, Passphrase, RsaPrivateKey};
-use crate::net::{self, NetSettings};
-use crate::settings;
-use crate::setup::{self, AppSpec, Kind};
+use crate::login::endpoint;
+use crate::login::grant::{self, GrantRequest, Outcome};
+use crate::login::net::{self, NetSettings};
 
 pub fn run(args: SetupArgs) -> Result<Exit, Error> {
     let username = endpoint::username(&args.username)?;
-    if !setup::valid_api_name(&args.app_name) {
+    if !appmeta::valid_api_name(&args.app_name) {
         return Err(Error::usage(
             format!("invalid --app-name {:?}", args.app_name),
             "an API name: a letter, then letters, digits and single underscores, at most 40 characters",
@@ -88,7 +88,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
             })?;
             fsutil::write_atomic(&key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
             fsutil::write_atomic(&cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
-            setup::gitignore(&key_dir, &format!("{base}.key"))?;
+            appmeta::gitignore(&key_dir, &format!("{base}.key"))?;
             (g.key, g.cert_pem, Some(key_path))
         }
     };
@@ -101,7 +101,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
                 "a consumer key set at creation is 8-256 letters and digits",
             ));
         }
-        None => setup::consumer_key(),
+        None => appmeta::consumer_key(),
     };
     let permission_set = format!("{}_JWT_Access", args.app_name);
     let label = args.app_name.replace('_', " ");
@@ -114,10 +114,10 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         contact_email: &contact,
         permission_set: &permission_set,
     };
-    let written = setup::write(&args.source_dir, &spec, args.force)?;
+    let written = appmeta::write(&args.source_dir, &spec, args.force)?;
     for w in written.iter().filter(|w| w.private) {
         if let Ok(rel) = w.path.strip_prefix(&args.source_dir) {
-            setup::gitignore(&args.source_dir, &rel.display().to_string())?;
+            appmeta::gitignore(&args.source_dir, &rel.display().to_string())?;
         }
     }
 
@@ -194,7 +194,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         let url = args.login_url.as_deref().unwrap_or("login");
         let login = endpoint::login_url(url, args.insecure_http)?;
         settings::check_host(&login, &[])?;
-        let limit = crate::duration::parse(wait)
+        let limit = crate::cli::duration::parse(wait)
             .map_err(|e| Error::usage(format!("invalid --wait-for-propagation: {e}"), "e.g. 10m"))?;
         let net = NetSettings { ca_files: args.ca_file.clone(), ..NetSettings::default() };
         let client = net::client(&net)?;
@@ -217,7 +217,7 @@ fn inside(child: &Path, parent: &Path) -> bool {
 }
 
 fn sf(args: &[&str]) -> Result<(), Error> {
-    let sf = crate::ci::Sf::new();
+    let sf = crate::output::ci::Sf::new();
     let status = sf.command(args).status().map_err(|e| sf.spawn_error(e, ""))?;
     if status.success() {
         Ok(())
@@ -244,7 +244,7 @@ fn verify(
         username,
         key,
         audience: None,
-        lifetime: crate::assertion::DEFAULT_LIFETIME,
+        lifetime: crate::login::assertion::DEFAULT_LIFETIME,
         wait_for_propagation: Some(limit),
     };
     eprintln!("Waiting for the app to accept a login (up to {}s)…", limit.as_secs());

@@ -347,18 +347,18 @@ fn debug_output_is_redacted() {
     let ctx = Ctx::new();
     ctx.keygen("server", &[]);
     let pem = std::fs::read(ctx.path("server.key")).unwrap();
-    let key = sfjwt::keys::parse(&pem, None).unwrap();
+    let key = sfjwt::credentials::keys::parse(&pem, None).unwrap();
     let shown = format!("{key:?}");
     assert!(shown.contains("bits: 2048") && !shown.contains("pkcs"), "{shown}");
     ctx.assert_no_secrets(&shown);
-    let pass = sfjwt::keys::Passphrase::new("hunter2-passphrase");
+    let pass = sfjwt::credentials::keys::Passphrase::new("hunter2-passphrase");
     assert!(!format!("{pass:?}").contains("hunter2"));
-    let session = sfjwt::orgapi::AdminSession {
+    let session = sfjwt::org::api::AdminSession {
         instance_url: "https://x".into(),
         token: zeroize::Zeroizing::new("00Dsecret!token".into()),
     };
     assert!(!format!("{session:?}").contains("00Dsecret"));
-    let granted = sfjwt::grant::classify_answer(
+    let granted = sfjwt::login::grant::classify_answer(
         200,
         "application/json",
         r#"{"access_token":"00Dabc!SECRET","instance_url":"https://x","id":"https://x/id/00D1/0051","token_type":"Bearer"}"#,

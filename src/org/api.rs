@@ -5,7 +5,7 @@ use reqwest::blocking::Client;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::net::{self, Exchange, NetSettings};
+use crate::login::net::{self, Exchange, NetSettings};
 
 pub const API_VERSION: &str = "v60.0";
 

@@ -14,8 +14,8 @@ use time::format_description::well_known::Rfc3339;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
+use crate::credentials::keys::{self, RsaPrivateKey};
 use crate::error::Exit;
-use crate::keys::{self, RsaPrivateKey};
 
 /// A certificate is a few KiB; a bigger input is not one.
 const MAX_CERT_BYTES: u64 = 1024 * 1024;

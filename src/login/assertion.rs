@@ -6,8 +6,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::credentials::keys::RsaPrivateKey;
 use crate::error::Error;
-use crate::keys::RsaPrivateKey;
 
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(180);
 /// Salesforce documents "within 3 minutes"; it does not enforce an upper bound, but a long-lived

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::orgapi::{OrgApi, QueryError, b, lit, s};
+use crate::org::api::{OrgApi, QueryError, b, lit, s};
 
 #[derive(Clone, Debug, Default)]
 pub struct AppFacts {

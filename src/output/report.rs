@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::diagnose::Diagnosis;
 use crate::error::Error;
-use crate::grant::Attempt;
+use crate::login::grant::Attempt;
 
 pub const SCHEMA_VERSION: &str = "1";
 
@@ -112,8 +112,8 @@ impl Report {
         match format {
             ReportFormat::Json => serde_json::to_string_pretty(self).map(|s| s + "\n").map_err(|e| fail(e.to_string())),
             ReportFormat::Yaml => serde_saphyr::to_string(self).map_err(|e| fail(e.to_string())),
-            ReportFormat::Markdown => Ok(crate::report_text::markdown(self)),
-            ReportFormat::Junit => Ok(crate::report_text::junit(self)),
+            ReportFormat::Markdown => Ok(crate::output::text::markdown(self)),
+            ReportFormat::Junit => Ok(crate::output::text::junit(self)),
         }
     }
 

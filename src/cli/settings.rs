@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::cli::config;
+use crate::cli::duration;
 use crate::cli::{LoginArgs, OutFormat};
-use crate::config;
+use crate::credentials::keys::{KeySource, Passphrase};
 use crate::error::Error;
-use crate::keys::{KeySource, Passphrase};
-use crate::net::NetSettings;
-use crate::{assertion, duration, endpoint};
+use crate::login::net::NetSettings;
+use crate::login::{assertion, endpoint};
 
 pub struct LoginSettings {
     pub client_id: String,
@@ -185,7 +186,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
     };
 
     for path in &args.report {
-        crate::report::ReportFormat::from_path(path)?;
+        crate::output::report::ReportFormat::from_path(path)?;
     }
     if let Some(alias) = &args.sf_alias
         && (alias.is_empty() || alias.starts_with('-') || alias.chars().any(char::is_whitespace))

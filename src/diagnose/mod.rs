@@ -1,9 +1,11 @@
 //! Why a grant failed: the cause vocabulary, and a verdict from the token endpoint's answers.
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
+pub mod verdict;
+
 use serde::Serialize;
 
-use crate::grant::Attempt;
+use crate::login::grant::Attempt;
 
 /// The fixed vocabulary of `diagnosis.cause` (a promise to pipelines: extend, never rename).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -129,7 +129,7 @@ fn escape_property(s: &str) -> String {
 }
 
 /// An `::error` annotation with the diagnosis, and the Markdown report in the step summary.
-pub fn github_report(report: &crate::report::Report) {
+pub fn github_report(report: &crate::output::report::Report) {
     let d = &report.diagnosis;
     if report.status != "ok" {
         let title = format!("sfjwt {}: {}", report.command, d.cause.id());
@@ -140,7 +140,7 @@ pub fn github_report(report: &crate::report::Report) {
         println!("::error title={}::{}", escape_property(&title), escape_command(&message));
     }
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-        let md = crate::report_text::markdown(report);
+        let md = crate::output::text::markdown(report);
         let _ = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

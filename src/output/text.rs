@@ -1,7 +1,7 @@
 //! The human-facing report formats: Markdown (a GitHub step summary) and JUnit XML (each check a
 //! test case, for Jenkins and GitLab test reports).
 
-use crate::report::{CheckStatus, Report};
+use crate::output::report::{CheckStatus, Report};
 
 pub fn markdown(r: &Report) -> String {
     let mut s = String::new();
@@ -110,7 +110,7 @@ pub fn junit(r: &Report) -> String {
     let mut checks = r.checks.clone();
     // Without explicit checks (login), the grant itself is the one test case.
     if checks.is_empty() {
-        checks.push(crate::report::Check {
+        checks.push(crate::output::report::Check {
             id: "grant".into(),
             title: "JWT bearer grant".into(),
             status: if r.status == "ok" { CheckStatus::Pass } else { CheckStatus::Fail },
@@ -157,7 +157,7 @@ pub fn junit(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Check, CheckStatus, Report, Target};
+    use crate::output::report::{Check, CheckStatus, Report, Target};
 
     /// Found by the report fuzz target: characters XML forbids must not reach the JUnit file.
     #[test]

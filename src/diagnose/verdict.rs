@@ -2,10 +2,10 @@
 //! Sources: local preflight, the token endpoint's answers, the org through an admin session,
 //! and the app's metadata in the repository.
 
+use crate::appmeta::read::{AppKind, RepoApp};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
-use crate::metadata::{AppKind, RepoApp};
-use crate::orgfacts::OrgFacts;
-use crate::report::{Check, CheckStatus};
+use crate::org::facts::OrgFacts;
+use crate::output::report::{Check, CheckStatus};
 
 /// Local facts gathered without the network (or from response headers).
 #[derive(Default)]

@@ -7,11 +7,11 @@ use serde::Serialize;
 use url::Url;
 use zeroize::Zeroizing;
 
-use crate::assertion::{self, Claims};
-use crate::endpoint::{self, LOGIN, TEST};
+use crate::credentials::keys::RsaPrivateKey;
 use crate::error::Error;
-use crate::keys::RsaPrivateKey;
-use crate::net::{self, Exchange, NetSettings};
+use crate::login::assertion::{self, Claims};
+use crate::login::endpoint::{self, LOGIN, TEST};
+use crate::login::net::{self, Exchange, NetSettings};
 
 pub struct GrantRequest<'a> {
     pub login: &'a Url,

@@ -1,0 +1,9 @@
+//! The command-line layer: clap's definitions, the config file, and the merge of flags, config
+//! and environment into validated settings. Nothing outside this folder sees a clap type.
+
+mod args;
+pub mod config;
+pub mod duration;
+pub mod settings;
+
+pub use args::*;

@@ -1,0 +1,7 @@
+//! The JWT bearer grant: the assertion, the endpoint and audience rules, HTTP with retries, and
+//! the grant loop that classifies each answer.
+
+pub mod assertion;
+pub mod endpoint;
+pub mod grant;
+pub mod net;

@@ -1,0 +1,6 @@
+//! What sfjwt hands on: the report (JSON, YAML, Markdown, JUnit) and the CI hand-off (GitHub
+//! outputs and masks, dotenv files, the Salesforce CLI).
+
+pub mod ci;
+pub mod report;
+pub mod text;
