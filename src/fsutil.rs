@@ -53,3 +53,28 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Checks, before any work, that `write_atomic` will be able to write `path`: its directory
+/// exists and takes a new file, and the path is not a directory. `what` names the flag.
+/// A bad destination found only after the grant would orphan an issued token.
+pub fn check_writable(path: &Path, what: &str) -> Result<(), Error> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let bad =
+        |why: String| Error::usage(format!("cannot write {what} {}: {why}", path.display()), "choose a writable path");
+    if path.is_dir() {
+        return Err(bad("it is a directory".into()));
+    }
+    if !dir.is_dir() {
+        return Err(bad(format!("the directory {} does not exist", dir.display())));
+    }
+    // Creating (and removing) an empty probe is the one portable writability test; the real
+    // write makes a temporary file in the same directory anyway.
+    let probe = dir.join(format!(".sfjwt-probe.{}", std::process::id()));
+    match OpenOptions::new().write(true).create(true).truncate(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(bad(format!("the directory {} is not writable ({e})", dir.display()))),
+    }
+}

@@ -13,5 +13,6 @@ pub mod fsutil;
 pub mod login;
 pub mod org;
 pub mod output;
+pub mod secrets;
 
 pub use error::{Error, Exit};

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sfjwt::cli::Cli;
+use sfjwt::secrets::scrub;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -17,14 +18,14 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(err) => {
             // Printed by hand, not via a Result from main: RUST_BACKTRACE=1 must not add a backtrace.
-            eprintln!("error: {err}");
+            eprintln!("error: {}", scrub(&err.to_string()));
             let mut source = err.source();
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                eprintln!("  caused by: {}", scrub(&cause.to_string()));
                 source = cause.source();
             }
             if let Some(help) = err.help() {
-                eprintln!("help: {help}");
+                eprintln!("help: {}", scrub(&help));
             }
             err.exit().into()
         }

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::org::{Org, ip_allowed};
 use crate::scenario::{
-    AppKind, AudienceText, Inactive, IpRelaxation, IpText, NotPreauthorized, Permission, PermittedUsers, Uninstalled,
+    AppKind, AudienceText, Blocked, Inactive, IpRelaxation, IpText, NotPreauthorized, Permission, PermittedUsers,
+    Uninstalled,
 };
 
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -68,11 +69,17 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
         return match org.behaviour.uninstalled_connected_app_error {
             Uninstalled::AppMustBeInstalled => refuse("invalid_client", "app must be installed into org"),
             Uninstalled::HasntApproved => hasnt_approved(),
+            Uninstalled::ApprovalErrorGeneric => {
+                refuse("OAUTH_APPROVAL_ERROR_GENERIC", "An unexpected error has occured during authentication.")
+            }
         };
     }
     if app.blocked {
         log("Failed: App blocked");
-        return refuse("OAUTH_APP_BLOCKED", "this app is blocked by admin");
+        return match org.behaviour.blocked_app_error {
+            Blocked::OauthAppBlocked => refuse("OAUTH_APP_BLOCKED", "this app is blocked by admin"),
+            Blocked::HasntApproved => hasnt_approved(),
+        };
     }
     // 6. the audience this host accepts
     let own = own_url.trim_end_matches('/');
@@ -137,11 +144,9 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
         }
         _ => {}
     }
-    // 11. high assurance: JWT has no step-up, so it is blocked (exact text UNCONFIRMED; see README)
-    if app.high_assurance {
-        log("Failed: High assurance required");
-        return refuse("invalid_grant", "authentication failure");
-    }
+    // 11. high assurance: JWT has no step-up. No token-endpoint wording is observed; the one
+    // public case is a granted session that REST refuses (salesforce.md §7.2), so it is issued
+    // below with that refusal attached.
     // 12. login IP ranges, unless the app relaxes them
     let profile = org.profile(&user.profile_id);
     if app.ip_relaxation == IpRelaxation::Enforce && profile.is_some_and(|p| !ip_allowed(&p.ip_ranges, client)) {
@@ -169,7 +174,16 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
         return refuse("rate_limit_exceeded", "Number of logins exceeded");
     }
     let token = access_token(org, app.jwt_access_tokens, &user.id);
-    state.tokens.insert(token.clone(), crate::org::IssuedToken { user_id: user.id.clone() });
+    let rest_refusal = if app.high_assurance {
+        Some(crate::org::HIGH_ASSURANCE_REST)
+    } else if !org.api_enabled {
+        Some(crate::org::ORG_API_DISABLED)
+    } else if !user.api_enabled {
+        Some(crate::org::USER_API_DISABLED)
+    } else {
+        None
+    };
+    state.tokens.insert(token.clone(), crate::org::IssuedToken { user_id: user.id.clone(), rest_refusal });
     drop(state);
     log("Success");
 

@@ -201,10 +201,10 @@ async fn write_response<S: AsyncWrite + Unpin>(stream: &mut S, resp: &Response, 
 }
 
 /// Which fault, if any, this request meets. Faults run in sequence: drops, hangs, truncated
-/// bodies, HTML pages, server errors, then 429s, each for its count of requests.
+/// bodies, HTML pages, server errors, 429s, then retry requests, each for its count of requests.
 fn fault_for(faults: &Faults, n: u32) -> Option<Response> {
     let mut k = n;
-    let steps: [(u32, &dyn Fn() -> Response); 6] = [
+    let steps: [(u32, &dyn Fn() -> Response); 7] = [
         (faults.drop_connection, &|| Response::Drop),
         (faults.hang, &|| Response::Hang),
         (faults.truncated_body, &|| Response::Truncated),
@@ -218,6 +218,9 @@ fn fault_for(faults: &Faults, n: u32) -> Option<Response> {
         }),
         (faults.too_many_requests.as_ref().map_or(0, |t| t.count), &|| {
             Response::TooMany(faults.too_many_requests.as_ref().map_or(1, |t| t.retry_after_seconds))
+        }),
+        (faults.retry_request, &|| {
+            Response::Json(400, json!({"error": "unknown_error", "error_description": "retry your request"}))
         }),
     ];
     for (count, make) in steps {

@@ -75,11 +75,11 @@ fn connected_app(stem: &str, text: &str) -> Result<AppSpec, String> {
         certificate,
         installed: true,
         blocked: false,
-        permitted_users: if admin {
+        permitted_users: Some(if admin {
             PermittedUsers::AdminApprovedPreauthorized
         } else {
             PermittedUsers::AllSelfAuthorize
-        },
+        }),
         profiles: all(&doc, "profileName"),
         permission_sets: all(&doc, "permissionSetName"),
         high_assurance: high,
@@ -163,11 +163,11 @@ fn external_client_app(
         certificate,
         installed: true,
         blocked: false,
-        permitted_users: if policy_type == "AllSelfAuthorized" {
+        permitted_users: Some(if policy_type == "AllSelfAuthorized" {
             PermittedUsers::AllSelfAuthorize
         } else {
             PermittedUsers::AdminApprovedPreauthorized
-        },
+        }),
         profiles,
         permission_sets,
         high_assurance: level.eq_ignore_ascii_case("HIGH_ASSURANCE"),

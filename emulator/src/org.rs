@@ -57,6 +57,7 @@ pub struct User {
     pub profile_id: String,
     pub active: bool,
     pub frozen: bool,
+    pub api_enabled: bool,
     pub assignments: Vec<Assignment>,
     pub created: OffsetDateTime,
 }
@@ -99,7 +100,33 @@ pub struct LoginEvent {
 
 pub struct IssuedToken {
     pub user_id: String,
+    /// Set when the grant succeeds but the session cannot use the API (salesforce.md §7.2):
+    /// every REST call answers this error instead.
+    pub rest_refusal: Option<RestRefusal>,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RestRefusal {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+/// High Assurance: the grant succeeds and REST fails (jsforce/jsforce #1291, PR #1301).
+pub const HIGH_ASSURANCE_REST: RestRefusal = RestRefusal {
+    status: 401,
+    code: "INVALID_SESSION_ID",
+    message: "This session is not valid for use with the REST API",
+};
+/// The user's profile lacks "API Enabled" (Partner WSDL ExceptionCode API_CURRENTLY_DISABLED).
+pub const USER_API_DISABLED: RestRefusal =
+    RestRefusal { status: 403, code: "API_CURRENTLY_DISABLED", message: "API is disabled for this User" };
+/// An edition without API access (Partner WSDL ExceptionCode API_DISABLED_FOR_ORG).
+pub const ORG_API_DISABLED: RestRefusal = RestRefusal {
+    status: 403,
+    code: "API_DISABLED_FOR_ORG",
+    message: "API is not enabled for this Organization or Partner",
+};
 
 #[derive(Default)]
 pub struct State {
@@ -120,6 +147,7 @@ pub struct Org {
     pub clock_offset: i64,
     pub exp_skew: i64,
     pub login_rate_limit: Option<u32>,
+    pub api_enabled: bool,
     pub profiles: Vec<Profile>,
     pub permission_sets: Vec<PermissionSet>,
     pub groups: Vec<Group>,
@@ -151,6 +179,7 @@ impl Org {
             clock_offset: scenario.org.clock_offset_seconds,
             exp_skew: scenario.org.exp_skew_seconds,
             login_rate_limit: scenario.org.login_rate_limit,
+            api_enabled: scenario.org.api_enabled,
             profiles: vec![],
             permission_sets: vec![],
             groups: vec![],
@@ -285,12 +314,13 @@ impl Org {
                 profile_id,
                 active: u.active,
                 frozen: u.frozen,
+                api_enabled: u.api_enabled,
                 assignments,
                 created,
             };
             let mut state = org.state.lock().map_err(|_| "lock")?;
             if let Some(t) = &u.session_token {
-                state.tokens.insert(t.clone(), IssuedToken { user_id: user.id.clone() });
+                state.tokens.insert(t.clone(), IssuedToken { user_id: user.id.clone(), rest_refusal: None });
             }
             for (i, status) in u.login_history.iter().enumerate() {
                 let id = ids::make(ids::LOGIN_HISTORY, 900_000 + state.logins.len());
@@ -348,7 +378,7 @@ impl Org {
             public_key,
             installed: spec.installed,
             blocked: spec.blocked,
-            permitted: spec.permitted_users,
+            permitted: spec.permitted_users.unwrap_or_default(),
             high_assurance: spec.high_assurance,
             ip_relaxation: spec.ip_relaxation,
             scopes: spec.scopes,

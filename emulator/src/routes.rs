@@ -22,6 +22,13 @@ fn session<'a>(org: &'a Org, req: &Request) -> Option<&'a User> {
     org.user_by_id(&user_id)
 }
 
+/// The refusal a granted session meets on every REST call, if any (High Assurance, API off).
+fn rest_refusal(org: &Org, req: &Request) -> Option<Response> {
+    let token = req.bearer()?;
+    let r = org.state.lock().ok()?.tokens.get(token).and_then(|t| t.rest_refusal)?;
+    Some(Response::Json(r.status, json!([{"message": r.message, "errorCode": r.code}])))
+}
+
 pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
     let path = req.path.trim_end_matches('/');
     match (req.method.as_str(), path) {
@@ -72,6 +79,9 @@ fn data(org: &Org, req: &Request, path: &str) -> Response {
         return not_found();
     }
     let Some(user) = session(org, req) else { return invalid_session() };
+    if let Some(refused) = rest_refusal(org, req) {
+        return refused;
+    }
     match tail {
         "" => Response::Json(
             200,

@@ -55,6 +55,10 @@ pub struct OrgSpec {
     /// Logins allowed per user within the emulator's lifetime before rate_limit_exceeded.
     #[serde(default)]
     pub login_rate_limit: Option<u32>,
+    /// false: an edition without API access. The grant succeeds; every REST call answers
+    /// API_DISABLED_FOR_ORG (salesforce.md §7.2).
+    #[serde(default = "yes")]
+    pub api_enabled: bool,
 }
 
 impl Default for OrgSpec {
@@ -68,6 +72,7 @@ impl Default for OrgSpec {
             clock_offset_seconds: 0,
             exp_skew_seconds: default_skew(),
             login_rate_limit: None,
+            api_enabled: true,
         }
     }
 }
@@ -119,7 +124,9 @@ pub struct AppSpec {
     #[serde(default)]
     pub blocked: bool,
     #[serde(default)]
-    pub permitted_users: PermittedUsers,
+    /// Absent means the default (admin-approved); kept optional so that a scenario which sets it
+    /// on an app that cannot have it is refused.
+    pub permitted_users: Option<PermittedUsers>,
     #[serde(default)]
     pub profiles: Vec<String>,
     #[serde(default)]
@@ -192,6 +199,10 @@ pub struct UserSpec {
     pub active: bool,
     #[serde(default)]
     pub frozen: bool,
+    /// false: the user's profile lacks "API Enabled". The grant succeeds; every REST call
+    /// answers API_CURRENTLY_DISABLED (salesforce.md §7.2).
+    #[serde(default = "yes")]
+    pub api_enabled: bool,
     #[serde(default)]
     pub email: Option<String>,
     /// Earlier logins to show in LoginHistory, e.g. ["Success", "Restricted IP"].
@@ -273,6 +284,10 @@ pub struct Faults {
     /// Never answer the first N requests (hold the connection open).
     #[serde(default)]
     pub hang: u32,
+    /// Answer `unknown_error: retry your request` (400) to the first N requests: a transient
+    /// refusal that clients retry (salesforce.md §7.2).
+    #[serde(default)]
+    pub retry_request: u32,
     /// Apply the faults to every path, not only the token endpoint.
     #[serde(default)]
     pub all_paths: bool,
@@ -322,6 +337,10 @@ pub struct Behaviour {
     /// IP restriction (catalogue #9: observed "ip restricted" vs the doc's wording).
     #[serde(default)]
     pub ip_restricted_error: IpText,
+    /// A blocked app (catalogue #15: OAUTH_APP_BLOCKED is a web-flow code; the token endpoint's
+    /// answer is UNCONFIRMED, salesforce.md §7.2).
+    #[serde(default)]
+    pub blocked_app_error: Blocked,
     /// Include `issued_at` and `signature` in the success body (UNCONFIRMED for this flow).
     #[serde(default = "yes")]
     pub issued_at: bool,
@@ -335,6 +354,7 @@ impl Default for Behaviour {
             inactive_user_error: Inactive::default(),
             audience_error: AudienceText::default(),
             ip_restricted_error: IpText::default(),
+            blocked_app_error: Blocked::default(),
             issued_at: true,
         }
     }
@@ -353,6 +373,16 @@ pub enum NotPreauthorized {
 pub enum Uninstalled {
     #[default]
     AppMustBeInstalled,
+    HasntApproved,
+    /// OAUTH_APPROVAL_ERROR_GENERIC, reported for uninstalled apps (jetstreamapp/jetstream #1462).
+    ApprovalErrorGeneric,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Blocked {
+    #[default]
+    OauthAppBlocked,
     HasntApproved,
 }
 
@@ -398,8 +428,29 @@ impl Scenario {
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        serde_saphyr::from_str(text)
-            .map_err(|e| ScenarioError::Parse { path: origin.to_string(), message: e.to_string() })
+        let scenario: Scenario = serde_saphyr::from_str(text)
+            .map_err(|e| ScenarioError::Parse { path: origin.to_string(), message: e.to_string() })?;
+        scenario.check_realism().map_err(|message| ScenarioError::Invalid { path: origin.to_string(), message })?;
+        Ok(scenario)
+    }
+
+    /// Refuses combinations a real org cannot have, so no test rests on them: a connected app
+    /// that is not installed has no editable policies (salesforce.md §7.6).
+    fn check_realism(&self) -> Result<(), String> {
+        for app in &self.apps {
+            let uninstalled_connected = app.kind == AppKind::ConnectedApp && !app.installed;
+            let has_policy =
+                app.permitted_users.is_some() || !app.profiles.is_empty() || !app.permission_sets.is_empty();
+            if uninstalled_connected && has_policy {
+                return Err(format!(
+                    "app {}: a connected app that is not installed has no editable policies (no Permitted Users \
+                     setting, no profile or permission set list; salesforce.md §7.6): drop permitted-users, \
+                     profiles and permission-sets, or install it",
+                    app.name
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -420,8 +420,24 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     })
 }
 
+/// Deeper nesting than any real query needs; the parser recurses per level, so an attacker's
+/// 50,000 parentheses must be refused before parsing, not overflow the stack.
+const MAX_NESTING: usize = 64;
+
 pub fn parse(q: &str) -> Result<Query, SoqlError> {
-    let mut p = Parser { toks: tokenize(q)?, pos: 0 };
+    let toks = tokenize(q)?;
+    let mut depth = 0usize;
+    for t in &toks {
+        match t {
+            Tok::LParen => depth += 1,
+            Tok::RParen => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Err(malformed(format!("parentheses nested deeper than {MAX_NESTING} levels")));
+        }
+    }
+    let mut p = Parser { toks, pos: 0 };
     let query = p.query()?;
     if p.pos < p.toks.len() {
         return Err(malformed(format!("unexpected token {} after the query", p.found())));

@@ -246,6 +246,10 @@ pub struct LoginArgs {
     /// Write the report here; the extension picks the format (.json .yaml .md .xml); repeatable
     #[arg(long, value_name = "FILE")]
     pub report: Vec<PathBuf>,
+    /// Skip the check after the grant (one REST query for the user's own record) that catches
+    /// High Assurance and missing API access
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 #[derive(Debug, Args)]
@@ -365,9 +369,12 @@ pub struct SetupArgs {
     /// Extra CA certificates for --wait-for-propagation
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
-    /// Allow plain http for --login-url (local testing only)
+    /// Allow plain http for --login-url (loopback test servers only)
     #[arg(long)]
     pub insecure_http: bool,
+    /// Allow sending the assertion to this non-Salesforce host; repeatable
+    #[arg(long, value_name = "HOST")]
+    pub allow_host: Vec<String>,
     /// Overwrite existing files
     #[arg(long)]
     pub force: bool,

@@ -11,13 +11,16 @@ use crate::cli::duration;
 use crate::cli::{LoginArgs, OutFormat};
 use crate::credentials::keys::{KeySource, Passphrase};
 use crate::error::Error;
+use crate::login::endpoint::{HostPolicy, LoginUrl};
 use crate::login::net::NetSettings;
 use crate::login::{assertion, endpoint};
 
 pub struct LoginSettings {
     pub client_id: String,
     pub username: String,
-    pub login: Url,
+    pub login: LoginUrl,
+    /// The hosts the login and the token may go to; answers are checked against it too.
+    pub hosts: HostPolicy,
     pub audience: Option<String>,
     pub key: KeySource,
     pub passphrase: Option<Passphrase>,
@@ -31,6 +34,8 @@ pub struct LoginSettings {
     pub dotenv: Option<PathBuf>,
     pub sf_alias: Option<String>,
     pub reports: Vec<PathBuf>,
+    /// Make one REST call after the grant to check the session works.
+    pub verify: bool,
     /// Which value won where several sources gave one (printed on stderr).
     pub notes: Vec<String>,
 }
@@ -51,25 +56,48 @@ fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
     duration::parse(value).map_err(|e| Error::usage(format!("invalid {flag}: {e}"), format!("e.g. {flag} 30s")))
 }
 
-/// True for Salesforce's own domains and loopback: the only hosts an assertion goes to unasked.
+/// True for Salesforce's own domains and loopback (kept for callers that have no policy value).
 pub fn host_allowed(host: &str, allow: &[String]) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-    const SUFFIXES: &[&str] = &["salesforce.com", "force.com", "salesforce.mil", "cloudforce.com"];
-    let loopback = h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    loopback
-        || SUFFIXES.iter().any(|s| h == *s || h.ends_with(&format!(".{s}")))
-        || allow.iter().any(|a| a.eq_ignore_ascii_case(&h))
+    HostPolicy::new(allow, false).allows(host)
 }
 
 pub fn check_host(url: &Url, allow: &[String]) -> Result<(), Error> {
-    let host = url.host_str().unwrap_or_default();
-    if host_allowed(host, allow) {
-        return Ok(());
+    HostPolicy::new(allow, false).check(url)
+}
+
+/// Variables sfjwt reads. One that is set but not UTF-8 is an error naming it: silently treating
+/// it as unset would, for SFJWT_LOGIN_URL, send the login to production instead.
+const READ_VARS: &[&str] = &[
+    "SFJWT_CLIENT_ID",
+    "SFJWT_USERNAME",
+    "SFJWT_KEY",
+    "SFJWT_KEY_FILE",
+    "SFJWT_KEY_PASSPHRASE",
+    "SFJWT_LOGIN_URL",
+    "SFJWT_AUDIENCE",
+    "SFJWT_CA_FILE",
+    "SFJWT_TIMEOUT",
+    "SFJWT_ADMIN_TOKEN",
+    "SFJWT_ADMIN_INSTANCE_URL",
+    "SFJWT_ACCESS_TOKEN",
+    "SF_ACCESS_TOKEN",
+    "SF_ORG_INSTANCE_URL",
+    "GITHUB_ACTIONS",
+];
+
+/// Fails on the first variable sfjwt reads that holds non-UTF-8 bytes.
+pub fn check_env_encoding() -> Result<(), Error> {
+    for name in READ_VARS {
+        if let Some(v) = std::env::var_os(name)
+            && v.to_str().is_none()
+        {
+            return Err(Error::usage(
+                format!("environment variable {name} is not valid UTF-8"),
+                format!("set {name} to UTF-8 text (check how the CI secret was stored)"),
+            ));
+        }
     }
-    Err(Error::usage(
-        format!("refusing to send credentials to {host}: not a Salesforce host"),
-        format!("the assertion is a bearer credential; if {host} really is your org, pass --allow-host {host}"),
-    ))
+    Ok(())
 }
 
 pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<LoginSettings, Error> {
@@ -133,8 +161,8 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
 
     let client_id = endpoint::client_id(&client_id)?;
     let username = endpoint::username(&username)?;
-    let login = endpoint::login_url(&login_url, args.insecure_http)?;
-    check_host(&login, &args.allow_host)?;
+    let hosts = HostPolicy::new(&args.allow_host, args.insecure_http);
+    let login = hosts.login_url(&login_url)?;
     let audience = audience.map(|a| endpoint::audience(&a)).transpose()?;
     let lifetime = parse_duration("--lifetime", &args.lifetime).and_then(assertion::validate_lifetime)?;
 
@@ -185,8 +213,19 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
         None => env("SFJWT_KEY_PASSPHRASE").map(Passphrase::new),
     };
 
+    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    if args.export_env && !github {
+        return Err(Error::usage(
+            "--export-env works in GitHub Actions only",
+            "elsewhere use --dotenv FILE or --format env",
+        ));
+    }
     for path in &args.report {
         crate::output::report::ReportFormat::from_path(path)?;
+        crate::fsutil::check_writable(path, "the report")?;
+    }
+    if let Some(path) = &args.dotenv {
+        crate::fsutil::check_writable(path, "--dotenv")?;
     }
     if let Some(alias) = &args.sf_alias
         && (alias.is_empty() || alias.starts_with('-') || alias.chars().any(char::is_whitespace))
@@ -198,6 +237,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
         client_id,
         username,
         login,
+        hosts,
         audience,
         key,
         passphrase,
@@ -206,11 +246,12 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
         wait_for_propagation,
         format: args.format,
         show_token: args.show_token,
-        github: args.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
+        github,
         export_env: args.export_env,
         dotenv: args.dotenv.clone(),
         sf_alias: args.sf_alias.clone(),
         reports: args.report.clone(),
+        verify: !args.no_verify,
         notes,
     })
 }

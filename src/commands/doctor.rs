@@ -156,9 +156,11 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     let client = crate::login::net::client(&s.net)?;
     let mut refusal = None;
     let mut failure = None;
+    let mut session_refusal = None;
     if let Some(k) = &key {
         let request = GrantRequest {
             login: &s.login,
+            hosts: &s.hosts,
             client_id: &s.client_id,
             username: &s.username,
             key: k,
@@ -182,6 +184,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
                     instance_url: g.instance_url.clone(),
                     is_sandbox: g.audience == endpoint::TEST || local.login_host_is_sandbox,
                 });
+                session_refusal = session_check(&client, &s, &g, &mut checks);
             }
             Outcome::Refused { error, description } => {
                 checks.push(check("grant", "JWT bearer grant", CheckStatus::Fail, format!("{error}: {description}")));
@@ -268,11 +271,17 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     let base = if key.is_none() {
         Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec!["the private key could not be used".into()])
     } else {
-        diagnose::from_attempts(
-            &report.attempts,
-            refusal.as_ref().map(|(e, d)| (e.as_str(), d.as_str())),
-            failure.as_deref(),
-        )
+        let base =
+            diagnose::from_attempts(&report.attempts, refusal.as_ref().map(|(e, d)| (e.as_str(), d.as_str())), failure);
+        // The same host-aware reading as `login`, so the two agree.
+        let audience = report.attempts.last().map(|a| a.audience.clone()).unwrap_or_default();
+        let ctx = crate::diagnose::login::LoginContext {
+            host: s.login.host_str().unwrap_or_default(),
+            username: &s.username,
+            audience: &audience,
+            default_audience: endpoint::default_audience(&s.login),
+        };
+        crate::diagnose::login::refine(base, &ctx)
     };
     report.diagnosis = verdict::verdict(
         base,
@@ -282,6 +291,9 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
         &local,
         &s.username,
     );
+    if let Some(d) = session_refusal {
+        report.diagnosis = confirm_session_refusal(d, facts.as_ref());
+    }
     if let Some(f) = &facts
         && let Some(by) = &f.app_found_by
     {
@@ -289,7 +301,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     }
     let failed = checks.iter().any(|c| matches!(c.status, CheckStatus::Fail));
     report.checks = checks;
-    report.status = if failed { "failed" } else { "ok" };
+    report.status = if failed { report::Status::Failed } else { report::Status::Ok };
     let exit = if failed { Exit::CheckFailed } else { Exit::Success };
     report.exit_code = exit as u8;
 
@@ -400,4 +412,48 @@ fn sf_session(alias: &str) -> Result<AdminSession, Error> {
             format!("log in first: sf org login web --alias {alias}"),
         )),
     }
+}
+
+/// The check after the grant, as `login` makes it: the diagnosis when the session cannot use
+/// the API (High Assurance, API access off), after revoking the token.
+fn session_check(
+    client: &reqwest::blocking::Client,
+    s: &settings::LoginSettings,
+    g: &crate::login::grant::Granted,
+    checks: &mut Vec<crate::output::report::Check>,
+) -> Option<Diagnosis> {
+    use crate::login::session::{self, SessionCheck};
+    let (status, detail, found) = match session::verify(client, &s.net, g) {
+        SessionCheck::Works => (CheckStatus::Pass, "the session read the user's own record over REST".into(), None),
+        SessionCheck::Inconclusive(why) => (CheckStatus::Warn, format!("inconclusive: {why}"), None),
+        SessionCheck::Refused { status, code, message } => {
+            let detail = format!("HTTP {status} {code}: {message}");
+            match crate::diagnose::login::from_session_refusal(&code, &message) {
+                Some((cause, conf)) => {
+                    let evidence = vec![
+                        "the grant itself succeeded (a token was issued, then revoked)".to_string(),
+                        format!("the first REST call was refused: {detail}"),
+                    ];
+                    (CheckStatus::Fail, detail, Some(Diagnosis::new(cause, conf, evidence)))
+                }
+                None => (CheckStatus::Warn, format!("inconclusive: {detail}"), None),
+            }
+        }
+    };
+    if found.is_some() {
+        crate::login::revoke::best_effort(client, &s.net, &g.instance_url, &g.access_token);
+    }
+    checks.push(check("session", "Session works after the grant", status, detail));
+    found
+}
+
+/// Org data settles a High Assurance reading: the app's own session policy says so.
+fn confirm_session_refusal(mut d: Diagnosis, facts: Option<&orgfacts::OrgFacts>) -> Diagnosis {
+    let high = facts.and_then(|f| f.app.as_ref()).and_then(|a| a.high_assurance) == Some(true);
+    if d.cause == Cause::HighAssuranceRequired && high {
+        d.confidence = Confidence::Confirmed;
+        d.candidates[0].confidence = Confidence::Confirmed;
+        d.evidence.push("the app requires a High Assurance session (its session policy)".into());
+    }
+    d
 }

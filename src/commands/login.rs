@@ -1,20 +1,31 @@
+//! `sfjwt login`: settings, the grant, the check after it, then the hand-off. Every failure
+//! writes the report and prints the diagnosis; nothing is handed on unless the session works.
+
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::cli::settings::{self, LoginSettings};
 use crate::cli::{LoginArgs, OutFormat};
 use crate::credentials::keys;
+use crate::diagnose::login::{self as hints, LoginContext};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
-use crate::login::endpoint::{self, TEST};
+use crate::login::endpoint;
 use crate::login::grant::{self, GrantRequest, Granted, Outcome, Progress};
+use crate::login::net::FailureKind;
+use crate::login::session::{self, SessionCheck};
 use crate::output::ci;
-use crate::output::report::{self, Identity, Report};
+use crate::output::report::{self, Check, CheckStatus, Identity, Report, Status};
+
+/// Progress on stderr. CI logs have no terminal, so waiting prints a line at least this often.
+const PROGRESS_EVERY: Duration = Duration::from_secs(15);
 
 struct Stderr {
     tty: bool,
+    started: Instant,
+    last: Option<Instant>,
 }
 
 impl Progress for Stderr {
@@ -23,8 +34,14 @@ impl Progress for Stderr {
     }
 
     fn waiting(&mut self, why: &str, remaining: Duration) {
-        if self.tty {
-            eprintln!("waiting for the app to propagate ({why}); giving up in {}s", remaining.as_secs());
+        let due = self.tty || self.last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
+        if due {
+            eprintln!(
+                "waiting for the app to propagate ({why}): {}s elapsed, giving up in {}s",
+                self.started.elapsed().as_secs(),
+                remaining.as_secs()
+            );
+            self.last = Some(Instant::now());
         }
     }
 }
@@ -50,15 +67,7 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     for note in &s.notes {
         eprintln!("note: {note}");
     }
-    let mut report = Report::new(
-        "login",
-        report::Target {
-            client_id: Some(s.client_id.clone()),
-            username: Some(s.username.clone()),
-            login_host: s.login.host_str().map(str::to_string),
-            audience: s.audience.clone(),
-        },
-    );
+    let mut report = Report::new("login", target(&s));
     let key = match keys::load(&s.key, s.passphrase.as_ref()) {
         Ok(k) => k,
         Err(e) => {
@@ -71,6 +80,7 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     let client = crate::login::net::client(&s.net)?;
     let request = GrantRequest {
         login: &s.login,
+        hosts: &s.hosts,
         client_id: &s.client_id,
         username: &s.username,
         key: &key,
@@ -78,54 +88,124 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
         lifetime: s.lifetime,
         wait_for_propagation: s.wait_for_propagation,
     };
-    let mut progress = Stderr { tty: std::io::stderr().is_terminal() };
+    let started = Instant::now();
+    let mut progress = Stderr { tty: std::io::stderr().is_terminal(), started, last: None };
     let (outcome, attempts) = grant::run(&client, &s.net, &request, &mut progress)?;
     report.attempts = attempts;
     match outcome {
-        Outcome::Granted(g) => granted(&s, g, report),
+        Outcome::Granted(g) => {
+            if s.github {
+                // Before anything that holds the token is written anywhere.
+                ci::github_mask(&g.access_token);
+            }
+            if let Some(d) = check_session(&client, &s, &g, &mut report) {
+                crate::login::revoke::best_effort(&client, &s.net, &g.instance_url, &g.access_token);
+                eprintln!("error: the grant succeeded, but the session cannot use the API");
+                report.diagnosis = d;
+                return finish(&s, report, Exit::Refused, 0);
+            }
+            granted(&s, g, report)
+        }
         Outcome::Refused { error, description } => {
-            report.diagnosis = diagnose::from_attempts(&report.attempts, Some((&error, &description)), None);
-            refine_locally(&s, &mut report.diagnosis);
+            report.diagnosis = refusal_diagnosis(&s, &report, &error, &description);
             eprintln!("error: Salesforce refused the grant: {error}: {description}");
             finish_failure(&s, report, Exit::Refused)
         }
         Outcome::NoAnswer { failure, detail } => {
-            report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(&failure));
-            eprintln!(
-                "error: no usable answer from {} ({}): {detail}",
-                s.login.host_str().unwrap_or_default(),
-                failure.replace('_', " ")
-            );
-            if failure == "tls" {
-                let help = if detail.to_lowercase().contains("name") || detail.contains("NotValidForName") {
-                    "the certificate is not valid for this host name: check --login-url"
-                } else {
-                    "unknown certificate authority? If a proxy inspects TLS, pass its CA with --ca-file (or SFJWT_CA_FILE, SSL_CERT_FILE)"
-                };
-                eprintln!("help: {help}");
+            report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(failure));
+            let host = s.login.host_str().unwrap_or_default();
+            eprintln!("error: no usable answer from {host} ({failure}): {detail}");
+            if failure == FailureKind::Tls {
+                eprintln!("help: {}", hints::tls_help(&detail));
             }
             finish_failure(&s, report, Exit::NoAnswer)
         }
     }
 }
 
-/// Local evidence that sharpens a text-only verdict (no network needed).
-fn refine_locally(s: &LoginSettings, d: &mut Diagnosis) {
-    let host = s.login.host_str().unwrap_or_default();
-    let hint = endpoint::environment_mismatch(&s.username, endpoint::is_sandbox_host(host), &format!("{host} serves"));
-    if let Some(h) = hint
-        && d.candidates.iter().any(|c| c.cause == Cause::WrongEnvironment || c.cause == Cause::UserNotPreauthorized)
-    {
-        let evidence = std::mem::take(&mut d.evidence);
-        let others: Vec<(Cause, Confidence)> = d.candidates.iter().map(|c| (c.cause, Confidence::Possible)).collect();
-        *d = Diagnosis::new(Cause::WrongEnvironment, Confidence::Likely, evidence).with_candidates(&others);
-        d.evidence.push(h);
+fn target(s: &LoginSettings) -> report::Target {
+    report::Target {
+        client_id: Some(s.client_id.clone()),
+        username: Some(s.username.clone()),
+        login_host: s.login.host_str().map(str::to_string),
+        audience: s.audience.clone(),
     }
 }
 
-fn finish_failure(s: &LoginSettings, mut report: Report, exit: Exit) -> Result<Exit, Error> {
+fn refusal_diagnosis(s: &LoginSettings, report: &Report, error: &str, description: &str) -> Diagnosis {
+    let d = diagnose::from_attempts(&report.attempts, Some((error, description)), None);
+    let audience =
+        report.attempts.iter().rev().find(|a| a.error.as_deref() == Some(error)).map(|a| a.audience.as_str());
+    let ctx = LoginContext {
+        host: s.login.host_str().unwrap_or_default(),
+        username: &s.username,
+        audience: audience.unwrap_or_default(),
+        default_audience: endpoint::default_audience(&s.login),
+    };
+    hints::refine(d, &ctx)
+}
+
+/// The check after the grant: the diagnosis when the session does not work (the login is then
+/// over), `None` to go on. An inconclusive answer is a warning, never a failure.
+fn check_session(
+    client: &reqwest::blocking::Client,
+    s: &LoginSettings,
+    g: &Granted,
+    report: &mut Report,
+) -> Option<Diagnosis> {
+    if !s.verify {
+        return None;
+    }
+    let (code, message, status) = match session::verify(client, &s.net, g) {
+        SessionCheck::Works => {
+            report
+                .checks
+                .push(session_check(CheckStatus::Pass, "the session read the user's own record over REST".into()));
+            return None;
+        }
+        SessionCheck::Inconclusive(why) => {
+            eprintln!("warning: could not check the session after the grant ({why}); the login stands");
+            report.checks.push(session_check(CheckStatus::Warn, format!("inconclusive: {why}")));
+            return None;
+        }
+        SessionCheck::Refused { status, code, message } => (code, message, status),
+    };
+    let detail = format!("HTTP {status} {code}: {message}");
+    let Some((cause, confidence)) = hints::from_session_refusal(&code, &message) else {
+        eprintln!("warning: the first REST call was refused ({detail}); the login stands");
+        report.checks.push(session_check(CheckStatus::Warn, format!("inconclusive: {detail}")));
+        return None;
+    };
+    report.checks.push(session_check(CheckStatus::Fail, detail.clone()));
+    let evidence = vec![
+        format!(
+            "the grant itself succeeded at {} (a token was issued, then revoked)",
+            s.login.host_str().unwrap_or_default()
+        ),
+        format!("the first REST call was refused: {detail}"),
+    ];
+    Some(Diagnosis::new(cause, confidence, evidence))
+}
+
+fn session_check(status: CheckStatus, detail: String) -> Check {
+    Check { id: "session".into(), title: "Session works after the grant".into(), status, detail }
+}
+
+fn finish_failure(s: &LoginSettings, report: Report, exit: Exit) -> Result<Exit, Error> {
     // The first evidence line is the refusal the `error:` line above already showed.
-    super::print_diagnosis(&report.diagnosis, 1);
+    finish(s, report, exit, 1)
+}
+
+fn finish(s: &LoginSettings, mut report: Report, exit: Exit, skip: usize) -> Result<Exit, Error> {
+    super::print_diagnosis(&report.diagnosis, skip);
+    let others: Vec<&str> = report.diagnosis.candidates.iter().skip(1).map(|c| c.cause.id()).collect();
+    if !others.is_empty() {
+        eprintln!("other candidates: {}", others.join(", "));
+    }
+    eprintln!("confirm with: {}", doctor_command(s));
+    eprintln!(
+        "  (add --admin-sf-org ALIAS, or set SFJWT_ADMIN_TOKEN and SFJWT_ADMIN_INSTANCE_URL, so doctor can read the org)"
+    );
     report.exit_code = exit as u8;
     if s.github {
         ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
@@ -135,29 +215,34 @@ fn finish_failure(s: &LoginSettings, mut report: Report, exit: Exit) -> Result<E
     Ok(exit)
 }
 
+/// The exact `sfjwt doctor` command that reads the org to confirm the cause, flags filled in.
+fn doctor_command(s: &LoginSettings) -> String {
+    let mut cmd = format!(
+        "sfjwt doctor --client-id {} --username {} --login-url {}",
+        s.client_id,
+        s.username,
+        endpoint::origin(&s.login)
+    );
+    if let Some(a) = &s.audience {
+        cmd.push_str(&format!(" --audience {a}"));
+    }
+    if let Some(key) = s.key.spec() {
+        cmd.push_str(&format!(" --key {}", ci::shell_quote(&key)));
+    }
+    if s.login.scheme() == "http" {
+        cmd.push_str(" --insecure-http");
+    }
+    for ca in &s.net.ca_files {
+        cmd.push_str(&format!(" --ca-file {}", ci::shell_quote(&ca.display().to_string())));
+    }
+    cmd
+}
+
 fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Error> {
     let token = g.access_token.as_str();
-    if s.github {
-        ci::github_mask(token);
-    }
     let instance_host =
         url::Url::parse(&g.instance_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
-    let is_sandbox = g.audience == TEST
-        || endpoint::is_sandbox_host(s.login.host_str().unwrap_or_default())
-        || endpoint::is_sandbox_host(&instance_host);
-    let out = Output {
-        username: &s.username,
-        org_id: &g.org_id,
-        user_id: &g.user_id,
-        instance_url: &g.instance_url,
-        is_sandbox,
-        token_type: &g.token_type,
-        scope: g.scope.as_deref(),
-        issued_at: g.issued_at.as_deref(),
-        audience: &g.audience,
-        access_token: s.show_token.then_some(token),
-    };
-    let sandbox = if is_sandbox { "true" } else { "false" };
+    let is_sandbox = hints::is_sandbox(None, s.login.host_str().unwrap_or_default(), &instance_host, &g.audience);
     let pairs = [
         ("SF_ACCESS_TOKEN", token),
         ("SF_ORG_INSTANCE_URL", g.instance_url.as_str()),
@@ -165,57 +250,13 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
         ("SF_USER_ID", g.user_id.as_str()),
         ("SF_USERNAME", s.username.as_str()),
     ];
-    match s.format {
-        Some(OutFormat::Json) => super::print_json(&out)?,
-        Some(OutFormat::Yaml) => print!("{}", serde_saphyr::to_string(&out).unwrap_or_default()),
-        Some(OutFormat::Env) => pairs.iter().for_each(|(k, v)| println!("{k}={v}")),
-        Some(OutFormat::Shell) => pairs.iter().for_each(|(k, v)| println!("export {k}={}", ci::shell_quote(v))),
-        None => {}
-    }
-    if s.github {
-        ci::github_outputs(&[
-            ("access-token", token),
-            ("instance-url", &g.instance_url),
-            ("org-id", &g.org_id),
-            ("user-id", &g.user_id),
-            ("username", &s.username),
-            ("is-sandbox", sandbox),
-            ("cause", "none"),
-        ])?;
-        if s.export_env {
-            ci::github_env(&[("SF_ACCESS_TOKEN", token), ("SF_ORG_INSTANCE_URL", &g.instance_url)])?;
-        }
-    } else if s.export_env {
-        return Err(Error::usage(
-            "--export-env works in GitHub Actions only",
-            "elsewhere use --dotenv FILE or --format env",
-        ));
-    }
-    if let Some(path) = &s.dotenv {
-        ci::dotenv(path, &[pairs[0], pairs[1], pairs[2], pairs[4]])?;
-    }
-    if let Some(alias) = &s.sf_alias {
-        ci::sf_handoff(alias, &g.instance_url, token)?;
-        eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
-    }
+    print_output(s, &g, is_sandbox, &pairs)?;
+    hand_off(s, &g, is_sandbox, &pairs)?;
 
     let env_kind = if is_sandbox { "sandbox" } else { "production" };
     eprintln!("Logged in as {} to org {} ({env_kind}) at {}", s.username, g.org_id, g.instance_url);
-    if report.attempts.len() > 1 {
-        eprintln!(
-            "note: the audience {} worked; pass --audience {} to skip the other attempts",
-            g.audience, g.audience
-        );
-    }
-    if grant::is_jwt_format(token) {
-        eprintln!(
-            "warning: the access token is JWT-formatted (the app issues JWT-based access tokens): SOAP deploys below API v68 and raw --target-org use fail with it"
-        );
-    }
-    if let Some(warning) = dns_warning(&instance_host) {
-        eprintln!("warning: {warning}");
-    }
-    report.status = "ok";
+    print_notes(s, &g, &report, &instance_host);
+    report.status = Status::Ok;
     report.identity = Some(Identity {
         org_id: g.org_id.clone(),
         user_id: g.user_id.clone(),
@@ -227,6 +268,76 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
     }
     report.write_all(&s.reports)?;
     Ok(Exit::Success)
+}
+
+fn print_output(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str, &str)]) -> Result<(), Error> {
+    let out = Output {
+        username: &s.username,
+        org_id: &g.org_id,
+        user_id: &g.user_id,
+        instance_url: &g.instance_url,
+        is_sandbox,
+        token_type: &g.token_type,
+        scope: g.scope.as_deref(),
+        issued_at: g.issued_at.as_deref(),
+        audience: &g.audience,
+        access_token: s.show_token.then_some(g.access_token.as_str()),
+    };
+    match s.format {
+        Some(OutFormat::Json) => super::print_json(&out)?,
+        Some(OutFormat::Yaml) => print!("{}", serde_saphyr::to_string(&out).unwrap_or_default()),
+        Some(OutFormat::Env) => print!("{}", ci::env_lines(pairs)?),
+        Some(OutFormat::Shell) => print!("{}", ci::shell_lines(pairs)?),
+        None => {}
+    }
+    Ok(())
+}
+
+/// GitHub outputs, exported variables, the dotenv file and the sf CLI: the same variables
+/// everywhere (`--dotenv` writes what `--format env` prints).
+fn hand_off(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str, &str)]) -> Result<(), Error> {
+    let token = g.access_token.as_str();
+    if s.github {
+        ci::github_outputs(&[
+            ("access-token", token),
+            ("instance-url", &g.instance_url),
+            ("org-id", &g.org_id),
+            ("user-id", &g.user_id),
+            ("username", &s.username),
+            ("is-sandbox", if is_sandbox { "true" } else { "false" }),
+            ("cause", "none"),
+        ])?;
+        if s.export_env {
+            ci::github_env(&[("SF_ACCESS_TOKEN", token), ("SF_ORG_INSTANCE_URL", &g.instance_url)])?;
+        }
+    }
+    if let Some(path) = &s.dotenv {
+        ci::dotenv(path, pairs)?;
+    }
+    if let Some(alias) = &s.sf_alias {
+        ci::sf_handoff(alias, &g.instance_url, token, &s.net.ca_files)?;
+        eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
+    }
+    Ok(())
+}
+
+fn print_notes(s: &LoginSettings, g: &Granted, report: &Report, instance_host: &str) {
+    let mut audiences: Vec<&str> = report.attempts.iter().map(|a| a.audience.as_str()).collect();
+    audiences.dedup();
+    if audiences.len() > 1 && s.audience.is_none() {
+        eprintln!(
+            "note: the audience {} worked; pass --audience {} to skip the other attempts",
+            g.audience, g.audience
+        );
+    }
+    if grant::is_jwt_format(&g.access_token) {
+        eprintln!(
+            "warning: the access token is JWT-formatted (the app issues JWT-based access tokens): SOAP deploys below API v68 and raw --target-org use fail with it"
+        );
+    }
+    if let Some(warning) = dns_warning(instance_host) {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// A new My Domain can take minutes to resolve; say so rather than fail later. Bounded to 3 s.

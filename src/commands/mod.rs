@@ -14,6 +14,7 @@ use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
 use crate::error::{Error, Exit};
 
 pub fn run(cli: Cli) -> Result<Exit, Error> {
+    crate::cli::settings::check_env_encoding()?;
     match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Cert(crate::cli::CertCommand::Inspect(args)) => cert::inspect(args),
@@ -61,17 +62,19 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
     Ok(())
 }
 
-/// The verdict on stderr. `skip_evidence` leaves out lines the caller already printed.
+/// The verdict on stderr. `skip_evidence` leaves out lines the caller already printed. Server
+/// text can hold an echoed secret, so every line is scrubbed.
 pub(crate) fn print_diagnosis(d: &crate::diagnose::Diagnosis, skip_evidence: usize) {
-    eprintln!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary);
+    let line = |s: String| eprintln!("{}", crate::secrets::scrub(&s));
+    line(format!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary));
     for e in d.evidence.iter().skip(skip_evidence) {
-        eprintln!("  evidence: {e}");
+        line(format!("  evidence: {e}"));
     }
     for r in &d.remediation {
-        eprintln!("help: {r}");
+        line(format!("help: {r}"));
     }
     if let Some(fix) = &d.fix {
-        eprintln!("fix: {fix}");
+        line(format!("fix: {fix}"));
     }
-    eprintln!("more: {}", d.docs);
+    line(format!("more: {}", d.docs));
 }

@@ -3,13 +3,12 @@ use std::path::Path;
 use base64::Engine;
 
 use crate::appmeta::write::{self as appmeta, AppSpec, Kind};
-use crate::cli::settings;
 use crate::cli::{AppKindArg, SetupArgs};
 use crate::credentials::cert::{self, Bits, CertRequest};
 use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
 use crate::error::{Error, Exit};
 use crate::fsutil;
-use crate::login::endpoint;
+use crate::login::endpoint::{self, HostPolicy, LoginUrl};
 use crate::login::grant::{self, GrantRequest, Outcome};
 use crate::login::net::{self, NetSettings};
 
@@ -192,13 +191,13 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
 
     if let Some(wait) = &args.wait_for_propagation {
         let url = args.login_url.as_deref().unwrap_or("login");
-        let login = endpoint::login_url(url, args.insecure_http)?;
-        settings::check_host(&login, &[])?;
+        let hosts = HostPolicy::new(&args.allow_host, args.insecure_http);
+        let login = hosts.login_url(url)?;
         let limit = crate::cli::duration::parse(wait)
             .map_err(|e| Error::usage(format!("invalid --wait-for-propagation: {e}"), "e.g. 10m"))?;
         let net = NetSettings { ca_files: args.ca_file.clone(), ..NetSettings::default() };
         let client = net::client(&net)?;
-        verify(&client, &net, &login, &consumer_key, &username, &key, limit)?;
+        verify(&client, &net, (&login, &hosts), &consumer_key, &username, &key, limit)?;
         snippets(&consumer_key, &username, url);
     }
     Ok(Exit::Success)
@@ -232,7 +231,7 @@ fn sf(args: &[&str]) -> Result<(), Error> {
 fn verify(
     client: &reqwest::blocking::Client,
     net: &NetSettings,
-    login: &url::Url,
+    (login, hosts): (&LoginUrl, &HostPolicy),
     client_id: &str,
     username: &str,
     key: &RsaPrivateKey,
@@ -240,6 +239,7 @@ fn verify(
 ) -> Result<(), Error> {
     let req = GrantRequest {
         login,
+        hosts,
         client_id,
         username,
         key,

@@ -1,38 +1,66 @@
 //! Why a grant failed: the cause vocabulary, and a verdict from the token endpoint's answers.
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
+pub mod login;
+pub mod text;
 pub mod verdict;
+pub mod wordings;
 
 use serde::Serialize;
 
 use crate::login::grant::Attempt;
+use crate::login::net::FailureKind;
 
-/// The fixed vocabulary of `diagnosis.cause` (a promise to pipelines: extend, never rename).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    None,
-    UserNotPreauthorized,
-    UserNotApproved,
-    AppNotInstalled,
-    AppBlocked,
-    ClientIdUnknown,
-    CertificateMismatch,
-    AudienceInvalid,
-    WrongEnvironment,
-    AssertionExpired,
-    UserUnknown,
-    UserInactive,
-    OrgInactive,
-    IpRestricted,
-    HighAssuranceRequired,
-    NoValidScopes,
-    RateLimited,
-    UnsupportedGrantType,
-    InvalidKey,
-    NetworkError,
-    TlsError,
-    Unknown,
+/// Declares the cause vocabulary once: the enum, its report names and the list of all of them.
+macro_rules! causes {
+    ($($variant:ident => $id:literal,)*) => {
+        /// The fixed vocabulary of `diagnosis.cause` (a promise to pipelines: extend, never rename).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+        pub enum Cause {
+            $(#[serde(rename = $id)] $variant,)*
+        }
+
+        impl Cause {
+            /// Every cause, in the order docs/causes.md lists them.
+            pub const ALL: &'static [Cause] = &[$(Cause::$variant,)*];
+
+            /// The snake_case name used in reports and as the docs/causes.md anchor.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Cause::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+causes! {
+    None => "none",
+    UserNotPreauthorized => "user_not_preauthorized",
+    UserNotApproved => "user_not_approved",
+    AppNotInstalled => "app_not_installed",
+    AppBlocked => "app_blocked",
+    ClientIdUnknown => "client_id_unknown",
+    CertificateMismatch => "certificate_mismatch",
+    AudienceInvalid => "audience_invalid",
+    WrongEnvironment => "wrong_environment",
+    AssertionExpired => "assertion_expired",
+    UserUnknown => "user_unknown",
+    UserInactive => "user_inactive",
+    OrgInactive => "org_inactive",
+    IpRestricted => "ip_restricted",
+    HighAssuranceRequired => "high_assurance_required",
+    NoValidScopes => "no_valid_scopes",
+    RateLimited => "rate_limited",
+    UnsupportedGrantType => "unsupported_grant_type",
+    InvalidKey => "invalid_key",
+    NetworkError => "network_error",
+    TlsError => "tls_error",
+    ApiDisabledForUser => "api_disabled_for_user",
+    ApiDisabledForOrg => "api_disabled_for_org",
+    MyDomainRequired => "my_domain_required",
+    ClientCredentialsInvalid => "client_credentials_invalid",
+    Unknown => "unknown",
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -57,59 +85,6 @@ impl Confidence {
 }
 
 impl Cause {
-    /// The snake_case name used in reports and as the docs/causes.md anchor.
-    pub fn id(self) -> &'static str {
-        match self {
-            Cause::None => "none",
-            Cause::UserNotPreauthorized => "user_not_preauthorized",
-            Cause::UserNotApproved => "user_not_approved",
-            Cause::AppNotInstalled => "app_not_installed",
-            Cause::AppBlocked => "app_blocked",
-            Cause::ClientIdUnknown => "client_id_unknown",
-            Cause::CertificateMismatch => "certificate_mismatch",
-            Cause::AudienceInvalid => "audience_invalid",
-            Cause::WrongEnvironment => "wrong_environment",
-            Cause::AssertionExpired => "assertion_expired",
-            Cause::UserUnknown => "user_unknown",
-            Cause::UserInactive => "user_inactive",
-            Cause::OrgInactive => "org_inactive",
-            Cause::IpRestricted => "ip_restricted",
-            Cause::HighAssuranceRequired => "high_assurance_required",
-            Cause::NoValidScopes => "no_valid_scopes",
-            Cause::RateLimited => "rate_limited",
-            Cause::UnsupportedGrantType => "unsupported_grant_type",
-            Cause::InvalidKey => "invalid_key",
-            Cause::NetworkError => "network_error",
-            Cause::TlsError => "tls_error",
-            Cause::Unknown => "unknown",
-        }
-    }
-
-    pub const ALL: [Cause; 22] = [
-        Cause::None,
-        Cause::UserNotPreauthorized,
-        Cause::UserNotApproved,
-        Cause::AppNotInstalled,
-        Cause::AppBlocked,
-        Cause::ClientIdUnknown,
-        Cause::CertificateMismatch,
-        Cause::AudienceInvalid,
-        Cause::WrongEnvironment,
-        Cause::AssertionExpired,
-        Cause::UserUnknown,
-        Cause::UserInactive,
-        Cause::OrgInactive,
-        Cause::IpRestricted,
-        Cause::HighAssuranceRequired,
-        Cause::NoValidScopes,
-        Cause::RateLimited,
-        Cause::UnsupportedGrantType,
-        Cause::InvalidKey,
-        Cause::NetworkError,
-        Cause::TlsError,
-        Cause::Unknown,
-    ];
-
     /// What to do, in the words of Salesforce Setup.
     pub fn remediation(self) -> &'static [&'static str] {
         match self {
@@ -176,6 +151,19 @@ impl Cause {
             Cause::TlsError => &[
                 "If a proxy inspects TLS, pass its CA with --ca-file (or SFJWT_CA_FILE / SSL_CERT_FILE); check the login host name.",
             ],
+            Cause::ApiDisabledForUser => &[
+                "Give the CI user \"API Enabled\": Setup > Users > Permission Sets > New (or an existing one) > System Permissions > API Enabled, then assign it to the user; or enable it on the user's profile.",
+            ],
+            Cause::ApiDisabledForOrg => &[
+                "This org's edition has no API access (e.g. Professional Edition without the API add-on): use an edition with API access, or ask Salesforce for the add-on.",
+            ],
+            Cause::MyDomainRequired => &[
+                "Log in through the org's My Domain, which then is the audience too: --login-url https://<your-domain>.my.salesforce.com (Setup > My Domain shows it). External Client Apps are not found through login.salesforce.com or test.salesforce.com.",
+                "If the My Domain login also answers app_not_found, the app is not in this org: deploy or install it there (`sfjwt doctor` with an admin session can tell).",
+            ],
+            Cause::ClientCredentialsInvalid => &[
+                "This wording is about a client secret, which the JWT bearer flow never sends: the failing tool used another OAuth flow. Check its consumer secret, or switch it to the JWT bearer flow.",
+            ],
             Cause::Unknown => {
                 &["Look at the attempts in the report; `sfjwt doctor` with an admin session can tell more."]
             }
@@ -213,6 +201,14 @@ impl Cause {
             Cause::InvalidKey => "The private key could not be used.",
             Cause::NetworkError => "No usable answer from the token endpoint.",
             Cause::TlsError => "The TLS connection to the login host failed.",
+            Cause::ApiDisabledForUser => {
+                "The grant succeeded, but the CI user may not use the API (no \"API Enabled\" permission)."
+            }
+            Cause::ApiDisabledForOrg => "The grant succeeded, but this org's edition has no API access.",
+            Cause::MyDomainRequired => {
+                "The login host does not find this External Client App: it is found through the org's My Domain."
+            }
+            Cause::ClientCredentialsInvalid => "A client secret was refused: not a JWT bearer refusal.",
             Cause::Unknown => "The refusal does not match a known cause.",
         }
     }
@@ -247,7 +243,7 @@ impl Diagnosis {
             evidence,
             remediation: cause.remediation().iter().map(|s| s.to_string()).collect(),
             fix: None,
-            docs: format!("docs/causes.md#{}", cause.id()),
+            docs: doc_link("docs/causes.md", cause.id()),
         }
     }
 
@@ -266,83 +262,42 @@ impl Diagnosis {
 }
 
 /// Maps an `error` / `error_description` pair (matched case-insensitively, across the wordings in
-/// the catalogue: the documentation's and the servers') to causes, most likely first.
+/// docs/evidence.md) to causes, most likely first, each capped by how sure its source is.
 pub fn from_error_text(error: &str, description: &str) -> Vec<(Cause, Confidence)> {
-    let e = error.to_lowercase();
-    let d = description.to_lowercase();
-    let has = |s: &str| d.contains(s) || e.contains(s);
-    use Cause::*;
-    use Confidence::*;
-    if has("hasn't approved this consumer") || has("has not approved this consumer") {
-        return vec![
-            (UserNotPreauthorized, Likely),
-            (UserNotApproved, Possible),
-            (UserUnknown, Possible),
-            (WrongEnvironment, Possible),
-        ];
-    }
-    if e == "invalid_app_access" || has("not admin approved") || e == "oauth_app_access_denied" {
-        return vec![(UserNotPreauthorized, Likely)];
-    }
-    if e == "app_not_found"
-        || has("external client app is not installed")
-        || has("app must be installed")
-        || e == "oauth_ec_app_not_found"
+    wordings::find(error, description)
+        .map(wordings::ranked)
+        .unwrap_or_else(|| vec![(Cause::Unknown, Confidence::Possible)])
+}
+
+/// An absolute link to a page of the docs at this release's tag, so it works from an installed
+/// binary and in a CI step summary. Cargo.toml's `repository` is the one place naming the repo.
+pub fn doc_link(page: &str, anchor: &str) -> String {
+    format!("{}/blob/v{}/{page}#{anchor}", env!("CARGO_PKG_REPOSITORY"), env!("CARGO_PKG_VERSION"))
+}
+
+/// The text's reading of a refusal, with the wording's evidence level said when it caps the verdict.
+pub fn from_refusal(error: &str, description: &str, mut evidence: Vec<String>) -> Diagnosis {
+    let ranked = from_error_text(error, description);
+    if let Some(w) = wordings::find(error, description)
+        && w.evidence == wordings::Evidence::Unconfirmed
     {
-        return vec![(AppNotInstalled, Likely), (AudienceInvalid, Possible)];
+        evidence.push(format!(
+            "this wording is unconfirmed for the JWT bearer grant (docs/evidence.md#{}): the verdict is at most possible",
+            w.id
+        ));
     }
-    if has("blocked by admin") || e == "oauth_app_blocked" {
-        return vec![(AppBlocked, Likely)];
-    }
-    if has("invalid assertion") {
-        return vec![(CertificateMismatch, Likely), (InvalidKey, Possible)];
-    }
-    if has("audience") {
-        return vec![(AudienceInvalid, Likely), (WrongEnvironment, Possible)];
-    }
-    if has("expired authorization code") || has("expired") && has("assertion") {
-        return vec![(AssertionExpired, Likely)];
-    }
-    if e == "invalid_client_id" || has("client identifier invalid") {
-        return vec![(ClientIdUnknown, Likely), (WrongEnvironment, Possible)];
-    }
-    if e == "inactive_user" || has("inactive user") || has("user is inactive") || has("frozen") {
-        return vec![(UserInactive, Likely)];
-    }
-    if e == "inactive_org" || has("org is locked") {
-        return vec![(OrgInactive, Likely)];
-    }
-    if has("ip restricted") || has("invalid login hours") {
-        return vec![(IpRestricted, Likely)];
-    }
-    if e == "rate_limit_exceeded" || has("number of logins exceeded") {
-        return vec![(RateLimited, Likely)];
-    }
-    if e == "unsupported_grant_type" || has("grant type not supported") {
-        return vec![(UnsupportedGrantType, Likely)];
-    }
-    if has("no valid scopes") || e == "invalid_scope" {
-        return vec![(NoValidScopes, Likely)];
-    }
-    if has("high assurance") {
-        return vec![(HighAssuranceRequired, Likely)];
-    }
-    if has("authentication failure") || has("invalid user credentials") {
-        return vec![(Unknown, Possible), (HighAssuranceRequired, Possible), (UserUnknown, Possible)];
-    }
-    vec![(Unknown, Possible)]
+    let (cause, conf) = ranked[0];
+    Diagnosis::new(cause, conf, evidence).with_candidates(&ranked[1..])
 }
 
 /// The verdict from the token endpoint's answers alone.
-pub fn from_attempts(attempts: &[Attempt], refusal: Option<(&str, &str)>, failure: Option<&str>) -> Diagnosis {
+pub fn from_attempts(attempts: &[Attempt], refusal: Option<(&str, &str)>, failure: Option<FailureKind>) -> Diagnosis {
     let evidence: Vec<String> = attempts.iter().map(describe_attempt).collect();
     if let Some((error, description)) = refusal {
-        let ranked = from_error_text(error, description);
-        let (cause, conf) = ranked[0];
-        return Diagnosis::new(cause, conf, evidence).with_candidates(&ranked[1..]);
+        return from_refusal(error, description, evidence);
     }
     match failure {
-        Some("tls") => Diagnosis::new(Cause::TlsError, Confidence::Confirmed, evidence),
+        Some(FailureKind::Tls) => Diagnosis::new(Cause::TlsError, Confidence::Confirmed, evidence),
         Some(_) => Diagnosis::new(Cause::NetworkError, Confidence::Confirmed, evidence),
         None => Diagnosis::ok(),
     }
@@ -382,7 +337,7 @@ mod tests {
             top("invalid_app_access", "user is not admin approved to access this app"),
             Cause::UserNotPreauthorized
         );
-        assert_eq!(top("app_not_found", "External client app is not installed in this org"), Cause::AppNotInstalled);
+        assert_eq!(top("app_not_found", "External client app is not installed in this org"), Cause::MyDomainRequired);
         assert_eq!(top("invalid_client", "app must be installed into org"), Cause::AppNotInstalled);
         assert_eq!(top("invalid_grant", "Audience validation failed"), Cause::AudienceInvalid);
         assert_eq!(top("invalid_grant", "audience is invalid"), Cause::AudienceInvalid);
@@ -399,7 +354,26 @@ mod tests {
         assert_eq!(top("OAUTH_APP_BLOCKED", "this app is blocked by admin"), Cause::AppBlocked);
         assert_eq!(top("invalid_grant", "invalid assertion"), Cause::CertificateMismatch);
         assert_eq!(top("weird", "never seen"), Cause::Unknown);
+        assert_eq!(top("OAUTH_APPROVAL_ERROR_GENERIC", "An unexpected error has occured"), Cause::AppNotInstalled);
+        assert_eq!(top("invalid_client", "invalid client credentials"), Cause::ClientCredentialsInvalid);
         assert_eq!(Cause::UserNotPreauthorized.id(), "user_not_preauthorized");
+    }
+
+    #[test]
+    fn unconfirmed_wordings_are_at_most_possible_and_say_so() {
+        let d = from_refusal("invalid_client", "app must be installed into org", vec![]);
+        assert_eq!((d.cause, d.confidence), (Cause::AppNotInstalled, Confidence::Possible));
+        assert!(d.evidence.iter().any(|e| e.contains("unconfirmed") && e.contains("app-must-be-installed")));
+        let d = from_refusal("invalid_grant", "user hasn't approved this consumer", vec![]);
+        assert_eq!(d.confidence, Confidence::Likely);
+        assert!(d.evidence.is_empty());
+    }
+
+    #[test]
+    fn the_cause_ids_match_their_serde_names() {
+        for c in Cause::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::Value::String(c.id().into()));
+        }
     }
 }
 

@@ -172,18 +172,15 @@ pub fn verdict(
         Cause::UserNotPreauthorized | Cause::UserNotApproved => {
             if facts.is_some_and(|f| f.user_absent) {
                 evidence.push(format!("the org has no user {username}"));
-                let cause =
-                    if local.environment_mismatch.is_some() { Cause::WrongEnvironment } else { Cause::UserUnknown };
+                // The suffix is a hint only (salesforce.md §7.4): the org's answer decides.
+                let mut d = confirmed(Cause::UserUnknown, evidence);
                 if let Some(m) = &local.environment_mismatch {
-                    evidence.push(m.clone());
+                    d.evidence.push(format!("hint only: {m}"));
+                    d = d.with_candidates(&[(Cause::WrongEnvironment, Confidence::Possible)]);
                 }
-                confirmed(cause, evidence)
+                d
             } else if facts.is_some_and(|f| f.app_absent) {
-                evidence.push(format!(
-                    "no installed app named {:?} in the org",
-                    facts.and_then(|f| f.app_name.clone()).unwrap_or_default()
-                ));
-                confirmed(Cause::AppNotInstalled, evidence)
+                app_not_found_by_name(facts, evidence)
             } else if let (Some(a), Some(u)) = (app, user) {
                 let has = a.access_list.iter().any(|(ps, _)| u.permission_sets.iter().any(|(id, _)| id == ps));
                 match a.admin_approved {
@@ -228,9 +225,6 @@ pub fn verdict(
                         ])
                     }
                 }
-            } else if let Some(m) = &local.environment_mismatch {
-                evidence.push(m.clone());
-                Diagnosis::new(Cause::WrongEnvironment, Confidence::Likely, evidence).with_candidates(&ranked)
             } else if let Some(r) = repo {
                 evidence.push(format!("repository metadata {} describes the app", r.path));
                 match r.admin_approved {
@@ -301,12 +295,8 @@ pub fn verdict(
                 .push(format!("the server's clock is {}s off the local one", local.skew_seconds.unwrap_or_default()));
             confirmed(Cause::AssertionExpired, evidence)
         }
-        Cause::AppNotInstalled if facts.is_some_and(|f| f.app_absent) => {
-            evidence.push(format!(
-                "no installed app named {:?} in the org",
-                facts.and_then(|f| f.app_name.clone()).unwrap_or_default()
-            ));
-            confirmed(Cause::AppNotInstalled, evidence)
+        Cause::AppNotInstalled | Cause::MyDomainRequired if facts.is_some_and(|f| f.app_absent) => {
+            app_not_found_by_name(facts, evidence)
         }
         Cause::Unknown if app.is_some_and(|a| a.high_assurance == Some(true)) => {
             evidence.push("the app requires a High Assurance session".into());
@@ -338,6 +328,18 @@ pub fn verdict(
         );
     }
     d
+}
+
+/// Not finding the app by name is not proof it is absent: the name may be wrong. Likely, and
+/// the evidence says exactly what was searched.
+fn app_not_found_by_name(facts: Option<&OrgFacts>, mut evidence: Vec<String>) -> Diagnosis {
+    let name = facts.and_then(|f| f.app_name.clone()).unwrap_or_default();
+    evidence.push(format!(
+        "searched ConnectedApplication and ExternalClientApplication for the name {name:?}: no installed app by that name"
+    ));
+    evidence.push("a different name (--app-name) would find it if it is there".into());
+    Diagnosis::new(Cause::AppNotInstalled, Confidence::Likely, evidence)
+        .with_candidates(&[(Cause::MyDomainRequired, Confidence::Possible)])
 }
 
 fn f_prior(f: Option<&OrgFacts>) -> Option<bool> {

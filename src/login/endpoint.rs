@@ -7,9 +7,97 @@ use crate::error::Error;
 pub const LOGIN: &str = "https://login.salesforce.com";
 pub const TEST: &str = "https://test.salesforce.com";
 
-/// Resolves `--login-url`: `login`, `test`, a My Domain host, or a full URL.
-/// Plain http is refused unless `allow_http` (local testing only).
+/// Salesforce's own token hosts (salesforce.md §7.5: sfdx-core's sfdcUrl.ts), and Experience
+/// Cloud sites. Only these, loopback and hosts the user names get an assertion.
+const SALESFORCE_SUFFIXES: &[&str] = &[
+    "salesforce.com",
+    "force.com",
+    "cloudforce.com",
+    "salesforce.mil",
+    "force.mil",
+    "cloudforce.mil",
+    "sfcrmproducts.cn",
+    "sfcrmapps.cn",
+    "my.site.com",
+];
+/// DNS limits (RFC 1035): a longer name cannot resolve, so it is an input error, not a retry.
+const MAX_HOST: usize = 253;
+const MAX_LABEL: usize = 63;
+
+/// Which hosts a credential may go to, and whether plain http is allowed (loopback only).
+#[derive(Clone, Debug, Default)]
+pub struct HostPolicy {
+    allow: Vec<String>,
+    insecure_http: bool,
+}
+
+/// A login URL that passed the host policy: the only way to get one is `HostPolicy::login_url`,
+/// so no caller can send an assertion to a host that was not checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginUrl(Url);
+
+impl std::ops::Deref for LoginUrl {
+    type Target = Url;
+    fn deref(&self) -> &Url {
+        &self.0
+    }
+}
+
+impl HostPolicy {
+    pub fn new(allow: &[String], insecure_http: bool) -> HostPolicy {
+        let allow = allow.iter().map(|a| a.trim().trim_end_matches('.').to_ascii_lowercase()).collect();
+        HostPolicy { allow, insecure_http }
+    }
+
+    /// True for Salesforce's own domains, loopback, and the hosts passed with --allow-host.
+    pub fn allows(&self, host: &str) -> bool {
+        let h = host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
+        is_loopback(&h)
+            || SALESFORCE_SUFFIXES.iter().any(|s| h == *s || h.ends_with(&format!(".{s}")))
+            || self.allow.contains(&h)
+    }
+
+    /// Resolves `--login-url` (`login`, `test`, a My Domain host, or a URL) and checks its host.
+    pub fn login_url(&self, value: &str) -> Result<LoginUrl, Error> {
+        let url = parse_login_url(value, self.insecure_http)?;
+        self.check(&url)?;
+        Ok(LoginUrl(url))
+    }
+
+    pub fn check(&self, url: &Url) -> Result<(), Error> {
+        let host = url.host_str().unwrap_or_default();
+        if self.allows(host) {
+            return Ok(());
+        }
+        Err(Error::usage(
+            format!("refusing to send credentials to {host}: not a Salesforce host"),
+            format!("the assertion is a bearer credential; if {host} really is your org, pass --allow-host {host}"),
+        ))
+    }
+
+    /// Checks a URL a server answered with (`instance_url`): it will receive the token, so it
+    /// gets the same rules as the login host. Returns why not, for the report.
+    pub fn answer_url(&self, value: &str) -> Result<Url, String> {
+        let url = parse_login_url(value, self.insecure_http).map_err(|e| e.to_string())?;
+        if !self.allows(url.host_str().unwrap_or_default()) {
+            return Err(format!("its host {} is not a Salesforce host", url.host_str().unwrap_or_default()));
+        }
+        Ok(url)
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Parses `--login-url` without the host policy (for fuzzing and for values that never carry a
+/// credential); anything that sends one goes through `HostPolicy::login_url`.
 pub fn login_url(value: &str, allow_http: bool) -> Result<Url, Error> {
+    parse_login_url(value, allow_http)
+}
+
+fn parse_login_url(value: &str, allow_http: bool) -> Result<Url, Error> {
     let v = value.trim();
     let full = match v {
         "login" | "production" | "prod" => LOGIN.to_string(),
@@ -17,26 +105,37 @@ pub fn login_url(value: &str, allow_http: bool) -> Result<Url, Error> {
         _ if v.contains("://") => v.to_string(),
         _ => format!("https://{v}"),
     };
+    let shown: String = v.chars().take(80).filter(|c| !c.is_control()).collect();
     let bad = |why: &str| {
         Error::usage(
-            format!("invalid login URL {v:?}: {why}"),
+            format!("invalid login URL {shown:?}: {why}"),
             "use login, test, a My Domain host (acme.my.salesforce.com) or a full https:// URL",
         )
     };
     let mut url = Url::parse(&full).map_err(|e| bad(&e.to_string()))?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    if host.len() > MAX_HOST || host.split('.').any(|l| l.len() > MAX_LABEL) {
+        return Err(bad("the host name is longer than DNS allows (253 characters, 63 a label)"));
+    }
     match url.scheme() {
         "https" => {}
-        "http" if allow_http => {}
+        "http" if allow_http && is_loopback(&host) => {}
+        "http" if allow_http => {
+            return Err(Error::usage(
+                format!("refusing plain http to {host}: --insecure-http is for loopback test servers only"),
+                "the assertion and the token are bearer credentials: use https",
+            ));
+        }
         "http" => {
             return Err(Error::usage(
-                format!("refusing plain http login URL {v:?}"),
+                format!("refusing plain http login URL {shown:?}"),
                 "the assertion is a bearer credential: use https (or --insecure-http for a local test server)",
             ));
         }
         other => return Err(bad(&format!("scheme {other:?} is not https"))),
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
     }
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
         return Err(bad("it must not carry credentials, a query or a fragment"));
@@ -55,7 +154,7 @@ pub fn origin(url: &Url) -> String {
 
 /// True for hosts that serve sandboxes and scratch orgs, whose default audience is test.salesforce.com.
 pub fn is_sandbox_host(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
     host == "test.salesforce.com"
         || host.ends_with(".sandbox.my.salesforce.com")
         || host.ends_with(".scratch.my.salesforce.com")
@@ -153,6 +252,55 @@ mod tests {
         assert!(login_url("http://127.0.0.1:8080", true).is_ok());
         assert!(login_url("https://acme.my.salesforce.com/services", false).is_err());
         assert!(login_url("ftp://x", false).is_err());
+    }
+
+    #[test]
+    fn insecure_http_is_for_loopback_only() {
+        assert!(login_url("http://localhost:8443", true).is_ok());
+        assert!(login_url("http://[::1]:8443", true).is_ok());
+        let err = login_url("http://acme.my.salesforce.com", true).unwrap_err();
+        assert!(err.to_string().contains("loopback test servers only"), "{err}");
+    }
+
+    #[test]
+    fn absurd_hosts_are_input_errors() {
+        let long_label = format!("https://{}.my.salesforce.com", "a".repeat(100_000));
+        let err = login_url(&long_label, false).unwrap_err();
+        assert!(err.to_string().contains("longer than DNS allows"), "{err}");
+        assert!(err.to_string().len() < 300, "the error must not echo the whole value");
+        let long_name = format!("https://{}salesforce.com", "abc.".repeat(70));
+        assert!(login_url(&long_name, false).is_err());
+    }
+
+    #[test]
+    fn salesforce_hosts_of_every_cloud() {
+        let p = HostPolicy::default();
+        for ok in [
+            "login.salesforce.com.",
+            "acme.my.salesforce.com",
+            "acme.my.force.mil",
+            "acme.my.cloudforce.mil",
+            "acme.my.sfcrmproducts.cn",
+            "acme.sfcrmapps.cn",
+            "acme.my.site.com",
+            "127.0.0.1",
+            "[::1]",
+        ] {
+            assert!(p.allows(ok), "{ok}");
+        }
+        for bad in ["salesforce-setup.com", "site.com", "evil.com", "salesforce.com.evil.com", "my.site.com.evil.io"] {
+            assert!(!p.allows(bad), "{bad}");
+        }
+        assert!(HostPolicy::new(&["SSO.Acme.Internal.".into()], false).allows("sso.acme.internal"));
+    }
+
+    #[test]
+    fn answer_urls_follow_the_login_rules() {
+        let p = HostPolicy::default();
+        assert!(p.answer_url("https://acme.my.salesforce.com").is_ok());
+        assert!(p.answer_url("https://evil.example").unwrap_err().contains("not a Salesforce host"));
+        assert!(p.answer_url("http://acme.my.salesforce.com").is_err());
+        assert!(HostPolicy::new(&[], true).answer_url("http://127.0.0.1:9").is_ok());
     }
 
     #[test]

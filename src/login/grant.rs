@@ -10,11 +10,13 @@ use zeroize::Zeroizing;
 use crate::credentials::keys::RsaPrivateKey;
 use crate::error::Error;
 use crate::login::assertion::{self, Claims};
-use crate::login::endpoint::{self, LOGIN, TEST};
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::login::endpoint::{self, HostPolicy, LOGIN, LoginUrl, TEST};
+use crate::login::net::{self, Exchange, FailureKind, NetSettings};
 
 pub struct GrantRequest<'a> {
-    pub login: &'a Url,
+    pub login: &'a LoginUrl,
+    /// The rules the answer's `instance_url` must pass too: it receives the token next.
+    pub hosts: &'a HostPolicy,
     pub client_id: &'a str,
     pub username: &'a str,
     pub key: &'a RsaPrivateKey,
@@ -33,8 +35,8 @@ pub struct Attempt {
     pub error: Option<String>,
     pub error_description: Option<String>,
     pub content_type: Option<String>,
-    /// connection | tls | timeout | truncated_body | unexpected_answer | network, when there was no usable answer.
-    pub failure: Option<String>,
+    /// Why there was no usable answer, when there was none.
+    pub failure: Option<FailureKind>,
     /// A short, secret-free excerpt of what came back, or the network error.
     pub detail: Option<String>,
     /// HTTP requests made for this attempt (1 + retries).
@@ -42,7 +44,15 @@ pub struct Attempt {
     /// The server's Date header, for the clock-skew check.
     pub server_date: Option<String>,
     pub elapsed_ms: u64,
-    pub outcome: &'static str,
+    pub outcome: AttemptOutcome,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Granted,
+    Refused,
+    NoAnswer,
 }
 
 /// What the token endpoint granted. Debug never shows the token.
@@ -73,13 +83,7 @@ impl std::fmt::Debug for Granted {
 pub enum Outcome {
     Granted(Granted),
     Refused { error: String, description: String },
-    NoAnswer { failure: String, detail: String },
-}
-
-enum Step {
-    Granted(Granted),
-    Refused { error: String, description: String },
-    NoAnswer { failure: String, detail: String },
+    NoAnswer { failure: FailureKind, detail: String },
 }
 
 /// Progress callbacks, so the command can print lines on a terminal without the core printing.
@@ -148,11 +152,13 @@ fn one_round(
     attempts: &mut Vec<Attempt>,
 ) -> Result<Outcome, Error> {
     let token_url = format!("{}/services/oauth2/token", endpoint::origin(req.login));
-    let mut steps: Vec<Step> = Vec::new();
+    let mut steps: Vec<Outcome> = Vec::new();
     let plan = audience_plan(req);
     for (i, aud) in plan.iter().enumerate() {
         let claims = Claims::new(req.client_id, req.username, aud, req.lifetime);
         let jwt = assertion::sign(req.key, &claims)?;
+        // A bearer credential for its lifetime: a server echoing it back must not publish it.
+        crate::secrets::register(&jwt);
         let started = Instant::now();
         let tries = net::send_with_retries(
             net,
@@ -164,10 +170,11 @@ fn one_round(
         );
         let requests = tries.len() as u32;
         let last = tries.into_iter().last().map(|t| t.exchange);
-        let (step, attempt) = interpret(last, req.login, aud, requests, started.elapsed());
+        let (step, attempt) = interpret(last, req.hosts, req.login, aud, requests, started.elapsed());
         attempts.push(attempt);
-        let fallback = matches!(&step, Step::Refused { error, description } if is_audience_refusal(error, description));
-        let done = matches!(step, Step::Granted(_)) || !fallback || i + 1 == plan.len();
+        let fallback =
+            matches!(&step, Outcome::Refused { error, description } if is_audience_refusal(error, description));
+        let done = matches!(step, Outcome::Granted(_)) || !fallback || i + 1 == plan.len();
         steps.push(step);
         if done {
             break;
@@ -185,21 +192,16 @@ fn describe_try(ex: &Exchange) -> String {
 
 /// A 4xx refusal outranks a network error; among refusals, one that got past the audience
 /// check says more than an audience refusal.
-fn verdict(steps: Vec<Step>) -> Outcome {
-    let rank = |s: &Step| match s {
-        Step::Granted(_) => 4,
-        Step::Refused { error, description } if !is_audience_refusal(error, description) => 3,
-        Step::Refused { error, .. } if error == "app_not_found" => 2,
-        Step::Refused { .. } => 1,
-        Step::NoAnswer { .. } => 0,
+fn verdict(steps: Vec<Outcome>) -> Outcome {
+    let rank = |s: &Outcome| match s {
+        Outcome::Granted(_) => 4,
+        Outcome::Refused { error, description } if !is_audience_refusal(error, description) => 3,
+        Outcome::Refused { error, .. } if error == "app_not_found" => 2,
+        Outcome::Refused { .. } => 1,
+        Outcome::NoAnswer { .. } => 0,
     };
     let best = steps.into_iter().enumerate().max_by_key(|(i, s)| (rank(s), std::cmp::Reverse(*i))).map(|(_, s)| s);
-    match best {
-        Some(Step::Granted(g)) => Outcome::Granted(g),
-        Some(Step::Refused { error, description }) => Outcome::Refused { error, description },
-        Some(Step::NoAnswer { failure, detail }) => Outcome::NoAnswer { failure, detail },
-        None => Outcome::NoAnswer { failure: "network".into(), detail: "no attempt was made".into() },
-    }
+    best.unwrap_or(Outcome::NoAnswer { failure: FailureKind::Other, detail: "no attempt was made".into() })
 }
 
 /// Whitespace folded and cut to `max` characters: whatever a server sends, reports stay readable.
@@ -212,7 +214,14 @@ fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
-fn interpret(last: Option<Exchange>, login: &Url, aud: &str, requests: u32, elapsed: Duration) -> (Step, Attempt) {
+fn interpret(
+    last: Option<Exchange>,
+    hosts: &HostPolicy,
+    login: &Url,
+    aud: &str,
+    requests: u32,
+    elapsed: Duration,
+) -> (Outcome, Attempt) {
     let mut attempt = Attempt {
         host: login.host_str().unwrap_or_default().to_string(),
         audience: aud.to_string(),
@@ -225,74 +234,113 @@ fn interpret(last: Option<Exchange>, login: &Url, aud: &str, requests: u32, elap
         requests,
         server_date: None,
         elapsed_ms: elapsed.as_millis() as u64,
-        outcome: "no_answer",
+        outcome: AttemptOutcome::NoAnswer,
     };
-    let step = match last {
-        None => Step::NoAnswer { failure: "network".into(), detail: "no request was sent".into() },
-        Some(Exchange::Failed { kind, detail }) => {
-            attempt.failure = Some(kind.as_str().into());
-            attempt.detail = Some(detail.clone());
-            Step::NoAnswer { failure: kind.as_str().into(), detail }
-        }
+    let outcome = match last {
+        None => Outcome::NoAnswer { failure: FailureKind::Other, detail: "no request was sent".into() },
+        Some(Exchange::Failed { kind, detail }) => Outcome::NoAnswer { failure: kind, detail },
         Some(Exchange::Answer { status, content_type, body, date }) => {
             attempt.http_status = Some(status);
             attempt.server_date = date.map(|d| excerpt(&d, 64));
             let content_type = excerpt(&content_type, 80);
             attempt.content_type = Some(content_type.clone());
-            let json: Option<serde_json::Value> = serde_json::from_str(&body).ok();
-            let field = |j: &serde_json::Value, k: &str| j.get(k).and_then(|v| v.as_str()).map(str::to_string);
-            match json {
-                Some(j) if status == 200 && field(&j, "access_token").is_some() => match granted(&j, aud) {
-                    Some(g) => {
-                        attempt.outcome = "granted";
-                        Step::Granted(g)
-                    }
-                    None => {
-                        let detail = "HTTP 200 without instance_url or id".to_string();
-                        attempt.failure = Some("unexpected_answer".into());
-                        attempt.detail = Some(detail.clone());
-                        Step::NoAnswer { failure: "unexpected_answer".into(), detail }
-                    }
-                },
-                Some(j) if (400..500).contains(&status) && field(&j, "error").is_some() => {
-                    let error = excerpt(&field(&j, "error").unwrap_or_default(), 100);
-                    let description = excerpt(&field(&j, "error_description").unwrap_or_default(), 500);
-                    attempt.error = Some(error.clone());
-                    attempt.error_description = Some(description.clone());
-                    attempt.outcome = "refused";
-                    Step::Refused { error, description }
-                }
-                _ => {
-                    // A proxy's or maintenance page, or JSON we do not understand: say what it was.
-                    let ct = if content_type.is_empty() { "no content type".to_string() } else { content_type };
-                    let detail = format!("HTTP {status} ({ct}): {}", excerpt(&body, 160));
-                    attempt.failure = Some("unexpected_answer".into());
-                    attempt.detail = Some(detail.clone());
-                    Step::NoAnswer { failure: "unexpected_answer".into(), detail }
-                }
-            }
+            answer(status, &content_type, &body, hosts, aud)
         }
     };
-    (step, attempt)
+    match &outcome {
+        Outcome::Granted(_) => attempt.outcome = AttemptOutcome::Granted,
+        Outcome::Refused { error, description } => {
+            attempt.error = Some(error.clone());
+            attempt.error_description = Some(description.clone());
+            attempt.outcome = AttemptOutcome::Refused;
+        }
+        Outcome::NoAnswer { failure, detail } => {
+            attempt.failure = Some(*failure);
+            attempt.detail = Some(detail.clone());
+        }
+    }
+    (outcome, attempt)
 }
 
-fn granted(j: &serde_json::Value, aud: &str) -> Option<Granted> {
-    let s = |k: &str| j.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    let id = s("id")?;
-    let instance_url = s("instance_url")?.trim_end_matches('/').to_string();
+/// One complete answer from the token endpoint, read and validated.
+fn answer(status: u16, content_type: &str, body: &str, hosts: &HostPolicy, aud: &str) -> Outcome {
+    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let field = |j: &serde_json::Value, k: &str| j.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let unexpected = |detail: String| Outcome::NoAnswer { failure: FailureKind::UnexpectedAnswer, detail };
+    match json {
+        Some(j) if status == 200 && j.get("access_token").is_some() => match granted(&j, hosts, aud) {
+            Ok(g) => Outcome::Granted(g),
+            Err(why) => unexpected(format!("HTTP 200 with an unusable token answer: {why}")),
+        },
+        Some(j) if (400..500).contains(&status) && field(&j, "error").is_some() => {
+            let error = excerpt(&field(&j, "error").unwrap_or_default(), 100);
+            let description = excerpt(&field(&j, "error_description").unwrap_or_default(), 500);
+            if net::is_retry_request(&error, &description) {
+                // Persisted past the retries (salesforce.md §7.2): a server fault, not a verdict.
+                let detail = format!("Salesforce asked for a retry ({error}: {description}) and kept asking");
+                return Outcome::NoAnswer { failure: FailureKind::RetryRequested, detail };
+            }
+            Outcome::Refused { error, description }
+        }
+        _ => {
+            // A proxy's or maintenance page, or JSON we do not understand: say what it was.
+            let ct = if content_type.is_empty() { "no content type" } else { content_type };
+            unexpected(format!("HTTP {status} ({ct}): {}", excerpt(body, 160)))
+        }
+    }
+}
+
+/// The longest access token accepted: opaque ones are ~112 characters, JWT-based ones a few KiB.
+const MAX_TOKEN: usize = 16 * 1024;
+
+/// A field as Salesforce sends it: printable ASCII, no spaces or line breaks, bounded.
+fn plain(j: &serde_json::Value, key: &str, max: usize) -> Result<Option<String>, String> {
+    let Some(v) = j.get(key) else { return Ok(None) };
+    let text = v.as_str().ok_or_else(|| format!("{key} is not a string"))?;
+    if text.len() > max || text.chars().any(|c| !c.is_ascii_graphic()) {
+        return Err(format!("{key} is not shaped like Salesforce's (printable ASCII, at most {max} characters)"));
+    }
+    Ok(Some(text.to_string()))
+}
+
+/// A Salesforce record id: 15 or 18 letters and digits with the object's key prefix.
+fn record_id(text: &str, prefix: &str) -> bool {
+    matches!(text.len(), 15 | 18) && text.starts_with(prefix) && text.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+fn granted(j: &serde_json::Value, hosts: &HostPolicy, aud: &str) -> Result<Granted, String> {
+    let token = plain(j, "access_token", MAX_TOKEN)?.filter(|t| !t.is_empty()).ok_or("access_token is empty")?;
+    let token = Zeroizing::new(token);
+    crate::secrets::register(&token);
+    let instance = plain(j, "instance_url", 2048)?.ok_or("no instance_url")?;
+    let instance_url = hosts.answer_url(&instance).map_err(|why| format!("instance_url refused: {why}"))?;
+    let id = plain(j, "id", 2048)?.ok_or("no id")?;
     // id is https://HOST/id/ORGID/USERID
     let mut parts = id.trim_end_matches('/').rsplit('/');
-    let user_id = parts.next()?.to_string();
-    let org_id = parts.next()?.to_string();
-    Some(Granted {
-        access_token: Zeroizing::new(s("access_token")?),
-        instance_url,
+    let user_id = parts.next().unwrap_or_default().to_string();
+    let org_id = parts.next().unwrap_or_default().to_string();
+    if !record_id(&org_id, "00D") || !record_id(&user_id, "005") {
+        return Err("id does not end in an org id (00D…) and a user id (005…)".into());
+    }
+    let issued_at = plain(j, "issued_at", 20)?;
+    if issued_at.as_deref().is_some_and(|t| !t.chars().all(|c| c.is_ascii_digit())) {
+        return Err("issued_at is not a number of milliseconds".into());
+    }
+    let scope = match j.get("scope").and_then(|v| v.as_str()) {
+        Some(s) if s.len() > 4096 || s.chars().any(|c| !(c.is_ascii_graphic() || c == ' ')) => {
+            return Err("scope holds characters Salesforce never sends".into());
+        }
+        other => other.map(str::to_string),
+    };
+    Ok(Granted {
+        access_token: token,
+        instance_url: endpoint::origin(&instance_url),
         id,
         org_id,
         user_id,
-        token_type: s("token_type").unwrap_or_else(|| "Bearer".into()),
-        scope: s("scope"),
-        issued_at: s("issued_at"),
+        token_type: plain(j, "token_type", 32)?.unwrap_or_else(|| "Bearer".into()),
+        scope,
+        issued_at,
         audience: aud.to_string(),
     })
 }
@@ -301,12 +349,7 @@ fn granted(j: &serde_json::Value, aud: &str) -> Option<Granted> {
 pub fn classify_answer(status: u16, content_type: &str, body: &str) -> Outcome {
     let login = Url::parse("https://login.salesforce.com").expect("constant URL");
     let ex = Exchange::Answer { status, content_type: content_type.into(), body: body.into(), date: None };
-    let (step, _) = interpret(Some(ex), &login, LOGIN, 1, Duration::ZERO);
-    match step {
-        Step::Granted(g) => Outcome::Granted(g),
-        Step::Refused { error, description } => Outcome::Refused { error, description },
-        Step::NoAnswer { failure, detail } => Outcome::NoAnswer { failure, detail },
-    }
+    interpret(Some(ex), &HostPolicy::default(), &login, LOGIN, 1, Duration::ZERO).0
 }
 
 /// Access tokens in JWT format (an app setting) break SOAP deploys below API v68 and raw
@@ -345,9 +388,9 @@ mod tests {
 
     #[test]
     fn verdict_prefers_refusals_that_got_further() {
-        let r = |e: &str, d: &str| Step::Refused { error: e.into(), description: d.into() };
+        let r = |e: &str, d: &str| Outcome::Refused { error: e.into(), description: d.into() };
         let v = verdict(vec![
-            Step::NoAnswer { failure: "timeout".into(), detail: String::new() },
+            Outcome::NoAnswer { failure: FailureKind::Timeout, detail: String::new() },
             r("invalid_grant", "audience is invalid"),
             r("invalid_grant", "user hasn't approved this consumer"),
             r("app_not_found", "External client app is not installed in this org"),
@@ -355,7 +398,7 @@ mod tests {
         assert!(matches!(v, Outcome::Refused { description, .. } if description.contains("hasn't approved")));
         let v = verdict(vec![
             r("invalid_grant", "audience is invalid"),
-            Step::NoAnswer { failure: "timeout".into(), detail: String::new() },
+            Outcome::NoAnswer { failure: FailureKind::Timeout, detail: String::new() },
         ]);
         assert!(matches!(v, Outcome::Refused { .. }), "a refusal outranks a network error");
     }

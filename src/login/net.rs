@@ -17,6 +17,12 @@ pub const DEFAULT_RETRY_WINDOW: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_CAP: Duration = Duration::from_secs(10);
+/// A token answer is well under 10 KiB; anything past this is not Salesforce talking.
+pub const TOKEN_BODY_LIMIT: u64 = 1024 * 1024;
+/// Query and describe answers are larger (a describe is ~200 KiB), but still bounded.
+pub const QUERY_BODY_LIMIT: u64 = 8 * 1024 * 1024;
+/// CA bundles hold a few hundred certificates at most (Mozilla's is ~220 KiB).
+const CA_FILE_LIMIT: u64 = 4 * 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct NetSettings {
@@ -26,6 +32,8 @@ pub struct NetSettings {
     /// No retry starts after this much time since the first attempt.
     pub retry_window: Duration,
     pub ca_files: Vec<PathBuf>,
+    /// Bytes of an answer's body read at most; a longer one is an unexpected answer.
+    pub max_body: u64,
 }
 
 impl Default for NetSettings {
@@ -35,11 +43,41 @@ impl Default for NetSettings {
             max_retries: DEFAULT_RETRIES,
             retry_window: DEFAULT_RETRY_WINDOW,
             ca_files: vec![],
+            max_body: TOKEN_BODY_LIMIT,
         }
     }
 }
 
+/// The proxy variables reqwest reads. It ignores one it cannot parse and connects directly,
+/// which in a locked-down network looks like a firewall problem; say so instead.
+const PROXY_VARS: &[&str] = &["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+
+fn check_proxies() -> Result<(), Error> {
+    for name in PROXY_VARS {
+        let Some(raw) = std::env::var_os(name) else { continue };
+        let value = raw.to_str().ok_or_else(|| {
+            Error::usage(format!("environment variable {name} is not valid UTF-8"), "set it to http://HOST:PORT")
+        })?;
+        if value.trim().is_empty() {
+            continue;
+        }
+        let full = if value.contains("://") { value.to_string() } else { format!("http://{value}") };
+        let ok = url::Url::parse(&full).ok().is_some_and(|u| {
+            u.host_str().is_some_and(|h| !h.is_empty()) && matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h")
+        });
+        if !ok {
+            let shown: String = value.chars().take(60).filter(|c| !c.is_control()).collect();
+            return Err(Error::usage(
+                format!("environment variable {name} is not a proxy URL: {shown:?}"),
+                "set it to http://HOST:PORT (credentials as http://USER:PASS@HOST:PORT), or unset it",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn client(settings: &NetSettings) -> Result<Client, Error> {
+    check_proxies()?;
     let mut builder = Client::builder()
         .user_agent(concat!("sfjwt/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
@@ -57,12 +95,22 @@ pub fn client(settings: &NetSettings) -> Result<Client, Error> {
 }
 
 fn load_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+    use std::io::Read;
+    let io = |e| Error::Io {
         action: "read CA file",
         path: path.display().to_string(),
         source: e,
         help: Some("--ca-file (or SFJWT_CA_FILE) takes a PEM bundle of CA certificates".into()),
-    })?;
+    };
+    // Bounded: `ca_file: /dev/urandom` (or a FIFO) must end with an error, not fill memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).and_then(|f| f.take(CA_FILE_LIMIT + 1).read_to_end(&mut bytes)).map_err(io)?;
+    if bytes.len() as u64 > CA_FILE_LIMIT {
+        return Err(Error::usage(
+            format!("CA file {} is larger than {} MiB", path.display(), CA_FILE_LIMIT / 1024 / 1024),
+            "--ca-file (or SFJWT_CA_FILE) takes a PEM bundle of CA certificates",
+        ));
+    }
     let certs = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|e| {
         Error::usage(
             format!("{} is not a PEM certificate bundle: {e}", path.display()),
@@ -84,12 +132,18 @@ pub enum Exchange {
     Failed { kind: FailureKind, detail: String },
 }
 
+/// Why there was no usable answer. Reports name it with `as_str` (schema: attempt.failure).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKind {
     Connect,
     Tls,
     Timeout,
     Body,
+    /// An answer that is not what Salesforce sends: a proxy's page, bad JSON, an oversized body,
+    /// a token answer whose fields fail validation.
+    UnexpectedAnswer,
+    /// `unknown_error: retry your request`, still asked after every retry.
+    RetryRequested,
     Other,
 }
 
@@ -100,9 +154,28 @@ impl FailureKind {
             FailureKind::Tls => "tls",
             FailureKind::Timeout => "timeout",
             FailureKind::Body => "truncated_body",
+            FailureKind::UnexpectedAnswer => "unexpected_answer",
+            FailureKind::RetryRequested => "retry_requested",
             FailureKind::Other => "network",
         }
     }
+}
+
+impl std::fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_str().replace('_', " "))
+    }
+}
+
+impl serde::Serialize for FailureKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// `unknown_error: retry your request` (HTTP 400) is transient (salesforce.md §7.2).
+pub fn is_retry_request(error: &str, description: &str) -> bool {
+    error == "unknown_error" && description.to_ascii_lowercase().contains("retry")
 }
 
 /// One try, as the report records it.
@@ -145,17 +218,28 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-fn read(resp: Response) -> Exchange {
+fn read(mut resp: Response, limit: u64) -> Exchange {
+    use std::io::Read;
     let status = resp.status().as_u16();
     let header =
         |h| resp.headers().get(h).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
     let content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
     let date = header(reqwest::header::DATE);
-    match resp.text() {
-        Ok(body) => Exchange::Answer { status, content_type, body, date },
+    let too_large = || Exchange::Failed {
+        kind: FailureKind::UnexpectedAnswer,
+        detail: format!("HTTP {status}: the answer is larger than {} KiB; not read", limit / 1024),
+    };
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return too_large();
+    }
+    let mut bytes = Vec::new();
+    match (&mut resp).take(limit + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > limit => too_large(),
+        Ok(_) => Exchange::Answer { status, content_type, body: String::from_utf8_lossy(&bytes).into_owned(), date },
         Err(e) => {
-            let (kind, detail) = classify(&e);
-            let kind = if kind == FailureKind::Timeout { kind } else { FailureKind::Body };
+            let detail = error_chain(&e);
+            let timed_out = e.kind() == std::io::ErrorKind::TimedOut || detail.to_lowercase().contains("timed out");
+            let kind = if timed_out { FailureKind::Timeout } else { FailureKind::Body };
             Exchange::Failed { kind, detail: format!("HTTP {status}, body cut short: {detail}") }
         }
     }
@@ -166,13 +250,20 @@ fn retry_after(resp: &Response) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
+fn refusal_asks_retry(body: &str) -> bool {
+    let Ok(j) = serde_json::from_str::<serde_json::Value>(body) else { return false };
+    let field = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    is_retry_request(&field("error"), &field("error_description"))
+}
+
 /// Whether a result is worth another try: no answer, a server error, 429, or garbage.
 pub fn retryable(ex: &Exchange) -> bool {
     match ex {
-        Exchange::Failed { kind, .. } => *kind != FailureKind::Tls,
+        Exchange::Failed { kind, .. } => !matches!(kind, FailureKind::Tls | FailureKind::UnexpectedAnswer),
         Exchange::Answer { status, content_type, body, .. } => {
             *status == 429
                 || *status >= 500
+                || (*status == 400 && refusal_asks_retry(body))
                 || (*status == 200
                     && !body.trim().is_empty()
                     && serde_json::from_str::<serde_json::Value>(body).is_err())
@@ -197,7 +288,7 @@ pub fn send_with_retries(
         let (exchange, after) = match make().send() {
             Ok(resp) => {
                 let after = retry_after(&resp);
-                (read(resp), after)
+                (read(resp, settings.max_body), after)
             }
             Err(e) => {
                 let (kind, detail) = classify(&e);
@@ -211,7 +302,8 @@ pub fn send_with_retries(
             break;
         }
         let wait = t.retry_after.unwrap_or_else(|| backoff(attempt));
-        if start.elapsed() + wait >= settings.retry_window {
+        // Saturating: a Retry-After of u64::MAX seconds means "not within the window", not a panic.
+        if start.elapsed().saturating_add(wait) >= settings.retry_window {
             tries.push(t);
             break;
         }

@@ -8,22 +8,46 @@ use std::process::Command;
 use crate::error::Error;
 use crate::fsutil;
 
+/// A value that must stay on one line: a newline would let it add a line of its own to a CI
+/// file (an output, a variable) that nobody asked for.
+fn single_line<'a>(key: &str, value: &'a str) -> Result<&'a str, Error> {
+    if value.chars().any(|c| c.is_control()) {
+        return Err(Error::usage(
+            format!("refusing to write {key}: its value holds a control character or a line break"),
+            "the value came from the server's answer or a flag; nothing was written",
+        ));
+    }
+    Ok(value)
+}
+
+/// A fresh delimiter per value, as the runner's own toolkit does: a value cannot end the block
+/// early unless it guesses 128 random bits.
+fn delimiter() -> String {
+    let mut b = [0u8; 16];
+    let _ = aws_lc_rs::rand::fill(&mut b);
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("ghadelimiter_{hex}")
+}
+
 fn append(path: &Path, lines: &[(&str, &str)]) -> Result<(), Error> {
+    let mut text = String::new();
+    for (k, v) in lines {
+        if !v.contains(['\n', '\r']) {
+            text.push_str(&format!("{k}={v}\n"));
+            continue;
+        }
+        let d = delimiter();
+        if v.contains(&d) {
+            return Err(Error::usage(format!("refusing to write {k}: its value holds the delimiter"), "retry"));
+        }
+        text.push_str(&format!("{k}<<{d}\n{v}\n{d}\n"));
+    }
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::Io {
         action: "append to",
         path: path.display().to_string(),
         source: e,
         help: Some("GITHUB_OUTPUT and GITHUB_ENV must name writable files".into()),
     })?;
-    let mut text = String::new();
-    for (k, v) in lines {
-        // Values never hold newlines here; a delimiter block keeps that safe regardless.
-        if v.contains('\n') {
-            text.push_str(&format!("{k}<<SFJWT_EOF\n{v}\nSFJWT_EOF\n"));
-        } else {
-            text.push_str(&format!("{k}={v}\n"));
-        }
-    }
     file.write_all(text.as_bytes()).map_err(|e| Error::Io {
         action: "write",
         path: path.display().to_string(),
@@ -32,10 +56,18 @@ fn append(path: &Path, lines: &[(&str, &str)]) -> Result<(), Error> {
     })
 }
 
-/// `::add-mask::` first, so the runner hides the token in everything printed after it.
+/// `::add-mask::` on stderr, before the secret is written anywhere: stdout may be captured
+/// (`eval "$(sfjwt login --format shell)"`, a pipe to jq), stderr always reaches the runner.
+/// The secret is also registered so that any echo of it is scrubbed.
 pub fn github_mask(secret: &str) {
-    println!("::add-mask::{secret}");
-    let _ = std::io::stdout().flush();
+    crate::secrets::register(secret);
+    if secret.chars().any(|c| c == '\n' || c == '\r') {
+        // A mask command is one line; mask each line of a multi-line secret instead.
+        secret.lines().filter(|l| !l.trim().is_empty()).for_each(github_mask);
+        return;
+    }
+    eprintln!("::add-mask::{secret}");
+    let _ = std::io::stderr().flush();
 }
 
 pub fn github_outputs(lines: &[(&str, &str)]) -> Result<(), Error> {
@@ -56,9 +88,24 @@ pub fn github_env(lines: &[(&str, &str)]) -> Result<(), Error> {
 }
 
 /// A dotenv file for GitLab's `artifacts:reports:dotenv`; it holds the token, so mode 0600.
+/// GitLab's dotenv parser takes one `KEY=VALUE` a line, so a value must not break the line.
 pub fn dotenv(path: &Path, lines: &[(&str, &str)]) -> Result<(), Error> {
-    let text: String = lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    let mut text = String::new();
+    for (k, v) in lines {
+        text.push_str(&format!("{k}={}\n", single_line(k, v)?));
+    }
     fsutil::write_atomic(path, text.as_bytes(), fsutil::SECRET_MODE)
+}
+
+/// `KEY=VALUE` lines for `--format env`, refused rather than broken by a line break in a value.
+pub fn env_lines(lines: &[(&str, &str)]) -> Result<String, Error> {
+    lines.iter().map(|(k, v)| Ok(format!("{k}={}\n", single_line(k, v)?))).collect()
+}
+
+/// `export KEY='VALUE'` lines for `--format shell`; quoting makes any value inert, and a line
+/// break is refused anyway so the output stays one variable a line.
+pub fn shell_lines(lines: &[(&str, &str)]) -> Result<String, Error> {
+    lines.iter().map(|(k, v)| Ok(format!("export {k}={}\n", shell_quote(single_line(k, v)?)))).collect()
 }
 
 /// The Salesforce CLI: SFJWT_SF_BIN, else `sf` on PATH; quiet about its own updates.
@@ -95,23 +142,73 @@ impl Default for Sf {
 }
 
 /// `sf org login access-token`, the token passed in the environment (never on a command line).
-pub fn sf_handoff(alias: &str, instance_url: &str, token: &str) -> Result<(), Error> {
+/// sf is Node: it trusts `--ca-file` only through NODE_EXTRA_CA_CERTS, so that is set for it.
+pub fn sf_handoff(alias: &str, instance_url: &str, token: &str, ca_files: &[PathBuf]) -> Result<(), Error> {
     let sf = Sf::new();
-    let out = sf
-        .command(&["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"])
-        .env("SF_ACCESS_TOKEN", token)
-        .output()
-        .map_err(|e| sf.spawn_error(e, ""))?;
+    let bundle = ca_bundle(ca_files)?;
+    let mut cmd =
+        sf.command(&["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"]);
+    cmd.env("SF_ACCESS_TOKEN", token);
+    if let Some(path) = bundle.as_ref().map(|b| b.path()) {
+        cmd.env("NODE_EXTRA_CA_CERTS", path);
+    }
+    let out = cmd.output().map_err(|e| sf.spawn_error(e, ""))?;
     if out.status.success() {
         return Ok(());
     }
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let text = text.replace(token, "***");
+    let text = crate::secrets::scrub(&text.replace(token, "***")).into_owned();
     let excerpt: String = text.trim().chars().take(600).collect();
-    Err(Error::usage(
-        format!("the Salesforce CLI did not accept the session: {excerpt}"),
-        "run `sf org login access-token --help`; sf needs Node >= 22",
-    ))
+    let help = if excerpt.contains("fetch failed") || excerpt.contains("certificate") {
+        "sf could not reach the instance over TLS: with a TLS-inspecting proxy, pass its CA with --ca-file (sfjwt hands it to sf as NODE_EXTRA_CA_CERTS)"
+    } else {
+        "run `sf org login access-token --help`; sf needs Node >= 22"
+    };
+    Err(Error::usage(format!("the Salesforce CLI did not accept the session: {excerpt}"), help))
+}
+
+/// The CA files as one PEM file for Node (NODE_EXTRA_CA_CERTS names a single file).
+enum CaBundle {
+    One(PathBuf),
+    Joined(PathBuf),
+}
+
+impl CaBundle {
+    fn path(&self) -> &Path {
+        match self {
+            CaBundle::One(p) | CaBundle::Joined(p) => p,
+        }
+    }
+}
+
+impl Drop for CaBundle {
+    fn drop(&mut self) {
+        if let CaBundle::Joined(p) = self {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn ca_bundle(files: &[PathBuf]) -> Result<Option<CaBundle>, Error> {
+    match files {
+        [] => Ok(None),
+        [one] => Ok(Some(CaBundle::One(one.clone()))),
+        many => {
+            let mut pem = Vec::new();
+            for f in many {
+                pem.extend(std::fs::read(f).map_err(|e| Error::Io {
+                    action: "read CA file",
+                    path: f.display().to_string(),
+                    source: e,
+                    help: None,
+                })?);
+                pem.push(b'\n');
+            }
+            let path = std::env::temp_dir().join(format!("sfjwt-ca-{}.pem", std::process::id()));
+            fsutil::write_atomic(&path, &pem, fsutil::PUBLIC_MODE)?;
+            Ok(Some(CaBundle::Joined(path)))
+        }
+    }
 }
 
 pub fn shell_quote(v: &str) -> String {
@@ -131,16 +228,18 @@ fn escape_property(s: &str) -> String {
 /// An `::error` annotation with the diagnosis, and the Markdown report in the step summary.
 pub fn github_report(report: &crate::output::report::Report) {
     let d = &report.diagnosis;
-    if report.status != "ok" {
+    if report.status != crate::output::report::Status::Ok {
         let title = format!("sfjwt {}: {}", report.command, d.cause.id());
         let mut message = d.summary.clone();
         if let Some(first) = d.remediation.first() {
             message.push_str(&format!(" Fix: {first}"));
         }
-        println!("::error title={}::{}", escape_property(&title), escape_command(&message));
+        let line = format!("::error title={}::{}", escape_property(&title), escape_command(&message));
+        eprintln!("{}", crate::secrets::scrub(&line));
     }
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
         let md = crate::output::text::markdown(report);
+        let md = crate::secrets::scrub(&md);
         let _ = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

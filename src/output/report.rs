@@ -74,13 +74,30 @@ pub struct Identity {
     pub is_sandbox: bool,
 }
 
+/// The report's overall status (schema: `status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Failed,
+}
+
+impl Status {
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub schema_version: &'static str,
     pub tool: Tool,
     pub command: &'static str,
     pub timestamp: String,
-    pub status: &'static str,
+    pub status: Status,
     pub exit_code: u8,
     pub target: Target,
     pub attempts: Vec<Attempt>,
@@ -97,7 +114,7 @@ impl Report {
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command,
             timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            status: "failed",
+            status: Status::Failed,
             exit_code: 0,
             target,
             attempts: vec![],
@@ -121,6 +138,7 @@ impl Report {
     pub fn write_all(&self, paths: &[PathBuf]) -> Result<(), Error> {
         for path in paths {
             let text = self.render(ReportFormat::from_path(path)?)?;
+            let text = crate::secrets::scrub(&text);
             crate::fsutil::write_atomic(path, text.as_bytes(), crate::fsutil::PUBLIC_MODE)?;
         }
         Ok(())

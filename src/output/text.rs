@@ -1,26 +1,30 @@
 //! The human-facing report formats: Markdown (a GitHub step summary) and JUnit XML (each check a
 //! test case, for Jenkins and GitLab test reports).
 
-use crate::output::report::{CheckStatus, Report};
+use crate::output::report::{CheckStatus, Report, Status};
 
 pub fn markdown(r: &Report) -> String {
     let mut s = String::new();
-    let icon = if r.status == "ok" { "✅" } else { "❌" };
-    s.push_str(&format!("## {icon} sfjwt {}: {}\n\n", r.command, r.status));
+    let icon = if r.status == Status::Ok { "✅" } else { "❌" };
+    s.push_str(&format!("## {icon} sfjwt {}: {}\n\n", r.command, r.status.id()));
     let t = &r.target;
-    s.push_str("| | |\n|---|---|\n");
-    for (k, v) in [
+    let mut rows: Vec<(&str, String)> = [
         ("client id", &t.client_id),
         ("username", &t.username),
         ("login host", &t.login_host),
         ("audience", &t.audience),
-    ] {
-        if let Some(v) = v {
-            s.push_str(&format!("| {k} | `{}` |\n", md_escape(v)));
-        }
-    }
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k, format!("`{}`", code_escape(v)))))
+    .collect();
     if let Some(id) = &r.identity {
-        s.push_str(&format!("| org id | `{}` |\n| instance | {} |\n", id.org_id, md_escape(&id.instance_url)));
+        rows.push(("org id", format!("`{}`", code_escape(&id.org_id))));
+        rows.push(("instance", format!("`{}`", code_escape(&id.instance_url))));
+    }
+    // An empty table renders as a stray header row; leave it out (explain has no target).
+    if !rows.is_empty() {
+        s.push_str("| | |\n|---|---|\n");
+        rows.iter().for_each(|(k, v)| s.push_str(&format!("| {k} | {v} |\n")));
     }
     let d = &r.diagnosis;
     if d.cause.id() != "none" {
@@ -37,7 +41,7 @@ pub fn markdown(r: &Report) -> String {
             }
         }
         if let Some(fix) = &d.fix {
-            s.push_str(&format!("\n```\n{fix}\n```\n"));
+            s.push_str(&format!("\n```\n{}\n```\n", fix.replace('`', "'")));
         }
         if d.candidates.len() > 1 {
             let others: Vec<String> = d.candidates.iter().skip(1).map(|c| format!("`{}`", c.cause.id())).collect();
@@ -72,14 +76,37 @@ pub fn markdown(r: &Report) -> String {
                 _ => "granted".into(),
             };
             let http = a.http_status.map(|h| h.to_string()).unwrap_or_else(|| "-".into());
-            s.push_str(&format!("| {} | {} | {http} | {} |\n", a.host, a.audience, md_escape(&answer)));
+            let (host, aud) = (md_escape(&a.host), md_escape(&a.audience));
+            s.push_str(&format!("| {host} | {aud} | {http} | {} |\n", md_escape(&answer)));
         }
     }
     s
 }
 
+/// Text for a Markdown table cell or list item. Server text can hold `<img src=…>` or a link:
+/// HTML-escaping keeps it inert in a step summary (GitHub renders raw HTML in Markdown).
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("\\|"),
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '`' => out.push('\''),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside a code span, where HTML is inert; a backtick or a line break would end it.
+fn code_escape(s: &str) -> String {
+    s.chars().map(|c| if c == '`' || c.is_control() { '\'' } else { c }).collect::<String>().replace('|', "\\|")
 }
 
 /// XML 1.0 allows only some characters at all (found by the report fuzz target: U+FFFF made the
@@ -113,7 +140,7 @@ pub fn junit(r: &Report) -> String {
         checks.push(crate::output::report::Check {
             id: "grant".into(),
             title: "JWT bearer grant".into(),
-            status: if r.status == "ok" { CheckStatus::Pass } else { CheckStatus::Fail },
+            status: if r.status == Status::Ok { CheckStatus::Pass } else { CheckStatus::Fail },
             detail: r.diagnosis.summary.clone(),
         });
     }

@@ -45,29 +45,29 @@ const CASES: &[Case] = &[
         scenario: "app-not-installed",
         user: USERNAME,
         extra: &[],
-        without_admin: ("app_not_installed", "likely"),
-        with_admin: ("app_not_installed", "confirmed"),
+        without_admin: ("app_not_installed", "possible"),
+        with_admin: ("app_not_installed", "likely"),
     },
     Case {
         scenario: "app-not-installed-hasnt-approved",
         user: USERNAME,
         extra: &[],
         without_admin: ("user_not_preauthorized", "likely"),
-        with_admin: ("app_not_installed", "confirmed"),
+        with_admin: ("app_not_installed", "likely"),
     },
     Case {
         scenario: "eca-not-installed",
         user: USERNAME,
         extra: &[],
         without_admin: ("app_not_installed", "likely"),
-        with_admin: ("app_not_installed", "confirmed"),
+        with_admin: ("app_not_installed", "likely"),
     },
     Case {
         scenario: "app-blocked",
         user: USERNAME,
         extra: &[],
-        without_admin: ("app_blocked", "likely"),
-        with_admin: ("app_blocked", "likely"),
+        without_admin: ("app_blocked", "possible"),
+        with_admin: ("app_blocked", "possible"),
     },
     Case {
         scenario: "certificate-mismatch",
@@ -93,8 +93,8 @@ const CASES: &[Case] = &[
     Case {
         scenario: "high-assurance",
         user: USERNAME,
-        extra: &[],
-        without_admin: ("unknown", "possible"),
+        extra: &["--app-name", "CI"],
+        without_admin: ("high_assurance_required", "likely"),
         with_admin: ("high_assurance_required", "confirmed"),
     },
     Case {
@@ -115,8 +115,8 @@ const CASES: &[Case] = &[
         scenario: "no-valid-scopes",
         user: USERNAME,
         extra: &[],
-        without_admin: ("no_valid_scopes", "likely"),
-        with_admin: ("no_valid_scopes", "likely"),
+        without_admin: ("no_valid_scopes", "possible"),
+        with_admin: ("no_valid_scopes", "possible"),
     },
     // The emulator's clock runs 10 minutes ahead: its Date header proves the skew.
     Case {
@@ -130,8 +130,8 @@ const CASES: &[Case] = &[
         scenario: "healthy",
         user: "ci@acme.com.uat",
         extra: &[],
-        without_admin: ("wrong_environment", "likely"),
-        with_admin: ("wrong_environment", "confirmed"),
+        without_admin: ("user_not_preauthorized", "likely"),
+        with_admin: ("user_unknown", "confirmed"),
     },
     Case {
         scenario: "healthy",
@@ -369,7 +369,8 @@ fn explain_reads_other_tools_errors() {
     let cases: &[(&str, &str)] = &[
         (
             "Error (JwtGrantError): We encountered a JSON web token error, which is likely not an issue with Salesforce CLI. Here's the error: JwtAuthError::Error authenticating with JWT.\nErrors encountered:\nExternal client app is not installed in this org\nExternal client app is not installed in this org\naudience is invalid  [audience=https://login.salesforce.com login=https://test.salesforce.com/]",
-            "app_not_installed",
+            // explain knows no host: the My Domain fix first, installing as the other candidate.
+            "my_domain_required",
         ),
         (
             "simple_salesforce.exceptions.SalesforceAuthenticationFailed: INVALID_GRANT: user hasn't approved this consumer",
@@ -388,9 +389,15 @@ fn explain_reads_other_tools_errors() {
         ("something completely different", "unknown"),
     ];
     for (text, cause) in cases {
-        let r = ctx.run(ctx.sfjwt().args(["explain", text, "--format", "json"])).ok();
+        // Exit 1 when the text holds no recognisable error, 0 when a cause was identified.
+        let exit = if *cause == "unknown" { 1 } else { 0 };
+        let r = ctx.run(ctx.sfjwt().args(["explain", text, "--format", "json"])).code(exit);
         assert_eq!(r.json()["cause"], *cause, "{text}");
     }
+    let r =
+        ctx.run(ctx.sfjwt().args(["explain", "app_not_found: External client app is not installed in this org"])).ok();
+    let fixes: Vec<&str> = r.stdout.lines().filter_map(|l| l.strip_prefix("fix: ")).collect();
+    assert!(fixes[0].contains("My Domain") && fixes[1].contains("deploy or install"), "{}", r.stdout);
     let r = ctx
         .run_stdin(
             ctx.sfjwt().args(["explain"]),

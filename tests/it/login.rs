@@ -63,10 +63,14 @@ fn github_actions_mask_first_then_outputs_and_env() {
             .env("GITHUB_ENV", ctx.path("env.txt")),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let first = r.stdout.lines().next().unwrap();
-    let token = first.strip_prefix("::add-mask::").expect("mask must be the first line");
+    // The mask goes to stderr, the first line there, so a captured stdout cannot swallow it;
+    // stdout stays exactly the requested format.
+    let first = r.stderr.lines().next().unwrap();
+    let token = first.strip_prefix("::add-mask::").expect("mask must be the first line on stderr");
     assert!(token.starts_with(TOKEN_PREFIX));
-    assert!(!r.stdout[first.len()..].contains(token), "token printed after the mask");
+    assert!(!r.stderr[first.len()..].contains(token), "token printed after the mask");
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).expect("stdout is exactly the JSON output");
+    assert!(json.get("access_token").is_none(), "no token without --show-token");
     let outputs = std::fs::read_to_string(ctx.path("out.txt")).unwrap();
     assert!(outputs.starts_with("earlier=1\n"), "outputs file must be appended to");
     for line in [
@@ -99,7 +103,8 @@ fn gitlab_dotenv_content_and_mode() {
     assert!(r.stderr.contains("(sandbox)"), "{}", r.stderr);
     let text = std::fs::read_to_string(ctx.path("sf.env")).unwrap();
     let keys: Vec<&str> = text.lines().map(|l| l.split_once('=').unwrap().0).collect();
-    assert_eq!(keys, ["SF_ACCESS_TOKEN", "SF_ORG_INSTANCE_URL", "SF_ORG_ID", "SF_USERNAME"]);
+    // The same variables as --format env prints.
+    assert_eq!(keys, ["SF_ACCESS_TOKEN", "SF_ORG_INSTANCE_URL", "SF_ORG_ID", "SF_USER_ID", "SF_USERNAME"]);
     assert!(text.contains("SF_USERNAME=ci@acme.com.uat\n"));
     #[cfg(unix)]
     {
@@ -127,7 +132,8 @@ fn refusals_exit_3_with_the_catalogue_text() {
         ("clock-ahead", USERNAME, "expired authorization code", "assertion_expired"),
         ("no-valid-scopes", USERNAME, "no valid scopes defined", "no_valid_scopes"),
         ("app-blocked", USERNAME, "this app is blocked by admin", "app_blocked"),
-        ("healthy", "ci@acme.com.uat", "user hasn't approved this consumer", "wrong_environment"),
+        // A sandbox-looking username on production: the suffix is a hint, never the verdict.
+        ("healthy", "ci@acme.com.uat", "user hasn't approved this consumer", "user_not_preauthorized"),
     ] {
         let ctx = Ctx::new();
         let emu = Emu::start(scenario);
@@ -142,6 +148,23 @@ fn refusals_exit_3_with_the_catalogue_text() {
         let (tests, failures, _, types) = parse_junit(&ctx.path("r.xml"));
         assert_eq!((tests, failures), (1, 1), "{scenario}");
         assert_eq!(types, [cause], "{scenario}");
+        // Every refusal ends with the exact doctor command, flags filled in.
+        let confirm = r.stderr.lines().find_map(|l| l.strip_prefix("confirm with: ")).expect("confirm with: line");
+        assert!(confirm.starts_with("sfjwt doctor --client-id 3MVG9Example.key_1 --username "), "{confirm}");
+        assert!(confirm.contains(&format!("--login-url {}", emu.url)), "{confirm}");
+        // The printed command runs as printed (a contract): doctor exits 1 on the failed grant check.
+        let words = shell_words(confirm);
+        let mut cmd = ctx.sfjwt();
+        cmd.args(&words[1..]);
+        let d = ctx.run(&mut cmd);
+        assert_eq!(d.code, 1, "{scenario}: `{confirm}` must run:\n{}", d.stderr);
+        assert!(d.stderr.contains(cause), "{scenario}: doctor agrees on {cause}:\n{}", d.stderr);
+        if user.ends_with(".uat") {
+            let candidates = &report["diagnosis"]["candidates"];
+            let env = candidates.as_array().unwrap().iter().find(|c| c["cause"] == "wrong_environment");
+            assert_eq!(env.map(|c| &c["confidence"]), Some(&serde_json::json!("possible")), "{candidates}");
+            assert!(r.stderr.contains("other candidates: "), "{}", r.stderr);
+        }
     }
 }
 
@@ -390,11 +413,12 @@ fn revoke_at_the_end_of_a_job() {
     let token = r.stdout.lines().next().unwrap().trim_start_matches("SF_ACCESS_TOKEN=").to_string();
     let revoke = |ctx: &Ctx| {
         let mut cmd = ctx.sfjwt();
-        cmd.args(["revoke", "--instance-url", &emu.url, "--ca-file"]).arg(&emu.ca).env("SFJWT_ACCESS_TOKEN", &token);
+        cmd.args(["revoke", "--instance-url", &emu.url, "--ca-file"]).arg(&emu.ca).env("SF_ACCESS_TOKEN", &token);
         ctx.run(&mut cmd)
     };
     revoke(&ctx).ok().stderr_has("Revoked");
-    revoke(&ctx).code(3);
+    // Already revoked: a cleanup job must not fail on it.
+    revoke(&ctx).ok().stderr_has("already revoked or has expired");
     // From standard input.
     let r = ctx.run_revealing(ctx.login(&emu, USERNAME).args(["--format", "env"])).ok();
     let token = r.stdout.lines().next().unwrap().trim_start_matches("SF_ACCESS_TOKEN=").to_string();
@@ -440,4 +464,14 @@ fn sf_cli_handoff() {
     assert_eq!(j["result"]["username"], USERNAME);
     assert_eq!(j["result"]["instanceUrl"].as_str().unwrap().trim_end_matches('/'), emu.url);
     assert!(j["result"].get("privateKey").is_none(), "sf pinned a key file");
+}
+
+/// Splits a printed command the way sh would for the simple quoting sfjwt uses ('…').
+fn shell_words(line: &str) -> Vec<String> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("for w in {line}; do printf '%s\\0' \"$w\"; done"))
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().split('\0').filter(|w| !w.is_empty()).map(str::to_string).collect()
 }

@@ -361,7 +361,7 @@ fn debug_output_is_redacted() {
     let granted = sfjwt::login::grant::classify_answer(
         200,
         "application/json",
-        r#"{"access_token":"00Dabc!SECRET","instance_url":"https://x","id":"https://x/id/00D1/0051","token_type":"Bearer"}"#,
+        r#"{"access_token":"00Dabc!SECRET","instance_url":"https://acme.my.salesforce.com","id":"https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA","token_type":"Bearer"}"#,
     );
     let shown = format!("{granted:?}");
     assert!(shown.contains("<redacted>") && !shown.contains("SECRET"), "{shown}");

@@ -129,3 +129,11 @@ fn unknown_fields_objects_and_denied_objects() {
     let err = parse("SELECT A.B.C.D FROM User").and_then(|p| run(&Fake, &p)).unwrap_err();
     assert_eq!(err.code(), "MALFORMED_QUERY");
 }
+
+#[test]
+fn deep_nesting_is_malformed_not_a_stack_overflow() {
+    let q = format!("SELECT Id FROM User WHERE {}Id = 'x'{}", "(".repeat(50_000), ")".repeat(50_000));
+    let err = parse(&q).unwrap_err();
+    assert_eq!(err.code(), "MALFORMED_QUERY");
+    assert!(err.message().contains("nested deeper"), "{}", err.message());
+}

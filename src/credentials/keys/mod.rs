@@ -22,8 +22,8 @@ pub const MIN_BITS: usize = 2048;
 
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 
-/// Where the key comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where the key comes from. Debug shows a path only truncated: a "path" can be a pasted key.
+#[derive(Clone, PartialEq, Eq)]
 pub enum KeySource {
     File(PathBuf),
     Stdin,
@@ -37,8 +37,8 @@ impl KeySource {
         if spec == "-" {
             Ok(KeySource::Stdin)
         } else if let Some(var) = spec.strip_prefix("env:") {
-            if var.is_empty() {
-                return Err(KeyError::BadSpec { spec: spec.to_string() });
+            if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(KeyError::BadSpec { spec: shown(spec) });
             }
             Ok(KeySource::EnvVar(var.to_string()))
         } else if let Some(path) = spec.strip_prefix("file:") {
@@ -67,9 +67,20 @@ impl KeySource {
         }
     }
 
+    /// How to name this source on another command line, when it can be named: a path or
+    /// `env:VAR`. None for standard input (already read) and for SFJWT_KEY (read by default).
+    pub fn spec(&self) -> Option<String> {
+        match self {
+            KeySource::File(p) => Some(p.to_string_lossy().into_owned()),
+            KeySource::EnvVar(v) if v == "SFJWT_KEY" => None,
+            KeySource::EnvVar(v) => Some(format!("env:{v}")),
+            KeySource::Stdin => None,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
-            KeySource::File(p) => format!("file {}", p.display()),
+            KeySource::File(p) => format!("file {}", shown(&p.to_string_lossy())),
             KeySource::Stdin => "standard input".into(),
             KeySource::EnvVar(v) => format!("environment variable {v}"),
         }
@@ -101,9 +112,46 @@ impl KeySource {
     }
 }
 
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// Most characters of a user's value that any key-input error may show.
+pub const MAX_SHOWN: usize = 16;
+
+/// A value as errors show it: whole when short, else a prefix clearly marked as cut, so a key
+/// pasted where a path belongs never lands in a log.
+pub fn shown(value: &str) -> String {
+    let count = value.chars().count();
+    if count <= MAX_SHOWN {
+        return value.to_string();
+    }
+    let head: String = value.chars().take(MAX_SHOWN - 4).collect();
+    format!("{head}… ({count} characters)")
+}
+
+/// Whether a "path" that cannot be opened is more likely the key itself: PEM text, a long run of
+/// base64 (whose alphabet includes `/`, so slashes prove nothing), or base64 of a key.
+pub fn looks_like_key_material(value: &str) -> bool {
+    let v = value.trim();
+    if v.contains("-----BEGIN") || v.contains("PRIVATE KEY") {
+        return true;
+    }
+    let b64 = |c: char| c.is_ascii_alphanumeric() || "+/=_-".contains(c) || c.is_whitespace() || c == '\\';
+    if v.len() >= 200 && v.chars().all(b64) {
+        return true;
+    }
+    v.len() >= 64
+        && pem::decode_base64_blob(v).is_some_and(|d| d.starts_with(b"-----BEGIN") || d.first() == Some(&0x30))
+}
+
 fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-    let shown = path.display().to_string();
+    let raw = path.to_string_lossy();
+    let shown = shown(&raw);
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        _ if looks_like_key_material(&raw) => KeyError::MaterialAsPath,
         std::io::ErrorKind::NotFound => KeyError::NotFound { path: shown.clone() },
         _ => KeyError::Read { what: format!("file {shown}"), source: e },
     })?;
@@ -407,7 +455,7 @@ pub enum KeyError {
     AmbiguousEnv,
     #[error("invalid --key value {spec:?}")]
     BadSpec { spec: String },
-    #[error("--key was given the key itself, not where to find it")]
+    #[error("this looks like the key itself, not a path: pass it as SFJWT_KEY or env:VAR")]
     MaterialAsPath,
     #[error("key file {path} does not exist")]
     NotFound { path: String },
@@ -466,7 +514,7 @@ impl KeyError {
             NoKey => "pass --key PATH (or -, env:VAR, file:PATH), or set SFJWT_KEY to the key itself or SFJWT_KEY_FILE to its path".into(),
             AmbiguousEnv => "unset one of them: SFJWT_KEY holds the key itself, SFJWT_KEY_FILE its path".into(),
             BadSpec { .. } => "--key takes a path, file:PATH, - (standard input) or env:VAR (a variable holding the key)".into(),
-            MaterialAsPath => "put the key in a variable and pass --key env:VAR, or pipe it with --key -".into(),
+            MaterialAsPath => "--key, SFJWT_KEY_FILE and a config file's key: take a path; put the key itself in SFJWT_KEY, or in a variable named with --key env:VAR, or pipe it with --key -".into(),
             NotFound { .. } => "check the path; to pass the key itself use --key env:VAR or --key -".into(),
             IsDirectory { .. } => "point --key at the key file inside it (keygen writes NAME.key)".into(),
             Read { .. } => "check the file's permissions".into(),

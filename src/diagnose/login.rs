@@ -1,0 +1,132 @@
+//! What `login` knows besides the refusal text — the host, the audience, the username, the TLS
+//! error — and the check after the grant: how each sharpens or corrects the verdict.
+
+use super::{Cause, Confidence, Diagnosis};
+use crate::login::endpoint;
+use crate::login::net::FailureKind;
+
+/// The login as it was made.
+pub struct LoginContext<'a> {
+    pub host: &'a str,
+    pub username: &'a str,
+    /// The audience of the attempt that gave the verdict.
+    pub audience: &'a str,
+    /// The audience this host gets when the user names none.
+    pub default_audience: &'a str,
+}
+
+fn is_generic_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    h == "login.salesforce.com" || h == "test.salesforce.com"
+}
+
+/// Host-aware corrections of the text's reading (salesforce.md §7.3, §7.2, §7.4).
+pub fn refine(mut d: Diagnosis, ctx: &LoginContext<'_>) -> Diagnosis {
+    if d.cause == Cause::MyDomainRequired && !is_generic_host(ctx.host) {
+        // Already through a My Domain: the My Domain fix is spent, the app is likely absent.
+        let mut evidence = std::mem::take(&mut d.evidence);
+        evidence.push(format!(
+            "the login already went through {}, not login/test.salesforce.com: the app is likely not in this org",
+            ctx.host
+        ));
+        d = Diagnosis::new(Cause::AppNotInstalled, Confidence::Likely, evidence)
+            .with_candidates(&[(Cause::ClientIdUnknown, Confidence::Possible)]);
+    } else if d.cause == Cause::MyDomainRequired {
+        d.fix = Some(format!(
+            "--login-url https://<your-domain>.my.salesforce.com   (instead of {}; it becomes the audience too)",
+            ctx.host
+        ));
+    }
+    if d.cause == Cause::UserNotPreauthorized && ctx.audience != ctx.default_audience {
+        d.evidence.push(format!(
+            "the audience {} is not {}'s own ({}): a wrong aud also gives this refusal",
+            ctx.audience, ctx.host, ctx.default_audience
+        ));
+        d = d.with_candidates(&[(Cause::AudienceInvalid, Confidence::Possible)]);
+    }
+    username_hint(d, ctx)
+}
+
+/// The username's suffix is a hint, never a verdict: sandboxes suffix only users copied from
+/// production, and `.dev` or `.com.br` are ordinary domains (salesforce.md §7.4).
+fn username_hint(mut d: Diagnosis, ctx: &LoginContext<'_>) -> Diagnosis {
+    let sandbox_host = endpoint::is_sandbox_host(ctx.host);
+    let relevant = d
+        .candidates
+        .iter()
+        .any(|c| matches!(c.cause, Cause::WrongEnvironment | Cause::UserNotPreauthorized | Cause::UserUnknown));
+    if relevant
+        && let Some(h) = endpoint::environment_mismatch(ctx.username, sandbox_host, &format!("{} serves", ctx.host))
+    {
+        d.evidence.push(format!("hint only: {h}"));
+        d = d.with_candidates(&[(Cause::WrongEnvironment, Confidence::Possible)]);
+    }
+    d
+}
+
+/// One line telling what to do about a TLS failure, from the error's own words.
+pub fn tls_help(detail: &str) -> &'static str {
+    if detail.to_lowercase().contains("name") || detail.contains("NotValidForName") {
+        "the certificate is not valid for this host name: check --login-url"
+    } else {
+        "unknown certificate authority? If a proxy inspects TLS, pass its CA with --ca-file (or SFJWT_CA_FILE, SSL_CERT_FILE)"
+    }
+}
+
+/// Whether a session was for a sandbox: the org's answer outranks the hosts (salesforce.md §7.4).
+pub fn is_sandbox(org_says: Option<bool>, login_host: &str, instance_host: &str, audience: &str) -> bool {
+    org_says.unwrap_or_else(|| {
+        audience == endpoint::TEST || endpoint::is_sandbox_host(login_host) || endpoint::is_sandbox_host(instance_host)
+    })
+}
+
+/// The first REST call's refusal after a successful grant (salesforce.md §7.2), if it is one
+/// that settles a cause; anything else is inconclusive.
+pub fn from_session_refusal(code: &str, message: &str) -> Option<(Cause, Confidence)> {
+    let m = message.to_ascii_lowercase();
+    match code {
+        "INVALID_SESSION_ID" if m.contains("not valid for use with the rest api") => {
+            Some((Cause::HighAssuranceRequired, Confidence::Likely))
+        }
+        "API_CURRENTLY_DISABLED" => Some((Cause::ApiDisabledForUser, Confidence::Confirmed)),
+        "API_DISABLED_FOR_ORG" => Some((Cause::ApiDisabledForOrg, Confidence::Confirmed)),
+        _ => None,
+    }
+}
+
+/// The cause of a failure with no usable answer.
+pub fn from_failure(failure: FailureKind) -> Cause {
+    if failure == FailureKind::Tls { Cause::TlsError } else { Cause::NetworkError }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx<'a>(host: &'a str, username: &'a str) -> LoginContext<'a> {
+        LoginContext { host, username, audience: endpoint::LOGIN, default_audience: endpoint::LOGIN }
+    }
+
+    #[test]
+    fn a_username_suffix_never_decides() {
+        for user in ["ci@acme.com.dev", "ci@acme.com.br", "ci@acme.co.nz", "ci@acme.com.uat"] {
+            let d = super::super::from_refusal("invalid_grant", "user hasn't approved this consumer", vec![]);
+            let d = refine(d, &ctx("login.salesforce.com", user));
+            assert_eq!(d.cause, Cause::UserNotPreauthorized, "{user}");
+            assert!(
+                d.candidates.iter().all(|c| c.cause != Cause::WrongEnvironment || c.confidence == Confidence::Possible),
+                "{user}"
+            );
+        }
+    }
+
+    #[test]
+    fn app_not_found_on_login_host_points_to_my_domain() {
+        let d = super::super::from_refusal("app_not_found", "External client app is not installed in this org", vec![]);
+        let on_login = refine(d.clone(), &ctx("login.salesforce.com", "ci@acme.com"));
+        assert_eq!(on_login.cause, Cause::MyDomainRequired);
+        assert!(on_login.fix.as_deref().is_some_and(|f| f.contains("--login-url https://")));
+        let on_my_domain = refine(d, &ctx("acme.my.salesforce.com", "ci@acme.com"));
+        assert_eq!(on_my_domain.cause, Cause::AppNotInstalled);
+    }
+}

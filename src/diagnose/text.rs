@@ -1,0 +1,112 @@
+//! Reading refusals out of free text: another tool's log line (sf's JwtGrantError,
+//! simple-salesforce's exception, a raw JSON body, a web-flow redirect URL).
+
+use super::{Cause, Confidence, Diagnosis};
+
+/// Most of the input an excerpt shows, in characters (never cut inside one).
+const EXCERPT: usize = 240;
+
+/// The most telling (error, description) pairs in free text.
+fn pairs(text: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    // A JSON body, possibly embedded in a line.
+    for (i, _) in text.match_indices('{') {
+        if let Some(end) = text[i..].find('}')
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text[i..=i + end])
+            && let Some(e) = v.get("error").and_then(|e| e.as_str())
+        {
+            let d = v.get("error_description").and_then(|d| d.as_str()).unwrap_or_default();
+            out.push((e.to_string(), d.to_string(), text[i..=i + end].to_string()));
+        }
+    }
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        // "invalid_grant: …", "INVALID_GRANT: …", "error=invalid_client&error_description=app+must+…"
+        let lower = line.to_lowercase();
+        let mut error = String::new();
+        for code in [
+            "invalid_grant",
+            "invalid_client_id",
+            "invalid_client",
+            "invalid_app_access",
+            "app_not_found",
+            "inactive_user",
+            "inactive_org",
+            "rate_limit_exceeded",
+            "unsupported_grant_type",
+            "invalid_scope",
+            "oauth_app_blocked",
+            "oauth_app_access_denied",
+            "oauth_ec_app_not_found",
+            "oauth_approval_error_generic",
+            "access_denied",
+            "invalid_session_id",
+            "api_currently_disabled",
+            "api_disabled_for_org",
+        ] {
+            if lower.contains(code) {
+                error = code.to_string();
+                break;
+            }
+        }
+        let decoded = percent_decode(&line.replace('+', " "));
+        out.push((error, decoded.clone(), line.to_string()));
+    }
+    out
+}
+
+/// The diagnosis of free text from another tool's log; `Unknown` when nothing in it is an error.
+pub fn explain(text: &str) -> Diagnosis {
+    let rank = |c: Cause| match c {
+        Cause::Unknown => 0,
+        Cause::AudienceInvalid => 1,
+        Cause::AppNotInstalled => 2,
+        _ => 3,
+    };
+    let mut best: Option<(Vec<(Cause, Confidence)>, String)> = None;
+    let mut best_pair: Option<(String, String)> = None;
+    for (error, description, source) in pairs(text) {
+        let ranked = super::from_error_text(&error, &description);
+        let better = match &best {
+            None => true,
+            Some((b, _)) => rank(ranked[0].0) > rank(b[0].0),
+        };
+        if better {
+            best = Some((ranked, source));
+            best_pair = Some((error, description));
+        }
+    }
+    let (ranked, source) = best.unwrap_or_else(|| (vec![(Cause::Unknown, Confidence::Possible)], String::new()));
+    let excerpt: String = source.chars().take(EXCERPT).collect();
+    let evidence = if excerpt.is_empty() { vec![] } else { vec![format!("matched: {excerpt}")] };
+    let (error, description) = best_pair.unwrap_or_default();
+    let mut d = super::from_refusal(&error, &description, evidence);
+    d.candidates.retain(|c| ranked.iter().any(|(r, _)| *r == c.cause));
+    d
+}
+
+/// Redirect URLs carry the description percent-encoded (`app%20must%20be%20installed`).
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", text.replace('&', "%26")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_urls_are_decoded() {
+        let d =
+            explain("https://x/cb?error=OAUTH_APP_BLOCKED&error_description=this%20app%20is%20blocked%20by%20admin");
+        assert_eq!(d.cause, Cause::AppBlocked);
+        let d = explain("callback?error=access_denied&error_description=end-user+denied+authorization");
+        assert_eq!(d.cause, Cause::AppBlocked);
+    }
+
+    #[test]
+    fn text_without_an_error_is_unknown() {
+        assert_eq!(explain("all good, nothing here").cause, Cause::Unknown);
+    }
+}

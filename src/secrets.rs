@@ -1,0 +1,68 @@
+//! Every secret this process has seen (an access token, an assertion, the admin token), so that
+//! anything a server echoes back is scrubbed before it reaches a terminal, a report or a CI file.
+//!
+//! A registry rather than per-call-site replacement: a server can put a secret into any field it
+//! answers with, and every writer must scrub, including ones written after this one.
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use zeroize::Zeroizing;
+
+/// Shorter values would scrub ordinary words; real tokens and assertions are far longer.
+const MIN_LEN: usize = 12;
+const MASK: &str = "***";
+
+static KNOWN: Mutex<Vec<Zeroizing<String>>> = Mutex::new(Vec::new());
+
+/// Remembers a secret for `scrub`. Short or empty values are ignored.
+pub fn register(secret: &str) {
+    if secret.len() < MIN_LEN {
+        return;
+    }
+    if let Ok(mut known) = KNOWN.lock()
+        && !known.iter().any(|k| k.as_str() == secret)
+    {
+        known.push(Zeroizing::new(secret.to_string()));
+    }
+}
+
+/// `text` with every registered secret (and its URL-encoded form) replaced by `***`.
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    let Ok(known) = KNOWN.lock() else { return Cow::Borrowed(text) };
+    let mut out = Cow::Borrowed(text);
+    for secret in known.iter() {
+        for form in [Cow::Borrowed(secret.as_str()), url_encoded(secret)] {
+            if out.contains(form.as_ref()) {
+                out = Cow::Owned(out.replace(form.as_ref(), MASK));
+            }
+        }
+    }
+    out
+}
+
+/// Tokens hold `!` and `.`; a server echoing a form body would show them percent-encoded.
+fn url_encoded(secret: &str) -> Cow<'_, str> {
+    if secret.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+        return Cow::Borrowed(secret);
+    }
+    Cow::Owned(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubs_plain_and_url_encoded_forms() {
+        register("00Dxx0000001gPL!AQ4AQFakeTokenValue");
+        let echoed = "bad token 00Dxx0000001gPL!AQ4AQFakeTokenValue or 00Dxx0000001gPL%21AQ4AQFakeTokenValue";
+        assert_eq!(scrub(echoed), "bad token *** or ***");
+    }
+
+    #[test]
+    fn short_values_are_not_registered() {
+        register("Bearer");
+        assert_eq!(scrub("Bearer token"), "Bearer token");
+    }
+}
