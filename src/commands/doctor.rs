@@ -1,5 +1,3 @@
-use zeroize::Zeroizing;
-
 use crate::appmeta::read as metadata;
 use crate::cli::settings;
 use crate::cli::{DoctorArgs, OutFormat};
@@ -365,8 +363,10 @@ fn admin_session(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Res
     let url = args.admin_instance_url.clone().or_else(|| env("SFJWT_ADMIN_INSTANCE_URL").filter(|t| !t.is_empty()));
     match (token, url) {
         (Some(t), Some(u)) => {
-            let parsed = endpoint::login_url(&u, args.login.insecure_http)?;
-            Ok(Some(AdminSession { instance_url: endpoint::origin(&parsed), token: Zeroizing::new(t) }))
+            // The admin token goes there: the same host rules as the login.
+            let hosts = endpoint::HostPolicy::new(&args.login.allow_host, args.login.insecure_http);
+            let parsed = hosts.login_url(&u)?;
+            Ok(Some(AdminSession::new(endpoint::origin(&parsed), t)))
         }
         (Some(_), None) => Err(Error::usage(
             "an admin token needs its instance URL",
@@ -405,7 +405,8 @@ fn sf_session(alias: &str) -> Result<AdminSession, Error> {
     }
     match (token, url) {
         (Some(t), Some(u)) => {
-            Ok(AdminSession { instance_url: u.trim_end_matches('/').to_string(), token: Zeroizing::new(t) })
+            let parsed = endpoint::HostPolicy::new(&[], false).login_url(&u)?;
+            Ok(AdminSession::new(endpoint::origin(&parsed), t))
         }
         _ => Err(Error::usage(
             format!("the Salesforce CLI has no usable session for {alias}"),

@@ -235,7 +235,12 @@ fn read(mut resp: Response, limit: u64) -> Exchange {
     let mut bytes = Vec::new();
     match (&mut resp).take(limit + 1).read_to_end(&mut bytes) {
         Ok(_) if bytes.len() as u64 > limit => too_large(),
-        Ok(_) => Exchange::Answer { status, content_type, body: String::from_utf8_lossy(&bytes).into_owned(), date },
+        Ok(_) => {
+            // Scrubbed on arrival: a server echoing the assertion or a token must not put it in
+            // an excerpt that is cut before a later scrub could recognise it.
+            let body = crate::secrets::scrub(&String::from_utf8_lossy(&bytes)).into_owned();
+            Exchange::Answer { status, content_type, body, date }
+        }
         Err(e) => {
             let detail = error_chain(&e);
             let timed_out = e.kind() == std::io::ErrorKind::TimedOut || detail.to_lowercase().contains("timed out");

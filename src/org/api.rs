@@ -14,6 +14,14 @@ pub struct AdminSession {
     pub token: Zeroizing<String>,
 }
 
+impl AdminSession {
+    /// The token is registered as a secret, so a server echoing it is scrubbed from every output.
+    pub fn new(instance_url: String, token: String) -> AdminSession {
+        crate::secrets::register(&token);
+        AdminSession { instance_url, token: Zeroizing::new(token) }
+    }
+}
+
 impl std::fmt::Debug for AdminSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdminSession").field("instance_url", &self.instance_url).field("token", &"<redacted>").finish()

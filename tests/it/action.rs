@@ -76,7 +76,7 @@ fn stage_action(ctx: &Ctx) -> PathBuf {
     stage
 }
 
-fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) -> (i32, String) {
+pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) -> (i32, String) {
     let run = ctx.path("act-run");
     std::fs::create_dir_all(run.join(".github/workflows")).unwrap();
     std::fs::copy(repo().join("tests/action").join(workflow), run.join(".github/workflows").join(workflow)).unwrap();

@@ -11,6 +11,8 @@ use base64::Engine;
 
 pub const CLIENT_ID: &str = "3MVG9Example.key_1";
 pub const USERNAME: &str = "ci@acme.com";
+/// The step summary file every command gets (GITHUB_STEP_SUMMARY).
+pub const STEP_SUMMARY: &str = "step-summary.md";
 
 /// Variables that would change sfjwt's behaviour or leak in from the developer's shell.
 const SCRUB: &[&str] = &[
@@ -77,6 +79,8 @@ impl Ctx {
             cmd.env_remove(var);
         }
         cmd.env("RUST_BACKTRACE", "1").env("HOME", self.dir.path()).current_dir(self.dir.path());
+        // Written only under GITHUB_ACTIONS=true; scanned after every run like the reports.
+        cmd.env("GITHUB_STEP_SUMMARY", self.path(STEP_SUMMARY));
         cmd.stdin(Stdio::null());
         cmd
     }
@@ -113,13 +117,40 @@ impl Ctx {
         assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
         assert!(!run.stderr.contains("stack backtrace"), "backtrace: {}", run.stderr);
         if scan {
+            // The one line allowed to hold a secret is its own mask command (on stderr).
+            let stderr: String =
+                run.stderr.lines().filter(|l| !l.starts_with("::add-mask::")).collect::<Vec<_>>().join("\n");
             self.assert_no_secrets(&run.stdout);
-            self.assert_no_secrets(&run.stderr);
-            for text in [&run.stdout, &run.stderr] {
+            self.assert_no_secrets(&stderr);
+            for text in [&run.stdout, &stderr] {
                 assert!(!text.contains(TOKEN_PREFIX), "an access token leaked where none was asked for:\n{text}");
             }
         }
+        self.scan_written_files(cmd);
         run
+    }
+
+    /// Every file sfjwt writes for others to read: reports in each format and the step summary
+    /// hold neither key material nor a token; GITHUB_OUTPUT and GITHUB_ENV (which carry the
+    /// token by design) hold no key material.
+    fn scan_written_files(&self, cmd: &Command) {
+        let Ok(entries) = std::fs::read_dir(self.dir.path()) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            if !["json", "yaml", "yml", "md", "xml"].contains(&ext) || !path.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            self.assert_no_secrets(&text);
+            assert!(!text.contains(TOKEN_PREFIX), "an access token leaked into {}:\n{text}", path.display());
+        }
+        for (k, v) in cmd.get_envs() {
+            if (k == "GITHUB_OUTPUT" || k == "GITHUB_ENV") && v.is_some() {
+                let text = std::fs::read_to_string(v.unwrap_or_default()).unwrap_or_default();
+                self.assert_no_secrets(&text);
+            }
+        }
     }
 
     pub fn assert_no_secrets(&self, text: &str) {

@@ -30,7 +30,7 @@ fn fixed_server(status: u16, content_type: &'static str, body: &'static str) -> 
 struct Bad {
     name: &'static str,
     args: Vec<String>,
-    env: Vec<(&'static str, String)>,
+    env: Vec<(&'static str, std::ffi::OsString)>,
     stdin: Option<&'static [u8]>,
     exit: i32,
     needle: &'static str,
@@ -235,6 +235,7 @@ fn matrix(ctx: &Ctx) -> Vec<Bad> {
         bad("rotate with no app", &["cert", "rotate", "--source-dir", "dir"], 2, "no app with a certificate"),
         bad("unknown subcommand", &["frobnicate"], 2, "unrecognized subcommand"),
     ];
+    m.extend(secret_and_host_cases(ctx, &login));
     for (name, status, ct, body, needle) in [
         ("200 with a number for access_token", 200, "application/json", r#"{"access_token": 5}"#, "unexpected answer"),
         ("200 with a JSON array", 200, "application/json", "[]", "HTTP 200"),
@@ -248,6 +249,131 @@ fn matrix(ctx: &Ctx) -> Vec<Bad> {
         });
     }
     m
+}
+
+/// Issue 11's cases: key material where a path belongs (never echoed), hosts and variables that
+/// must be refused rather than guessed at.
+fn secret_and_host_cases(ctx: &Ctx, login: &dyn Fn(&[&str]) -> Vec<String>) -> Vec<Bad> {
+    use base64::Engine;
+    use std::os::unix::ffi::OsStringExt;
+    let pem = std::fs::read_to_string(ctx.path("server.key")).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&pem);
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect::<Vec<_>>().join("\n");
+    std::fs::write(
+        ctx.path("material.conf"),
+        format!("targets:\n  t:\n    client_id: {CLIENT_ID}\n    username: {USERNAME}\n    key: \"{b64}\"\n"),
+    )
+    .unwrap();
+    let not_utf8 = || std::ffi::OsString::from_vec(vec![b'h', 0xff, 0xfe, b'x']);
+    let key_cmd =
+        |key: &str| login(&[]).into_iter().map(|a| if a == "server.key" { key.to_string() } else { a }).collect();
+    let long_label = format!("https://{}.my.salesforce.com", "a".repeat(100_000));
+    vec![
+        Bad { args: key_cmd(&b64), ..bad("--key given base64 of the key file", &[], 2, "looks like the key itself") },
+        Bad {
+            args: key_cmd(&body),
+            ..bad("--key given a PEM body without its BEGIN line", &[], 2, "looks like the key itself")
+        },
+        Bad {
+            args: login(&[]).into_iter().filter(|a| a != "--key" && a != "server.key").collect(),
+            env: vec![("SFJWT_KEY_FILE", b64.clone().into())],
+            ..bad("SFJWT_KEY_FILE holding the key itself", &[], 2, "looks like the key itself")
+        },
+        bad(
+            "config key: holding the key itself",
+            &["login", "--config", "material.conf", "--target", "t"],
+            2,
+            "looks like the key itself",
+        ),
+        Bad {
+            args: login(&["-r", "http://acme.my.salesforce.com", "--insecure-http"]),
+            ..bad("--insecure-http to a non-loopback host", &[], 2, "loopback test servers only")
+        },
+        Bad {
+            args: login(&["-r", &long_label]),
+            ..bad("a 100,000-character host label", &[], 2, "longer than DNS allows")
+        },
+        Bad {
+            args: login(&[]),
+            env: vec![("SFJWT_LOGIN_URL", not_utf8())],
+            ..bad("non-UTF-8 SFJWT_LOGIN_URL", &[], 2, "SFJWT_LOGIN_URL is not valid UTF-8")
+        },
+        Bad {
+            args: vec!["login".into(), "-i".into(), CLIENT_ID.into(), "--key".into(), "server.key".into()],
+            env: vec![("SFJWT_USERNAME", not_utf8())],
+            ..bad("non-UTF-8 SFJWT_USERNAME", &[], 2, "SFJWT_USERNAME is not valid UTF-8")
+        },
+        Bad {
+            args: vec!["login".into(), "-i".into(), CLIENT_ID.into(), "-o".into(), USERNAME.into()],
+            env: vec![("SFJWT_KEY", not_utf8())],
+            ..bad("non-UTF-8 SFJWT_KEY", &[], 2, "SFJWT_KEY is not valid UTF-8")
+        },
+        Bad {
+            args: login(&[]),
+            env: vec![("HTTPS_PROXY", "http://[::1".into())],
+            ..bad("a malformed HTTPS_PROXY", &[], 2, "HTTPS_PROXY is not a proxy URL")
+        },
+        Bad {
+            args: login(&["--ca-file", "/dev/urandom"]),
+            ..bad("--ca-file /dev/urandom", &[], 2, "larger than 4 MiB")
+        },
+        Bad {
+            args: login(&["-r", "https://sso.acme.example"]),
+            ..bad("an unknown host without --allow-host", &[], 2, "--allow-host sso.acme.example")
+        },
+        Bad {
+            args: vec!["revoke".into(), "--instance-url".into(), "https://evil.example".into()],
+            env: vec![("SF_ACCESS_TOKEN", "00Dx!AQ4AQNOTSENT".into())],
+            ..bad("revoke to a foreign instance URL", &[], 2, "refusing to send credentials to evil.example")
+        },
+        Bad {
+            args: vec![
+                "revoke".into(),
+                "--instance-url".into(),
+                "http://acme.my.salesforce.com".into(),
+                "--insecure-http".into(),
+            ],
+            env: vec![("SF_ACCESS_TOKEN", "00Dx!AQ4AQNOTSENT".into())],
+            ..bad("revoke over http to a non-loopback host", &[], 2, "loopback test servers only")
+        },
+    ]
+}
+
+/// No key-input error holds more than 16 characters of the value it was given.
+#[test]
+fn key_input_errors_never_echo_the_value() {
+    let ctx = Ctx::new();
+    ctx.keygen("server", &[]);
+    let pem = std::fs::read_to_string(ctx.path("server.key")).unwrap();
+    let b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(&pem)
+    };
+    let long_path = format!("/no/such/{}/server.key", "d".repeat(80));
+    for value in [b64.as_str(), long_path.as_str(), "env:BAD-NAME!", &pem[40..400]] {
+        let mut cmd = ctx.sfjwt();
+        cmd.args(["assertion", "-i", CLIENT_ID, "-o", USERNAME, "--key", value]);
+        let r = ctx.run(&mut cmd);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let chars: Vec<char> = value.chars().collect();
+        for start in 0..chars.len().saturating_sub(16) {
+            let window: String = chars[start..start + 17].iter().collect();
+            assert!(!r.stderr.contains(&window), "17 characters of the value leaked:\n{}", r.stderr);
+        }
+    }
+}
+
+/// `explain` cuts standard input at 1 MiB on a character boundary, whatever the input.
+#[test]
+fn explain_cuts_long_input_between_characters() {
+    let ctx = Ctx::new();
+    let mut input = b"invalid_grant: user hasn't approved this consumer\n".to_vec();
+    while input.len() < (1 << 20) + 10 {
+        input.extend_from_slice("é€".as_bytes());
+    }
+    let r = ctx.run_stdin(ctx.sfjwt().args(["explain"]), &input);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("cause: user_not_preauthorized"), "{}", r.stdout);
 }
 
 #[test]

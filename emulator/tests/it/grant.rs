@@ -67,7 +67,6 @@ fn catalogue_refusals() {
     expect_refusal("inactive-user", CI_USER, LOGIN, "invalid_grant", "inactive user");
     expect_refusal("frozen-user", CI_USER, LOGIN, "invalid_grant", "inactive user");
     expect_refusal("inactive-user-doc-wording", CI_USER, LOGIN, "inactive_user", "User is inactive");
-    expect_refusal("high-assurance", CI_USER, LOGIN, "invalid_grant", "authentication failure");
     expect_refusal("ip-restricted", CI_USER, LOGIN, "invalid_grant", "ip restricted");
     expect_refusal("org-inactive", CI_USER, LOGIN, "inactive_org", "Org is locked, closed, or suspended");
     expect_refusal("no-valid-scopes", CI_USER, LOGIN, "invalid_grant", "no valid scopes defined");
@@ -195,4 +194,45 @@ fn faults_are_injected_then_clear() {
     let start = std::time::Instant::now();
     assert_eq!(grant_claims(&e, &claims(CI_USER, LOGIN)).status, 200);
     assert!(start.elapsed().as_millis() >= 3000, "latency was not injected");
+}
+
+/// Granted sessions that cannot use the API (salesforce.md §7.2): the token is issued, and every
+/// REST call answers the documented error code instead.
+#[test]
+fn sessions_refused_after_the_grant() {
+    for (scenario, status, code, message) in [
+        ("high-assurance", 401, "INVALID_SESSION_ID", "This session is not valid for use with the REST API"),
+        ("api-disabled-user", 403, "API_CURRENTLY_DISABLED", "API is disabled for this User"),
+        ("api-disabled-org", 403, "API_DISABLED_FOR_ORG", "API is not enabled for this Organization or Partner"),
+    ] {
+        let body = expect_success(scenario, CI_USER, LOGIN);
+        let emu = emu(scenario);
+        let token = grant_claims(&emu, &claims(CI_USER, LOGIN)).json()["access_token"].as_str().unwrap().to_string();
+        let r = query(&emu, &token, "SELECT Id FROM User");
+        assert_eq!(r.status, status, "{scenario}: {}", r.body);
+        assert_eq!(r.json(), json!([{"errorCode": code, "message": message}]), "{scenario}");
+        assert!(body["access_token"].is_string());
+    }
+    // The healthy org's session reads its own user.
+    let emu = emu("healthy");
+    let token = grant_claims(&emu, &claims(CI_USER, LOGIN)).json()["access_token"].as_str().unwrap().to_string();
+    assert_eq!(query(&emu, &token, "SELECT Id FROM User").status, 200);
+}
+
+#[test]
+fn retry_requests_then_grant() {
+    let emu = emu("retry-request-transient");
+    for _ in 0..2 {
+        let r = grant_claims(&emu, &claims(CI_USER, LOGIN));
+        assert_eq!(r.status, 400);
+        assert_eq!(r.json(), json!({"error": "unknown_error", "error_description": "retry your request"}));
+    }
+    assert_eq!(grant_claims(&emu, &claims(CI_USER, LOGIN)).status, 200);
+}
+
+#[test]
+fn unrealistic_scenarios_are_refused() {
+    let yaml = "apps:\n  - name: CI\n    kind: connected-app\n    consumer-key: 3MVG9Example.key_1\n    certificate: ci.crt\n    installed: false\n    permitted-users: admin-approved-preauthorized\n    permission-sets: [CI_Access]\n";
+    let err = sfjwt_emulator::scenario::Scenario::parse(yaml, "inline").unwrap_err().to_string();
+    assert!(err.contains("not installed has no editable policies"), "{err}");
 }

@@ -1,0 +1,266 @@
+//! An accepted host answering like an attacker (a compromised endpoint, a TLS-inspecting proxy):
+//! nothing it says may steer sfjwt, leak a secret, or exhaust memory (docs/robustness.md,
+//! "Hostile answers"). The servers here are plain HTTP on loopback (`--insecure-http`), each
+//! scripted per test and counting the requests it received.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// What one scripted server saw.
+struct Hostile {
+    url: String,
+    requests: Arc<AtomicUsize>,
+    /// Every request as received (headers and body), for checking what sfjwt sent.
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Hostile {
+    /// `answer` gets the request text and writes the whole HTTP response itself.
+    fn start(answer: impl Fn(&str, &mut TcpStream) + Send + 'static) -> Hostile {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (r, s) = (requests.clone(), seen.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(64) {
+                let Ok(mut stream) = stream else { continue };
+                let request = read_request(&mut stream);
+                r.fetch_add(1, Ordering::SeqCst);
+                s.lock().unwrap().push(request.clone());
+                answer(&request, &mut stream);
+            }
+        });
+        Hostile { url, requests, seen }
+    }
+
+    /// A server answering every request with this JSON body and status.
+    fn json(status: u16, body: String) -> Hostile {
+        Hostile::start(move |_, s| respond(s, status, &[], &body))
+    }
+
+    fn count(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> String {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16384];
+    while let Ok(n) = stream.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len = text[..end]
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn respond(s: &mut TcpStream, status: u16, headers: &[(&str, &str)], body: &str) {
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+    let _ = write!(
+        s,
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+fn granted_body(instance_url: &str, token: &str) -> String {
+    serde_json::json!({
+        "access_token": token,
+        "instance_url": instance_url,
+        "id": "https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA",
+        "token_type": "Bearer",
+        "scope": "api",
+        "issued_at": "1700000000000",
+    })
+    .to_string()
+}
+
+fn login_to(ctx: &Ctx, url: &str) -> std::process::Command {
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "-i", CLIENT_ID, "-o", USERNAME, "-r", url, "--insecure-http", "--max-retries", "0"])
+        .arg("--key")
+        .arg(fixture_key());
+    cmd
+}
+
+/// Each answer is refused as `unexpected_answer` (exit 4) and nothing is handed on: no stdout,
+/// no GitHub output, no dotenv file.
+#[test]
+fn token_answers_are_validated_before_use() {
+    let bodies = [
+        ("instance_url on a foreign host", granted_body("https://evil.example", "00Dx!AQ4AQHOSTILETOKENVALUE1")),
+        ("instance_url over plain http", granted_body("http://acme.my.salesforce.com", "00Dx!AQ4AQHOSTILETOKENVALUE2")),
+        ("instance_url with a newline", granted_body("https://acme.my.salesforce.com\nEVIL=1", "00Dx!AQ4AQHOSTILE3")),
+        ("an empty access_token", granted_body("https://acme.my.salesforce.com", "")),
+        ("an access_token with a newline", granted_body("https://acme.my.salesforce.com", "00Dx!AQ4\nSF_EVIL=1")),
+        (
+            "an id without org and user ids",
+            granted_body("https://acme.my.salesforce.com", "00Dx!AQ4AQHOSTILETOKENVALUE4")
+                .replace("005000000000001AAA", "x"),
+        ),
+        (
+            "a scope with a control character",
+            granted_body("https://acme.my.salesforce.com", "00Dx!AQ4AQHOSTILETOKENVALUE5")
+                .replace("\"api\"", "\"api\\u0007\""),
+        ),
+    ];
+    for (name, body) in bodies {
+        let ctx = Ctx::new();
+        let server = Hostile::json(200, body);
+        let r = ctx.run(
+            login_to(&ctx, &server.url)
+                .args(["--format", "env", "--dotenv", "sf.env", "--report", "r.json", "--sf-alias", "x"])
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_OUTPUT", ctx.path("out.txt"))
+                .env("SFJWT_SF_BIN", "/bin/false"),
+        );
+        assert_eq!(r.code, 4, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains("unusable token answer"), "{name}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{name}: nothing on stdout, got {}", r.stdout);
+        assert!(!ctx.path("sf.env").exists(), "{name}: no dotenv file");
+        let outputs = std::fs::read_to_string(ctx.path("out.txt")).unwrap_or_default();
+        assert!(!outputs.contains("access-token"), "{name}: no token output:\n{outputs}");
+        assert!(!r.stderr.contains("::add-mask::"), "{name}: nothing to mask, nothing handed on");
+        let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+        assert_eq!(report["attempts"][0]["failure"], "unexpected_answer", "{name}");
+    }
+}
+
+/// A 64 MiB body without Content-Length, and a 1 GiB Content-Length: both stop at the cap.
+#[test]
+fn oversized_answers_are_not_read() {
+    let streaming = Hostile::start(|_, s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..64 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let declared = Hostile::start(|_, s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n{{");
+    });
+    for server in [streaming, declared] {
+        let ctx = Ctx::new();
+        let started = Instant::now();
+        let r = ctx.run(&mut login_to(&ctx, &server.url));
+        assert_eq!(r.code, 4, "{}", r.stderr);
+        assert!(r.stderr.contains("larger than 1024 KiB"), "{}", r.stderr);
+        println!("oversized answer refused in {:.2} s", started.elapsed().as_secs_f64());
+    }
+}
+
+/// `Retry-After: 18446744073709551615` is a wait beyond any window: no retry, no overflow.
+#[test]
+fn absurd_retry_after_means_no_retry() {
+    let ctx = Ctx::new();
+    let server = Hostile::start(|_, s| respond(s, 429, &[("Retry-After", "18446744073709551615")], "{}"));
+    let mut cmd = login_to(&ctx, &server.url);
+    let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut cmd = ctx.sfjwt();
+    cmd.args(args.iter().filter(|a| *a != "--max-retries" && *a != "0")).args(["--max-retries", "3"]);
+    let r = ctx.run(&mut cmd);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert_eq!(server.count(), 1, "a wait beyond the retry window means no retry");
+}
+
+/// A server that echoes the assertion (a bearer credential for minutes) in its refusal, or the
+/// admin token in a query error: neither reaches stderr, a report or the step summary.
+#[test]
+fn echoed_secrets_are_scrubbed() {
+    let ctx = Ctx::new();
+    let server = Hostile::start(|req, s| {
+        let assertion = req.split("assertion=").nth(1).unwrap_or_default().to_string();
+        let body = serde_json::json!({"error": "invalid_grant", "error_description": format!("bad {assertion}")});
+        respond(s, 400, &[], &body.to_string());
+    });
+    let r = ctx.run(
+        login_to(&ctx, &server.url)
+            .args(["--report", "r.json", "--report", "r.md", "--report", "r.xml", "--report", "r.yaml"])
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", ctx.path("out.txt")),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let seen = server.seen.lock().unwrap().clone();
+    let assertion = seen[0].split("assertion=").nth(1).unwrap().trim().to_string();
+    assert!(assertion.len() > 100, "captured the assertion");
+    let files = ["r.json", "r.md", "r.xml", "r.yaml", STEP_SUMMARY];
+    for text in files.iter().map(|f| std::fs::read_to_string(ctx.path(f)).unwrap()).chain([r.stderr.clone()]) {
+        assert!(!text.contains(&assertion), "the echoed assertion leaked:\n{text}");
+        assert!(!text.contains(&assertion[..40]), "a prefix of the echoed assertion leaked:\n{text}");
+    }
+    assert!(r.stderr.contains("bad ***"), "the echo is shown scrubbed:\n{}", r.stderr);
+
+    // The admin token, echoed by a query error.
+    let admin_token = "00DADMIN!AQ4AQECHOEDADMINTOKEN";
+    let admin = Hostile::start(|req, s| {
+        let bearer = req
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("authorization: bearer "))
+            .map(|l| l["authorization: bearer ".len()..].trim().to_string())
+            .unwrap_or_default();
+        let body =
+            serde_json::json!([{"errorCode": "UNKNOWN_EXCEPTION", "message": format!("token {bearer} rejected")}]);
+        respond(s, 500, &[], &body.to_string());
+    });
+    let login = Hostile::json(
+        400,
+        r#"{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}"#.into(),
+    );
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["doctor", "-i", CLIENT_ID, "-o", USERNAME, "-r", &login.url, "--insecure-http", "--max-retries", "0"])
+        .arg("--key")
+        .arg(fixture_key())
+        .args(["--admin-instance-url", &admin.url, "--report", "d.json", "--report", "d.md"])
+        .env("SFJWT_ADMIN_TOKEN", admin_token);
+    let r = ctx.run(&mut cmd);
+    assert!(admin.count() > 0, "doctor asked the admin server: {}", r.stderr);
+    for text in [r.stderr.clone(), ctx.read_clean("d.json"), ctx.read_clean("d.md")] {
+        assert!(!text.contains(admin_token), "the echoed admin token leaked:\n{text}");
+    }
+}
+
+/// Invalid destinations and combinations fail before the grant: no request, no token issued.
+#[test]
+fn settings_fail_before_any_request() {
+    let ctx = Ctx::new();
+    std::fs::create_dir(ctx.path("adir")).unwrap();
+    let server = Hostile::json(200, granted_body("https://acme.my.salesforce.com", "00Dx!AQ4AQNEVERISSUED000"));
+    for (args, needle) in [
+        (vec!["--report", "missing/r.json"], "does not exist"),
+        (vec!["--report", "adir.json"], "it is a directory"),
+        (vec!["--dotenv", "adir"], "is a directory"),
+        (vec!["--dotenv", "missing/sf.env"], "does not exist"),
+        (vec!["--export-env"], "--export-env works in GitHub Actions only"),
+    ] {
+        if args.get(1) == Some(&"adir.json") {
+            std::fs::create_dir_all(ctx.path("adir.json")).unwrap();
+        }
+        let r = ctx.run(login_to(&ctx, &server.url).args(&args));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(server.count(), 0, "no request may be made before the settings are valid");
+}
