@@ -176,7 +176,7 @@ fn oversized_answers_are_not_read() {
 fn absurd_retry_after_means_no_retry() {
     let ctx = Ctx::new();
     let server = Hostile::start(|_, s| respond(s, 429, &[("Retry-After", "18446744073709551615")], "{}"));
-    let mut cmd = login_to(&ctx, &server.url);
+    let cmd = login_to(&ctx, &server.url);
     let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
     let mut cmd = ctx.sfjwt();
     cmd.args(args.iter().filter(|a| *a != "--max-retries" && *a != "0")).args(["--max-retries", "3"]);
