@@ -380,6 +380,39 @@ mod tests {
 #[cfg(test)]
 mod docs_tests {
     use super::Cause;
+    use super::wordings::WORDINGS;
+
+    fn section<'a>(doc: &'a str, cause: Cause) -> &'a str {
+        let head = format!("\n## {}\n", cause.id());
+        let start = doc.find(&head).map(|i| i + head.len()).unwrap_or(doc.len());
+        let end = doc[start..].find("\n## ").map(|i| start + i).unwrap_or(doc.len());
+        &doc[start..end]
+    }
+
+    /// docs/causes.md lists, per cause, every wording that can lead to it and how sure we are.
+    #[test]
+    fn causes_doc_lists_each_wording_with_its_evidence() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/causes.md")).unwrap();
+        for w in WORDINGS {
+            for (cause, _) in w.causes {
+                let entry = format!("[`{}`](evidence.md#{}) ({})", w.id, w.id, w.evidence.id());
+                assert!(section(&doc, *cause).contains(&entry), "docs/causes.md ## {} lacks {entry}", cause.id());
+            }
+        }
+    }
+
+    /// The report schema's cause enum is exactly the vocabulary.
+    #[test]
+    fn schema_lists_every_cause() {
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/report.schema.json")).unwrap(),
+        )
+        .unwrap();
+        let listed: Vec<&str> =
+            schema["$defs"]["cause"]["enum"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        let ours: Vec<&str> = Cause::ALL.iter().map(|c| c.id()).collect();
+        assert_eq!(listed, ours);
+    }
 
     /// Every cause a report can name has its section in docs/causes.md (the report links to it).
     #[test]

@@ -4,6 +4,7 @@
 mod common;
 
 mod doctor;
+mod fidelity;
 
 mod action;
 mod assertion;
