@@ -98,6 +98,7 @@ pub async fn run_demo() -> Result<bool, String> {
             listen: "127.0.0.1:0".parse().map_err(|_| "addr")?,
             tls_dir: Some(dir.join("tls")),
             http: false,
+            names: vec![],
         },
     )
     .await?;

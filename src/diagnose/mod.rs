@@ -382,7 +382,7 @@ mod docs_tests {
     use super::Cause;
     use super::wordings::WORDINGS;
 
-    fn section<'a>(doc: &'a str, cause: Cause) -> &'a str {
+    fn section(doc: &str, cause: Cause) -> &str {
         let head = format!("\n## {}\n", cause.id());
         let start = doc.find(&head).map(|i| i + head.len()).unwrap_or(doc.len());
         let end = doc[start..].find("\n## ").map(|i| start + i).unwrap_or(doc.len());

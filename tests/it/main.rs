@@ -15,5 +15,6 @@ mod key_input;
 mod keygen;
 mod login;
 mod masking;
+mod real_names;
 mod robustness;
 mod setup;
