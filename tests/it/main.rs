@@ -9,6 +9,7 @@ mod fidelity;
 mod action;
 mod assertion;
 mod cert_inspect;
+mod contract;
 mod help;
 mod hostile;
 mod key_input;
