@@ -120,6 +120,8 @@ pub struct Org {
     pub clock_offset: i64,
     pub exp_skew: i64,
     pub login_rate_limit: Option<u32>,
+    pub api_access_control: bool,
+    pub latency_ms: u64,
     pub profiles: Vec<Profile>,
     pub permission_sets: Vec<PermissionSet>,
     pub groups: Vec<Group>,
@@ -151,6 +153,8 @@ impl Org {
             clock_offset: scenario.org.clock_offset_seconds,
             exp_skew: scenario.org.exp_skew_seconds,
             login_rate_limit: scenario.org.login_rate_limit,
+            api_access_control: scenario.org.api_access_control,
+            latency_ms: scenario.latency_ms,
             profiles: vec![],
             permission_sets: vec![],
             groups: vec![],
@@ -310,6 +314,14 @@ impl Org {
         for spec in app_specs {
             let app = org.build_app(spec, base, &mut next)?;
             org.apps.push(app);
+        }
+        if !org.api_access_control
+            && let Some(ps) = org.permission_sets.iter().find(|p| p.permissions.contains(&Permission::UseAnyApiClient))
+        {
+            return Err(format!(
+                "{} holds use-any-api-client, which exists only with API Access Control: set org.api-access-control: true",
+                ps.label
+            ));
         }
         Ok(org)
     }

@@ -28,6 +28,9 @@ pub struct Scenario {
     /// Where the server's answer differs between sources (catalogue: disputed or UNCONFIRMED).
     #[serde(default)]
     pub behaviour: Behaviour,
+    /// Milliseconds added before every answer, on every path (a distant org; benchmarks).
+    #[serde(default)]
+    pub latency_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +58,10 @@ pub struct OrgSpec {
     /// Logins allowed per user within the emulator's lifetime before rate_limit_exceeded.
     #[serde(default)]
     pub login_rate_limit: Option<u32>,
+    /// API Access Control enabled by Salesforce Support: only then does the "Use Any API Client"
+    /// permission (PermissionSet.PermissionsUseAnyApiClient) exist (salesforce.md §7.1).
+    #[serde(default)]
+    pub api_access_control: bool,
 }
 
 impl Default for OrgSpec {
@@ -68,6 +75,7 @@ impl Default for OrgSpec {
             clock_offset_seconds: 0,
             exp_skew_seconds: default_skew(),
             login_rate_limit: None,
+            api_access_control: false,
         }
     }
 }
