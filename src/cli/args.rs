@@ -124,7 +124,7 @@ pub struct OptionalKeyArgs {
 }
 
 /// Key flags for commands that sign.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct KeyArgs {
     /// Private key: a path, file:PATH, - (stdin) or env:VAR [default: SFJWT_KEY, then SFJWT_KEY_FILE]
     #[arg(long, short = 'f', value_name = "KEY", allow_hyphen_values = true)]
@@ -178,7 +178,7 @@ then defaults. A shadowed value is noted on stderr.
 Exit codes: 0 logged in, 2 usage or input error, 3 the token endpoint refused the grant,
 4 no usable answer (network, TLS, timeout, 5xx or garbage after retries).";
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(after_help = LOGIN_AFTER)]
 pub struct LoginArgs {
     /// Consumer key of the connected app or External Client App
@@ -198,9 +198,9 @@ pub struct LoginArgs {
     /// Config file [default: ./sfjwt.yaml when present]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Target in the config file
+    /// Target in the config file (doctor: repeatable, to check several at once)
     #[arg(long, value_name = "NAME")]
-    pub target: Option<String>,
+    pub target: Vec<String>,
     /// Extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy's; repeatable
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
@@ -267,10 +267,37 @@ pub struct RevokeArgs {
     pub timeout: String,
 }
 
+const DOCTOR_AFTER: &str = "\
+Settings come from, in order: flags, the chosen target of sfjwt.yaml (--config, --target),
+the environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, SFJWT_KEY_PASSPHRASE,
+SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT, and SFJWT_ADMIN_TOKEN with
+SFJWT_ADMIN_INSTANCE_URL for one target), sfdcLoginUrl in sfdx-project.json, then defaults.
+
+Fleet mode: --all (every target of sfjwt.yaml) or --target repeated checks the targets at once,
+each under its own --deadline, and writes one report: --report FILE takes .json (fleet report,
+schema/fleet-report.schema.json), .md (a matrix: targets by checks), .html (a self-contained page)
+and .xml (JUnit, one suite per target). A line per target goes to stderr as each finishes.
+Per-target keys in sfjwt.yaml: admin_sf_org, admin_token_env, admin_instance_url, app_name, cert.
+
+Exit codes: 0 every check passed, 1 a check failed (any target), 2 usage or input error.";
+
 #[derive(Debug, Args)]
+#[command(after_help = DOCTOR_AFTER)]
 pub struct DoctorArgs {
     #[command(flatten)]
     pub login: LoginArgs,
+    /// Check every target of the config file at once
+    #[arg(long, conflicts_with = "target")]
+    pub all: bool,
+    /// Targets checked at the same time in fleet mode (1-64)
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub jobs: usize,
+    /// Bound on each target's whole check, retries included, in fleet mode
+    #[arg(long, value_name = "DURATION", default_value = "90s")]
+    pub deadline: String,
+    /// Fail the certificate check when the certificate expires within this duration (e.g. 30d)
+    #[arg(long, value_name = "DURATION")]
+    pub expires_within: Option<String>,
     /// The certificate uploaded to the app, to check against the key and for expiry
     #[arg(long, value_name = "CERT")]
     pub cert: Option<PathBuf>,
@@ -396,4 +423,18 @@ pub struct RotateArgs {
     /// Also print the new key as one base64 line for the CI secret
     #[arg(long)]
     pub print_key_base64: bool,
+}
+
+impl LoginArgs {
+    /// The one --target a command that logs in to a single org accepts.
+    pub fn single_target(&self) -> Result<Option<&str>, crate::error::Error> {
+        match self.target.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one.as_str())),
+            _ => Err(crate::error::Error::usage(
+                "--target is given more than once",
+                "login checks one target; `sfjwt doctor --target A --target B` checks several",
+            )),
+        }
+    }
 }

@@ -35,7 +35,7 @@ pub fn org_checks(f: &OrgFacts, username: &str) -> Vec<Check> {
     }
     out.push(check("admin_session", "Admin session", Pass, "the admin session can query the org"));
     for d in &f.denied {
-        out.push(check("admin_permissions", "Admin can read the setup objects", Warn, d.clone()));
+        out.push(check("admin_permissions", "Admin can read the setup objects", Warn, d.detail.clone()));
     }
     match (&f.user, f.user_absent) {
         (_, true) => {
@@ -85,13 +85,13 @@ pub fn org_checks(f: &OrgFacts, username: &str) -> Vec<Check> {
                 let granted: Vec<&str> = a
                     .access_list
                     .iter()
-                    .filter(|(ps, _)| u.permission_sets.iter().any(|(id, _)| id == ps))
-                    .map(|(_, name)| name.as_str())
+                    .filter(|e| u.permission_sets.iter().any(|p| p.id == e.permission_set_id))
+                    .map(|e| e.shown.as_str())
                     .collect();
-                let list: Vec<&str> = a.access_list.iter().map(|(_, n)| n.as_str()).collect();
+                let list: Vec<&str> = a.access_list.iter().map(|e| e.shown.as_str()).collect();
                 let (st, detail) = if !granted.is_empty() {
                     (Pass, format!("through {}", granted.join(", ")))
-                } else if u.use_any_api_client {
+                } else if u.use_any_api_client == Some(true) {
                     (Pass, "the user holds Use Any API Client".to_string())
                 } else if a.admin_approved == Some(false) {
                     match f.prior_approval {
@@ -100,7 +100,7 @@ pub fn org_checks(f: &OrgFacts, username: &str) -> Vec<Check> {
                         None => (Skip, "self-authorize app; prior approvals not readable".into()),
                     }
                 } else {
-                    let held: Vec<&str> = u.permission_sets.iter().map(|(_, n)| n.as_str()).collect();
+                    let held: Vec<&str> = u.permission_sets.iter().map(|p| p.shown.as_str()).collect();
                     (
                         Fail,
                         format!(
@@ -132,10 +132,11 @@ pub fn org_checks(f: &OrgFacts, username: &str) -> Vec<Check> {
         )),
         _ => {}
     }
-    let restricted = f.recent_logins.iter().filter(|(_, s, _)| s == "Restricted IP").count();
+    // Any failed login in the window is worth a look, even when the latest one succeeded.
     if !f.recent_logins.is_empty() {
-        let statuses: Vec<String> = f.recent_logins.iter().take(5).map(|(t, s, a)| format!("{t} {s} ({a})")).collect();
-        let st = if restricted > 0 { Warn } else { Pass };
+        let statuses: Vec<String> =
+            f.recent_logins.iter().take(5).map(|l| format!("{} {} ({})", l.time, l.status, l.application)).collect();
+        let st = if f.recent_logins.iter().any(|l| l.failed()) { Warn } else { Pass };
         out.push(check("org_login_history", "Recent logins (LoginHistory)", st, statuses.join("; ")));
     }
     out
@@ -185,16 +186,20 @@ pub fn verdict(
                 ));
                 confirmed(Cause::AppNotInstalled, evidence)
             } else if let (Some(a), Some(u)) = (app, user) {
-                let has = a.access_list.iter().any(|(ps, _)| u.permission_sets.iter().any(|(id, _)| id == ps));
+                let has = a
+                    .access_list
+                    .iter()
+                    .any(|e| u.permission_sets.iter().any(|p| p.id == e.permission_set_id));
+                let any_client = u.use_any_api_client == Some(true);
                 match a.admin_approved {
-                    Some(true) if !has && !u.use_any_api_client => {
-                        let list: Vec<&str> = a.access_list.iter().map(|(_, n)| n.as_str()).collect();
+                    Some(true) if !has && !any_client => {
+                        let list: Vec<&str> = a.access_list.iter().map(|e| e.shown.as_str()).collect();
                         evidence.push(format!(
                             "the app {:?} is admin-approved and lists [{}]",
                             a.name,
                             list.join(", ")
                         ));
-                        let held: Vec<&str> = u.permission_sets.iter().map(|(_, n)| n.as_str()).collect();
+                        let held: Vec<&str> = u.permission_sets.iter().map(|p| p.shown.as_str()).collect();
                         evidence.push(format!("{username} holds [{}], none of them", held.join(", ")));
                         if !u.ignored_assignments.is_empty() {
                             evidence.push(format!("assignments not in force: {}", u.ignored_assignments.join(", ")));
@@ -203,8 +208,8 @@ pub fn verdict(
                         let ps = a
                             .access_list
                             .iter()
-                            .find(|(_, n)| n.starts_with("permission set "))
-                            .map(|(_, n)| n.trim_start_matches("permission set ").to_string());
+                            .find(|e| e.shown.starts_with("permission set "))
+                            .map(|e| e.shown.trim_start_matches("permission set ").to_string());
                         d.fix = Some(match ps {
                             Some(ps) => format!(
                                 "sf org assign permset --name {ps} --on-behalf-of {username} --target-org <admin alias>"
@@ -216,7 +221,7 @@ pub fn verdict(
                         });
                         d
                     }
-                    Some(false) if f_prior(facts) == Some(false) && !u.use_any_api_client => {
+                    Some(false) if f_prior(facts) == Some(false) && !any_client => {
                         evidence.push(format!("the app {:?} lets users self-authorize and {username} never approved it (no OauthToken row)", a.name));
                         confirmed(Cause::UserNotApproved, evidence)
                     }
@@ -292,7 +297,7 @@ pub fn verdict(
             }
             _ => base.clone(),
         },
-        Cause::IpRestricted if facts.is_some_and(|f| f.recent_logins.iter().any(|(_, s, _)| s == "Restricted IP")) => {
+        Cause::IpRestricted if facts.is_some_and(|f| f.recent_logins.iter().any(|l| l.status == "Restricted IP")) => {
             evidence.push("LoginHistory shows Status \"Restricted IP\" for this user".into());
             confirmed(Cause::IpRestricted, evidence)
         }
@@ -319,10 +324,15 @@ pub fn verdict(
         _ => base.clone(),
     };
     if let Some(u) = user {
-        if u.approve_uninstalled && d.cause == Cause::AppNotInstalled {
-            d.evidence.push("the user holds Approve Uninstalled Connected Apps".into());
+        if d.cause == Cause::AppNotInstalled {
+            d.evidence.push(match u.approve_uninstalled {
+                Some(true) => "the user holds Approve Uninstalled Connected Apps".into(),
+                Some(false) => "the user does not hold Approve Uninstalled Connected Apps".into(),
+                // No PermissionSet field holds it (salesforce.md §7.1): only metadata can tell.
+                None => "whether the user holds Approve Uninstalled Connected Apps is unknown: SOQL cannot read it; check the user's profile and permission sets in Setup".into(),
+            });
         }
-        if u.use_any_api_client {
+        if u.use_any_api_client == Some(true) {
             d.evidence.push("the user holds Use Any API Client (bypasses Permitted Users)".into());
         }
     }
