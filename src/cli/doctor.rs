@@ -102,8 +102,12 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     if deadline < Duration::from_secs(1) || deadline > Duration::from_secs(3600) {
         return Err(Error::usage("--deadline must be between 1s and 1h", "e.g. --deadline 90s"));
     }
-    let reports =
-        args.login.report.iter().map(|p| FleetFormat::from_path(p).map(|f| (p.clone(), f))).collect::<Result<_, _>>()?;
+    let reports = args
+        .login
+        .report
+        .iter()
+        .map(|p| FleetFormat::from_path(p).map(|f| (p.clone(), f)))
+        .collect::<Result<_, _>>()?;
     let json_stdout = match args.login.format {
         None => false,
         Some(OutFormat::Json) => true,

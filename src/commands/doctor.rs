@@ -54,7 +54,12 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
     let start = Instant::now();
     let config = f.config.display().to_string();
     let (reports, json_stdout, github) = (f.reports.clone(), f.json_stdout, f.github);
-    eprintln!("checking {} targets of {config} ({} at a time, {}s each)", f.targets.len(), f.jobs, f.deadline.as_secs());
+    eprintln!(
+        "checking {} targets of {config} ({} at a time, {}s each)",
+        f.targets.len(),
+        f.jobs,
+        f.deadline.as_secs()
+    );
     let results = fleet::check_all(f, |r| eprintln!("{}", fleet::progress_line(r)));
     let fleet = FleetReport::new(config, results, start.elapsed());
     let s = &fleet.summary;

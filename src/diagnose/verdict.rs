@@ -186,10 +186,7 @@ pub fn verdict(
                 ));
                 confirmed(Cause::AppNotInstalled, evidence)
             } else if let (Some(a), Some(u)) = (app, user) {
-                let has = a
-                    .access_list
-                    .iter()
-                    .any(|e| u.permission_sets.iter().any(|p| p.id == e.permission_set_id));
+                let has = a.access_list.iter().any(|e| u.permission_sets.iter().any(|p| p.id == e.permission_set_id));
                 let any_client = u.use_any_api_client == Some(true);
                 match a.admin_approved {
                     Some(true) if !has && !any_client => {

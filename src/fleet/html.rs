@@ -105,8 +105,9 @@ fn cause_cell(t: &TargetEntry) -> String {
 }
 
 fn timeline(r: &FleetReport) -> String {
-    let mut out =
-        format!("<section class=\"timeline\" id=\"certificates\"><h2>Certificate expiry (next {TIMELINE_DAYS} days)</h2>\n");
+    let mut out = format!(
+        "<section class=\"timeline\" id=\"certificates\"><h2>Certificate expiry (next {TIMELINE_DAYS} days)</h2>\n"
+    );
     for t in &r.targets {
         let Some(c) = &t.certificate else {
             out.push_str(&format!(

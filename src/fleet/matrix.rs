@@ -27,7 +27,8 @@ pub const COLUMNS: &[(&str, &str)] = &[
 
 /// The columns some target has, in doctor order; ids the table does not know go last.
 pub fn columns(r: &FleetReport) -> Vec<(String, String)> {
-    let present = |id: &str| r.targets.iter().any(|t| t.report.as_ref().is_some_and(|rep| rep.checks.iter().any(|c| c.id == id)));
+    let present =
+        |id: &str| r.targets.iter().any(|t| t.report.as_ref().is_some_and(|rep| rep.checks.iter().any(|c| c.id == id)));
     let mut out: Vec<(String, String)> =
         COLUMNS.iter().filter(|(id, _)| present(id)).map(|(id, l)| (id.to_string(), l.to_string())).collect();
     for t in &r.targets {
@@ -124,6 +125,8 @@ pub fn markdown(r: &FleetReport) -> String {
         }
         out.push_str(&format!("{days} | {cause} |\n"));
     }
-    out.push_str("\n✅ pass · ⚠️ warning · ❌ failed · ➖ skipped · ⏱️ no result within the deadline · ❗ could not run\n");
+    out.push_str(
+        "\n✅ pass · ⚠️ warning · ❌ failed · ➖ skipped · ⏱️ no result within the deadline · ❗ could not run\n",
+    );
     out
 }

@@ -9,8 +9,8 @@ pub mod html;
 pub mod matrix;
 pub mod report;
 
-use std::sync::mpsc;
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::cli::doctor::{DoctorSettings, FleetSettings};
@@ -132,7 +132,13 @@ pub fn progress_line(r: &TargetResult) -> String {
                 .filter(|c| matches!(c.status, crate::output::report::CheckStatus::Fail))
                 .map(|c| c.id.as_str())
                 .collect();
-            format!("[FAIL] {}: {} ({}); failed: {} ({secs:.1}s)", r.name, d.cause.id(), d.confidence.id(), failed.join(", "))
+            format!(
+                "[FAIL] {}: {} ({}); failed: {} ({secs:.1}s)",
+                r.name,
+                d.cause.id(),
+                d.confidence.id(),
+                failed.join(", ")
+            )
         }
         (None, s) => format!("[{}] {}: {} ({secs:.1}s)", s.id(), r.name, r.error.as_deref().unwrap_or_default()),
     }

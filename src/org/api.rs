@@ -28,7 +28,10 @@ impl std::fmt::Debug for AdminSession {
 #[derive(Debug, Clone)]
 pub enum QueryError {
     /// INVALID_TYPE, INSUFFICIENT_ACCESS, …: the session may not read this object.
-    Denied { code: String, message: String },
+    Denied {
+        code: String,
+        message: String,
+    },
     /// INVALID_FIELD: a field this org does not have (some exist only with an org feature).
     NoSuchField(String),
     /// INVALID_SESSION_ID: the admin token is not valid.
@@ -155,16 +158,13 @@ impl OrgApi<'_> {
         }
         debug_assert!(subs.len() <= MAX_SUBREQUESTS);
         debug_assert!(subs.iter().filter(|s| matches!(s, Sub::Query { .. })).count() <= MAX_QUERIES);
-        let requests: Vec<Value> = subs
-            .iter()
-            .map(|s| json!({"method": "GET", "url": s.url(), "referenceId": s.reference()}))
-            .collect();
+        let requests: Vec<Value> =
+            subs.iter().map(|s| json!({"method": "GET", "url": s.url(), "referenceId": s.reference()})).collect();
         let body = json!({"allOrNone": false, "compositeRequest": requests});
         let url = format!("{}/composite", self.base());
         let text = body.to_string();
-        let post = |c: &Client| {
-            c.post(&url).header(reqwest::header::CONTENT_TYPE, "application/json").body(text.clone())
-        };
+        let post =
+            |c: &Client| c.post(&url).header(reqwest::header::CONTENT_TYPE, "application/json").body(text.clone());
         match self.send(post) {
             Ok(answer) => composite_results(subs, &answer),
             Err(e @ QueryError::Session(_)) => subs.iter().map(|s| (s.reference(), Err(e.clone()))).collect(),

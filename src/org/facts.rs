@@ -202,11 +202,15 @@ fn first_round(f: &mut OrgFacts, api: &OrgApi<'_>, username: &str) -> Option<Opt
         query("login", format!("SELECT IsFrozen FROM UserLogin WHERE UserId = {USER_ID}")),
         query(
             "history",
-            format!("SELECT LoginTime, Status, Application FROM LoginHistory WHERE UserId = {USER_ID} AND LoginTime = LAST_N_DAYS:7 ORDER BY LoginTime DESC LIMIT 20"),
+            format!(
+                "SELECT LoginTime, Status, Application FROM LoginHistory WHERE UserId = {USER_ID} AND LoginTime = LAST_N_DAYS:7 ORDER BY LoginTime DESC LIMIT 20"
+            ),
         ),
         query(
             "assign",
-            format!("SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSet.Profile.Name, PermissionSetGroupId, IsActive, ExpirationDate FROM PermissionSetAssignment WHERE AssigneeId = {USER_ID}"),
+            format!(
+                "SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSet.Profile.Name, PermissionSetGroupId, IsActive, ExpirationDate FROM PermissionSetAssignment WHERE AssigneeId = {USER_ID}"
+            ),
         ),
     ];
     let mut results = f.batch(api, &subs);
@@ -313,7 +317,8 @@ fn second_round(f: &mut OrgFacts, api: &OrgApi<'_>, name: Option<&str>, user: Op
     if let Some(rows) = f.rows("PermissionSetGroupComponent", take(&mut results, "groups")) {
         for r in &rows {
             if let Some(id) = str_at(r, "PermissionSetId") {
-                let shown = format!("permission set {} (via group)", str_at(r, "PermissionSet.Name").unwrap_or_default());
+                let shown =
+                    format!("permission set {} (via group)", str_at(r, "PermissionSet.Name").unwrap_or_default());
                 user.permission_sets.push(HeldPermissionSet { id: id.to_string(), shown });
             }
         }

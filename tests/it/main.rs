@@ -4,6 +4,7 @@
 mod common;
 
 mod doctor;
+mod fleet;
 
 mod action;
 mod assertion;

@@ -49,7 +49,12 @@ pub(super) fn grant(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
             c
         }
         Outcome::NoAnswer { failure, detail } => {
-            let c = check("grant", "JWT bearer grant", CheckStatus::Fail, format!("no usable answer ({failure}): {detail}"));
+            let c = check(
+                "grant",
+                "JWT bearer grant",
+                CheckStatus::Fail,
+                format!("no usable answer ({failure}): {detail}"),
+            );
             st.failure = Some(failure);
             c
         }
