@@ -9,12 +9,12 @@ use base64::Engine;
 
 use crate::common::*;
 
-fn tool(var: &str, name: &str) -> PathBuf {
+pub(crate) fn tool(var: &str, name: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(name))
 }
 
 /// Runs a child with a generous functional deadline; returns (exit code, stdout+stderr).
-fn run_bounded(cmd: &mut Command, deadline: Duration) -> (i32, String) {
+pub(crate) fn run_bounded(cmd: &mut Command, deadline: Duration) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
     let file = std::fs::File::create(&log).unwrap();
@@ -39,7 +39,7 @@ fn run_bounded(cmd: &mut Command, deadline: Duration) -> (i32, String) {
 }
 
 /// act and gitlab-ci-local both read the project as a git repository.
-fn git_commit_all(dir: &Path) {
+pub(crate) fn git_commit_all(dir: &Path) {
     for args in [&["init", "-q"][..], &["add", "."], &["commit", "-q", "-m", "test"]] {
         let out = Command::new("git")
             .args(args)

@@ -468,7 +468,11 @@ fn absent_permission_fields_are_unknown_never_false() {
     let evidence = j["diagnosis"]["evidence"].to_string();
     assert!(evidence.contains("Approve Uninstalled Connected Apps is unknown"), "{evidence}");
     assert!(!evidence.contains("does not hold Approve Uninstalled"), "{evidence}");
-    assert!(!r.stderr.contains("INVALID_FIELD") && !r.stderr.contains("Admin can read the setup objects"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("INVALID_FIELD") && !r.stderr.contains("Admin can read the setup objects"),
+        "{}",
+        r.stderr
+    );
     // An org with API Access Control has Use Any API Client, and the doctor reads it.
     let emu = Emu::start("use-any-api-client");
     ctx.run(ctx.doctor(&emu, USERNAME, true).args(["--app-name", "CI"]))

@@ -71,7 +71,7 @@ impl LoggedEmu {
 }
 
 /// A certificate for the fixture key that expires in `days` (openssl, not sfjwt).
-fn short_certificate(ctx: &Ctx, days: u32) -> PathBuf {
+pub(crate) fn short_certificate(ctx: &Ctx, days: u32) -> PathBuf {
     let path = ctx.path(&format!("short-{days}.crt"));
     ctx.openssl(&[
         "req",

@@ -3,10 +3,11 @@
 
 mod common;
 
+mod canary;
 mod doctor;
-mod fleet;
+pub(crate) mod fleet;
 
-mod action;
+pub(crate) mod action;
 mod assertion;
 mod cert_inspect;
 mod help;
