@@ -100,13 +100,13 @@ pub fn target_names(explicit: Option<&Path>) -> Result<(PathBuf, Vec<String>), E
 }
 
 fn read(path: &Path) -> Result<ConfigFile, Error> {
-    if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_CONFIG_BYTES as u64) {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_CONFIG_BYTES as u64) {
         return Err(Error::usage(
             format!("config {} is larger than {MAX_CONFIG_BYTES} bytes", path.display()),
             "a config file holds a few targets",
         ));
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
         action: "read config",
         path: path.display().to_string(),
         source: e,

@@ -103,7 +103,7 @@ fn encode_keeping_references(soql: &str) -> String {
     let mut rest = soql;
     while let Some(start) = rest.find("@{") {
         let Some(len) = rest[start..].find('}') else { break };
-        out.extend(url::form_urlencoded::byte_serialize(rest[..start].as_bytes()));
+        out.extend(url::form_urlencoded::byte_serialize(&rest.as_bytes()[..start]));
         out.push_str(&rest[start..start + len + 1]);
         rest = &rest[start + len + 1..];
     }
