@@ -78,18 +78,26 @@ for i in $(seq -w 1 "$orgs"); do start_emu "org$i"; done
 } > "$work/sfjwt.yaml"
 export BENCH_ADMIN_TOKEN="$token"
 first=$(printf 't%s' "$(seq -w 1 "$orgs" | head -1)")
+# --jobs $orgs: every org at once; the default (16) runs 20 orgs in two waves.
 hyperfine --warmup 1 --runs "$runs" --export-json "$work/fleet.json" \
   -n "doctor --target $first (one org)" "$bin doctor --config $work/sfjwt.yaml --target $first" \
-  -n "doctor --all ($orgs orgs)" "$bin doctor --config $work/sfjwt.yaml --all" \
+  -n "doctor --all --jobs $orgs ($orgs orgs)" "$bin doctor --config $work/sfjwt.yaml --all --jobs $orgs" \
+  -n "doctor --all ($orgs orgs, default --jobs 16)" "$bin doctor --config $work/sfjwt.yaml --all" \
   > /dev/null
 python3 - "$work/fleet.json" <<'PY'
 import json, sys
 rs = list(json.load(open(sys.argv[1]))["results"])
 for r in rs:
     print(f"   {r['command']}: median {r['median']*1000:.0f} ms (min {r['min']*1000:.0f}, max {r['max']*1000:.0f})")
-print(f"   all / one: {rs[1]['median'] / rs[0]['median']:.2f}x")
+for r in rs[1:]:
+    print(f"   {r['command']} / one: {r['median'] / rs[0]['median']:.2f}x")
 PY
-"$bin" doctor --config "$work/sfjwt.yaml" --all --report "$work/r.json" 2>/dev/null >/dev/null || true
-python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s=j["summary"]; print(f"   targets ok: {s[\"ok\"]} of {s[\"targets\"]}; org requests per target: {sorted(set(t[\"org_requests\"] for t in j[\"targets\"]))}")' "$work/r.json"
+"$bin" doctor --config "$work/sfjwt.yaml" --all --jobs "$orgs" --report "$work/r.json" 2>/dev/null >/dev/null || true
+python3 - "$work/r.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); s = j["summary"]
+reqs = sorted(set(t["org_requests"] for t in j["targets"]))
+print(f"   targets ok: {s['ok']} of {s['targets']}; org requests per target: {reqs}")
+PY
 rss() { for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; done | sort -n | sed -n 3p; }
-echo "   peak RSS, median of 5 (KiB): doctor --all $(rss "$bin" doctor --config "$work/sfjwt.yaml" --all), one doctor $(rss "$bin" doctor --config "$work/sfjwt.yaml" --target "$first")"
+echo "   peak RSS, median of 5 (KiB): doctor --all --jobs $orgs $(rss "$bin" doctor --config "$work/sfjwt.yaml" --all --jobs "$orgs"), one doctor $(rss "$bin" doctor --config "$work/sfjwt.yaml" --target "$first")"
