@@ -61,10 +61,16 @@ pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
             None => invalid_session(),
         },
         ("GET", p) if p.starts_with("/services/data/v") => data(org, req, p),
-        ("POST", p) if p.starts_with("/services/data/v") && p.ends_with("/composite") => match session(org, req) {
-            Some(_) => crate::composite::handle(org, req),
-            None => invalid_session(),
-        },
+        ("POST", p)
+            if p.starts_with("/services/data/v")
+                && p.ends_with("/composite")
+                && org.behaviour.composite == crate::scenario::Composite::Available =>
+        {
+            match session(org, req) {
+                Some(_) => crate::composite::handle(org, req),
+                None => invalid_session(),
+            }
+        }
         _ => not_found(),
     }
 }

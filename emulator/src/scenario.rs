@@ -333,6 +333,18 @@ pub struct Behaviour {
     /// Include `issued_at` and `signature` in the success body (UNCONFIRMED for this flow).
     #[serde(default = "yes")]
     pub issued_at: bool,
+    /// `unavailable`: POST /composite answers 404, as where the resource is not offered (API
+    /// versions before 34.0, or a gateway that passes only single queries); clients fall back.
+    #[serde(default)]
+    pub composite: Composite,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Composite {
+    #[default]
+    Available,
+    Unavailable,
 }
 
 impl Default for Behaviour {
@@ -344,6 +356,7 @@ impl Default for Behaviour {
             audience_error: AudienceText::default(),
             ip_restricted_error: IpText::default(),
             issued_at: true,
+            composite: Composite::default(),
         }
     }
 }

@@ -363,3 +363,26 @@ fn org_evidence_in_at_most_three_requests() {
         }
     }
 }
+
+/// Where /composite is not offered, the same evidence comes one query per request.
+#[test]
+fn without_the_composite_api_the_evidence_comes_query_by_query() {
+    let ctx = Ctx::new();
+    ctx.secret_key_file(&fixture_key());
+    let emu = LoggedEmu::named("no-composite");
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["doctor", "-i", CLIENT_ID, "-o", USERNAME, "-r", &emu.url, "--ca-file"])
+        .arg(&emu.ca)
+        .arg("--key")
+        .arg(fixture_key())
+        .args(["--admin-instance-url", &emu.url, "--report", "r.json"])
+        .env("SFJWT_ADMIN_TOKEN", ADMIN_TOKEN);
+    let r = ctx.run(&mut cmd).code(1);
+    let j: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!(j["diagnosis"]["cause"], "user_not_preauthorized", "{}", r.stderr);
+    assert_eq!(j["diagnosis"]["confidence"], "confirmed", "{}", r.stderr);
+    let org = emu.org_requests();
+    assert!(org.iter().filter(|r| r.ends_with("/composite")).count() >= 1, "{org:?}");
+    assert!(org.iter().filter(|r| r.starts_with("GET ")).count() > 3, "one request per query: {org:?}");
+    assert!(r.stderr.contains("the app lists [permission set CI_Access]; the user holds [profile CI Integration]"));
+}
