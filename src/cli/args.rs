@@ -198,7 +198,7 @@ pub struct LoginArgs {
     /// Config file [default: ./sfjwt.yaml when present]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Target in the config file (doctor: repeatable, to check several at once)
+    /// Target in the config file
     #[arg(long, value_name = "NAME")]
     pub target: Vec<String>,
     /// Extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy's; repeatable

@@ -67,11 +67,10 @@ fn table(r: &FleetReport) -> String {
                         .iter()
                         .map(|c| format!("<p class=\"evidence\">{}: {}</p>", esc(&c.title), esc(&c.detail)))
                         .collect();
-                    let st_id = serde_json::to_value(&st).ok().and_then(|v| v.as_str().map(str::to_string));
                     format!(
                         "<td class=\"cell\" data-check=\"{}\" data-status=\"{}\"><details><summary>{}</summary>{lines}</details></td>",
                         esc(id),
-                        st_id.unwrap_or_default(),
+                        matrix::status_id(&st),
                         icon(&st)
                     )
                 }
@@ -138,4 +137,32 @@ fn timeline(r: &FleetReport) -> String {
 /// The expiry check failed: the certificate is inside --expires-within.
 fn expiry_failed(t: &TargetEntry) -> bool {
     cell(t, "certificate_expiry").is_some_and(|(s, _)| matches!(s, crate::output::report::CheckStatus::Fail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::{TargetResult, TargetStatus};
+
+    /// Target names come from sfjwt.yaml, which a pull request can change: the page escapes them.
+    #[test]
+    fn names_and_errors_are_escaped() {
+        let hostile = "<img src=x onerror=alert(1)>\"'&";
+        let r = TargetResult {
+            name: hostile.into(),
+            status: TargetStatus::Error,
+            elapsed: std::time::Duration::from_millis(5),
+            outcome: None,
+            error: Some(hostile.into()),
+        };
+        let fleet = FleetReport::new("sfjwt.yaml".into(), vec![r], std::time::Duration::from_millis(5));
+        let html = page(&fleet);
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;"), "{html}");
+        let md = crate::fleet::matrix::markdown(&fleet);
+        assert!(
+            md.contains("❗ **&lt;img src=x onerror=alert(1)&gt;\"'&amp;**"),
+            "no HTML reaches GitHub's Markdown: {md}"
+        );
+    }
 }

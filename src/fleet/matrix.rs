@@ -66,6 +66,16 @@ pub fn icon(s: &CheckStatus) -> &'static str {
     }
 }
 
+/// The status as the reports spell it.
+pub fn status_id(s: &CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Pass => "pass",
+        CheckStatus::Warn => "warn",
+        CheckStatus::Fail => "fail",
+        CheckStatus::Skip => "skip",
+    }
+}
+
 pub fn status_icon(s: TargetStatus) -> &'static str {
     match s {
         TargetStatus::Ok => "✅",
@@ -85,8 +95,9 @@ pub fn cause_text(t: &TargetEntry) -> String {
     }
 }
 
+/// GitHub renders some HTML inside Markdown: angle brackets are escaped too.
 fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|").replace('\n', " ")
 }
 
 pub fn markdown(r: &FleetReport) -> String {
