@@ -3,8 +3,9 @@
 //! a bar on a one-year timeline. Element classes and data-* attributes are a contract with the
 //! browser test (tests/it/fleet.rs).
 
-use super::matrix::{self, cell, columns, icon, status_icon};
+use super::matrix::{self, cell, columns};
 use super::report::{FleetReport, TargetEntry};
+use crate::output::report::CheckStatus;
 
 /// The timeline spans this many days; longer validity fills the bar.
 const TIMELINE_DAYS: i64 = 365;
@@ -21,7 +22,21 @@ details[open]{min-width:16em;text-align:left}.evidence{font-size:12px;color:#576
 .timeline{margin-top:1.5em}.row{display:flex;align-items:center;margin:4px 0}.row .name{width:12em}\
 .bar{width:30em;height:14px;background:#eaeef2;border-radius:3px;overflow:hidden}\
 .fill{height:100%}.fill.ok{background:#2da44e}.fill.soon{background:#d4a72c}.fill.expired{background:#cf222e}\
-.days{margin-left:8px;font-size:12px}";
+.days{margin-left:8px;font-size:12px}\
+td.cell[data-status=pass]{background:#dafbe1;color:#116329}td.cell[data-status=warn]{background:#fff8c5;color:#7d4e00}\
+td.cell[data-status=fail]{background:#ffc1ba;color:#a40e26;font-weight:bold}td.cell[data-status=skip]{color:#8c959f}\
+.badge{display:inline-block;min-width:4.5em;margin-right:6px;padding:0 4px;border-radius:3px;font-size:11px;text-align:center;color:#fff}\
+tr.target th{white-space:nowrap}.badge.ok{background:#1a7f37}.badge.failed{background:#cf222e}.badge.timeout,.badge.error{background:#9a6700}";
+
+/// Symbols every common font has (the Markdown matrix uses emoji; a browser may lack an emoji font).
+fn symbol(s: &CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Pass => "✔",
+        CheckStatus::Warn => "⚠",
+        CheckStatus::Fail => "✖",
+        CheckStatus::Skip => "–",
+    }
+}
 
 pub fn page(r: &FleetReport) -> String {
     let s = &r.summary;
@@ -55,10 +70,9 @@ fn table(r: &FleetReport) -> String {
     out.push_str("<th>cause</th></tr></thead><tbody>\n");
     for t in &r.targets {
         out.push_str(&format!(
-            "<tr class=\"target status-{0}\" data-target=\"{1}\" data-status=\"{0}\"><th>{2} {1}</th>",
+            "<tr class=\"target status-{0}\" data-target=\"{1}\" data-status=\"{0}\"><th><span class=\"badge {0}\">{0}</span>{1}</th>",
             t.status.id(),
-            esc(&t.name),
-            status_icon(t.status)
+            esc(&t.name)
         ));
         for (id, _) in &cols {
             out.push_str(&match cell(t, id) {
@@ -71,7 +85,7 @@ fn table(r: &FleetReport) -> String {
                         "<td class=\"cell\" data-check=\"{}\" data-status=\"{}\"><details><summary>{}</summary>{lines}</details></td>",
                         esc(id),
                         matrix::status_id(&st),
-                        icon(&st)
+                        symbol(&st)
                     )
                 }
                 None => format!("<td class=\"cell\" data-check=\"{}\" data-status=\"none\"></td>", esc(id)),

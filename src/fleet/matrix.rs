@@ -89,7 +89,11 @@ pub fn status_icon(s: TargetStatus) -> &'static str {
 pub fn cause_text(t: &TargetEntry) -> String {
     match &t.report {
         Some(r) if r.diagnosis.cause.id() == "none" && t.status == TargetStatus::Ok => "healthy".into(),
-        Some(r) if r.diagnosis.cause.id() == "none" => "a check failed; the grant works".into(),
+        Some(r) if r.diagnosis.cause.id() == "none" => {
+            let failed: Vec<&str> =
+                r.checks.iter().filter(|c| matches!(c.status, CheckStatus::Fail)).map(|c| c.title.as_str()).collect();
+            format!("the grant works; failed: {}", failed.join(", "))
+        }
         Some(r) => format!("{} ({})", r.diagnosis.cause.id(), r.diagnosis.confidence.id()),
         None => format!("{}: {}", t.status.id(), t.error.as_deref().unwrap_or_default()),
     }

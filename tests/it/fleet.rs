@@ -307,7 +307,7 @@ fn the_html_page_renders_in_a_real_browser() {
     }
     assert!(dom.contains("data-check=\"grant\" data-status=\"fail\""), "the refused grant is a failed cell");
     assert!(dom.contains("data-check=\"certificate_expiry\" data-status=\"fail\""), "inside --expires-within");
-    assert!(dom.contains("<details><summary>❌</summary><p class=\"evidence\">JWT bearer grant: invalid_grant"));
+    assert!(dom.contains("<details><summary>✖</summary><p class=\"evidence\">JWT bearer grant: invalid_grant"));
     assert!(
         dom.contains("data-target=\"expiring\" data-days-left=\"9\"")
             || dom.contains("data-target=\"expiring\" data-days-left=\"10\""),
