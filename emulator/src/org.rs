@@ -315,14 +315,7 @@ impl Org {
             let app = org.build_app(spec, base, &mut next)?;
             org.apps.push(app);
         }
-        if !org.api_access_control
-            && let Some(ps) = org.permission_sets.iter().find(|p| p.permissions.contains(&Permission::UseAnyApiClient))
-        {
-            return Err(format!(
-                "{} holds use-any-api-client, which exists only with API Access Control: set org.api-access-control: true",
-                ps.label
-            ));
-        }
+        org.check_api_access_control()?;
         Ok(org)
     }
 
@@ -368,6 +361,17 @@ impl Org {
             approved_user_ids,
             jwt_access_tokens: spec.jwt_access_tokens,
         })
+    }
+
+    /// "Use Any API Client" exists only with API Access Control (salesforce.md §7.1).
+    fn check_api_access_control(&self) -> Result<(), String> {
+        match self.permission_sets.iter().find(|p| p.permissions.contains(&Permission::UseAnyApiClient)) {
+            Some(ps) if !self.api_access_control => Err(format!(
+                "{} holds use-any-api-client, which exists only with API Access Control: set org.api-access-control: true",
+                ps.label
+            )),
+            _ => Ok(()),
+        }
     }
 
     pub fn profile_by_name(&self, name: &str) -> Option<&Profile> {
