@@ -4,6 +4,7 @@
 
 mod support;
 
+mod composite;
 mod grant;
 mod rest;
 mod sf_cli;
