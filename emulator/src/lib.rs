@@ -2,10 +2,12 @@
 //! surface diagnosis needs), driven by YAML scenarios. It shares no code with sfjwt.
 
 pub mod demo;
+pub mod exchange;
 pub mod grant;
 pub mod http;
 pub mod ids;
 pub mod jwt;
+pub mod keyless;
 pub mod metadata;
 pub mod objects;
 pub mod org;

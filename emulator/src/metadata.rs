@@ -88,6 +88,7 @@ fn connected_app(stem: &str, text: &str) -> Result<AppSpec, String> {
         propagation_delay_seconds: 0,
         approved_users: vec![],
         jwt_access_tokens: field(&doc, "isNamedUserJwtEnabled").is_some_and(|v| v == "true"),
+        token_exchange: false,
     })
 }
 
@@ -176,6 +177,7 @@ fn external_client_app(
         propagation_delay_seconds: 0,
         approved_users: vec![],
         jwt_access_tokens: false,
+        token_exchange: false,
     })
 }
 

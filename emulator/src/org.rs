@@ -79,6 +79,7 @@ pub struct App {
     pub propagation_delay: u64,
     pub approved_user_ids: Vec<String>,
     pub jwt_access_tokens: bool,
+    pub token_exchange: bool,
 }
 
 pub struct SetupEntityAccess {
@@ -131,6 +132,8 @@ pub struct Org {
     pub started: Instant,
     pub created: OffsetDateTime,
     pub state: Mutex<State>,
+    pub issuer: Option<crate::keyless::Issuer>,
+    pub handlers: Vec<crate::keyless::HandlerSpec>,
 }
 
 impl Org {
@@ -162,6 +165,8 @@ impl Org {
             started: Instant::now(),
             created,
             state: Mutex::new(State::default()),
+            issuer: scenario.oidc_issuer.map(crate::keyless::Issuer::new).transpose()?,
+            handlers: scenario.token_exchange_handlers,
         };
 
         let mut app_specs = scenario.apps;
@@ -315,8 +320,13 @@ impl Org {
     }
 
     fn build_app(&mut self, spec: AppSpec, base: &Path, next: &mut impl FnMut(&str) -> String) -> Result<App, String> {
-        let pem = crate::scenario::certificate_pem(&spec.certificate, base)?;
-        let public_key = public_key_from_pem(&pem).map_err(|e| format!("app {}: {e}", spec.name))?;
+        // No certificate: an app for token exchange only, whose JWT bearer grants never verify.
+        let public_key = if spec.certificate.is_empty() {
+            vec![]
+        } else {
+            let pem = crate::scenario::certificate_pem(&spec.certificate, base)?;
+            public_key_from_pem(&pem).map_err(|e| format!("app {}: {e}", spec.name))?
+        };
         let prefix =
             if spec.kind == AppKind::ExternalClientApp { ids::EXTERNAL_CLIENT_APP } else { ids::CONNECTED_APP };
         let id = next(prefix);
@@ -355,6 +365,7 @@ impl Org {
             propagation_delay: spec.propagation_delay_seconds,
             approved_user_ids,
             jwt_access_tokens: spec.jwt_access_tokens,
+            token_exchange: spec.token_exchange,
         })
     }
 

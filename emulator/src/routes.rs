@@ -24,7 +24,16 @@ fn session<'a>(org: &'a Org, req: &Request) -> Option<&'a User> {
 
 pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
     let path = req.path.trim_end_matches('/');
+    if let Some(r) = crate::keyless::route(org.issuer.as_ref(), req, own_url, org.now().unix_timestamp()) {
+        return r;
+    }
     match (req.method.as_str(), path) {
+        ("POST", "/services/oauth2/token")
+            if req.form().get("grant_type").map(String::as_str) == Some(crate::exchange::GRANT_TYPE) =>
+        {
+            let a = crate::exchange::token(org, &req.form(), own_url);
+            Response::Json(a.status, a.body)
+        }
         ("POST", "/services/oauth2/token") => {
             let a = crate::grant::token(org, &req.form(), req.peer.ip(), own_url);
             Response::Json(a.status, a.body)

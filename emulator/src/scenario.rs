@@ -28,6 +28,12 @@ pub struct Scenario {
     /// Where the server's answer differs between sources (catalogue: disputed or UNCONFIRMED).
     #[serde(default)]
     pub behaviour: Behaviour,
+    /// A fake CI OIDC issuer served under /_oidc/ (keyless login).
+    #[serde(default)]
+    pub oidc_issuer: Option<crate::keyless::IssuerSpec>,
+    /// Token exchange handlers enabled for the scenario's apps (keyless login).
+    #[serde(default)]
+    pub token_exchange_handlers: Vec<crate::keyless::HandlerSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,7 +117,8 @@ pub struct AppSpec {
     #[serde(default)]
     pub kind: AppKind,
     pub consumer_key: String,
-    /// A path relative to the scenario file, or inline PEM.
+    /// A path relative to the scenario file, or inline PEM; empty for an app without JWT bearer.
+    #[serde(default)]
     pub certificate: String,
     #[serde(default = "yes")]
     pub installed: bool,
@@ -140,6 +147,9 @@ pub struct AppSpec {
     /// Issue JWT-format access tokens ("Issue JSON Web Token (JWT)-based access tokens").
     #[serde(default)]
     pub jwt_access_tokens: bool,
+    /// Token exchange enabled (isTokenExchangeEnabled and the policy's isTokenExchangeFlowEnabled).
+    #[serde(default)]
+    pub token_exchange: bool,
 }
 
 fn yes() -> bool {
@@ -325,6 +335,9 @@ pub struct Behaviour {
     /// Include `issued_at` and `signature` in the success body (UNCONFIRMED for this flow).
     #[serde(default = "yes")]
     pub issued_at: bool,
+    /// A token-exchange handler's refusal: generic text, or its custom message (UNCONFIRMED).
+    #[serde(default)]
+    pub handler_message: crate::keyless::HandlerMessage,
 }
 
 impl Default for Behaviour {
@@ -336,6 +349,7 @@ impl Default for Behaviour {
             audience_error: AudienceText::default(),
             ip_restricted_error: IpText::default(),
             issued_at: true,
+            handler_message: crate::keyless::HandlerMessage::default(),
         }
     }
 }
