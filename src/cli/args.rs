@@ -175,6 +175,10 @@ the environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, S
 SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT), sfdcLoginUrl in sfdx-project.json,
 then defaults. A shadowed value is noted on stderr.
 
+Keyless (--oidc): no key and no username; the org's token exchange handler maps the pipeline's OIDC
+token to a user. GitHub: the job needs `permissions: id-token: write`. GitLab: declare
+`id_tokens: { SFJWT_ID_TOKEN: { aud: https://acme.my.salesforce.com } }`. See docs/keyless.md.
+
 Exit codes: 0 logged in, 2 usage or input error, 3 the token endpoint refused the grant,
 4 no usable answer (network, TLS, timeout, 5xx or garbage after retries).";
 
@@ -246,6 +250,29 @@ pub struct LoginArgs {
     /// Write the report here; the extension picks the format (.json .yaml .md .xml); repeatable
     #[arg(long, value_name = "FILE")]
     pub report: Vec<PathBuf>,
+    /// Keyless: exchange this OIDC token for a session instead of signing with a key
+    /// (github, gitlab[:VAR], file:PATH, env:VAR); needs the My Domain as --login-url
+    #[arg(long, value_name = "SOURCE", conflicts_with_all = ["key", "audience", "key_passphrase_file"])]
+    pub oidc: Option<String>,
+    /// Keyless: the audience to request from GitHub, and the one the handler requires [default: the login URL]
+    #[arg(long, value_name = "URL", requires = "oidc")]
+    pub oidc_audience: Option<String>,
+    /// Keyless: subject_token_type sent to Salesforce
+    #[arg(long, value_enum, value_name = "TYPE", requires = "oidc")]
+    pub subject_token_type: Option<SubjectTokenTypeArg>,
+    /// Keyless: the token exchange handler to use [default: the app's default handler]
+    #[arg(long, value_name = "NAME", requires = "oidc")]
+    pub token_handler: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SubjectTokenTypeArg {
+    /// urn:ietf:params:oauth:token-type:id_token
+    #[value(name = "id_token")]
+    IdToken,
+    /// urn:ietf:params:oauth:token-type:jwt
+    #[value(name = "jwt")]
+    Jwt,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,12 @@ use crate::output::report::{self, CheckStatus, Identity, Report};
 pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     let env = |k: &str| std::env::var(k).ok();
     let s = settings::resolve(&args.login, &env)?;
+    let Some(key_source) = &s.key else {
+        return Err(Error::usage(
+            "doctor checks the JWT bearer setup; it does not take --oidc",
+            "diagnose a keyless login with `sfjwt login --oidc ... --report report.json`",
+        ));
+    };
     if matches!(s.format, Some(OutFormat::Env) | Some(OutFormat::Shell)) {
         return Err(Error::usage("doctor prints its report as json or yaml", "use --format json or --format yaml"));
     }
@@ -31,6 +37,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
             username: Some(s.username.clone()),
             login_host: s.login.host_str().map(str::to_string),
             audience: s.audience.clone(),
+            ..Default::default()
         },
     );
     let mut checks = Vec::new();
@@ -40,7 +47,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     };
 
     // 1. The key.
-    let key = match keys::load(&s.key, s.passphrase.as_ref()) {
+    let key = match keys::load(key_source, s.passphrase.as_ref()) {
         Ok(k) => {
             checks.push(check(
                 "key",

@@ -3,12 +3,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cli::settings::{self, LoginSettings};
+use crate::cli::settings::{self, LoginSettings, OidcSettings};
 use crate::cli::{LoginArgs, OutFormat};
-use crate::credentials::keys;
+use crate::credentials::{keys, oidc};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
 use crate::login::endpoint::{self, TEST};
+use crate::login::exchange;
 use crate::login::grant::{self, GrantRequest, Granted, Outcome, Progress};
 use crate::output::ci;
 use crate::output::report::{self, Identity, Report};
@@ -50,6 +51,9 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     for note in &s.notes {
         eprintln!("note: {note}");
     }
+    if let Some(o) = &s.oidc {
+        return keyless(&s, o, &env);
+    }
     let mut report = Report::new(
         "login",
         report::Target {
@@ -57,9 +61,11 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
             username: Some(s.username.clone()),
             login_host: s.login.host_str().map(str::to_string),
             audience: s.audience.clone(),
+            ..Default::default()
         },
     );
-    let key = match keys::load(&s.key, s.passphrase.as_ref()) {
+    let key_source = s.key.as_ref().ok_or_else(|| Error::usage("no key given", "pass --key or set SFJWT_KEY"))?;
+    let key = match keys::load(key_source, s.passphrase.as_ref()) {
         Ok(k) => k,
         Err(e) => {
             report.diagnosis = Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec![e.to_string()]);
@@ -89,23 +95,99 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
             eprintln!("error: Salesforce refused the grant: {error}: {description}");
             finish_failure(&s, report, Exit::Refused)
         }
-        Outcome::NoAnswer { failure, detail } => {
-            report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(&failure));
-            eprintln!(
-                "error: no usable answer from {} ({}): {detail}",
-                s.login.host_str().unwrap_or_default(),
-                failure.replace('_', " ")
-            );
-            if failure == "tls" {
-                let help = if detail.to_lowercase().contains("name") || detail.contains("NotValidForName") {
-                    "the certificate is not valid for this host name: check --login-url"
-                } else {
-                    "unknown certificate authority? If a proxy inspects TLS, pass its CA with --ca-file (or SFJWT_CA_FILE, SSL_CERT_FILE)"
-                };
-                eprintln!("help: {help}");
-            }
-            finish_failure(&s, report, Exit::NoAnswer)
+        Outcome::NoAnswer { failure, detail } => no_answer(&s, report, &failure, &detail),
+    }
+}
+
+fn no_answer(s: &LoginSettings, mut report: Report, failure: &str, detail: &str) -> Result<Exit, Error> {
+    report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(failure));
+    eprintln!(
+        "error: no usable answer from {} ({}): {detail}",
+        s.login.host_str().unwrap_or_default(),
+        failure.replace('_', " ")
+    );
+    if failure == "tls" {
+        let help = if detail.to_lowercase().contains("name") || detail.contains("NotValidForName") {
+            "the certificate is not valid for this host name: check --login-url"
+        } else {
+            "unknown certificate authority? If a proxy inspects TLS, pass its CA with --ca-file (or SFJWT_CA_FILE, SSL_CERT_FILE)"
+        };
+        eprintln!("help: {help}");
+    }
+    finish_failure(s, report, Exit::NoAnswer)
+}
+
+/// Keyless: the pipeline's OIDC token exchanged for a session; outputs, hand-off and reports as
+/// for the JWT bearer grant.
+fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<String>) -> Result<Exit, Error> {
+    let mut report = Report::new(
+        "login",
+        report::Target {
+            client_id: Some(s.client_id.clone()),
+            username: (!s.username.is_empty()).then(|| s.username.clone()),
+            login_host: s.login.host_str().map(str::to_string),
+            audience: Some(o.audience.clone()),
+            flow: report::Flow::TokenExchange,
+            oidc: None,
+        },
+    );
+    let token = match oidc::acquire(&o.source, &o.audience, &s.net, env) {
+        Ok(t) => t,
+        Err(e) => {
+            let evidence = vec![format!("{}: {e}", o.source.describe())];
+            report.diagnosis = Diagnosis::new(Cause::OidcTokenUnavailable, Confidence::Confirmed, evidence);
+            report.exit_code = Exit::Usage as u8;
+            report.write_all(&s.reports)?;
+            return Err(e);
         }
+    };
+    if s.github || o.source == oidc::OidcSource::Github {
+        ci::github_mask(token.expose());
+    }
+    let claims = oidc::decode(token.expose());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let preflight = claims.as_ref().map(|c| oidc::preflight(c, &o.audience, now)).unwrap_or_default();
+    for p in &preflight {
+        eprintln!("warning: {p}");
+    }
+    report.checks.push(report::Check {
+        id: "oidc_token".into(),
+        title: "OIDC token claims (decoded, not verified)".into(),
+        status: if preflight.is_empty() { report::CheckStatus::Pass } else { report::CheckStatus::Warn },
+        detail: claims.as_ref().map(diagnose::keyless::describe).unwrap_or_default(),
+    });
+    report.target.oidc = claims.clone();
+    let client = crate::login::net::client(&s.net)?;
+    let request = exchange::ExchangeRequest {
+        login: &s.login,
+        client_id: &s.client_id,
+        subject_token: &token,
+        token_type: o.token_type,
+        token_handler: o.token_handler.as_deref(),
+        audience: &o.audience,
+    };
+    let mut progress = Stderr { tty: std::io::stderr().is_terminal() };
+    let (outcome, mut attempts) = exchange::run(&client, &s.net, &request, &mut progress)?;
+    for a in &mut attempts {
+        a.error_description = a.error_description.as_deref().map(diagnose::keyless::scrub);
+        a.detail = a.detail.as_deref().map(diagnose::keyless::scrub);
+    }
+    report.attempts = attempts;
+    match outcome {
+        Outcome::Granted(g) => granted(s, g, report),
+        Outcome::Refused { error, description } => {
+            let description = diagnose::keyless::scrub(&description);
+            let ctx = diagnose::keyless::Context {
+                client_id: &s.client_id,
+                token_handler: o.token_handler.as_deref(),
+                claims: claims.as_ref(),
+                preflight: &preflight,
+            };
+            report.diagnosis = diagnose::keyless::refused(&report.attempts, &error, &description, &ctx);
+            eprintln!("error: Salesforce refused the token exchange: {error}: {description}");
+            finish_failure(s, report, Exit::Refused)
+        }
+        Outcome::NoAnswer { failure, detail } => no_answer(s, report, &failure, &detail),
     }
 }
 
@@ -200,7 +282,8 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
     }
 
     let env_kind = if is_sandbox { "sandbox" } else { "production" };
-    eprintln!("Logged in as {} to org {} ({env_kind}) at {}", s.username, g.org_id, g.instance_url);
+    let who = if s.username.is_empty() { format!("user {} (mapped by the token exchange handler)", g.user_id) } else { s.username.clone() };
+    eprintln!("Logged in as {who} to org {} ({env_kind}) at {}", g.org_id, g.instance_url);
     if report.attempts.len() > 1 {
         eprintln!(
             "note: the audience {} worked; pass --audience {} to skip the other attempts",

@@ -1,6 +1,7 @@
 //! Why a grant failed: the cause vocabulary, and a verdict from the token endpoint's answers.
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
+pub mod keyless;
 pub mod verdict;
 
 use serde::Serialize;
@@ -33,6 +34,11 @@ pub enum Cause {
     NetworkError,
     TlsError,
     Unknown,
+    // Keyless login (token exchange), issue 17.
+    ExchangeHandlerMissing,
+    ExchangeTokenRejected,
+    ExchangeNotEnabled,
+    OidcTokenUnavailable,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -82,10 +88,14 @@ impl Cause {
             Cause::NetworkError => "network_error",
             Cause::TlsError => "tls_error",
             Cause::Unknown => "unknown",
+            Cause::ExchangeHandlerMissing => "exchange_handler_missing",
+            Cause::ExchangeTokenRejected => "exchange_token_rejected",
+            Cause::ExchangeNotEnabled => "exchange_not_enabled",
+            Cause::OidcTokenUnavailable => "oidc_token_unavailable",
         }
     }
 
-    pub const ALL: [Cause; 22] = [
+    pub const ALL: [Cause; 26] = [
         Cause::None,
         Cause::UserNotPreauthorized,
         Cause::UserNotApproved,
@@ -108,6 +118,10 @@ impl Cause {
         Cause::NetworkError,
         Cause::TlsError,
         Cause::Unknown,
+        Cause::ExchangeHandlerMissing,
+        Cause::ExchangeTokenRejected,
+        Cause::ExchangeNotEnabled,
+        Cause::OidcTokenUnavailable,
     ];
 
     /// What to do, in the words of Salesforce Setup.
@@ -179,6 +193,22 @@ impl Cause {
             Cause::Unknown => {
                 &["Look at the attempts in the report; `sfjwt doctor` with an admin session can tell more."]
             }
+            Cause::ExchangeHandlerMissing => &[
+                "Deploy the handler `sfjwt setup --keyless` generated (its OauthTokenExchangeHandler file enables it for the app as the default handler), or Setup > Token Exchange Handlers > the handler > enable it for the app.",
+                "With --token-handler, pass the handler's name exactly as in Setup (whether Salesforce wants the Apex class or the handler's API name is unconfirmed: try the other).",
+            ],
+            Cause::ExchangeTokenRejected => &[
+                "The Apex handler refused the token. Compare the token's claims in this report (iss, aud, repository, ref, environment) with the handler's allow-list: Setup > Custom Metadata Types > sfjwt Keyless Allow > Manage Records.",
+                "The audience must equal what the handler requires (--oidc-audience; default the My Domain URL), the issuer the CI's, and the token must be unexpired.",
+                "Details are only in the debug log: add a trace flag on the handler's execution user, retry, then `sf data query --use-tooling-api -q \"SELECT Id, Operation, Status FROM ApexLog WHERE Operation LIKE '%TokenExchange%' ORDER BY StartTime DESC LIMIT 5\"`. \"Unauthorized endpoint\" there means the Remote Site Setting for the JWKS host is missing.",
+            ],
+            Cause::ExchangeNotEnabled => &[
+                "Enable the token exchange flow on the app: External Client App > Settings > OAuth Settings > Enable Token Exchange Flow (isTokenExchangeEnabled), and Policies > OAuth Policies > Enable Token Exchange Flow (isTokenExchangeFlowEnabled); keep \"Require secret for Token Exchange Flow\" off for a keyless pipeline.",
+                "Check that the handler is enabled for this app (Setup > Token Exchange Handlers).",
+            ],
+            Cause::OidcTokenUnavailable => &[
+                "GitHub: give the job `permissions: id-token: write`. GitLab: declare `id_tokens: { SFJWT_ID_TOKEN: { aud: <My Domain URL> } }`. Elsewhere: --oidc file:PATH or env:VAR with the token itself.",
+            ],
         }
     }
 
@@ -214,6 +244,10 @@ impl Cause {
             Cause::NetworkError => "No usable answer from the token endpoint.",
             Cause::TlsError => "The TLS connection to the login host failed.",
             Cause::Unknown => "The refusal does not match a known cause.",
+            Cause::ExchangeHandlerMissing => "No token exchange handler is enabled for this app (or the named one does not exist).",
+            Cause::ExchangeTokenRejected => "The org's token exchange handler refused the pipeline's OIDC token.",
+            Cause::ExchangeNotEnabled => "The app does not allow the token exchange flow.",
+            Cause::OidcTokenUnavailable => "The pipeline's OIDC token could not be obtained.",
         }
     }
 }

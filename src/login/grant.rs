@@ -297,6 +297,18 @@ fn granted(j: &serde_json::Value, aud: &str) -> Option<Granted> {
     })
 }
 
+/// One token-endpoint answer read as an outcome and its report entry: the token exchange
+/// (keyless login) reads Salesforce's answers exactly as the JWT bearer grant does.
+pub fn read_answer(last: Option<Exchange>, login: &Url, label: &str, requests: u32, elapsed: Duration) -> (Outcome, Attempt) {
+    let (step, attempt) = interpret(last, login, label, requests, elapsed);
+    let outcome = match step {
+        Step::Granted(g) => Outcome::Granted(g),
+        Step::Refused { error, description } => Outcome::Refused { error, description },
+        Step::NoAnswer { failure, detail } => Outcome::NoAnswer { failure, detail },
+    };
+    (outcome, attempt)
+}
+
 /// How one token-endpoint answer reads (exposed for fuzzing the response parser).
 pub fn classify_answer(status: u16, content_type: &str, body: &str) -> Outcome {
     let login = Url::parse("https://login.salesforce.com").expect("constant URL");

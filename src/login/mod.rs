@@ -5,3 +5,4 @@ pub mod assertion;
 pub mod endpoint;
 pub mod grant;
 pub mod net;
+pub mod exchange;
