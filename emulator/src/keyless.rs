@@ -150,7 +150,10 @@ impl Issuer {
                     None => format!("repo:{repo}:ref:{git_ref}"),
                 };
                 claims.insert("sub".into(), get("sub", &sub).into());
-                claims.insert("aud".into(), audience.map_or(format!("https://github.com/{owner}"), str::to_string).into());
+                claims.insert(
+                    "aud".into(),
+                    audience.map_or(format!("https://github.com/{owner}"), str::to_string).into(),
+                );
                 for (k, v) in [
                     ("repository", repo.clone()),
                     ("repository_owner", owner),

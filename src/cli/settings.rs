@@ -12,8 +12,8 @@ use crate::cli::{LoginArgs, OutFormat};
 use crate::credentials::keys::{KeySource, Passphrase};
 use crate::credentials::oidc::OidcSource;
 use crate::error::Error;
-use crate::login::net::NetSettings;
 use crate::login::exchange::SubjectTokenType;
+use crate::login::net::NetSettings;
 use crate::login::{assertion, endpoint};
 
 pub struct LoginSettings {
@@ -260,10 +260,16 @@ fn resolve_oidc(
     )
     .unwrap_or_else(|| endpoint::origin(login));
     if audience.len() > 1000 || audience.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::usage("invalid --oidc-audience", "one URL without spaces, e.g. https://acme.my.salesforce.com"));
+        return Err(Error::usage(
+            "invalid --oidc-audience",
+            "one URL without spaces, e.g. https://acme.my.salesforce.com",
+        ));
     }
-    let token_handler =
-        choose(notes, "token handler", &[("--token-handler", args.token_handler.clone()), ("SFJWT_TOKEN_HANDLER", e("SFJWT_TOKEN_HANDLER"))]);
+    let token_handler = choose(
+        notes,
+        "token handler",
+        &[("--token-handler", args.token_handler.clone()), ("SFJWT_TOKEN_HANDLER", e("SFJWT_TOKEN_HANDLER"))],
+    );
     if let Some(h) = &token_handler
         && (h.is_empty() || h.len() > 255 || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'))
     {

@@ -282,7 +282,11 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
     }
 
     let env_kind = if is_sandbox { "sandbox" } else { "production" };
-    let who = if s.username.is_empty() { format!("user {} (mapped by the token exchange handler)", g.user_id) } else { s.username.clone() };
+    let who = if s.username.is_empty() {
+        format!("user {} (mapped by the token exchange handler)", g.user_id)
+    } else {
+        s.username.clone()
+    };
     eprintln!("Logged in as {who} to org {} ({env_kind}) at {}", g.org_id, g.instance_url);
     if report.attempts.len() > 1 {
         eprintln!(

@@ -156,14 +156,16 @@ fn github(audience: &str, settings: &NetSettings, env: &dyn Fn(&str) -> Option<S
         ));
     };
     crate::output::ci::github_mask(&request_token);
-    let mut url = url::Url::parse(&url)
-        .map_err(|e| Error::usage(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}"), "run in GitHub Actions"))?;
+    let mut url = url::Url::parse(&url).map_err(|e| {
+        Error::usage(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}"), "run in GitHub Actions")
+    })?;
     if url.scheme() != "https" && !url.host_str().is_some_and(|h| h == "127.0.0.1" || h == "localhost") {
         return Err(Error::usage("ACTIONS_ID_TOKEN_REQUEST_URL is not https", "run in GitHub Actions"));
     }
     url.query_pairs_mut().append_pair("audience", audience);
     let client = net::client(settings)?;
-    let tries = net::send_with_retries(settings, || client.get(url.clone()).bearer_auth(request_token.as_str()), |_, _| {});
+    let tries =
+        net::send_with_retries(settings, || client.get(url.clone()).bearer_auth(request_token.as_str()), |_, _| {});
     let host = url.host_str().unwrap_or_default().to_string();
     match tries.into_iter().last().map(|t| t.exchange) {
         Some(Exchange::Answer { status: 200, body, .. }) if body.len() <= MAX_ANSWER_CHARS => {
@@ -255,7 +257,9 @@ mod tests {
 
     #[test]
     fn claims_decode_and_preflight_names_expiry_and_audience() {
-        let t = jwt(r#"{"iss":"https://token.actions.githubusercontent.com","aud":"https://acme.my.salesforce.com","sub":"repo:acme/app:ref:refs/heads/main","exp":100,"repository":"acme/app","ref":"refs/heads/main"}"#);
+        let t = jwt(
+            r#"{"iss":"https://token.actions.githubusercontent.com","aud":"https://acme.my.salesforce.com","sub":"repo:acme/app:ref:refs/heads/main","exp":100,"repository":"acme/app","ref":"refs/heads/main"}"#,
+        );
         let c = decode(&t).unwrap();
         assert_eq!(c.repository.as_deref(), Some("acme/app"));
         assert!(preflight(&c, "https://acme.my.salesforce.com/", 50).is_empty());

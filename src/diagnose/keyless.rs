@@ -108,11 +108,17 @@ mod tests {
     fn reported_texts_map_to_keyless_causes() {
         let top = |e: &str, d: &str| from_error_text(e, d)[0];
         assert_eq!(top("invalid_request", "token handler not found").0, Cause::ExchangeHandlerMissing);
-        assert_eq!(top("invalid_request", "token handler validation failed"), (Cause::ExchangeTokenRejected, Confidence::Likely));
+        assert_eq!(
+            top("invalid_request", "token handler validation failed"),
+            (Cause::ExchangeTokenRejected, Confidence::Likely)
+        );
         assert_eq!(top("unauthorized_client", "").0, Cause::ExchangeNotEnabled);
         assert_eq!(top("invalid_grant", "user hasn't approved this consumer").0, Cause::UserNotPreauthorized);
         // A handler's own message: at most possible.
-        assert_eq!(top("invalid_request", "repository not allowed: acme/other"), (Cause::ExchangeTokenRejected, Confidence::Possible));
+        assert_eq!(
+            top("invalid_request", "repository not allowed: acme/other"),
+            (Cause::ExchangeTokenRejected, Confidence::Possible)
+        );
     }
 
     #[test]

@@ -244,7 +244,9 @@ impl Cause {
             Cause::NetworkError => "No usable answer from the token endpoint.",
             Cause::TlsError => "The TLS connection to the login host failed.",
             Cause::Unknown => "The refusal does not match a known cause.",
-            Cause::ExchangeHandlerMissing => "No token exchange handler is enabled for this app (or the named one does not exist).",
+            Cause::ExchangeHandlerMissing => {
+                "No token exchange handler is enabled for this app (or the named one does not exist)."
+            }
             Cause::ExchangeTokenRejected => "The org's token exchange handler refused the pipeline's OIDC token.",
             Cause::ExchangeNotEnabled => "The app does not allow the token exchange flow.",
             Cause::OidcTokenUnavailable => "The pipeline's OIDC token could not be obtained.",

@@ -299,7 +299,13 @@ fn granted(j: &serde_json::Value, aud: &str) -> Option<Granted> {
 
 /// One token-endpoint answer read as an outcome and its report entry: the token exchange
 /// (keyless login) reads Salesforce's answers exactly as the JWT bearer grant does.
-pub fn read_answer(last: Option<Exchange>, login: &Url, label: &str, requests: u32, elapsed: Duration) -> (Outcome, Attempt) {
+pub fn read_answer(
+    last: Option<Exchange>,
+    login: &Url,
+    label: &str,
+    requests: u32,
+    elapsed: Duration,
+) -> (Outcome, Attempt) {
     let (step, attempt) = interpret(last, login, label, requests, elapsed);
     let outcome = match step {
         Step::Granted(g) => Outcome::Granted(g),

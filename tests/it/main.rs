@@ -11,6 +11,7 @@ mod cert_inspect;
 mod help;
 mod key_input;
 mod keygen;
+mod keyless;
 mod login;
 mod robustness;
 mod setup;
