@@ -8,6 +8,7 @@ pub mod http;
 pub mod ids;
 pub mod jwt;
 pub mod keyless;
+pub mod keyless_metadata;
 pub mod metadata;
 pub mod objects;
 pub mod org;

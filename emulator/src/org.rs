@@ -174,6 +174,7 @@ impl Org {
         if let Some(dir) = source_dir {
             let deployed = crate::metadata::load(dir)?;
             app_specs.extend(deployed.apps);
+            org.handlers.extend(deployed.handlers);
             for ps in deployed.permission_sets {
                 if !ps_specs.iter().any(|p| p.name == ps.name) {
                     ps_specs.push(ps);

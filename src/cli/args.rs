@@ -398,6 +398,36 @@ pub struct SetupArgs {
     /// Overwrite existing files
     #[arg(long)]
     pub force: bool,
+    /// Keyless: generate the token exchange setup for this CI (no key, no certificate); see docs/keyless.md
+    #[arg(long, value_enum, value_name = "CI", conflicts_with_all = ["key", "cert", "print_key_base64", "wait_for_propagation", "dev_hub"])]
+    pub keyless: Option<KeylessCi>,
+    /// Keyless: the repository allowed to log in (GitHub owner/name, GitLab group/project)
+    #[arg(long, value_name = "REPO", requires = "keyless")]
+    pub repo: Option<String>,
+    /// Keyless: the only ref allowed (GitHub refs/heads/main, GitLab main) [default: any]
+    #[arg(long = "ref", value_name = "REF", requires = "keyless")]
+    pub git_ref: Option<String>,
+    /// Keyless: the only deployment environment allowed [default: any]
+    #[arg(long, value_name = "NAME", requires = "keyless")]
+    pub environment: Option<String>,
+    /// Keyless: the audience the handler requires [default: the --login-url My Domain]
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub oidc_audience: Option<String>,
+    /// Keyless: the issuer (GHES, GitLab self-managed) [default: GitHub's or gitlab.com]
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub oidc_issuer: Option<String>,
+    /// Keyless: the issuer's JWKS [default: derived from the issuer]
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub jwks_url: Option<String>,
+    /// Keyless: the user the handler runs as [default: --username]
+    #[arg(long, value_name = "USER", requires = "keyless")]
+    pub execution_user: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KeylessCi {
+    Github,
+    Gitlab,
 }
 
 #[derive(Debug, Args)]

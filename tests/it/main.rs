@@ -12,6 +12,7 @@ mod help;
 mod key_input;
 mod keygen;
 mod keyless;
+mod keyless_setup;
 mod login;
 mod robustness;
 mod setup;
