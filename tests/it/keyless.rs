@@ -292,3 +292,46 @@ fn keyless_session_hands_off_to_the_sf_cli() {
     let j: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(j["result"]["username"], USERNAME);
 }
+
+#[test]
+#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
+fn gitlab_keyless_template_hands_the_session_to_a_later_job() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("keyless-gitlab");
+    let token = mint(&emu, "gitlab", GL_REQUEST_TOKEN, &emu.url);
+    ctx.secret(token.clone());
+    let project = ctx.path("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let template = "sfjwt-keyless.gitlab-ci.yml";
+    std::fs::copy(repo().join("ci-templates/gitlab").join(template), project.join(template)).unwrap();
+    std::fs::write(
+        project.join(".gitlab-ci.yml"),
+        format!("include:\n  - local: {template}\nstages: [login, deploy]\nsfjwt-login:\n  extends: .sfjwt-keyless-login\n  stage: login\ndeploy:\n  stage: deploy\n  script:\n    - echo \"instance from dotenv $SF_ORG_INSTANCE_URL\"\n    - test -n \"$SF_ACCESS_TOKEN\" && echo token present\n"),
+    )
+    .unwrap();
+    // gitlab-ci-local has no OIDC issuer: the job's id_tokens variable is given as GitLab would fill it.
+    std::fs::write(
+        project.join(".gitlab-ci-local-variables.yml"),
+        format!(
+            "SFJWT_INSTALL: path\nSFJWT_CLIENT_ID: {CLIENT_ID}\nSFJWT_LOGIN_URL: {}\nSFJWT_CA_FILE: {}\nSFJWT_ID_TOKEN: {token}\n",
+            emu.url,
+            emu.ca.display()
+        ),
+    )
+    .unwrap();
+    for args in
+        [&["init", "-q"][..], &["add", "."], &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "t"]]
+    {
+        assert!(Command::new("git").args(args).current_dir(&project).status().unwrap().success());
+    }
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let gcl = std::env::var_os("SFJWT_GCL_BIN").unwrap_or_else(|| "gitlab-ci-local".into());
+    let out = Command::new(gcl).current_dir(&project).env("PATH", path).env("HOME", ctx.dir.path()).output().unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    ctx.assert_no_secrets(&log);
+    assert!(!log.contains(TOKEN_PREFIX), "token in the job log:\n{log}");
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains(&format!("instance from dotenv {}", emu.url)), "{log}");
+    assert!(log.contains("token present") && log.contains("mapped by the token exchange handler"), "{log}");
+}
