@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::*;
-use crate::keyless::{GH_REQUEST_TOKEN, mint};
+use crate::keyless::GH_REQUEST_TOKEN;
 
 const AUD: &str = "https://acme.my.salesforce.com";
 const CONSUMER_KEY: &str = "3MVG9KeylessConsumerKey0123456789";
