@@ -151,28 +151,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
     println!("  2. {assign}");
 
     if args.deploy {
-        let alias = args.admin_sf_org.as_deref().unwrap_or_default();
-        sf(&[
-            "project",
-            "deploy",
-            "start",
-            "--source-dir",
-            &args.source_dir.display().to_string(),
-            "--target-org",
-            alias,
-        ])?;
-        sf(&[
-            "org",
-            "assign",
-            "permset",
-            "--name",
-            &permission_set,
-            "--on-behalf-of",
-            &username,
-            "--target-org",
-            alias,
-        ])?;
-        eprintln!("Deployed and assigned {permission_set} to {username} in {alias}.");
+        deploy_and_assign(args.admin_sf_org.as_deref(), &args.source_dir, &permission_set, &username, &[])?;
     }
 
     if let Some(wait) = &args.wait_for_propagation {
@@ -274,22 +253,30 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         }
     }
     if args.deploy {
-        let alias = args.admin_sf_org.as_deref().unwrap_or_default();
-        sf(&["project", "deploy", "start", "--source-dir", &dir.to_string(), "--target-org", alias])?;
-        sf(&[
-            "org",
-            "assign",
-            "permset",
-            "--name",
-            &permission_set,
-            "--on-behalf-of",
-            username,
-            "--target-org",
-            alias,
-        ])?;
-        eprintln!("Deployed and assigned {permission_set} to {username} in {alias}.");
+        let tests = format!("{}Test", keyless_meta::HANDLER_CLASS);
+        let run_tests = ["--test-level", "RunSpecifiedTests", "--tests", tests.as_str()];
+        deploy_and_assign(args.admin_sf_org.as_deref(), &args.source_dir, &permission_set, username, &run_tests)?;
     }
     Ok(Exit::Success)
+}
+
+/// `--deploy`: the folder through `sf project deploy start` (plus `extra` flags), then the
+/// permission set assigned to the CI user.
+fn deploy_and_assign(
+    alias: Option<&str>,
+    dir: &Path,
+    permission_set: &str,
+    username: &str,
+    extra: &[&str],
+) -> Result<(), Error> {
+    let alias = alias.unwrap_or_default();
+    let dir = dir.display().to_string();
+    let mut deploy = vec!["project", "deploy", "start", "--source-dir", dir.as_str(), "--target-org", alias];
+    deploy.extend_from_slice(extra);
+    sf(&deploy)?;
+    sf(&["org", "assign", "permset", "--name", permission_set, "--on-behalf-of", username, "--target-org", alias])?;
+    eprintln!("Deployed and assigned {permission_set} to {username} in {alias}.");
+    Ok(())
 }
 
 fn describe(kind: Kind) -> &'static str {

@@ -269,28 +269,14 @@ fn keyless_session_hands_off_to_the_sf_cli() {
     let sf = std::env::var("SFJWT_SF_BIN").expect("SFJWT_SF_BIN (scripts/test.sh sets it)");
     let token = mint(&emu, "github", GH_REQUEST_TOKEN, &emu.url);
     ctx.secret(token.clone());
-    let path = format!("{}:{}", Path::new(&sf).parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
-    let sf_env = |cmd: &mut Command| {
-        cmd.env("SFJWT_SF_BIN", &sf)
-            .env("NODE_EXTRA_CA_CERTS", &emu.ca)
-            .env("SF_USE_GENERIC_UNIX_KEYCHAIN", "true")
-            .env("SF_DISABLE_TELEMETRY", "true")
-            .env("SF_AUTOUPDATE_DISABLE", "true")
-            .env("PATH", &path);
-    };
+    let sf_env = |cmd: &mut Command| crate::common::sf_env(cmd, &sf, &emu.ca);
     let mut cmd = keyless(&ctx, &emu, "env:CI_OIDC");
     cmd.env("CI_OIDC", &token).args(["--sf-alias", "keyless"]);
     sf_env(&mut cmd);
     let r = ctx.run(&mut cmd).ok();
     assert!(r.stderr.contains("--target-org keyless"), "{}", r.stderr);
-    let mut display = Command::new(&sf);
-    display.args(["org", "display", "--target-org", "keyless", "--json"]).env("HOME", ctx.dir.path());
-    sf_env(&mut display);
-    let out = display.output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(j["result"]["username"], USERNAME);
+    let result = crate::common::sf_org_display(&ctx, &sf, &emu.ca, "keyless");
+    assert_eq!(result["username"], USERNAME);
 }
 
 #[test]
