@@ -175,10 +175,6 @@ the environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, S
 SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT), sfdcLoginUrl in sfdx-project.json,
 then defaults. A shadowed value is noted on stderr.
 
-Keyless (--oidc): no key and no username; the org's token exchange handler maps the pipeline's OIDC
-token to a user. GitHub: the job needs `permissions: id-token: write`. GitLab: declare
-`id_tokens: { SFJWT_ID_TOKEN: { aud: https://acme.my.salesforce.com } }`. See docs/keyless.md.
-
 Exit codes: 0 logged in, 2 usage or input error, 3 the token endpoint refused the grant,
 4 no usable answer (network, TLS, timeout, 5xx or garbage after retries).";
 
@@ -250,8 +246,9 @@ pub struct LoginArgs {
     /// Write the report here; the extension picks the format (.json .yaml .md .xml); repeatable
     #[arg(long, value_name = "FILE")]
     pub report: Vec<PathBuf>,
-    /// Keyless: exchange this OIDC token for a session instead of signing with a key
-    /// (github, gitlab[:VAR], file:PATH, env:VAR); needs the My Domain as --login-url
+    /// Keyless: exchange the pipeline's OIDC token for a session, no key or username (github: needs
+    /// `permissions: id-token: write`; gitlab[:VAR]: an id_tokens variable, default SFJWT_ID_TOKEN;
+    /// file:PATH; env:VAR); --login-url must be the My Domain. See docs/keyless.md
     #[arg(long, value_name = "SOURCE", conflicts_with_all = ["key", "audience", "key_passphrase_file"])]
     pub oidc: Option<String>,
     /// Keyless: the audience to request from GitHub, and the one the handler requires [default: the login URL]
@@ -294,7 +291,15 @@ pub struct RevokeArgs {
     pub timeout: String,
 }
 
+/// Doctor checks the JWT bearer setup: the keyless flags it inherits from login stay hidden (and
+/// are refused when given).
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("oidc", |a| a.hide(true)),
+    mut_arg("oidc_audience", |a| a.hide(true)),
+    mut_arg("subject_token_type", |a| a.hide(true)),
+    mut_arg("token_handler", |a| a.hide(true))
+)]
 pub struct DoctorArgs {
     #[command(flatten)]
     pub login: LoginArgs,
