@@ -253,6 +253,7 @@ fn bad_keyless_input_is_refused_before_any_request() {
         ),
         (&["login", "--oidc", "file:/nonexistent/id.jwt", "-i", CLIENT_ID, "-r", &emu.url], "OIDC token file"),
         (&["login", "--oidc-audience", "x", "-i", CLIENT_ID, "-r", &emu.url], "--oidc"),
+        (&["doctor", "--oidc", "env:T", "-i", CLIENT_ID, "-r", &emu.url], "doctor checks the JWT bearer setup"),
     ];
     for (args, needle) in cases {
         let mut cmd = ctx.sfjwt();
