@@ -131,7 +131,8 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
             oidc: None,
         },
     );
-    let token = match oidc::acquire(&o.source, &o.audience, &s.net, env) {
+    let client = crate::login::net::client(&s.net)?;
+    let token = match oidc::acquire(&o.source, &o.audience, &client, &s.net, env) {
         Ok(t) => t,
         Err(e) => {
             let evidence = vec![format!("{}: {e}", o.source.describe())];
@@ -157,7 +158,6 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
         detail: claims.as_ref().map(diagnose::keyless::describe).unwrap_or_default(),
     });
     report.target.oidc = claims.clone();
-    let client = crate::login::net::client(&s.net)?;
     let request = exchange::ExchangeRequest {
         login: &s.login,
         client_id: &s.client_id,

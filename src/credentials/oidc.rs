@@ -94,11 +94,12 @@ pub struct OidcClaims {
 pub fn acquire(
     source: &OidcSource,
     audience: &str,
+    client: &reqwest::blocking::Client,
     net: &NetSettings,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<OidcToken, Error> {
     let raw = match source {
-        OidcSource::Github => github(audience, net, env)?,
+        OidcSource::Github => github(audience, client, net, env)?,
         OidcSource::Gitlab(var) => env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
             Error::usage(
                 format!("the GitLab ID token variable {var} is not set"),
@@ -146,7 +147,12 @@ fn check_shape(token: &str) -> Result<(), Error> {
 
 /// GitHub's token service: GET the request URL with `audience` added and the request token as
 /// bearer; the answer is `{"value": JWT}` (keyless.md §4).
-fn github(audience: &str, settings: &NetSettings, env: &dyn Fn(&str) -> Option<String>) -> Result<String, Error> {
+fn github(
+    audience: &str,
+    client: &reqwest::blocking::Client,
+    settings: &NetSettings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, Error> {
     let url = env("ACTIONS_ID_TOKEN_REQUEST_URL").filter(|v| !v.is_empty());
     let request_token = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN").filter(|v| !v.is_empty()).map(Zeroizing::new);
     let (Some(url), Some(request_token)) = (url, request_token) else {
@@ -163,7 +169,6 @@ fn github(audience: &str, settings: &NetSettings, env: &dyn Fn(&str) -> Option<S
         return Err(Error::usage("ACTIONS_ID_TOKEN_REQUEST_URL is not https", "run in GitHub Actions"));
     }
     url.query_pairs_mut().append_pair("audience", audience);
-    let client = net::client(settings)?;
     let tries =
         net::send_with_retries(settings, || client.get(url.clone()).bearer_auth(request_token.as_str()), |_, _| {});
     let host = url.host_str().unwrap_or_default().to_string();
