@@ -52,6 +52,7 @@ pub fn token(org: &Org, form: &HashMap<String, String>, own_url: &str) -> Answer
     let Some(handler) = handler.filter(supported) else {
         return refuse("invalid_request", "token handler not found");
     };
+    log_execution(org, handler);
     let user_name = match validate(org, handler, subject, own) {
         Ok(u) => u,
         Err(message) => {
@@ -87,6 +88,21 @@ pub fn token(org: &Org, form: &HashMap<String, String>, own_url: &str) -> Answer
             "issued_at": (org.now().unix_timestamp() * 1000).to_string(),
             "signature": crate::grant::random_alnum(43),
         }),
+    }
+}
+
+/// The handler ran: a debug log as a trace flag on its execution user would keep (keyless.md §1.9).
+fn log_execution(org: &Org, h: &HandlerSpec) {
+    let user = h.policy.allow.first().and_then(|r| org.user_by_name(&r.user)).map(|u| u.id.clone()).unwrap_or_default();
+    if let Ok(mut s) = org.state.lock() {
+        let id = crate::ids::make(crate::ids::APEX_LOG, s.apex_logs.len() + 1);
+        let time = org.now();
+        s.apex_logs.push(crate::org::ApexLogEntry {
+            id,
+            user_id: user,
+            time,
+            operation: "OauthTokenExchangeApexExec".into(),
+        });
     }
 }
 

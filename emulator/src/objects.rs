@@ -121,6 +121,7 @@ static DEFS: &[ObjectDef] = &[
         ["Id", "AppName", "AppMenuItemId", "UserId", "UseCount", "LastUsedDate", "CreatedDate"],
         [("User", "UserId", "User")]
     ),
+    def!("ApexLog", ["Id", "Operation", "Status", "StartTime", "LogUserId", "Request", "LogLength"], []),
     def!(
         "LoginHistory",
         ["Id", "UserId", "LoginTime", "LoginType", "Status", "Application", "SourceIp", "LoginUrl", "ApiType"],
@@ -139,6 +140,7 @@ const SETUP_OBJECTS: &[&str] = &[
     "LoginHistory",
     "UserLogin",
     "OauthToken",
+    "ApexLog",
 ];
 
 pub fn stamp(t: time::OffsetDateTime) -> String {
@@ -304,6 +306,19 @@ impl View<'_> {
                     })
                     .collect()
             }
+            "ApexLog" => org
+                .state
+                .lock()
+                .map(|s| s.apex_logs.clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|l| {
+                    obj(json!({
+                        "Id": l.id, "Operation": l.operation, "Status": "Success", "StartTime": stamp(l.time),
+                        "LogUserId": l.user_id, "Request": "API", "LogLength": 2048,
+                    }))
+                })
+                .collect(),
             "LoginHistory" => org
                 .state
                 .lock()

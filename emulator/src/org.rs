@@ -98,6 +98,15 @@ pub struct LoginEvent {
     pub source_ip: String,
 }
 
+/// A debug log the token exchange handler left (ApexLog, Operation OauthTokenExchangeApexExec).
+#[derive(Clone)]
+pub struct ApexLogEntry {
+    pub id: String,
+    pub user_id: String,
+    pub time: OffsetDateTime,
+    pub operation: String,
+}
+
 pub struct IssuedToken {
     pub user_id: String,
 }
@@ -109,6 +118,7 @@ pub struct State {
     pub grants_per_user: HashMap<String, u32>,
     pub requests: u64,
     pub fault_requests: u32,
+    pub apex_logs: Vec<ApexLogEntry>,
 }
 
 pub struct Org {

@@ -23,7 +23,10 @@ fn session<'a>(org: &'a Org, req: &Request) -> Option<&'a User> {
 }
 
 pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
-    let path = req.path.trim_end_matches('/');
+    // The sf CLI joins an instance URL and a path into `//services/…`; Salesforce tolerates it.
+    let squashed =
+        if req.path.starts_with("//") { format!("/{}", req.path.trim_start_matches('/')) } else { req.path.clone() };
+    let path = squashed.trim_end_matches('/');
     if let Some(r) = crate::keyless::route(org.issuer.as_ref(), req, own_url, org.now().unix_timestamp()) {
         return r;
     }
@@ -94,6 +97,18 @@ fn data(org: &Org, req: &Request, path: &str) -> Response {
                 );
             };
             let view = View { org, user };
+            if req.query.get("columns").map(String::as_str) == Some("true") {
+                // What `sf data query` asks for to lay out its table (plain fields only).
+                return match crate::soql::parse(q) {
+                    Ok(parsed) => Response::Json(
+                        200,
+                        json!({"columnMetadata": parsed.fields.iter().map(|f| json!({
+                        "columnName": f, "displayName": f, "aggregate": false, "joinColumns": [],
+                    })).collect::<Vec<_>>()}),
+                    ),
+                    Err(e) => Response::Json(400, json!([{"message": e.message(), "errorCode": e.code()}])),
+                };
+            }
             let result = crate::soql::parse(q).and_then(|parsed| crate::soql::run(&view, &parsed));
             match result {
                 Ok(records) => {

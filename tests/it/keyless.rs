@@ -322,3 +322,37 @@ fn gitlab_keyless_template_hands_the_session_to_a_later_job() {
     assert!(log.contains(&format!("instance from dotenv {}", emu.url)), "{log}");
     assert!(log.contains("token present") && log.contains("mapped by the token exchange handler"), "{log}");
 }
+
+/// The debug-log query the remediation prints, run as printed by the real sf CLI against the
+/// emulator (with an admin session): it finds the handler's log.
+#[test]
+#[ignore = "needs the Salesforce CLI: scripts/test.sh installs it and runs ignored tests"]
+fn the_printed_debug_log_query_runs_and_finds_the_handler_log() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("keyless-rejected-generic");
+    let sf = std::env::var("SFJWT_SF_BIN").expect("SFJWT_SF_BIN (scripts/test.sh sets it)");
+    let token = mint(&emu, "github", GH_REQUEST_TOKEN, &emu.url);
+    ctx.secret(token.clone());
+    let mut cmd = keyless(&ctx, &emu, "env:CI_OIDC");
+    cmd.env("CI_OIDC", &token).args(["--report", "r.json"]);
+    ctx.run(&mut cmd).code(3);
+    let rep = report(&ctx, "r.json");
+    let remediation = rep["diagnosis"]["remediation"].to_string();
+    let start = remediation.find("`sf data query").expect(&remediation) + 1;
+    let printed = remediation[start..].split('`').next().unwrap().replace("\\\"", "\"");
+    let mut login = Command::new(&sf);
+    login
+        .args(["org", "login", "access-token", "--instance-url", &emu.url, "--alias", "admin", "--no-prompt"])
+        .env("SF_ACCESS_TOKEN", ADMIN_TOKEN)
+        .env("HOME", ctx.dir.path());
+    crate::common::sf_env(&mut login, &sf, &emu.ca);
+    assert!(login.status().unwrap().success());
+    let mut query = Command::new("bash");
+    query.args(["-c", &format!("{printed} --target-org admin --json")]).env("HOME", ctx.dir.path());
+    crate::common::sf_env(&mut query, &sf, &emu.ca);
+    let out = query.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}: {text}{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(j["result"]["records"][0]["Operation"], "OauthTokenExchangeApexExec", "{j:#}");
+}
