@@ -23,7 +23,7 @@ fn session<'a>(org: &'a Org, req: &Request) -> Option<&'a User> {
 }
 
 pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
-    // The sf CLI joins an instance URL and a path into `//services/…`; Salesforce tolerates it.
+    // The sf CLI sends `//services/…` for some calls (seen with sf 2.x here): the same path.
     let squashed =
         if req.path.starts_with("//") { format!("/{}", req.path.trim_start_matches('/')) } else { req.path.clone() };
     let path = squashed.trim_end_matches('/');
