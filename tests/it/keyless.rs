@@ -356,3 +356,41 @@ fn the_printed_debug_log_query_runs_and_finds_the_handler_log() {
     let j: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(j["result"]["records"][0]["Operation"], "OauthTokenExchangeApexExec", "{j:#}");
 }
+
+#[test]
+#[ignore = "needs act: scripts/test.sh installs it and runs ignored tests"]
+fn github_keyless_login_under_act_masks_both_tokens() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("keyless-healthy");
+    let run = ctx.path("act-run");
+    std::fs::create_dir_all(run.join(".github/workflows")).unwrap();
+    std::fs::copy(repo().join("tests/keyless/github-run.yml"), run.join(".github/workflows/keyless.yml")).unwrap();
+    for args in
+        [&["init", "-q"][..], &["add", "."], &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "t"]]
+    {
+        assert!(Command::new("git").args(args).current_dir(&run).status().unwrap().success());
+    }
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
+    let act = std::env::var_os("SFJWT_ACT_BIN").unwrap_or_else(|| "act".into());
+    let request_url = format!("{}/_oidc/github/token?api-version=2.0", emu.url);
+    let out = Command::new(act)
+        .current_dir(&run)
+        .args(["push", "-W", ".github/workflows/keyless.yml", "-P", "ubuntu-latest=-self-hosted"])
+        .args(["--env", &format!("SFJWT_BIN_DIR={}", bin_dir.display())])
+        .args(["--env", &format!("EMU_URL={}", emu.url), "--env", &format!("EMU_CA={}", emu.ca.display())])
+        .args(["--env", &format!("ACTIONS_ID_TOKEN_REQUEST_URL={request_url}")])
+        .args(["--env", &format!("ACTIONS_ID_TOKEN_REQUEST_TOKEN={GH_REQUEST_TOKEN}")])
+        .env("HOME", ctx.dir.path())
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{log}");
+    // act applies the masks: the request token and the ID token appear nowhere, nor the session.
+    ctx.secret(GH_REQUEST_TOKEN);
+    ctx.assert_no_secrets(&log);
+    assert!(!log.contains(TOKEN_PREFIX), "an access token reached act's log:\n{log}");
+    assert!(!log.contains("eyJ"), "a JWT reached act's log:\n{log}");
+    for needle in ["org-id: 00D000000000001AAA", "cause: none", "token: ***", "\"flow\": \"token_exchange\""] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
