@@ -303,3 +303,30 @@ fn the_salesforce_cli_converts_the_keyless_folder() {
     }
     assert!(package.contains("<members>SfjwtKeylessHandlerTest</members>"));
 }
+
+/// Every `sf` command `setup --keyless` prints uses flags the real sf CLI has.
+#[test]
+#[ignore = "needs the Salesforce CLI: scripts/test.sh installs it and runs ignored tests"]
+fn printed_sf_commands_use_real_flags() {
+    let ctx = Ctx::new();
+    let r = setup(&ctx, "github", &["--repo", "acme/app", "-r", AUD]).ok();
+    let sf = std::env::var("SFJWT_SF_BIN").expect("SFJWT_SF_BIN");
+    let lines: Vec<&str> = r.stdout.lines().filter_map(|l| l.split_once(". sf ").map(|(_, c)| c)).collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    for line in lines {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let topic: Vec<&str> = words.iter().take_while(|w| !w.starts_with('-')).copied().collect();
+        let mut cmd = Command::new(&sf);
+        cmd.args(&topic).arg("--help").env("HOME", ctx.dir.path());
+        crate::common::sf_env(&mut cmd, &sf, Path::new("/dev/null"));
+        let out = cmd.output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "sf {topic:?} --help failed");
+        for flag in words.iter().filter(|w| w.starts_with("--")) {
+            assert!(
+                help.contains(&format!("{flag}=")) || help.contains(&format!("{flag} ")),
+                "sf {topic:?} has no {flag}"
+            );
+        }
+    }
+}
