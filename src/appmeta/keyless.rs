@@ -198,6 +198,16 @@ pub fn files(dir: &Path, spec: &KeylessSpec<'_>) -> Vec<(PathBuf, String, bool)>
         doc("ExtlClntAppOauthConfigurablePolicies", &oauth_policies),
         false,
     );
+    f.extend(handler_files(dir, spec));
+    f
+}
+
+/// The handler: its Apex and tests, the allow-list type and row, its definition and enablement,
+/// and the Remote Site Setting for its JWKS callout.
+fn handler_files(dir: &Path, spec: &KeylessSpec<'_>) -> Vec<(PathBuf, String, bool)> {
+    let n = spec.app_name;
+    let mut f: Vec<(PathBuf, String, bool)> = Vec::new();
+    let mut add = |path: String, text: String, private: bool| f.push((dir.join(path), text, private));
     add(format!("classes/{HANDLER_CLASS}.cls"), handler_apex(spec), false);
     add(format!("classes/{HANDLER_CLASS}.cls-meta.xml"), class_meta(), false);
     add(
