@@ -182,6 +182,10 @@ fn github(
                 )
             })
         }
+        Some(Exchange::Answer { status: 200, body, .. }) => Err(Error::usage(
+            format!("GitHub's OIDC token service at {host} answered {} bytes, more than an ID token", body.len()),
+            "check ACTIONS_ID_TOKEN_REQUEST_URL",
+        )),
         Some(Exchange::Answer { status, .. }) => Err(Error::usage(
             format!("GitHub's OIDC token service at {host} answered HTTP {status}"),
             "check `permissions: id-token: write`; a fork's pull request gets no OIDC token",
