@@ -252,6 +252,10 @@ fn bad_keyless_input_is_refused_before_any_request() {
             "not a JWT",
         ),
         (&["login", "--oidc", "file:/nonexistent/id.jwt", "-i", CLIENT_ID, "-r", &emu.url], "OIDC token file"),
+        (
+            &["login", "--oidc", "gitlab", "-i", CLIENT_ID, "-r", &emu.url],
+            "id_tokens: { SFJWT_ID_TOKEN: { aud: https://127.0.0.1",
+        ),
         (&["login", "--oidc-audience", "x", "-i", CLIENT_ID, "-r", &emu.url], "--oidc"),
         (&["doctor", "--oidc", "env:T", "-i", CLIENT_ID, "-r", &emu.url], "doctor checks the JWT bearer setup"),
     ];
