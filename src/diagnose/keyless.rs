@@ -18,15 +18,18 @@ pub struct Context<'a> {
 /// `invalid_request` text) rests on an unconfirmed behaviour, so it is at most `possible`.
 pub fn from_error_text(error: &str, description: &str) -> Vec<(Cause, Confidence)> {
     let d = description.to_lowercase();
+    let e = error.to_lowercase();
+    let has = |s: &str| d.contains(s) || e.contains(s);
     use Cause::*;
     use Confidence::*;
-    if d.contains("token handler not found") {
+    if has("token handler not found") {
         return vec![(ExchangeHandlerMissing, Likely)];
     }
-    if d.contains("token handler validation failed") {
+    if has("token handler validation failed") {
         return vec![(ExchangeTokenRejected, Likely)];
     }
-    if error == "unauthorized_client" {
+    // diagnose::from_error_text hands these three texts here: none may fall through to it.
+    if has("unauthorized_client") {
         return vec![(ExchangeNotEnabled, Likely), (ExchangeHandlerMissing, Possible)];
     }
     if d.contains("approved this consumer") {

@@ -309,6 +309,10 @@ pub fn from_error_text(error: &str, description: &str) -> Vec<(Cause, Confidence
     let has = |s: &str| d.contains(s) || e.contains(s);
     use Cause::*;
     use Confidence::*;
+    // Keyless login (token exchange): its reported texts (keyless.md §1.9).
+    if has("token handler not found") || has("token handler validation failed") || has("unauthorized_client") {
+        return keyless::from_error_text(error, description);
+    }
     if has("hasn't approved this consumer") || has("has not approved this consumer") {
         return vec![
             (UserNotPreauthorized, Likely),

@@ -398,3 +398,19 @@ fn github_keyless_login_under_act_masks_both_tokens() {
         assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
     }
 }
+
+#[test]
+fn explain_recognises_token_exchange_refusals() {
+    let ctx = Ctx::new();
+    for (text, cause) in [
+        ("invalid_request: token handler not found", "exchange_handler_missing"),
+        (
+            r#"{"error":"invalid_request","error_description":"token handler validation failed"}"#,
+            "exchange_token_rejected",
+        ),
+        ("HTTP 400 unauthorized_client", "exchange_not_enabled"),
+    ] {
+        let r = ctx.run(ctx.sfjwt().args(["explain", text, "--format", "json"])).ok();
+        assert_eq!(r.json()["cause"], cause, "{text}");
+    }
+}
