@@ -153,7 +153,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
     );
 
     let client_id = endpoint::client_id(&client_id)?;
-    let username = if username.is_empty() { username } else { endpoint::username(&username)? };
+    let username = if username.is_empty() && args.oidc.is_some() { username } else { endpoint::username(&username)? };
     let login = endpoint::login_url(&login_url, args.insecure_http)?;
     check_host(&login, &args.allow_host)?;
     let audience = audience.map(|a| endpoint::audience(&a)).transpose()?;
