@@ -132,7 +132,7 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
         },
     );
     let client = crate::login::net::client(&s.net)?;
-    let token = match oidc::acquire(&o.source, &o.audience, &client, &s.net, env) {
+    let token = match oidc::acquire(&o.source, &o.audience, &client, &s.net, env, s.github) {
         Ok(t) => t,
         Err(e) => {
             let evidence = vec![format!("{}: {e}", o.source.describe())];
@@ -142,7 +142,7 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
             return Err(e);
         }
     };
-    if s.github || o.source == oidc::OidcSource::Github {
+    if s.github {
         ci::github_mask(token.expose());
     }
     let claims = oidc::decode(token.expose());

@@ -91,15 +91,18 @@ pub struct OidcClaims {
 }
 
 /// Reads the token from its source. `env` is the process environment (injected for tests).
+/// `mask`: in GitHub Actions, register the request token with `::add-mask::` before using it
+/// (outside Actions that line would print it, so it is never written there).
 pub fn acquire(
     source: &OidcSource,
     audience: &str,
     client: &reqwest::blocking::Client,
     net: &NetSettings,
     env: &dyn Fn(&str) -> Option<String>,
+    mask: bool,
 ) -> Result<OidcToken, Error> {
     let raw = match source {
-        OidcSource::Github => github(audience, client, net, env)?,
+        OidcSource::Github => github(audience, client, net, env, mask)?,
         OidcSource::Gitlab(var) => env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
             Error::usage(
                 format!("the GitLab ID token variable {var} is not set"),
@@ -152,6 +155,7 @@ fn github(
     client: &reqwest::blocking::Client,
     settings: &NetSettings,
     env: &dyn Fn(&str) -> Option<String>,
+    mask: bool,
 ) -> Result<String, Error> {
     let url = env("ACTIONS_ID_TOKEN_REQUEST_URL").filter(|v| !v.is_empty());
     let request_token = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN").filter(|v| !v.is_empty()).map(Zeroizing::new);
@@ -161,7 +165,9 @@ fn github(
             "give the job `permissions: id-token: write` (and run it in GitHub Actions)",
         ));
     };
-    crate::output::ci::github_mask(&request_token);
+    if mask {
+        crate::output::ci::github_mask(&request_token);
+    }
     let mut url = url::Url::parse(&url).map_err(|e| {
         Error::usage(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}"), "run in GitHub Actions")
     })?;
