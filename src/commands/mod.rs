@@ -2,6 +2,7 @@
 
 mod assertion;
 mod cert;
+mod completions;
 mod doctor;
 mod explain;
 mod keygen;
@@ -24,6 +25,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Revoke(args) => revoke::run(args),
         Command::Doctor(args) => doctor::run(*args),
         Command::Explain(args) => explain::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 

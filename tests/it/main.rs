@@ -8,6 +8,7 @@ mod doctor;
 mod action;
 mod assertion;
 mod cert_inspect;
+mod completions;
 mod help;
 mod key_input;
 mod keygen;
