@@ -4,6 +4,8 @@
 mod common;
 
 mod doctor;
+mod fake_release;
+mod installer;
 
 mod action;
 mod assertion;
