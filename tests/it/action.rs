@@ -73,7 +73,27 @@ fn stage_action(ctx: &Ctx) -> PathBuf {
     std::fs::create_dir_all(&stage).unwrap();
     std::fs::copy(repo().join("action.yml"), stage.join("action.yml")).unwrap();
     copy_dir(&repo().join("action"), &stage.join("action"));
+    // `install: release` runs the repository's own installers.
+    for f in ["install.sh", "install.ps1"] {
+        std::fs::copy(repo().join(f), stage.join(f)).unwrap();
+    }
     stage
+}
+
+/// The action's runtime: Node 24 (runs.using: node24) from scripts/tools.sh, first on PATH for
+/// act, which runs a JavaScript action with the `node` it finds there.
+fn node24_path() -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    match std::env::var("SFJWT_NODE24_DIR") {
+        Ok(dir) => format!("{dir}:{path}"),
+        Err(_) => path,
+    }
+}
+
+fn node_major(path: &str) -> u32 {
+    let out = Command::new("node").arg("--version").env("PATH", path).output().expect("node");
+    let v = String::from_utf8_lossy(&out.stdout);
+    v.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
 }
 
 fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) -> (i32, String) {
@@ -101,7 +121,8 @@ fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) -> (i32, St
         .args(["--env", &format!("SFJWT_BIN_DIR={}", bin_dir.display())])
         .args(["--env", &format!("EMU_URL={}", emu.url)])
         .args(["--env", &format!("EMU_CA={}", emu.ca.display())])
-        .env("HOME", ctx.dir.path());
+        .env("HOME", ctx.dir.path())
+        .env("PATH", node24_path());
     for (k, v) in env {
         cmd.args(["--env", &format!("{k}={v}")]);
     }
@@ -129,6 +150,7 @@ fn action_success_outputs_masked_token_and_later_steps() {
         "\"Name\":\"Acme\"",
         "Summary - ## ✅ sfjwt login: ok",
         "Revoked the access token",
+        "action on Node v24.",
     ] {
         assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
     }
@@ -158,64 +180,131 @@ fn action_refusal_fails_with_annotation_summary_and_cause() {
     assert!(log.contains("cause: user_not_preauthorized") && log.contains("\"confidence\": \"confirmed\""), "{log}");
 }
 
-/// A local file server holding a fake release laid out as release.yml publishes it.
-fn release_server(ctx: &Ctx, version: &str, corrupt: bool) -> (String, std::process::Child) {
-    let root = ctx.path("releases");
-    let dir = root.join(version);
-    std::fs::create_dir_all(&dir).unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_sfjwt"));
-    let staging = ctx.path("pkg");
-    std::fs::create_dir_all(&staging).unwrap();
-    std::fs::copy(bin, staging.join("sfjwt")).unwrap();
-    let asset = "sfjwt-x86_64-unknown-linux-musl.tar.gz";
-    let ok =
-        Command::new("tar").args(["-czf"]).arg(dir.join(asset)).arg("-C").arg(&staging).arg("sfjwt").status().unwrap();
-    assert!(ok.success());
-    let sum = Command::new("sha256sum").arg(asset).current_dir(&dir).output().unwrap();
-    let mut sums = String::from_utf8_lossy(&sum.stdout).to_string();
-    if corrupt {
-        // The binary changed after the sums were published.
-        let mut f = std::fs::OpenOptions::new().append(true).open(dir.join(asset)).unwrap();
-        std::io::Write::write_all(&mut f, b"tampered").unwrap();
-    }
-    sums.push_str(&format!("{}  sfjwt-aarch64-unknown-linux-musl.tar.gz\n", "0".repeat(64)));
-    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
-        .arg(&root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (format!("http://127.0.0.1:{port}"), child)
-}
-
+/// `install: release` runs install.sh against a fake release laid out by scripts/release.sh
+/// (tests/it/fake_release.rs), then logs in; a corrupted archive is refused before it runs.
 #[test]
 #[ignore = "needs act: scripts/test.sh installs it and runs ignored tests"]
 fn action_installs_a_verified_release() {
+    assert!(node_major(&node24_path()) >= 24, "act must run the action on Node 24 (scripts/tools.sh)");
     let ctx = Ctx::new();
     let emu = Emu::start("healthy");
-    let version = format!("v0.0.0-test{}", std::process::id());
-    let (base, mut server) = release_server(&ctx, &version, false);
-    let (code, log) = act(&ctx, "release.yml", &emu, &[("RELEASE_BASE", base), ("ACT_VERSION", version.clone())]);
-    let _ = server.kill();
+    let rel = crate::fake_release::FakeRelease::lay_out(&ctx, "v0.1.0", &[crate::fake_release::LINUX_X64]).serve(&[]);
+    let start = Instant::now();
+    let (code, log) =
+        act(&ctx, "release.yml", &emu, &[("RELEASE_BASE", rel.base.clone()), ("ACT_VERSION", "v0.1.0".into())]);
+    eprintln!("act run with install: release, from cold: {:?}", start.elapsed());
     assert_eq!(code, 0, "{log}");
-    assert!(log.contains("org-id 00D000000000001AAA"), "{log}");
+    for needle in
+        ["org-id 00D000000000001AAA", "verified sfjwt-v0.1.0-x86_64-unknown-linux-musl.tar.gz", "sfjwt: sfjwt 0.1"]
+    {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+    // latest resolves through the release's VERSION asset.
+    let ctx2 = Ctx::new();
+    let (code, log) =
+        act(&ctx2, "release.yml", &emu, &[("RELEASE_BASE", rel.base.clone()), ("ACT_VERSION", "latest".into())]);
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("installing sfjwt v0.1.0"), "{log}");
 
     let ctx = Ctx::new();
-    let version = format!("v0.0.0-corrupt{}", std::process::id());
-    let (base, mut server) = release_server(&ctx, &version, true);
-    let (code, log) = act(&ctx, "release.yml", &emu, &[("RELEASE_BASE", base), ("ACT_VERSION", version)]);
-    let _ = server.kill();
-    assert_ne!(code, 0, "a corrupted binary must be rejected:\n{log}");
-    assert!(log.contains("checksum mismatch"), "{log}");
+    let bad = crate::fake_release::FakeRelease::lay_out(&ctx, "v0.1.0", &[crate::fake_release::LINUX_X64]);
+    let archive = bad.asset(&bad.archive(crate::fake_release::LINUX_X64));
+    let mut f = std::fs::OpenOptions::new().append(true).open(archive).unwrap();
+    std::io::Write::write_all(&mut f, b"tampered").unwrap();
+    let bad = bad.serve(&[]);
+    let (code, log) =
+        act(&ctx, "release.yml", &emu, &[("RELEASE_BASE", bad.base.clone()), ("ACT_VERSION", "v0.1.0".into())]);
+    assert_ne!(code, 0, "a corrupted archive must be rejected:\n{log}");
+    assert!(log.contains("checksum mismatch") && log.contains("could not install sfjwt"), "{log}");
+    assert!(!log.contains("org-id 00D"), "{log}");
+}
+
+/// The post step sends the token to the instance URL only over https, unless the user opted in
+/// with `insecure-http: true`: an http instance URL alone never adds --insecure-http. Runs
+/// action/post.js as the runner would (STATE_* and INPUT_* variables), with the real sfjwt against
+/// the emulator serving plain http.
+#[test]
+fn action_post_step_adds_insecure_http_only_when_opted_in() {
+    let ctx = Ctx::new();
+    let emu = Emu::start_with(&repo().join("fixtures/orgs/healthy.yaml"), &["--http"]);
+    assert!(emu.url.starts_with("http://"), "{}", emu.url);
+    let token = || {
+        let r = ctx.run_revealing(
+            ctx.sfjwt()
+                .args([
+                    "login",
+                    "-i",
+                    CLIENT_ID,
+                    "-o",
+                    USERNAME,
+                    "-r",
+                    &emu.url,
+                    "--insecure-http",
+                    "--format",
+                    "env",
+                    "--key",
+                ])
+                .arg(fixture_key()),
+        );
+        let r = r.ok();
+        r.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("SF_ACCESS_TOKEN="))
+            .map(|t| t.trim_matches(['\'', '"']).to_string())
+            .expect("token")
+    };
+    let alive = |t: &str| {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", &format!("Authorization: Bearer {t}")])
+            .arg(format!("{}/services/data/v60.0/query?q=SELECT+Id+FROM+Organization", emu.url))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout) == "200"
+    };
+    let post = |t: &str, insecure: Option<&str>| {
+        let mut cmd = Command::new("node");
+        cmd.arg(repo().join("action/post.js"))
+            .env("PATH", node24_path())
+            .env("STATE_sfjwt_bin", env!("CARGO_BIN_EXE_sfjwt"))
+            .env("STATE_sfjwt_token", t)
+            .env("STATE_sfjwt_instance", &emu.url)
+            .env("INPUT_REVOKE", "true");
+        if let Some(v) = insecure {
+            cmd.env("INPUT_INSECURE-HTTP", v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "the post step never fails the job");
+        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!log.contains(t), "the token reached the post step's log:\n{log}");
+        log
+    };
+    for insecure in [None, Some("false")] {
+        let t = token();
+        let log = post(&t, insecure);
+        assert!(log.contains("--insecure-http") && log.contains("::warning title=sfjwt::could not revoke"), "{log}");
+        assert!(alive(&t), "without the opt-in the token must not have been sent over http");
+    }
+    let t = token();
+    let log = post(&t, Some("true"));
+    assert!(log.contains("Revoked the access token"), "{log}");
+    assert!(!alive(&t), "with insecure-http: true the token is revoked");
+}
+
+/// The action's logic for every runner OS (tests/action_js/, node's test runner) under Node 24.
+#[test]
+fn action_js_unit_tests() {
+    let path = node24_path();
+    let major = node_major(&path);
+    let out = Command::new("node")
+        .args(["--test", "--test-reporter=tap", "tests/action_js/lib.test.js"])
+        .current_dir(repo())
+        .env("PATH", &path)
+        .output()
+        .expect("node");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "node {major} --test failed:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("# fail 0") && !text.contains("# pass 0"), "{text}");
+    eprintln!("action JS unit tests passed under Node {major}");
 }
 
 #[test]
@@ -294,28 +383,34 @@ fn yaml(path: &Path) -> serde_json::Value {
 #[test]
 fn action_metadata_is_consistent() {
     let action = yaml(&repo().join("action.yml"));
-    assert_eq!(action["runs"]["using"], "node20");
+    assert_eq!(action["runs"]["using"], "node24", "GitHub removed Node 20 from its runners");
     for key in ["main", "post"] {
         assert!(repo().join(action["runs"][key].as_str().unwrap()).is_file(), "runs.{key} missing");
     }
     let inputs: Vec<String> = action["inputs"].as_object().unwrap().keys().cloned().collect();
-    let main_js = std::fs::read_to_string(repo().join("action/main.js")).unwrap();
-    let post_sh = std::fs::read_to_string(repo().join("action/post.sh")).unwrap();
+    // Every input is one row of action/lib.js's INPUTS table, with action.yml's default.
+    let lib_js = std::fs::read_to_string(repo().join("action/lib.js")).unwrap();
     let mut used = Vec::new();
-    for part in main_js.split("input(\"").skip(1) {
-        used.push(part.split('"').next().unwrap().to_string());
-    }
-    for part in main_js.split("INPUT_").skip(1).chain(post_sh.split("INPUT_").skip(1)) {
-        let name: String = part.chars().take_while(|c| c.is_ascii_uppercase() || *c == '-').collect();
-        if !name.is_empty() {
-            used.push(name.to_lowercase());
-        }
+    for row in lib_js.lines().filter(|l| l.trim_start().starts_with("{ name: \"")) {
+        let name = row.split('"').nth(1).unwrap().to_string();
+        let default = row.split("default: \"").nth(1).map(|d| d.split('"').next().unwrap().to_string());
+        let declared = action["inputs"][&name]["default"].as_str().map(str::to_string).unwrap_or_default();
+        assert_eq!(default.unwrap_or_default(), declared, "input {name}: lib.js and action.yml defaults differ");
+        used.push(name);
     }
     for u in &used {
-        assert!(inputs.contains(u), "action/ uses input {u}, which action.yml does not declare");
+        assert!(inputs.contains(u), "action/lib.js reads input {u}, which action.yml does not declare");
     }
     for i in &inputs {
-        assert!(used.contains(i), "action.yml declares input {i}, which action/ never reads");
+        assert!(used.contains(i), "action.yml declares input {i}, which action/lib.js never reads");
+    }
+    for entry in ["action/main.js", "action/post.js"] {
+        let text = std::fs::read_to_string(repo().join(entry)).unwrap();
+        assert!(
+            !text.contains("env.INPUT_") && !text.contains("env[\"INPUT_"),
+            "{entry} reads an input around lib.js's table"
+        );
+        assert!(!text.contains("bash") && !text.contains(".sh\""), "{entry} must not need a shell (Windows runners)");
     }
     let mut outputs: Vec<String> = action["outputs"].as_object().unwrap().keys().cloned().collect();
     outputs.sort();
@@ -324,10 +419,10 @@ fn action_metadata_is_consistent() {
         ["access-token", "cause", "instance-url", "is-sandbox", "org-id", "report", "user-id", "username"]
     );
     let written = std::fs::read_to_string(repo().join("src/commands/login.rs")).unwrap()
-        + &std::fs::read_to_string(repo().join("action/main.sh")).unwrap();
+        + &std::fs::read_to_string(repo().join("action/main.js")).unwrap();
     for o in &outputs {
         assert!(
-            written.contains(&format!("(\"{o}\"")) || written.contains(&format!("{o}=")),
+            written.contains(&format!("(\"{o}\"")) || written.contains(&format!("fileCommand(\"{o}\"")),
             "output {o} is never written"
         );
     }
