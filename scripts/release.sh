@@ -20,7 +20,6 @@ archive() {
   case "$target" in *windows*) exe=sfjwt.exe ;; esac
   local stage
   stage="$(mktemp -d)"
-  trap 'rm -rf "$stage"' RETURN
   mkdir -p "$stage/$name/completions" "$stage/$name/man" "$out"
   cp "$bin" "$stage/$name/$exe"
   "$bin" completions bash > "$stage/$name/completions/sfjwt.bash"
@@ -43,6 +42,7 @@ archive() {
       echo "$out/$name.tar.gz"
       ;;
   esac
+  rm -rf "$stage"
 }
 
 finish() {

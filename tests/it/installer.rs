@@ -283,8 +283,8 @@ fn bad_options_are_usage_errors() {
 /// download URL must be derived from it.
 #[test]
 fn default_download_urls_follow_cargo_toml() {
-    let manifest: toml_like::Manifest = toml_like::read(&repo().join("Cargo.toml"));
-    let base = format!("{}/releases/download", manifest.repository);
+    let repository = crate::release_workflow::manifest()["repository"].as_str().unwrap().to_string();
+    let base = format!("{repository}/releases/download");
     let sh = std::fs::read_to_string(repo().join("install.sh")).unwrap();
     assert!(sh.contains(&format!("DEFAULT_BASE_URL=\"{base}\"")), "install.sh's default base URL is not {base}");
     let ps = std::fs::read_to_string(repo().join("install.ps1")).unwrap();
@@ -297,24 +297,4 @@ fn default_download_urls_follow_cargo_toml() {
         "action/lib.js's default repository is not {}",
         manifest.repository
     );
-}
-
-/// Enough of Cargo.toml for the tests, read without a TOML dependency: `key = "value"` lines.
-pub mod toml_like {
-    use std::path::Path;
-
-    pub struct Manifest {
-        pub repository: String,
-        pub version: String,
-    }
-
-    pub fn read(path: &Path) -> Manifest {
-        let text = std::fs::read_to_string(path).unwrap();
-        let get = |key: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("{key} = \"")).map(|v| v.trim_end_matches('"').to_string()))
-                .unwrap_or_else(|| panic!("no {key} in {}", path.display()))
-        };
-        Manifest { repository: get("repository"), version: get("version") }
-    }
 }

@@ -15,5 +15,6 @@ mod help;
 mod key_input;
 mod keygen;
 mod login;
+mod release_workflow;
 mod robustness;
 mod setup;
