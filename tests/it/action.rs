@@ -307,11 +307,9 @@ fn action_js_unit_tests() {
     eprintln!("action JS unit tests passed under Node {major}");
 }
 
-#[test]
-#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
-fn gitlab_template_hands_the_session_to_a_later_job() {
-    let ctx = Ctx::new();
-    let emu = Emu::start("healthy");
+/// Runs the GitLab template with gitlab-ci-local (shell executor): a login job, then a job that
+/// uses the dotenv session. `vars` are CI/CD variables added to the login's.
+fn gitlab(ctx: &Ctx, emu: &Emu, vars: &str, sfjwt_on_path: bool) -> (i32, String, PathBuf) {
     let project = ctx.path("project");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::copy(repo().join("ci-templates/gitlab/sfjwt.gitlab-ci.yml"), project.join("sfjwt.gitlab-ci.yml")).unwrap();
@@ -324,21 +322,33 @@ fn gitlab_template_hands_the_session_to_a_later_job() {
     std::fs::write(
         project.join(".gitlab-ci-local-variables.yml"),
         format!(
-            "SFJWT_INSTALL: path\nSFJWT_CLIENT_ID: {CLIENT_ID}\nSFJWT_USERNAME: {USERNAME}\nSFJWT_KEY: {key_b64}\nSFJWT_LOGIN_URL: {}\nSFJWT_CA_FILE: {}\n",
+            "SFJWT_CLIENT_ID: {CLIENT_ID}\nSFJWT_USERNAME: {USERNAME}\nSFJWT_KEY: {key_b64}\nSFJWT_LOGIN_URL: {}\nSFJWT_CA_FILE: {}\n{vars}",
             emu.url,
             emu.ca.display()
         ),
     )
     .unwrap();
     git_commit_all(&project);
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    if sfjwt_on_path {
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
+        path = format!("{}:{path}", bin_dir.display());
+    }
     let mut cmd = Command::new(tool("SFJWT_GCL_BIN", "gitlab-ci-local"));
     cmd.current_dir(&project).env("PATH", path).env("HOME", ctx.dir.path());
     let (code, log) = run_bounded(&mut cmd, Duration::from_secs(180));
     ctx.secret_key_file(&fixture_key());
     ctx.assert_no_secrets(&log);
     assert!(!log.contains(TOKEN_PREFIX), "token in the job log:\n{log}");
+    (code, log, project)
+}
+
+#[test]
+#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
+fn gitlab_template_hands_the_session_to_a_later_job() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let (code, log, project) = gitlab(&ctx, &emu, "SFJWT_INSTALL: path\n", true);
     assert_eq!(code, 0, "{log}");
     assert!(log.contains(&format!("instance from dotenv {}", emu.url)), "{log}");
     assert!(log.contains("token present"), "{log}");
@@ -348,6 +358,42 @@ fn gitlab_template_hands_the_session_to_a_later_job() {
         if junit.exists() { junit } else { project.join(".gitlab-ci-local/artifacts/sfjwt-login/sfjwt-junit.xml") };
     let (tests, failures, _, _) = parse_junit(&junit);
     assert_eq!((tests, failures), (1, 0));
+}
+
+/// The template's default install path: the release's install.sh, pinned by version and by both
+/// checksums, against a fake release; a wrong pin stops the job before sfjwt runs.
+#[test]
+#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
+fn gitlab_template_installs_the_pinned_release() {
+    use crate::fake_release::*;
+    let emu = Emu::start("healthy");
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, "v0.1.0", &[LINUX_X64]).serve(&[]);
+    let pins = |archive: &str, installer: &str| {
+        format!(
+            "SFJWT_BASE_URL: {}\nSFJWT_VERSION: v0.1.0\nSFJWT_SHA256: {archive}\nSFJWT_INSTALLER_SHA256: {installer}\n",
+            rel.base
+        )
+    };
+    let archive_sum = rel.sha256(&rel.archive(LINUX_X64));
+    let installer_sum = rel.sha256("install.sh");
+    let (code, log, _) = gitlab(&ctx, &emu, &pins(&archive_sum, &installer_sum), false);
+    assert_eq!(code, 0, "{log}");
+    for needle in [
+        "verified sfjwt-v0.1.0-x86_64-unknown-linux-musl.tar.gz",
+        "token present",
+        &format!("instance from dotenv {}", emu.url),
+    ] {
+        assert!(log.contains(needle), "missing {needle:?}:\n{log}");
+    }
+    let ctx = Ctx::new();
+    let (code, log, _) = gitlab(&ctx, &emu, &pins(&"0".repeat(64), &installer_sum), false);
+    assert_ne!(code, 0, "{log}");
+    assert!(log.contains("--sha256 says 0000") && !log.contains("token present"), "{log}");
+    let ctx = Ctx::new();
+    let (code, log, _) = gitlab(&ctx, &emu, &pins(&archive_sum, &"1".repeat(64)), false);
+    assert_ne!(code, 0, "{log}");
+    assert!(log.contains("install.sh does not match SFJWT_INSTALLER_SHA256"), "{log}");
 }
 
 /// No Jenkins can run here: check what can be checked offline, that every sfjwt flag the example

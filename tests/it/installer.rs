@@ -292,9 +292,5 @@ fn default_download_urls_follow_cargo_toml() {
     let gitlab = std::fs::read_to_string(repo().join("ci-templates/gitlab/sfjwt.gitlab-ci.yml")).unwrap();
     assert!(gitlab.contains(&format!("SFJWT_BASE_URL: {base}")), "the GitLab template's default is not {base}");
     let js = std::fs::read_to_string(repo().join("action/lib.js")).unwrap();
-    assert!(
-        js.contains(&format!("\"{}\"", manifest.repository)),
-        "action/lib.js's default repository is not {}",
-        manifest.repository
-    );
+    assert!(js.contains(&format!("\"{repository}\"")), "action/lib.js's default repository is not {repository}");
 }
