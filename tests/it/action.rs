@@ -419,6 +419,55 @@ fn jenkinsfile_example_uses_real_flags() {
     );
 }
 
+/// The example's 'Install sfjwt' stage, run as Jenkins would run its `sh` step: the environment
+/// block's values (the base URL and the two pins replaced by the fake release's), then the script.
+#[test]
+fn jenkinsfile_install_stage_installs_the_pinned_release() {
+    use crate::fake_release::*;
+    let text = std::fs::read_to_string(repo().join("examples/Jenkinsfile")).unwrap();
+    let stage = text.split("stage('Install sfjwt')").nth(1).expect("an 'Install sfjwt' stage");
+    let script = stage.split("'''").nth(1).expect("its sh ''' script");
+    let env_block = text.split("environment {").nth(1).unwrap().split('}').next().unwrap();
+    let value = |name: &str| {
+        env_block
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name).and_then(|r| r.trim_start().strip_prefix('=')))
+            .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
+            .unwrap_or_else(|| panic!("no {name} in the environment block"))
+    };
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, &value("SFJWT_VERSION"), &[LINUX_X64]).serve(&[]);
+    assert_eq!(
+        value("SFJWT_BASE_URL"),
+        format!("{}/releases/download", crate::release_workflow::manifest()["repository"].as_str().unwrap())
+    );
+    let workspace = ctx.path("workspace");
+    std::fs::create_dir_all(&workspace).unwrap();
+    let run = |archive_pin: &str| {
+        let out = Command::new("sh")
+            .args(["-xe", "-c", script])
+            .current_dir(&workspace)
+            .env("SFJWT_VERSION", value("SFJWT_VERSION"))
+            .env("SFJWT_BASE_URL", &rel.base)
+            .env("SFJWT_INSTALLER_SHA256", rel.sha256("install.sh"))
+            .env("SFJWT_SHA256", archive_pin)
+            .env("SFJWT_INSTALL_DIR", workspace.join(".sfjwt-bin"))
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let (ok, log) = run(&"f".repeat(64));
+    assert!(!ok && log.contains("--sha256 says ffff"), "a wrong pin must stop the stage:\n{log}");
+    assert!(!workspace.join(".sfjwt-bin/sfjwt").exists());
+    let (ok, log) = run(&rel.sha256(&rel.archive(LINUX_X64)));
+    assert!(ok, "{log}");
+    let out = Command::new(workspace.join(".sfjwt-bin/sfjwt")).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("sfjwt "));
+}
+
 fn yaml(path: &Path) -> serde_json::Value {
     serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))

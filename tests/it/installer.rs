@@ -291,6 +291,23 @@ fn default_download_urls_follow_cargo_toml() {
     assert!(ps.contains(&format!("$DefaultBaseUrl = '{base}'")), "install.ps1's default base URL is not {base}");
     let gitlab = std::fs::read_to_string(repo().join("ci-templates/gitlab/sfjwt.gitlab-ci.yml")).unwrap();
     assert!(gitlab.contains(&format!("SFJWT_BASE_URL: {base}")), "the GitLab template's default is not {base}");
+    // Every GitHub URL these files print or fetch names the canonical repository.
+    for file in [
+        "install.sh",
+        "install.ps1",
+        "ci-templates/gitlab/sfjwt.gitlab-ci.yml",
+        "examples/Jenkinsfile",
+        "action/lib.js",
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        for (at, _) in text.match_indices("https://github.com/") {
+            assert!(
+                text[at..].starts_with(&repository),
+                "{file}: a GitHub URL not under {repository}: {}",
+                &text[at..at + 60.min(text.len() - at)]
+            );
+        }
+    }
     let js = std::fs::read_to_string(repo().join("action/lib.js")).unwrap();
     assert!(js.contains(&format!("\"{repository}\"")), "action/lib.js's default repository is not {repository}");
 }
