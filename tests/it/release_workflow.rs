@@ -311,3 +311,27 @@ fn installers_and_action_read_the_same_layout() {
         assert!(MATRIX.iter().any(|(_, m, _)| *m == t), "action/lib.js picks {t}, which the workflow does not build");
     }
 }
+
+/// `cargo package` succeeds and the packaged crate, unpacked outside the workspace, builds and
+/// passes its unit tests offline with the lockfile it ships (scripts/package-check.sh).
+#[test]
+fn packaged_crate_builds_and_passes_unit_tests_offline() {
+    let target = std::path::Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().parent().unwrap().to_path_buf();
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/package-check.sh"))
+        .arg("--allow-dirty")
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("test result: ok.") && !log.contains("test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n\n     Running unittests src/lib.rs"), "{log}");
+    let unpacked = target.join("package-check").join(format!("sfjwt-{}", env!("CARGO_PKG_VERSION")));
+    for f in ["LICENSE-MIT", "LICENSE-APACHE", "README.md", "Cargo.lock", "src/main.rs"] {
+        assert!(unpacked.join(f).is_file(), "the package lacks {f}");
+    }
+    assert!(
+        !unpacked.join("fixtures").exists() && !unpacked.join("tests").exists(),
+        "test material stays in the repository"
+    );
+}
