@@ -92,6 +92,28 @@ fn installs_latest_and_a_pinned_version_under_dash() {
     assert_eq!(names, ["sfjwt"], "only the binary is left in the install dir");
 }
 
+/// README's one-liner: the script piped into sh, settings from the environment.
+#[test]
+fn installs_when_piped_into_sh_as_the_readme_shows() {
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]).serve(&[]);
+    let dir = ctx.path("bin");
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let repository = crate::release_workflow::manifest()["repository"].as_str().unwrap().to_string();
+    assert!(readme.contains(&format!("curl -fsSL {repository}/releases/latest/download/install.sh | sh")));
+    let out = Command::new("sh")
+        .env_clear()
+        .env("PATH", system_path())
+        .env("HOME", ctx.dir.path())
+        .env("SFJWT_BASE_URL", &rel.base)
+        .env("SFJWT_INSTALL_DIR", &dir)
+        .stdin(std::fs::File::open(repo().join("install.sh")).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(installed_version(&dir), format!("sfjwt {}", env!("CARGO_PKG_VERSION")));
+}
+
 /// Alpine's userland: busybox ash, wget (no curl), busybox sha256sum/tar/awk; nothing else on PATH.
 #[test]
 fn installs_with_busybox_and_wget_only() {
