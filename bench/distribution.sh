@@ -16,7 +16,8 @@ command -v hyperfine >/dev/null || { echo "missing hyperfine (apt-get install hy
 source scripts/tools.sh
 export PATH="$SFJWT_NODE24_DIR:$PATH"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-cargo build --release --locked --quiet -p sfjwt --bin sfjwt -p sfjwt-emulator --bin sfjwt-emulator
+# BENCH_NO_BUILD=1 measures the release build already in the target dir.
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --locked --quiet -p sfjwt --bin sfjwt -p sfjwt-emulator --bin sfjwt-emulator
 bin="$target/release/sfjwt"
 emu="$target/release/sfjwt-emulator"
 work="$(mktemp -d)"
@@ -28,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "node for the action: $(node --version); act: $("$SFJWT_ACT_BIN" --version)"
 
 # --- sizes -------------------------------------------------------------------------------------

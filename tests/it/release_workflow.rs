@@ -57,12 +57,14 @@ fn release_workflow_builds_every_platform_with_the_shared_layout() {
     let build_steps = steps(build);
     let all: String = build_steps.iter().map(run_text).collect::<Vec<_>>().join("\n");
     assert!(
-        all.contains("cargo build --release --locked -p sfjwt --bin sfjwt --target \"${{ matrix.target }}\""),
+        all.contains("cargo build --profile dist --locked -p sfjwt --bin sfjwt --target \"${{ matrix.target }}\""),
         "{all}"
     );
     assert!(all.contains("musl-tools"), "musl builds need musl-gcc for aws-lc's C code");
+    let cargo_toml = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    assert!(cargo_toml.contains("[profile.dist]\ninherits = \"release\""), "the dist profile the workflow builds with");
     assert!(
-        all.contains("bash scripts/release.sh archive \"target/${{ matrix.target }}/release/${{ matrix.exe }}\" \"${{ matrix.target }}\" \"$GITHUB_REF_NAME\" dist"),
+        all.contains("bash scripts/release.sh archive \"target/${{ matrix.target }}/dist/${{ matrix.exe }}\" \"${{ matrix.target }}\" \"$GITHUB_REF_NAME\" dist"),
         "archives are made by scripts/release.sh, the script the installer tests use:\n{all}"
     );
     assert!(
