@@ -48,6 +48,7 @@ _sfjwt sfjwt --ca login; echo "flag: ${{COMPREPLY[*]}}""#,
 }
 
 #[test]
+#[ignore = "needs zsh: scripts/test.sh installs it and runs ignored tests"]
 fn zsh_completion_loads_through_fpath() {
     let ctx = Ctx::new();
     let dir = ctx.path("zfunc");
@@ -63,6 +64,7 @@ fn zsh_completion_loads_through_fpath() {
 }
 
 #[test]
+#[ignore = "needs fish: scripts/test.sh installs it and runs ignored tests"]
 fn fish_completion_completes_subcommands_and_flags() {
     let ctx = Ctx::new();
     let file = ctx.path("sfjwt.fish");

@@ -116,6 +116,7 @@ fn installs_when_piped_into_sh_as_the_readme_shows() {
 
 /// Alpine's userland: busybox ash, wget (no curl), busybox sha256sum/tar/awk; nothing else on PATH.
 #[test]
+#[ignore = "needs busybox: scripts/test.sh installs it and runs ignored tests"]
 fn installs_with_busybox_and_wget_only() {
     let ctx = Ctx::new();
     let rel = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]).serve(&[]);
@@ -337,6 +338,7 @@ fn default_download_urls_follow_cargo_toml() {
 /// install.sh must run under any POSIX sh (dash, busybox ash, macOS's sh): shellcheck in sh mode,
 /// plus the bash scripts that lay out releases.
 #[test]
+#[ignore = "needs shellcheck: scripts/test.sh installs it and runs ignored tests"]
 fn scripts_pass_shellcheck() {
     let check = |args: &[&str]| {
         let out = Command::new("shellcheck")
