@@ -314,6 +314,11 @@ fn default_download_urls_follow_cargo_toml() {
     assert!(ps.contains(&format!("$DefaultBaseUrl = '{base}'")), "install.ps1's default base URL is not {base}");
     let gitlab = std::fs::read_to_string(repo().join("ci-templates/gitlab/sfjwt.gitlab-ci.yml")).unwrap();
     assert!(gitlab.contains(&format!("SFJWT_BASE_URL: {base}")), "the GitLab template's default is not {base}");
+    // The CI examples pin the crate's own version (bumped with it).
+    let version = format!("v{}", env!("CARGO_PKG_VERSION"));
+    assert!(gitlab.contains(&format!("SFJWT_VERSION: {version} ")), "the GitLab template does not pin {version}");
+    let jenkins = std::fs::read_to_string(repo().join("examples/Jenkinsfile")).unwrap();
+    assert!(jenkins.contains(&format!("SFJWT_VERSION   = '{version}'")), "the Jenkinsfile does not pin {version}");
     // Every GitHub URL these files print or fetch names the canonical repository.
     for file in [
         "install.sh",
