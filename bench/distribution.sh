@@ -41,7 +41,10 @@ bash scripts/release.sh finish "$version" "$dist" >/dev/null
 ln -s "../download/$version" "$work/releases/sfjwt/sfjwt/releases/latest/download"
 echo
 echo "sizes (x86_64-unknown-linux-gnu release build standing in for the musl one):"
-echo "  binary (stripped, thin LTO): $(stat -c %s "$bin") bytes"
+echo "  binary, release profile (stripped, thin LTO): $(stat -c %s "$bin") bytes"
+if [ -x "$target/dist/sfjwt" ]; then # cargo build --profile dist, as the release workflow builds
+  echo "  binary, dist profile (fat LTO, one codegen unit): $(stat -c %s "$target/dist/sfjwt") bytes"
+fi
 echo "  archive $(basename "$archive") (binary + completions + man + licences + README): $(stat -c %s "$archive") bytes"
 
 # --- servers -----------------------------------------------------------------------------------
