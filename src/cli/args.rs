@@ -19,7 +19,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Print one JSON envelope on stdout for every outcome, like the sf CLI's --json:
-    /// {"status": EXIT, "result": …} or {"status", "name", "message", "cause", …}
+    /// {"status": EXIT, "result": ...} or {"status", "name", "message", "cause", ...}
     #[arg(long, global = true)]
     pub json: bool,
 }
@@ -44,6 +44,33 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Bootstrap CI: key, certificate, consumer key, and the app's metadata ready to deploy
     Setup(Box<SetupArgs>),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish
+    #[command(after_help = COMPLETIONS_AFTER)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write every page (sfjwt.1, sfjwt-login.1, ...) into --dir
+    Man(ManArgs),
+}
+
+const COMPLETIONS_AFTER: &str = "\
+Install, for example:
+  bash        sfjwt completions bash > ~/.local/share/bash-completion/completions/sfjwt
+  zsh         sfjwt completions zsh > \"${fpath[1]}/_sfjwt\"
+  fish        sfjwt completions fish > ~/.config/fish/completions/sfjwt.fish
+  powershell  sfjwt completions powershell | Out-String | Invoke-Expression   (in $PROFILE)
+The release archives carry the same scripts in completions/.";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write sfjwt.1 and one page per subcommand into this directory instead of printing sfjwt.1
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -133,27 +160,34 @@ pub struct KeyArgs {
 #[derive(Debug, Args)]
 #[command(after_help = epilogues::ASSERTION)]
 pub struct AssertionArgs {
-    /// Consumer key of the connected app or External Client App (the JWT `iss`)
-    #[arg(long, short = 'i', env = "SFJWT_CLIENT_ID", value_name = "ID")]
-    pub client_id: String,
-    /// Salesforce username to log in as (the JWT `sub`)
-    #[arg(long, short = 'o', env = "SFJWT_USERNAME", value_name = "USER")]
-    pub username: String,
+    /// Consumer key of the connected app or External Client App (the JWT `iss`) [or SFJWT_CLIENT_ID]
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Salesforce username to log in as (the JWT `sub`) [or SFJWT_USERNAME]
+    #[arg(long, short = 'o', value_name = "USER")]
+    pub username: Option<String>,
     #[command(flatten)]
     pub key: KeyArgs,
-    /// Audience (`aud`); default follows the login URL
-    #[arg(long, env = "SFJWT_AUDIENCE", value_name = "URL")]
+    /// Audience (`aud`); default follows the login URL [or SFJWT_AUDIENCE]
+    #[arg(long, value_name = "URL")]
     pub audience: Option<String>,
-    /// login, test, a My Domain host or a URL; picks the default audience
-    #[arg(long, short = 'r', env = "SFJWT_LOGIN_URL", value_name = "URL", default_value = "login")]
-    pub login_url: String,
+    /// login, test, a My Domain host or a URL; picks the default audience [default: login; or
+    /// SFJWT_LOGIN_URL, or sfdx-project.json's sfdcLoginUrl]
+    #[arg(long, short = 'r', visible_alias = "instance-url", value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Config file [default: ./sfjwt.yaml when present]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Target in the config file
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
     /// How long the assertion is valid
     #[arg(long, value_name = "DURATION", default_value = "180s")]
     pub lifetime: String,
     /// Print the header and claims as JSON instead of the signed assertion
     #[arg(long)]
     pub decode: bool,
-    /// Set by --json: the signed assertion as {"assertion": …}
+    /// Set by --json: the signed assertion as {"assertion": ...}
     #[arg(skip)]
     pub decode_json: bool,
 }
@@ -292,6 +326,13 @@ pub struct RevokeArgs {
 #[derive(Debug, Args)]
 #[command(
     after_help = epilogues::DOCTOR,
+    // login's hand-off flags mean nothing to doctor: hidden here, and refused if given.
+    mut_arg("format", |a| a.hide_possible_values(true).help("Print the report on stdout: json or yaml")),
+    mut_arg("dotenv", |a| a.hide(true)),
+    mut_arg("sf_alias", |a| a.hide(true)),
+    mut_arg("export_env", |a| a.hide(true)),
+    mut_arg("show_token", |a| a.hide(true)),
+    mut_arg("no_verify", |a| a.hide(true)),
     mut_arg("oidc", |a| a.hide(true)),
     mut_arg("oidc_audience", |a| a.hide(true)),
     mut_arg("subject_token_type", |a| a.hide(true)),

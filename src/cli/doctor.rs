@@ -84,6 +84,20 @@ fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
 }
 
 pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
+    let l = &args.login;
+    let login_only = [
+        (l.dotenv.is_some(), "--dotenv"),
+        (l.sf_alias.is_some(), "--sf-alias"),
+        (l.export_env, "--export-env"),
+        (l.show_token, "--show-token"),
+        (l.no_verify, "--no-verify"),
+    ];
+    if let Some((_, flag)) = login_only.iter().find(|(given, _)| *given) {
+        return Err(Error::usage(
+            format!("doctor does not take {flag}: it reports, it hands no session on"),
+            "use it with `sfjwt login`; `sfjwt doctor --help` lists doctor's flags",
+        ));
+    }
     if args.login.oidc.is_some() {
         return Err(Error::usage(
             "doctor checks the JWT bearer setup; it does not take --oidc",

@@ -114,130 +114,146 @@ pub fn check_env_encoding() -> Result<(), Error> {
     Ok(())
 }
 
-pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<LoginSettings, Error> {
-    let mut notes = Vec::new();
-    let loaded = config::load(args.config.as_deref(), args.single_target()?)?;
-    let cfg = loaded.as_ref().map(|l| l.target.clone()).unwrap_or_default();
-    let cfg_name =
-        loaded.as_ref().map(|l| format!("{} target {}", l.path.display(), l.target_name)).unwrap_or_default();
-    let cfg_name = cfg_name.as_str();
-    let e = |k: &str| env(k).filter(|v| !v.is_empty());
+/// The layers a value can come from, in order: a flag, the chosen target of sfjwt.yaml, the
+/// environment (then, for the login URL, sfdx-project.json). Shadowed values become notes.
+pub(crate) struct Layers<'a> {
+    cfg: config::Target,
+    cfg_name: String,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    pub notes: Vec<String>,
+}
 
-    let client_id = choose(
-        &mut notes,
-        "client id",
-        &[
-            ("--client-id", args.client_id.clone()),
-            (cfg_name, cfg.client_id.clone()),
-            ("SFJWT_CLIENT_ID", e("SFJWT_CLIENT_ID")),
-        ],
-    )
-    .ok_or_else(|| {
-        Error::usage("no client id given", "pass --client-id (-i), set SFJWT_CLIENT_ID, or use a config target")
-    })?;
-    let username = choose(
-        &mut notes,
-        "username",
-        &[
-            ("--username", args.username.clone()),
-            (cfg_name, cfg.username.clone()),
-            ("SFJWT_USERNAME", e("SFJWT_USERNAME")),
-        ],
-    );
-    let username = match username {
-        Some(u) => u,
-        None if args.oidc.is_some() => String::new(),
-        None => {
-            return Err(Error::usage(
-                "no username given",
-                "pass --username (-o), set SFJWT_USERNAME, or use a config target",
-            ));
-        }
-    };
-    let login_url = choose(
-        &mut notes,
-        "login URL",
-        &[
-            ("--login-url", args.login_url.clone()),
-            (cfg_name, cfg.login_url.clone()),
-            ("SFJWT_LOGIN_URL", e("SFJWT_LOGIN_URL")),
+/// Who logs in where: the values every command that signs needs.
+pub(crate) struct Identity {
+    pub client_id: String,
+    /// Empty only with --oidc (the token exchange handler picks the user).
+    pub username: String,
+    pub login_url: String,
+    pub audience: Option<String>,
+}
+
+impl<'a> Layers<'a> {
+    pub fn load(
+        config_path: Option<&std::path::Path>,
+        target: Option<&str>,
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Result<Layers<'a>, Error> {
+        let loaded = config::load(config_path, target)?;
+        let cfg = loaded.as_ref().map(|l| l.target.clone()).unwrap_or_default();
+        let cfg_name =
+            loaded.as_ref().map(|l| format!("{} target {}", l.path.display(), l.target_name)).unwrap_or_default();
+        Ok(Layers { cfg, cfg_name, env, notes: Vec::new() })
+    }
+
+    fn env(&self, name: &str) -> Option<String> {
+        (self.env)(name).filter(|v| !v.is_empty())
+    }
+
+    fn pick(&mut self, what: &str, flag: (&str, Option<String>), cfg: Option<String>, var: &str) -> Option<String> {
+        let layers = [flag, (self.cfg_name.as_str(), cfg), (var, self.env(var))];
+        choose(&mut self.notes, what, &layers)
+    }
+
+    /// Client id, username, login URL and audience, merged and shape-checked.
+    pub fn identity(&mut self, flags: [Option<String>; 4], keyless: bool) -> Result<Identity, Error> {
+        let [client_id, username, login_url, audience] = flags;
+        let client_id = self
+            .pick("client id", ("--client-id", client_id), self.cfg.client_id.clone(), "SFJWT_CLIENT_ID")
+            .ok_or_else(|| {
+                Error::usage("no client id given", "pass --client-id (-i), set SFJWT_CLIENT_ID, or use a config target")
+            })?;
+        let username =
+            match self.pick("username", ("--username", username), self.cfg.username.clone(), "SFJWT_USERNAME") {
+                Some(u) => endpoint::username(&u)?,
+                None if keyless => String::new(),
+                None => {
+                    return Err(Error::usage(
+                        "no username given",
+                        "pass --username (-o), set SFJWT_USERNAME, or use a config target",
+                    ));
+                }
+            };
+        let layers = [
+            ("--login-url", login_url),
+            (self.cfg_name.as_str(), self.cfg.login_url.clone()),
+            ("SFJWT_LOGIN_URL", self.env("SFJWT_LOGIN_URL")),
             ("sfdx-project.json sfdcLoginUrl", config::sfdx_login_url()),
-        ],
-    )
-    .unwrap_or_else(|| "login".into());
-    let audience = choose(
-        &mut notes,
-        "audience",
-        &[
-            ("--audience", args.audience.clone()),
-            (cfg_name, cfg.audience.clone()),
-            ("SFJWT_AUDIENCE", e("SFJWT_AUDIENCE")),
-        ],
-    );
-    let timeout = choose(
-        &mut notes,
-        "timeout",
-        &[("--timeout", args.timeout.clone()), (cfg_name, cfg.timeout.clone()), ("SFJWT_TIMEOUT", e("SFJWT_TIMEOUT"))],
-    );
+        ];
+        let login_url = choose(&mut self.notes, "login URL", &layers).unwrap_or_else(|| "login".into());
+        let audience = self.pick("audience", ("--audience", audience), self.cfg.audience.clone(), "SFJWT_AUDIENCE");
+        Ok(Identity {
+            client_id: endpoint::client_id(&client_id)?,
+            username,
+            login_url,
+            audience: audience.map(|a| endpoint::audience(&a)).transpose()?,
+        })
+    }
 
-    let client_id = endpoint::client_id(&client_id)?;
-    let username = if username.is_empty() && args.oidc.is_some() { username } else { endpoint::username(&username)? };
-    let hosts = HostPolicy::new(&args.allow_host, args.insecure_http);
-    let login = hosts.login_url(&login_url)?;
-    let audience = audience.map(|a| endpoint::audience(&a)).transpose()?;
-    let lifetime = parse_duration("--lifetime", &args.lifetime).and_then(assertion::validate_lifetime)?;
-
-    let mut net = NetSettings::default();
-    if let Some(t) = timeout {
-        net.timeout = parse_duration("--timeout", &t)?;
-        if net.timeout.is_zero() || net.timeout > Duration::from_secs(600) {
-            return Err(Error::usage("--timeout must be between 1s and 600s", "e.g. --timeout 30s"));
+    /// The key: a flag or the config names where it is; otherwise SFJWT_KEY / SFJWT_KEY_FILE.
+    pub fn key(
+        &mut self,
+        flag: Option<String>,
+        pass_flag: Option<PathBuf>,
+    ) -> Result<(KeySource, Option<Passphrase>), Error> {
+        let cfg_name = self.cfg_name.clone();
+        let spec =
+            choose(&mut self.notes, "key", &[("--key", flag.clone()), (cfg_name.as_str(), self.cfg.key.clone())]);
+        if spec.is_some() && (self.env("SFJWT_KEY").is_some() || self.env("SFJWT_KEY_FILE").is_some()) {
+            let from = if flag.is_some() { "--key" } else { cfg_name.as_str() };
+            self.notes.push(format!("key from {from} overrides SFJWT_KEY/SFJWT_KEY_FILE"));
         }
+        let source = KeySource::resolve(spec.as_deref(), |k| self.env(k))?;
+        let passphrase = match pass_flag.or(self.cfg.key_passphrase_file.clone()) {
+            Some(p) => Some(Passphrase::from_file(&p)?),
+            None => (self.env)("SFJWT_KEY_PASSPHRASE").map(Passphrase::new),
+        };
+        Ok((source, passphrase))
     }
-    if args.max_retries > 10 {
-        return Err(Error::usage(format!("--max-retries {} is out of range", args.max_retries), "use 0 to 10"));
+
+    fn net(&mut self, args: &LoginArgs) -> Result<NetSettings, Error> {
+        let mut net = NetSettings::default();
+        if let Some(t) =
+            self.pick("timeout", ("--timeout", args.timeout.clone()), self.cfg.timeout.clone(), "SFJWT_TIMEOUT")
+        {
+            net.timeout = parse_duration("--timeout", &t)?;
+            if net.timeout.is_zero() || net.timeout > Duration::from_secs(600) {
+                return Err(Error::usage("--timeout must be between 1s and 600s", "e.g. --timeout 30s"));
+            }
+        }
+        if args.max_retries > 10 {
+            return Err(Error::usage(format!("--max-retries {} is out of range", args.max_retries), "use 0 to 10"));
+        }
+        net.max_retries = args.max_retries;
+        net.retry_window = parse_duration("--retry-window", &args.retry_window)?;
+        if net.retry_window > Duration::from_secs(3600) {
+            return Err(Error::usage("--retry-window must be at most 1h", "e.g. --retry-window 60s"));
+        }
+        net.ca_files = if !args.ca_file.is_empty() {
+            args.ca_file.clone()
+        } else if let Some(c) = self.cfg.ca_file.clone() {
+            vec![c]
+        } else {
+            self.env("SFJWT_CA_FILE").map(|c| vec![PathBuf::from(c)]).unwrap_or_default()
+        };
+        Ok(net)
     }
-    net.max_retries = args.max_retries;
-    net.retry_window = parse_duration("--retry-window", &args.retry_window)?;
-    if net.retry_window > Duration::from_secs(3600) {
-        return Err(Error::usage("--retry-window must be at most 1h", "e.g. --retry-window 60s"));
-    }
-    net.ca_files = if !args.ca_file.is_empty() {
-        args.ca_file.clone()
-    } else if let Some(c) = cfg.ca_file.clone() {
-        vec![c]
-    } else {
-        e("SFJWT_CA_FILE").map(|c| vec![PathBuf::from(c)]).unwrap_or_default()
-    };
-    let wait_for_propagation = args
+}
+
+fn wait_for_propagation(args: &LoginArgs) -> Result<Option<Duration>, Error> {
+    let wait = args
         .wait_for_propagation
         .as_deref()
         .map(|w| parse_duration("--wait-for-propagation", w))
         .transpose()?
         .filter(|d| !d.is_zero());
-    if wait_for_propagation.is_some_and(|d| d > Duration::from_secs(3600)) {
+    if wait.is_some_and(|d| d > Duration::from_secs(3600)) {
         return Err(Error::usage("--wait-for-propagation must be at most 1h", "propagation takes 2-10 minutes: 10m"));
     }
+    Ok(wait)
+}
 
-    // The key: a flag or the config names where it is; otherwise SFJWT_KEY / SFJWT_KEY_FILE.
-    let key_spec = choose(&mut notes, "key", &[("--key", args.key.key.clone()), (cfg_name, cfg.key.clone())]);
-    if key_spec.is_some() && (e("SFJWT_KEY").is_some() || e("SFJWT_KEY_FILE").is_some()) {
-        notes.push(format!(
-            "key from {} overrides SFJWT_KEY/SFJWT_KEY_FILE",
-            if args.key.key.is_some() { "--key" } else { cfg_name }
-        ));
-    }
-    let key = match &args.oidc {
-        Some(_) => None,
-        None => Some(KeySource::resolve(key_spec.as_deref(), |k| e(k))?),
-    };
-    let pass_file = args.key.key_passphrase_file.clone().or(cfg.key_passphrase_file.clone());
-    let passphrase = match pass_file {
-        Some(p) => Some(Passphrase::from_file(&p)?),
-        None => env("SFJWT_KEY_PASSPHRASE").map(Passphrase::new),
-    };
-
-    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+/// Where the results go, checked before the grant so that a bad destination never orphans a token.
+fn check_outputs(args: &LoginArgs, github: bool) -> Result<(), Error> {
     if args.export_env && !github {
         return Err(Error::usage(
             "--export-env works in GitHub Actions only",
@@ -256,15 +272,36 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
     {
         return Err(Error::usage(format!("invalid --sf-alias {alias:?}"), "use a plain name such as prod"));
     }
+    Ok(())
+}
 
+pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<LoginSettings, Error> {
+    let mut layers = Layers::load(args.config.as_deref(), args.single_target()?, env)?;
+    let flags = [args.client_id.clone(), args.username.clone(), args.login_url.clone(), args.audience.clone()];
+    let id = layers.identity(flags, args.oidc.is_some())?;
+    let hosts = HostPolicy::new(&args.allow_host, args.insecure_http);
+    let login = hosts.login_url(&id.login_url)?;
+    let lifetime = parse_duration("--lifetime", &args.lifetime).and_then(assertion::validate_lifetime)?;
+    let net = layers.net(args)?;
+    let wait_for_propagation = wait_for_propagation(args)?;
+    let (key, passphrase) = match &args.oidc {
+        Some(_) => (None, None),
+        None => {
+            let (k, p) = layers.key(args.key.key.clone(), args.key.key_passphrase_file.clone())?;
+            (Some(k), p)
+        }
+    };
+    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    check_outputs(args, github)?;
+    let e = |k: &str| env(k).filter(|v| !v.is_empty());
+    let mut notes = std::mem::take(&mut layers.notes);
     let oidc = args.oidc.as_deref().map(|spec| resolve_oidc(args, spec, &login, &mut notes, &e)).transpose()?;
-
     Ok(LoginSettings {
-        client_id,
-        username,
+        client_id: id.client_id,
+        username: id.username,
         login,
         hosts,
-        audience,
+        audience: id.audience,
         key,
         passphrase,
         lifetime,

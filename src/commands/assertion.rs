@@ -1,22 +1,30 @@
-use super::load_key;
 use crate::cli::AssertionArgs;
 use crate::cli::duration;
+use crate::cli::settings::Layers;
+use crate::credentials::keys;
 use crate::error::{Error, Exit};
 use crate::login::assertion::{self, Claims};
 use crate::login::endpoint;
 
+/// The same merge as `login` (flags, then the config target, the environment, sfdx-project.json),
+/// so the assertion printed is the one `login` would send.
 pub fn run(args: AssertionArgs) -> Result<Exit, Error> {
-    let client_id = endpoint::client_id(&args.client_id)?;
-    let username = endpoint::username(&args.username)?;
-    let login = endpoint::login_url(&args.login_url, true)?;
-    let audience = match &args.audience {
-        Some(a) => endpoint::audience(a)?,
-        None => endpoint::default_audience(&login).to_string(),
-    };
+    let env = |k: &str| std::env::var(k).ok();
+    let mut layers = Layers::load(args.config.as_deref(), args.target.as_deref(), &env)?;
+    let flags = [args.client_id.clone(), args.username.clone(), args.login_url.clone(), args.audience.clone()];
+    let id = layers.identity(flags, false)?;
+    for note in &layers.notes {
+        eprintln!("note: {note}");
+    }
+    // An assertion is only printed, never sent: any host may pick the default audience.
+    let login = endpoint::login_url(&id.login_url, true)?;
+    let audience = id.audience.unwrap_or_else(|| endpoint::default_audience(&login).to_string());
     let lifetime = duration::parse(&args.lifetime)
         .map_err(|e| Error::usage(format!("invalid --lifetime: {e}"), "e.g. --lifetime 180s"))
         .and_then(assertion::validate_lifetime)?;
-    let key = load_key(&args.key)?;
+    let (source, passphrase) = layers.key(args.key.key.clone(), args.key.key_passphrase_file.clone())?;
+    let key = keys::load(&source, passphrase.as_ref())?;
+    let (client_id, username) = (id.client_id, id.username);
     let claims = Claims::new(&client_id, &username, &audience, lifetime);
     if args.decode {
         let header = assertion::header();

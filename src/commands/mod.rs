@@ -2,6 +2,7 @@
 
 mod assertion;
 mod cert;
+mod completions;
 mod doctor;
 mod explain;
 mod keygen;
@@ -9,7 +10,7 @@ mod login;
 mod revoke;
 mod setup;
 
-use crate::cli::{Cli, Command, KeyArgs, OptionalKeyArgs};
+use crate::cli::{Cli, Command, OptionalKeyArgs};
 use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
 use crate::error::{Error, Exit};
 use crate::output::envelope;
@@ -34,6 +35,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Revoke(args) => revoke::run(args),
         Command::Doctor(args) => doctor::run(*args),
         Command::Explain(args) => explain::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 
@@ -63,13 +66,6 @@ fn passphrase(file: Option<&std::path::Path>) -> Result<Option<Passphrase>, Erro
     Ok(env_var("SFJWT_KEY_PASSPHRASE").map(Passphrase::new))
 }
 
-/// Loads the signing key: --key, else SFJWT_KEY, else SFJWT_KEY_FILE.
-pub(crate) fn load_key(args: &KeyArgs) -> Result<RsaPrivateKey, Error> {
-    let source = KeySource::resolve(args.key.as_deref(), env_var)?;
-    let pass = passphrase(args.key_passphrase_file.as_deref())?;
-    Ok(keys::load(&source, pass.as_ref())?)
-}
-
 /// Loads a key only when --key is given (no environment fallback: an unrelated CI secret must not
 /// silently turn a certificate check into a key check).
 pub(crate) fn load_optional_key(args: &OptionalKeyArgs) -> Result<Option<RsaPrivateKey>, Error> {
@@ -81,8 +77,7 @@ pub(crate) fn load_optional_key(args: &OptionalKeyArgs) -> Result<Option<RsaPriv
 
 /// JSON output: printed, or under `--json` kept as the envelope's `result`.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let json = serde_json::to_value(value)
-        .map_err(|e| Error::Usage { message: format!("cannot encode JSON output: {e}"), help: None })?;
+    let json = serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode JSON output: {e}")))?;
     if envelope::enabled() {
         envelope::set_result(json);
     } else {

@@ -471,12 +471,12 @@ fn snippets(client_id: &str, username: &str, login_url: &str) {
     crate::output::envelope::line(&format!("  username:   {username}"));
     crate::output::envelope::line("  the key:    as a secret (base64 -w0 <key file>, or --print-key-base64)");
     crate::output::envelope::line("");
-    crate::output::envelope::line(&format!("GitHub: secret SF_JWT_KEY, variable SF_CLIENT_ID={client_id}, then:"));
+    crate::output::envelope::line(&format!("GitHub: secret SFJWT_KEY, variable SFJWT_CLIENT_ID={client_id}, then:"));
     crate::output::envelope::line("  - uses: <owner>/sfjwt@<commit sha>");
     crate::output::envelope::line("    with:");
-    crate::output::envelope::line("      client-id: ${{ vars.SF_CLIENT_ID }}");
+    crate::output::envelope::line("      client-id: ${{ vars.SFJWT_CLIENT_ID }}");
     crate::output::envelope::line(&format!("      username: {username}"));
-    crate::output::envelope::line("      private-key: ${{ secrets.SF_JWT_KEY }}");
+    crate::output::envelope::line("      private-key: ${{ secrets.SFJWT_KEY }}");
     crate::output::envelope::line(&format!("      login-url: {login_url}"));
     crate::output::envelope::line("");
     crate::output::envelope::line(&format!(

@@ -15,7 +15,6 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
 use crate::credentials::keys::{self, RsaPrivateKey};
-use crate::error::Exit;
 
 /// A certificate is a few KiB; a bigger input is not one.
 const MAX_CERT_BYTES: u64 = 1024 * 1024;
@@ -230,10 +229,6 @@ pub enum CertError {
 }
 
 impl CertError {
-    pub fn exit(&self) -> Exit {
-        Exit::Usage
-    }
-
     pub fn help(&self) -> Option<String> {
         Some(match self {
             CertError::NotFound { .. } | CertError::IsDirectory { .. } => {

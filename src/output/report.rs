@@ -139,7 +139,7 @@ impl Report {
     }
 
     pub fn render(&self, format: ReportFormat) -> Result<String, Error> {
-        let fail = |e: String| Error::Usage { message: format!("cannot render the report: {e}"), help: None };
+        let fail = |e: String| Error::Internal(format!("cannot render the report: {e}"));
         match format {
             ReportFormat::Json => serde_json::to_string_pretty(self).map(|s| s + "\n").map_err(|e| fail(e.to_string())),
             ReportFormat::Yaml => serde_saphyr::to_string(self).map_err(|e| fail(e.to_string())),

@@ -73,7 +73,27 @@ fn stage_action(ctx: &Ctx) -> PathBuf {
     std::fs::create_dir_all(&stage).unwrap();
     std::fs::copy(repo().join("action.yml"), stage.join("action.yml")).unwrap();
     copy_dir(&repo().join("action"), &stage.join("action"));
+    // `install: release` runs the repository's own installers.
+    for f in ["install.sh", "install.ps1"] {
+        std::fs::copy(repo().join(f), stage.join(f)).unwrap();
+    }
     stage
+}
+
+/// The action's runtime: Node 24 (runs.using: node24) from scripts/tools.sh, first on PATH for
+/// act, which runs a JavaScript action with the `node` it finds there.
+fn node24_path() -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    match std::env::var("SFJWT_NODE24_DIR") {
+        Ok(dir) => format!("{dir}:{path}"),
+        Err(_) => path,
+    }
+}
+
+fn node_major(path: &str) -> u32 {
+    let out = Command::new("node").arg("--version").env("PATH", path).output().expect("node");
+    let v = String::from_utf8_lossy(&out.stdout);
+    v.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
 }
 
 pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) -> (i32, String) {
@@ -101,7 +121,8 @@ pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) 
         .args(["--env", &format!("SFJWT_BIN_DIR={}", bin_dir.display())])
         .args(["--env", &format!("EMU_URL={}", emu.url)])
         .args(["--env", &format!("EMU_CA={}", emu.ca.display())])
-        .env("HOME", ctx.dir.path());
+        .env("HOME", ctx.dir.path())
+        .env("PATH", node24_path());
     for (k, v) in env {
         cmd.args(["--env", &format!("{k}={v}")]);
     }
@@ -129,6 +150,7 @@ fn action_success_outputs_masked_token_and_later_steps() {
         "\"Name\":\"Acme\"",
         "Summary - ## ✅ sfjwt login: ok",
         "Revoked the access token",
+        "action on Node v24.",
     ] {
         assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
     }
@@ -158,71 +180,136 @@ fn action_refusal_fails_with_annotation_summary_and_cause() {
     assert!(log.contains("cause: user_not_preauthorized") && log.contains("\"confidence\": \"confirmed\""), "{log}");
 }
 
-/// A local file server holding a fake release laid out as release.yml publishes it.
-fn release_server(ctx: &Ctx, version: &str, corrupt: bool) -> (String, std::process::Child) {
-    let root = ctx.path("releases");
-    let dir = root.join(version);
-    std::fs::create_dir_all(&dir).unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_sfjwt"));
-    let staging = ctx.path("pkg");
-    std::fs::create_dir_all(&staging).unwrap();
-    std::fs::copy(bin, staging.join("sfjwt")).unwrap();
-    let asset = "sfjwt-x86_64-unknown-linux-musl.tar.gz";
-    let ok =
-        Command::new("tar").args(["-czf"]).arg(dir.join(asset)).arg("-C").arg(&staging).arg("sfjwt").status().unwrap();
-    assert!(ok.success());
-    let sum = Command::new("sha256sum").arg(asset).current_dir(&dir).output().unwrap();
-    let mut sums = String::from_utf8_lossy(&sum.stdout).to_string();
-    if corrupt {
-        // The binary changed after the sums were published.
-        let mut f = std::fs::OpenOptions::new().append(true).open(dir.join(asset)).unwrap();
-        std::io::Write::write_all(&mut f, b"tampered").unwrap();
-    }
-    sums.push_str(&format!("{}  sfjwt-aarch64-unknown-linux-musl.tar.gz\n", "0".repeat(64)));
-    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
-        .arg(&root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (format!("http://127.0.0.1:{port}"), child)
-}
-
+/// `install: release` runs install.sh against a fake release laid out by scripts/release.sh
+/// (tests/it/fake_release.rs), then logs in; a corrupted archive is refused before it runs.
 #[test]
 #[ignore = "needs act: scripts/test.sh installs it and runs ignored tests"]
 fn action_installs_a_verified_release() {
+    assert!(node_major(&node24_path()) >= 24, "act must run the action on Node 24 (scripts/tools.sh)");
     let ctx = Ctx::new();
     let emu = Emu::start("healthy");
-    let version = format!("v0.0.0-test{}", std::process::id());
-    let (base, mut server) = release_server(&ctx, &version, false);
-    let (code, log) = act(&ctx, "release.yml", &emu, &[("RELEASE_BASE", base), ("ACT_VERSION", version.clone())]);
-    let _ = server.kill();
+    let rel = crate::fake_release::FakeRelease::lay_out(&ctx, "v0.1.0", &[crate::fake_release::LINUX_X64]).serve(&[]);
+    let start = Instant::now();
+    let (code, log) =
+        act(&ctx, "release.yml", &emu, &[("RELEASE_BASE", rel.base.clone()), ("ACT_VERSION", "v0.1.0".into())]);
+    eprintln!("act run with install: release, from cold: {:?}", start.elapsed());
     assert_eq!(code, 0, "{log}");
-    assert!(log.contains("org-id 00D000000000001AAA"), "{log}");
+    for needle in
+        ["org-id 00D000000000001AAA", "verified sfjwt-v0.1.0-x86_64-unknown-linux-musl.tar.gz", "sfjwt: sfjwt 0.1"]
+    {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+    // latest resolves through the release's VERSION asset.
+    let ctx2 = Ctx::new();
+    let (code, log) =
+        act(&ctx2, "release.yml", &emu, &[("RELEASE_BASE", rel.base.clone()), ("ACT_VERSION", "latest".into())]);
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("installing sfjwt v0.1.0"), "{log}");
 
     let ctx = Ctx::new();
-    let version = format!("v0.0.0-corrupt{}", std::process::id());
-    let (base, mut server) = release_server(&ctx, &version, true);
-    let (code, log) = act(&ctx, "release.yml", &emu, &[("RELEASE_BASE", base), ("ACT_VERSION", version)]);
-    let _ = server.kill();
-    assert_ne!(code, 0, "a corrupted binary must be rejected:\n{log}");
-    assert!(log.contains("checksum mismatch"), "{log}");
+    let bad = crate::fake_release::FakeRelease::lay_out(&ctx, "v0.1.0", &[crate::fake_release::LINUX_X64]);
+    let archive = bad.asset(&bad.archive(crate::fake_release::LINUX_X64));
+    let mut f = std::fs::OpenOptions::new().append(true).open(archive).unwrap();
+    std::io::Write::write_all(&mut f, b"tampered").unwrap();
+    let bad = bad.serve(&[]);
+    let (code, log) =
+        act(&ctx, "release.yml", &emu, &[("RELEASE_BASE", bad.base.clone()), ("ACT_VERSION", "v0.1.0".into())]);
+    assert_ne!(code, 0, "a corrupted archive must be rejected:\n{log}");
+    assert!(log.contains("checksum mismatch") && log.contains("could not install sfjwt"), "{log}");
+    assert!(!log.contains("org-id 00D"), "{log}");
 }
 
+/// The post step sends the token to the instance URL only over https, unless the user opted in
+/// with `insecure-http: true`: an http instance URL alone never adds --insecure-http. Runs
+/// action/post.js as the runner would (STATE_* and INPUT_* variables), with the real sfjwt against
+/// the emulator serving plain http.
 #[test]
-#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
-fn gitlab_template_hands_the_session_to_a_later_job() {
+fn action_post_step_adds_insecure_http_only_when_opted_in() {
     let ctx = Ctx::new();
-    let emu = Emu::start("healthy");
+    let emu = Emu::start_with(&repo().join("fixtures/orgs/healthy.yaml"), &["--http"]);
+    assert!(emu.url.starts_with("http://"), "{}", emu.url);
+    let token = || {
+        let r = ctx.run_revealing(
+            ctx.sfjwt()
+                .args([
+                    "login",
+                    "-i",
+                    CLIENT_ID,
+                    "-o",
+                    USERNAME,
+                    "-r",
+                    &emu.url,
+                    "--insecure-http",
+                    "--format",
+                    "env",
+                    "--key",
+                ])
+                .arg(fixture_key()),
+        );
+        let r = r.ok();
+        r.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("SF_ACCESS_TOKEN="))
+            .map(|t| t.trim_matches(['\'', '"']).to_string())
+            .expect("token")
+    };
+    let alive = |t: &str| {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", &format!("Authorization: Bearer {t}")])
+            .arg(format!("{}/services/data/v60.0/query?q=SELECT+Id+FROM+Organization", emu.url))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout) == "200"
+    };
+    let post = |t: &str, insecure: Option<&str>| {
+        let mut cmd = Command::new("node");
+        cmd.arg(repo().join("action/post.js"))
+            .env("PATH", node24_path())
+            .env("STATE_sfjwt_bin", env!("CARGO_BIN_EXE_sfjwt"))
+            .env("STATE_sfjwt_token", t)
+            .env("STATE_sfjwt_instance", &emu.url)
+            .env("INPUT_REVOKE", "true");
+        if let Some(v) = insecure {
+            cmd.env("INPUT_INSECURE-HTTP", v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "the post step never fails the job");
+        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!log.contains(t), "the token reached the post step's log:\n{log}");
+        log
+    };
+    for insecure in [None, Some("false")] {
+        let t = token();
+        let log = post(&t, insecure);
+        assert!(log.contains("--insecure-http") && log.contains("::warning title=sfjwt::could not revoke"), "{log}");
+        assert!(alive(&t), "without the opt-in the token must not have been sent over http");
+    }
+    let t = token();
+    let log = post(&t, Some("true"));
+    assert!(log.contains("Revoked the access token"), "{log}");
+    assert!(!alive(&t), "with insecure-http: true the token is revoked");
+}
+
+/// The action's logic for every runner OS (tests/action_js/, node's test runner) under Node 24.
+#[test]
+fn action_js_unit_tests() {
+    let path = node24_path();
+    let major = node_major(&path);
+    let out = Command::new("node")
+        .args(["--test", "--test-reporter=tap", "tests/action_js/lib.test.js"])
+        .current_dir(repo())
+        .env("PATH", &path)
+        .output()
+        .expect("node");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "node {major} --test failed:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("# fail 0") && !text.contains("# pass 0"), "{text}");
+    eprintln!("action JS unit tests passed under Node {major}");
+}
+
+/// Runs the GitLab template with gitlab-ci-local (shell executor): a login job, then a job that
+/// uses the dotenv session. `vars` are CI/CD variables added to the login's.
+fn gitlab(ctx: &Ctx, emu: &Emu, vars: &str, sfjwt_on_path: bool) -> (i32, String, PathBuf) {
     let project = ctx.path("project");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::copy(repo().join("ci-templates/gitlab/sfjwt.gitlab-ci.yml"), project.join("sfjwt.gitlab-ci.yml")).unwrap();
@@ -235,21 +322,33 @@ fn gitlab_template_hands_the_session_to_a_later_job() {
     std::fs::write(
         project.join(".gitlab-ci-local-variables.yml"),
         format!(
-            "SFJWT_INSTALL: path\nSFJWT_CLIENT_ID: {CLIENT_ID}\nSFJWT_USERNAME: {USERNAME}\nSFJWT_KEY: {key_b64}\nSFJWT_LOGIN_URL: {}\nSFJWT_CA_FILE: {}\n",
+            "SFJWT_CLIENT_ID: {CLIENT_ID}\nSFJWT_USERNAME: {USERNAME}\nSFJWT_KEY: {key_b64}\nSFJWT_LOGIN_URL: {}\nSFJWT_CA_FILE: {}\n{vars}",
             emu.url,
             emu.ca.display()
         ),
     )
     .unwrap();
     git_commit_all(&project);
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    if sfjwt_on_path {
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
+        path = format!("{}:{path}", bin_dir.display());
+    }
     let mut cmd = Command::new(tool("SFJWT_GCL_BIN", "gitlab-ci-local"));
     cmd.current_dir(&project).env("PATH", path).env("HOME", ctx.dir.path());
     let (code, log) = run_bounded(&mut cmd, Duration::from_secs(180));
     ctx.secret_key_file(&fixture_key());
     ctx.assert_no_secrets(&log);
     assert!(!log.contains(TOKEN_PREFIX), "token in the job log:\n{log}");
+    (code, log, project)
+}
+
+#[test]
+#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
+fn gitlab_template_hands_the_session_to_a_later_job() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let (code, log, project) = gitlab(&ctx, &emu, "SFJWT_INSTALL: path\n", true);
     assert_eq!(code, 0, "{log}");
     assert!(log.contains(&format!("instance from dotenv {}", emu.url)), "{log}");
     assert!(log.contains("token present"), "{log}");
@@ -259,6 +358,42 @@ fn gitlab_template_hands_the_session_to_a_later_job() {
         if junit.exists() { junit } else { project.join(".gitlab-ci-local/artifacts/sfjwt-login/sfjwt-junit.xml") };
     let (tests, failures, _, _) = parse_junit(&junit);
     assert_eq!((tests, failures), (1, 0));
+}
+
+/// The template's default install path: the release's install.sh, pinned by version and by both
+/// checksums, against a fake release; a wrong pin stops the job before sfjwt runs.
+#[test]
+#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
+fn gitlab_template_installs_the_pinned_release() {
+    use crate::fake_release::*;
+    let emu = Emu::start("healthy");
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, "v0.1.0", &[LINUX_X64]).serve(&[]);
+    let pins = |archive: &str, installer: &str| {
+        format!(
+            "SFJWT_BASE_URL: {}\nSFJWT_VERSION: v0.1.0\nSFJWT_SHA256: {archive}\nSFJWT_INSTALLER_SHA256: {installer}\n",
+            rel.base
+        )
+    };
+    let archive_sum = rel.sha256(&rel.archive(LINUX_X64));
+    let installer_sum = rel.sha256("install.sh");
+    let (code, log, _) = gitlab(&ctx, &emu, &pins(&archive_sum, &installer_sum), false);
+    assert_eq!(code, 0, "{log}");
+    for needle in [
+        "verified sfjwt-v0.1.0-x86_64-unknown-linux-musl.tar.gz",
+        "token present",
+        &format!("instance from dotenv {}", emu.url),
+    ] {
+        assert!(log.contains(needle), "missing {needle:?}:\n{log}");
+    }
+    let ctx = Ctx::new();
+    let (code, log, _) = gitlab(&ctx, &emu, &pins(&"0".repeat(64), &installer_sum), false);
+    assert_ne!(code, 0, "{log}");
+    assert!(log.contains("--sha256 says 0000") && !log.contains("token present"), "{log}");
+    let ctx = Ctx::new();
+    let (code, log, _) = gitlab(&ctx, &emu, &pins(&archive_sum, &"1".repeat(64)), false);
+    assert_ne!(code, 0, "{log}");
+    assert!(log.contains("install.sh does not match SFJWT_INSTALLER_SHA256"), "{log}");
 }
 
 /// No Jenkins can run here: check what can be checked offline, that every sfjwt flag the example
@@ -284,6 +419,55 @@ fn jenkinsfile_example_uses_real_flags() {
     );
 }
 
+/// The example's 'Install sfjwt' stage, run as Jenkins would run its `sh` step: the environment
+/// block's values (the base URL and the two pins replaced by the fake release's), then the script.
+#[test]
+fn jenkinsfile_install_stage_installs_the_pinned_release() {
+    use crate::fake_release::*;
+    let text = std::fs::read_to_string(repo().join("examples/Jenkinsfile")).unwrap();
+    let stage = text.split("stage('Install sfjwt')").nth(1).expect("an 'Install sfjwt' stage");
+    let script = stage.split("'''").nth(1).expect("its sh ''' script");
+    let env_block = text.split("environment {").nth(1).unwrap().split('}').next().unwrap();
+    let value = |name: &str| {
+        env_block
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name).and_then(|r| r.trim_start().strip_prefix('=')))
+            .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
+            .unwrap_or_else(|| panic!("no {name} in the environment block"))
+    };
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, &value("SFJWT_VERSION"), &[LINUX_X64]).serve(&[]);
+    assert_eq!(
+        value("SFJWT_BASE_URL"),
+        format!("{}/releases/download", crate::release_workflow::manifest()["repository"].as_str().unwrap())
+    );
+    let workspace = ctx.path("workspace");
+    std::fs::create_dir_all(&workspace).unwrap();
+    let run = |archive_pin: &str| {
+        let out = Command::new("sh")
+            .args(["-xe", "-c", script])
+            .current_dir(&workspace)
+            .env("SFJWT_VERSION", value("SFJWT_VERSION"))
+            .env("SFJWT_BASE_URL", &rel.base)
+            .env("SFJWT_INSTALLER_SHA256", rel.sha256("install.sh"))
+            .env("SFJWT_SHA256", archive_pin)
+            .env("SFJWT_INSTALL_DIR", workspace.join(".sfjwt-bin"))
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let (ok, log) = run(&"f".repeat(64));
+    assert!(!ok && log.contains("--sha256 says ffff"), "a wrong pin must stop the stage:\n{log}");
+    assert!(!workspace.join(".sfjwt-bin/sfjwt").exists());
+    let (ok, log) = run(&rel.sha256(&rel.archive(LINUX_X64)));
+    assert!(ok, "{log}");
+    let out = Command::new(workspace.join(".sfjwt-bin/sfjwt")).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("sfjwt "));
+}
+
 fn yaml(path: &Path) -> serde_json::Value {
     serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -294,28 +478,34 @@ fn yaml(path: &Path) -> serde_json::Value {
 #[test]
 fn action_metadata_is_consistent() {
     let action = yaml(&repo().join("action.yml"));
-    assert_eq!(action["runs"]["using"], "node20");
+    assert_eq!(action["runs"]["using"], "node24", "GitHub removed Node 20 from its runners");
     for key in ["main", "post"] {
         assert!(repo().join(action["runs"][key].as_str().unwrap()).is_file(), "runs.{key} missing");
     }
     let inputs: Vec<String> = action["inputs"].as_object().unwrap().keys().cloned().collect();
-    let main_js = std::fs::read_to_string(repo().join("action/main.js")).unwrap();
-    let post_sh = std::fs::read_to_string(repo().join("action/post.sh")).unwrap();
+    // Every input is one row of action/lib.js's INPUTS table, with action.yml's default.
+    let lib_js = std::fs::read_to_string(repo().join("action/lib.js")).unwrap();
     let mut used = Vec::new();
-    for part in main_js.split("input(\"").skip(1) {
-        used.push(part.split('"').next().unwrap().to_string());
-    }
-    for part in main_js.split("INPUT_").skip(1).chain(post_sh.split("INPUT_").skip(1)) {
-        let name: String = part.chars().take_while(|c| c.is_ascii_uppercase() || *c == '-').collect();
-        if !name.is_empty() {
-            used.push(name.to_lowercase());
-        }
+    for row in lib_js.lines().filter(|l| l.trim_start().starts_with("{ name: \"")) {
+        let name = row.split('"').nth(1).unwrap().to_string();
+        let default = row.split("default: \"").nth(1).map(|d| d.split('"').next().unwrap().to_string());
+        let declared = action["inputs"][&name]["default"].as_str().map(str::to_string).unwrap_or_default();
+        assert_eq!(default.unwrap_or_default(), declared, "input {name}: lib.js and action.yml defaults differ");
+        used.push(name);
     }
     for u in &used {
-        assert!(inputs.contains(u), "action/ uses input {u}, which action.yml does not declare");
+        assert!(inputs.contains(u), "action/lib.js reads input {u}, which action.yml does not declare");
     }
     for i in &inputs {
-        assert!(used.contains(i), "action.yml declares input {i}, which action/ never reads");
+        assert!(used.contains(i), "action.yml declares input {i}, which action/lib.js never reads");
+    }
+    for entry in ["action/main.js", "action/post.js"] {
+        let text = std::fs::read_to_string(repo().join(entry)).unwrap();
+        assert!(
+            !text.contains("env.INPUT_") && !text.contains("env[\"INPUT_"),
+            "{entry} reads an input around lib.js's table"
+        );
+        assert!(!text.contains("bash") && !text.contains(".sh\""), "{entry} must not need a shell (Windows runners)");
     }
     let mut outputs: Vec<String> = action["outputs"].as_object().unwrap().keys().cloned().collect();
     outputs.sort();
@@ -324,10 +514,10 @@ fn action_metadata_is_consistent() {
         ["access-token", "cause", "instance-url", "is-sandbox", "org-id", "report", "user-id", "username"]
     );
     let written = std::fs::read_to_string(repo().join("src/commands/login.rs")).unwrap()
-        + &std::fs::read_to_string(repo().join("action/main.sh")).unwrap();
+        + &std::fs::read_to_string(repo().join("action/main.js")).unwrap();
     for o in &outputs {
         assert!(
-            written.contains(&format!("(\"{o}\"")) || written.contains(&format!("{o}=")),
+            written.contains(&format!("(\"{o}\"")) || written.contains(&format!("fileCommand(\"{o}\"")),
             "output {o} is never written"
         );
     }
@@ -343,5 +533,28 @@ fn action_metadata_is_consistent() {
                 }
             }
         }
+    }
+}
+
+/// `oidc: true`: the Action logs in keyless (no private-key input at all), masks the ID token and
+/// the session, and a later step uses the session.
+#[test]
+#[ignore = "needs act: scripts/test.sh installs it and runs ignored tests"]
+fn action_keyless_login_with_oidc_true() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("keyless-healthy");
+    let request_url = format!("{}/_oidc/github/token?api-version=2.0", emu.url);
+    let request_token = "gh-request-token-for-tests-0123456789abcdef".to_string();
+    ctx.secret(request_token.clone());
+    let (code, log) = act(
+        &ctx,
+        "keyless.yml",
+        &emu,
+        &[("ACTIONS_ID_TOKEN_REQUEST_URL", request_url), ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token)],
+    );
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains("eyJ"), "an ID token reached act's log:\n{log}");
+    for needle in ["org-id: 00D000000000001AAA", "cause: none", "token: ***", "\"Name\":\"Acme\""] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
     }
 }

@@ -22,7 +22,7 @@ fn sfjwt_commands(line: &str) -> Vec<String> {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
                 (None, '"' | '\'') => quote = Some(c),
-                (None, '|' | ')' | '`' | '#') => {
+                (None, '|' | ')' | '`' | '#' | '>' | '<') => {
                     end = k;
                     break;
                 }

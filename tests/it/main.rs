@@ -5,12 +5,15 @@ mod common;
 
 mod canary;
 mod doctor;
+mod fake_release;
 mod fidelity;
 pub(crate) mod fleet;
+mod installer;
 
 pub(crate) mod action;
 mod assertion;
 mod cert_inspect;
+mod completions;
 mod contract;
 mod help;
 mod hostile;
@@ -21,5 +24,6 @@ mod keyless_setup;
 mod login;
 mod masking;
 mod real_names;
+mod release_workflow;
 mod robustness;
 mod setup;

@@ -1,0 +1,170 @@
+// Unit tests of the action's logic (action/lib.js) for every runner OS, with node's test runner:
+//   node --test tests/action_js/lib.test.js
+// Run by tests/it/action.rs (action_js_unit_tests) under Node 24, the action's runtime. act runs
+// the Linux path for real; these cover the macOS and Windows choices no machine here can run.
+"use strict";
+
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const lib = require("../../action/lib.js");
+
+const PEM = [
+  "-----BEGIN PRIVATE KEY-----",
+  "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj",
+  "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu",
+  "AQAB",
+  "-----END PRIVATE KEY-----",
+].join("\n");
+const BODY = PEM.split("\n").slice(1, 3);
+
+function env(inputs) {
+  const e = { PATH: "/usr/bin" };
+  for (const [k, v] of Object.entries(inputs)) e[lib.inputVar(k)] = v;
+  return e;
+}
+
+test("inputs: runner variable names keep hyphens; defaults; booleans as getBooleanInput", () => {
+  assert.equal(lib.inputVar("private-key"), "INPUT_PRIVATE-KEY");
+  const i = lib.readInputs(env({ "client-id": " 3MVG9x ", "export-env": "True", "private-key": " k " }));
+  assert.equal(i["client-id"], "3MVG9x");
+  assert.equal(i["private-key"], " k ", "a key is passed exactly as stored");
+  assert.equal(i["export-env"], true);
+  assert.equal(i["fail-on-error"], true);
+  assert.equal(i.revoke, true);
+  assert.equal(i["insecure-http"], false);
+  assert.equal(i.install, "release");
+  assert.equal(i.version, "latest");
+  assert.equal(i.report, "sfjwt-report.json");
+  assert.throws(() => lib.readInputs(env({ revoke: "yes" })), /input revoke must be true or false \(got "yes"\)/);
+});
+
+test("the key and other secrets travel only in the environment, never in argv", () => {
+  const i = lib.readInputs(env({
+    "client-id": "3MVG9x", username: "ci@acme.com", "private-key": PEM, "private-key-passphrase": "pw-secret-1",
+    "admin-token": "00Dadmin!tok", "admin-instance-url": "https://acme.my.salesforce.com", "sf-alias": "prod",
+    "export-env": "true", "ca-file": "/ca.pem",
+  }));
+  const e = lib.sfjwtEnv({ ...env({ "private-key": PEM }), SFJWT_AUDIENCE: "stale", KEEP: "1" }, i);
+  assert.equal(e.SFJWT_KEY, PEM);
+  assert.equal(e.SFJWT_KEY_PASSPHRASE, "pw-secret-1");
+  assert.equal(e.SFJWT_ADMIN_TOKEN, "00Dadmin!tok");
+  assert.equal(e.SFJWT_CA_FILE, "/ca.pem");
+  assert.equal(e.KEEP, "1");
+  assert.equal(e.SFJWT_AUDIENCE, undefined, "an empty input clears a stale variable");
+  assert.ok(!Object.keys(e).some((k) => k.startsWith("INPUT_")), "no INPUT_ variable reaches sfjwt");
+  const argv = [...lib.loginArgs(i), ...lib.doctorArgs(i)].join(" ");
+  for (const secret of [BODY[0], "pw-secret-1", "00Dadmin!tok"]) assert.ok(!argv.includes(secret));
+  assert.deepEqual(lib.loginArgs(i), ["login", "--github", "--sf-alias", "prod", "--export-env", "--report", "sfjwt-report.json"]);
+  assert.deepEqual(lib.doctorArgs(i), ["doctor", "--github", "--report", "sfjwt-report.json"]);
+});
+
+test("masks: every key line, in each form a secret holds it; passphrase and admin token", () => {
+  const forms = {
+    pem: PEM,
+    crlf: PEM.replace(/\n/g, "\r\n"),
+    escaped: PEM.replace(/\n/g, "\\n"),
+    base64: Buffer.from(PEM).toString("base64"),
+    base64Wrapped: Buffer.from(PEM).toString("base64").replace(/(.{64})/g, "$1\n"),
+    quoted: `"${PEM.replace(/\n/g, "\\n")}"`,
+  };
+  for (const [form, key] of Object.entries(forms)) {
+    const masks = lib.secretsToMask(lib.readInputs(env({ "private-key": key })));
+    for (const line of BODY) assert.ok(masks.includes(line), `${form}: ${line} not masked`);
+    assert.ok(masks.includes(BODY.join("") + "AQAB"), `${form}: the joined body is masked`);
+    assert.ok(!masks.includes("AQAB"), `${form}: short lines are not masks`);
+    assert.ok(!masks.some((m) => m.startsWith("-----")), `${form}: armour lines are not secrets`);
+  }
+  const b64 = lib.secretsToMask(lib.readInputs(env({ "private-key": forms.base64Wrapped })));
+  assert.ok(b64.includes(forms.base64), "the base64 form is masked whole, without its line breaks");
+  // A PKCS#12 or DER key in base64: no lines to decode, the value itself is masked.
+  const der = Buffer.from([0x30, 0x82, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).toString("base64");
+  assert.deepEqual(lib.secretsToMask(lib.readInputs(env({ "private-key": der }))), [der]);
+  const m = lib.secretsToMask(lib.readInputs(env({ "private-key": PEM, "private-key-passphrase": "pw", "admin-token": "00D!t" })));
+  assert.ok(m.includes("pw") && m.includes("00D!t"));
+});
+
+test("workflow command data and file commands are escaped and delimited", () => {
+  assert.equal(lib.escapeData("50%\r\nx"), "50%25%0D%0Ax");
+  const a = lib.fileCommand("sfjwt_token", "00D!abc");
+  const b = lib.fileCommand("sfjwt_token", "00D!abc");
+  assert.match(a, /^sfjwt_token<<ghadelimiter_[0-9a-f-]{36}\n00D!abc\nghadelimiter_[0-9a-f-]{36}\n$/);
+  assert.notEqual(a, b, "a fresh random delimiter each time");
+  assert.deepEqual(lib.parseFileCommands(a + b), { sfjwt_token: "00D!abc" });
+});
+
+test("outputs are read back in both GITHUB_OUTPUT forms (sfjwt may write either)", () => {
+  const text = "access-token=00D!plain\n" + lib.fileCommand("instance-url", "https://x.my.salesforce.com") +
+    "cause<<EOF_abc\nnone\nEOF_abc\nmulti<<D\nline one\nline=two\nD\n";
+  assert.deepEqual(lib.parseFileCommands(text), {
+    "access-token": "00D!plain",
+    "instance-url": "https://x.my.salesforce.com",
+    cause: "none",
+    multi: "line one\nline=two",
+  });
+});
+
+test("post step: --insecure-http only when the user opted in, never from an http instance URL", () => {
+  const state = { bin: "/t/sfjwt", token: "00D!tok", instance: "http://127.0.0.1:8080" };
+  const plain = lib.revokeCommand(state, lib.readInputs(env({})));
+  assert.deepEqual(plain.args, ["revoke", "--instance-url", "http://127.0.0.1:8080"]);
+  assert.deepEqual(plain.env, { SF_ACCESS_TOKEN: "00D!tok", SFJWT_ACCESS_TOKEN: "00D!tok" });
+  const opted = lib.revokeCommand(state, lib.readInputs(env({ "insecure-http": "true", "ca-file": "/ca.pem" })));
+  assert.deepEqual(opted.args, ["revoke", "--instance-url", "http://127.0.0.1:8080", "--insecure-http", "--ca-file", "/ca.pem"]);
+  assert.equal(lib.revokeCommand(state, lib.readInputs(env({ revoke: "false" }))), null);
+  assert.equal(lib.revokeCommand({ ...state, token: undefined }, lib.readInputs(env({}))), null);
+  assert.ok(!plain.args.join(" ").includes("00D!tok"), "the token is not on the command line");
+});
+
+test("release targets per runner OS and architecture; Linux always gets musl", () => {
+  assert.equal(lib.releaseTarget("linux", "x64"), "x86_64-unknown-linux-musl");
+  assert.equal(lib.releaseTarget("linux", "arm64"), "aarch64-unknown-linux-musl");
+  assert.equal(lib.releaseTarget("darwin", "x64"), "x86_64-apple-darwin");
+  assert.equal(lib.releaseTarget("darwin", "arm64"), "aarch64-apple-darwin");
+  assert.equal(lib.releaseTarget("win32", "x64"), "x86_64-pc-windows-msvc");
+  assert.equal(lib.releaseTarget("win32", "arm64"), "x86_64-pc-windows-msvc");
+  assert.equal(lib.releaseTarget("linux", "ia32"), null);
+  assert.equal(lib.releaseTarget("freebsd", "x64"), null);
+});
+
+test("install: release runs install.sh with sh on Linux and macOS, install.ps1 with PowerShell on Windows", () => {
+  const inputs = lib.readInputs(env({ version: "v0.1.0", "release-base-url": "https://mirror.example/sfjwt/" }));
+  const e = { RUNNER_TOOL_CACHE: "/opt/tc" };
+  for (const [platform, arch, target] of [["linux", "x64", "x86_64-unknown-linux-musl"], ["darwin", "arm64", "aarch64-apple-darwin"]]) {
+    const p = lib.installPlan({ inputs, env: e, platform, arch, actionPath: "/a" });
+    const dir = path.join("/opt/tc", "sfjwt", "v0.1.0", target);
+    assert.deepEqual(p.run, ["sh", ["/a/install.sh", "--version", "v0.1.0", "--dir", dir, "--base-url", "https://mirror.example/sfjwt", "--target", target]]);
+    assert.equal(p.bin, path.join(dir, "sfjwt"));
+    assert.equal(p.cached, true);
+  }
+  const w = lib.installPlan({ inputs, env: { RUNNER_TOOL_CACHE: "C:\\tc" }, platform: "win32", arch: "x64", actionPath: "D:\\a" });
+  assert.equal(w.run[0], "powershell", "Windows PowerShell ships on every Windows runner; no Git Bash");
+  assert.deepEqual(w.run[1].slice(0, 5), ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File"]);
+  assert.ok(w.run[1][5].endsWith("install.ps1"));
+  const args = w.run[1].slice(6);
+  assert.deepEqual([args[0], args[1], args[4], args[5], args[6], args[7]], ["-Version", "v0.1.0", "-BaseUrl", "https://mirror.example/sfjwt", "-Target", "x86_64-pc-windows-msvc"]);
+  assert.ok(w.bin.endsWith("sfjwt.exe"));
+  assert.equal(lib.installPlan({ inputs: lib.readInputs(env({})), env: e, platform: "linux", arch: "x64", actionPath: "/a" }).cached, false, "latest is always fetched");
+  assert.throws(() => lib.installPlan({ inputs, env: e, platform: "linux", arch: "s390x", actionPath: "/a" }), /no sfjwt release for linux\/s390x; use install: cargo/);
+  assert.throws(() => lib.installPlan({ inputs: lib.readInputs(env({ install: "brew" })), env: e, platform: "linux", arch: "x64", actionPath: "/a" }), /install must be release, cargo or path/);
+  assert.throws(() => lib.installPlan({ inputs: lib.readInputs(env({ version: "v1;rm -rf /" })), env: e, platform: "linux", arch: "x64", actionPath: "/a" }), /version must be a tag/);
+  assert.equal(lib.installPlan({ inputs: lib.readInputs(env({ install: "path" })), env: e, platform: "win32", arch: "x64", actionPath: "/a" }).bin, "sfjwt.exe");
+  const cargo = lib.installPlan({ inputs: lib.readInputs(env({ install: "cargo" })), env: {}, platform: "linux", arch: "x64", actionPath: "/a" });
+  assert.equal(cargo.run[0], "cargo");
+  assert.equal(cargo.bin, path.join("/a", "target", "release", "sfjwt"));
+});
+
+test("release base URL: the input, else this action's repository, else Cargo.toml's repository", () => {
+  const none = lib.readInputs(env({}));
+  assert.equal(lib.releaseBaseUrl(none, {}), `${lib.DEFAULT_REPOSITORY}/releases/download`);
+  assert.equal(lib.releaseBaseUrl(none, { GITHUB_ACTION_REPOSITORY: "fork/sfjwt", GITHUB_SERVER_URL: "https://ghe.acme.com" }), "https://ghe.acme.com/fork/sfjwt/releases/download");
+  assert.equal(lib.releaseBaseUrl(none, { GITHUB_ACTION_REPOSITORY: "../../evil" }), `${lib.DEFAULT_REPOSITORY}/releases/download`);
+});
+
+test("oidc: true logs in keyless, without a key, and never runs doctor", () => {
+  const i = lib.readInputs(env({ "client-id": "3MVG9x", oidc: "true", "oidc-audience": "https://acme.my.salesforce.com" }));
+  assert.deepEqual(lib.loginArgs(i), ["login", "--github", "--oidc", "github", "--report", "sfjwt-report.json", "--oidc-audience", "https://acme.my.salesforce.com"]);
+  assert.equal(lib.missingCredential(i), null);
+  assert.match(lib.missingCredential(lib.readInputs(env({ oidc: "true", "private-key": "k" }))), /takes no private-key/);
+  assert.match(lib.missingCredential(lib.readInputs(env({}))), /private-key input is empty/);
+});

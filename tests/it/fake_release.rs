@@ -1,0 +1,107 @@
+//! A local fake of GitHub's release downloads, laid out by scripts/release.sh (the script the
+//! release workflow runs) from this build's sfjwt, and served by python's http.server with
+//! injectable faults (tests/installer/fake_release_server.py).
+//!
+//! Honest limits: every archive holds this machine's x86_64 glibc build (stripped), whatever its
+//! name says; the musl, macOS and Windows builds only exist on GitHub's runners.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::common::*;
+
+pub const LINUX_X64: &str = "x86_64-unknown-linux-musl";
+pub const LINUX_ARM64: &str = "aarch64-unknown-linux-musl";
+
+/// A served release tree: ROOT/sfjwt/sfjwt/releases/{download/VERSION, latest/download}/.
+pub struct FakeRelease {
+    pub root: PathBuf,
+    /// http://127.0.0.1:PORT/sfjwt/sfjwt/releases/download, what --base-url takes.
+    pub base: String,
+    pub version: String,
+    server: Option<Child>,
+}
+
+impl Drop for FakeRelease {
+    fn drop(&mut self) {
+        if let Some(mut s) = self.server.take() {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
+    }
+}
+
+/// This build's binary without debug info: the archives stay a few MB, as a release's are.
+fn stripped_binary(ctx: &Ctx) -> PathBuf {
+    let bin = ctx.path("sfjwt-stripped");
+    if !bin.exists() {
+        std::fs::copy(env!("CARGO_BIN_EXE_sfjwt"), &bin).unwrap();
+        let ok = Command::new("strip").arg(&bin).status().expect("strip (binutils)");
+        assert!(ok.success());
+    }
+    bin
+}
+
+impl FakeRelease {
+    /// Lays out VERSION with archives for `targets` (all from this build) and SHA256SUMS.
+    pub fn lay_out(ctx: &Ctx, version: &str, targets: &[&str]) -> FakeRelease {
+        let root = ctx.path("releases");
+        let releases = root.join("sfjwt/sfjwt/releases");
+        let dist = releases.join("download").join(version);
+        std::fs::create_dir_all(&dist).unwrap();
+        let bin = stripped_binary(ctx);
+        for target in targets {
+            let out = Command::new("bash")
+                .arg(repo().join("scripts/release.sh"))
+                .args(["archive"])
+                .arg(&bin)
+                .args([target, version])
+                .arg(&dist)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "release.sh archive: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let out =
+            Command::new("bash").arg(repo().join("scripts/release.sh")).args(["finish", version]).arg(&dist).output();
+        let out = out.unwrap();
+        assert!(out.status.success(), "release.sh finish: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::create_dir_all(releases.join("latest")).unwrap();
+        std::os::unix::fs::symlink(Path::new("../download").join(version), releases.join("latest/download")).unwrap();
+        FakeRelease { root, base: String::new(), version: version.to_string(), server: None }
+    }
+
+    pub fn asset(&self, name: &str) -> PathBuf {
+        self.root.join("sfjwt/sfjwt/releases/download").join(&self.version).join(name)
+    }
+
+    pub fn archive(&self, target: &str) -> String {
+        format!("sfjwt-{}-{target}.tar.gz", self.version)
+    }
+
+    /// The URL path of an asset, as the server sees it (for fault injection).
+    pub fn url_path(&self, name: &str) -> String {
+        format!("/sfjwt/sfjwt/releases/download/{}/{name}", self.version)
+    }
+
+    pub fn sha256(&self, name: &str) -> String {
+        let out = Command::new("sha256sum").arg(self.asset(name)).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().to_string()
+    }
+
+    /// Starts the server; `faults` are (URL path, "500" | "truncate").
+    pub fn serve(mut self, faults: &[(String, &str)]) -> FakeRelease {
+        let mut cmd = Command::new("python3");
+        cmd.arg(repo().join("tests/installer/fake_release_server.py")).arg(&self.root);
+        for (path, kind) in faults {
+            cmd.arg("--fault").arg(format!("{path}={kind}"));
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("python3");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("ready ").unwrap_or_else(|| panic!("fake release server: {line:?}"));
+        self.base = format!("http://127.0.0.1:{port}/sfjwt/sfjwt/releases/download");
+        self.server = Some(child);
+        self
+    }
+}
