@@ -188,7 +188,7 @@ pub struct Run {
     pub stderr: String,
 }
 
-impl sfjwt_testsupport::Render for Run {
+impl sfjwt_testsupport::Outcome for Run {
     fn code(&self) -> Option<i32> {
         (self.code != -1).then_some(self.code)
     }

@@ -15,4 +15,5 @@ mod keygen;
 mod login;
 mod masking;
 mod robustness;
+mod scenarios;
 mod setup;

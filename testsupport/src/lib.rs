@@ -11,7 +11,7 @@ mod snapshot;
 use std::path::{Path, PathBuf};
 
 pub use emulator::{Emu, build_emulator};
-pub use snapshot::{Captured, Render, filters, render, settings};
+pub use snapshot::{Captured, Outcome, Render, Transcript, command_line, filters, settings};
 
 /// Re-exported so `cmd_snapshot!` expands to the same insta in every crate that uses it.
 pub use insta;

@@ -32,15 +32,15 @@ impl From<&Output> for Captured {
     }
 }
 
-/// Anything that can be shown as a snapshot of a command run; suites implement it for their own
-/// run records.
-pub trait Render {
+/// A finished command run; suites implement it for their own run records.
+pub trait Outcome {
+    /// The exit code, None when killed by a signal.
     fn code(&self) -> Option<i32>;
     fn stdout(&self) -> &str;
     fn stderr(&self) -> &str;
 }
 
-impl Render for Captured {
+impl Outcome for Captured {
     fn code(&self) -> Option<i32> {
         self.code
     }
@@ -52,15 +52,66 @@ impl Render for Captured {
     }
 }
 
-/// The snapshot text: the layout uv's snapshots use, so it reads the same in review.
-pub fn render(run: &impl Render) -> String {
-    let code = run.code().map_or_else(|| "killed by a signal".to_string(), |c| c.to_string());
-    format!(
-        "success: {}\nexit_code: {code}\n----- stdout -----\n{}\n----- stderr -----\n{}",
-        run.code() == Some(0),
-        run.stdout(),
-        run.stderr()
-    )
+/// What [`cmd_snapshot!`](crate::cmd_snapshot) records: one run, or a [`Transcript`] of several.
+pub trait Render {
+    fn render(&self) -> String;
+}
+
+/// One run in the layout uv's snapshots use, so it reads the same in review.
+impl<T: Outcome> Render for T {
+    fn render(&self) -> String {
+        let code = self.code().map_or_else(|| "killed by a signal".to_string(), |c| c.to_string());
+        format!(
+            "success: {}\nexit_code: {code}\n----- stdout -----\n{}\n----- stderr -----\n{}",
+            self.code() == Some(0),
+            self.stdout(),
+            self.stderr()
+        )
+    }
+}
+
+/// Several runs in order, each under the command line that produced it, for one snapshot of a
+/// whole story (a login, then doctor without and with an admin session).
+#[derive(Default)]
+pub struct Transcript {
+    text: String,
+}
+
+impl Transcript {
+    pub fn push(&mut self, cmd: &Command, run: &impl Outcome) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.text.push_str(&format!("$ {}\n{}", command_line(cmd), run.render()));
+        if !self.text.ends_with('\n') {
+            self.text.push('\n');
+        }
+    }
+}
+
+impl Render for Transcript {
+    fn render(&self) -> String {
+        self.text.clone()
+    }
+}
+
+/// A command as a reader would type it: the program's file name, then the arguments (quoted when
+/// they hold a space), preceded by the variables it sets whose names start with `SFJWT_` (values
+/// hidden: some are secrets).
+pub fn command_line(cmd: &Command) -> String {
+    let mut words: Vec<String> = cmd
+        .get_envs()
+        .filter_map(|(k, v)| v.map(|_| k.to_string_lossy().into_owned()))
+        .filter(|k| k.starts_with("SFJWT_"))
+        .map(|k| format!("{k}=…"))
+        .collect();
+    let program = std::path::Path::new(cmd.get_program());
+    words.push(program.file_name().unwrap_or(program.as_os_str()).to_string_lossy().into_owned());
+    for arg in cmd.get_args() {
+        let arg = arg.to_string_lossy();
+        words.push(if arg.contains(' ') { format!("'{arg}'") } else { arg.into_owned() });
+    }
+    words.join(" ")
 }
 
 /// The filters every command snapshot gets, applied in order. Each replaces something that changes
@@ -83,6 +134,12 @@ pub fn filters() -> Vec<(String, String)> {
     add(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT", "[TIME]");
     // Measured durations (a configured `180 s` lifetime is not measured and stays).
     add(r"\b\d+(\.\d+)?\s?(ms|µs|us|ns)\b", "[DURATION]");
+    // Retry waits: a server's Retry-After is whole seconds and stays; backoff is random (full jitter).
+    add(r"(HTTP 429 [^\n]*; retrying in \d+\.\d)s", "$1 s");
+    add(r"retrying in \d+\.\ds", "retrying in [BACKOFF]");
+    // Clock skew between the emulator and this machine moves by a second either way.
+    add(r"(clock minus local clock: )-?\d+s", "$1[SKEW]");
+    add(r"(clock is )-?\d+s( off)", "$1[SKEW]$2");
     // The tool's version in links to versioned docs.
     add(&format!("/v{}/", escape(env!("CARGO_PKG_VERSION"))), "/v[VERSION]/");
     f
@@ -113,7 +170,7 @@ pub(crate) fn escape(literal: &str) -> String {
     out
 }
 
-/// Asserts a command run (anything implementing [`Render`](crate::Render)) against a snapshot,
+/// Asserts a command run or a transcript (anything implementing [`Render`](crate::Render)) against a snapshot,
 /// with the shared [`filters`](crate::filters):
 ///
 /// - `cmd_snapshot!(run, @"…")`: inline snapshot;
@@ -124,12 +181,12 @@ pub(crate) fn escape(literal: &str) -> String {
 #[macro_export]
 macro_rules! cmd_snapshot {
     (filters = $extra:expr, $run:expr, @$snap:literal) => {{
-        let text = $crate::render(&$run);
-        $crate::settings($extra).bind(|| $crate::insta::assert_snapshot!(text, @$snap));
+        let text = $crate::Render::render(&$run);
+        $crate::settings($extra).bind(|| $crate::insta::assert_snapshot!(text, stringify!($run), @$snap));
     }};
     (filters = $extra:expr, $name:expr, $run:expr) => {{
-        let text = $crate::render(&$run);
-        $crate::settings($extra).bind(|| $crate::insta::assert_snapshot!($name, text));
+        let text = $crate::Render::render(&$run);
+        $crate::settings($extra).bind(|| $crate::insta::assert_snapshot!($name, text, stringify!($run)));
     }};
     ($run:expr, @$snap:literal) => {
         $crate::cmd_snapshot!(filters = &[], $run, @$snap)
@@ -160,7 +217,10 @@ mod tests {
                 "login to https://127.0.0.1:40123 as ci@acme.com: 2 attempts in 812ms, lifetime 180 s\n\
                  --ca-file {} --key {}/fixtures/keys/ci.key\n\
                  at 2026-12-03T18:37:06.123Z (Date: Thu, 03 Dec 2026 18:37:06 GMT), expires 2024-01-31\n\
-                 token 00D000000000001!AQ4AQFkq8vX.Zt9bY2 docs /blob/v{}/docs/causes.md\n",
+                 token 00D000000000001!AQ4AQFkq8vX.Zt9bY2 docs /blob/v{}/docs/causes.md\n\
+                 note: HTTP 429 (application/json) (aud x); retrying in 1.0s\n\
+                 note: HTTP 503 (application/json) (aud x); retrying in 0.4s\n\
+                 server clock minus local clock: -1s; the server's clock is 599s off the local one\n",
                 tmp.display(),
                 crate::repo_root().display(),
                 env!("CARGO_PKG_VERSION"),
@@ -176,6 +236,9 @@ mod tests {
         --ca-file [TEMP]/ca.pem --key [REPO]/fixtures/keys/ci.key
         at [TIME] (Date: [TIME]), expires 2024-01-31
         token [ACCESS TOKEN] docs /blob/v[VERSION]/docs/causes.md
+        note: HTTP 429 (application/json) (aud x); retrying in 1.0 s
+        note: HTTP 503 (application/json) (aud x); retrying in [BACKOFF]
+        server clock minus local clock: [SKEW]; the server's clock is [SKEW] off the local one
         ");
     }
 }
