@@ -9,8 +9,8 @@ use std::sync::Mutex;
 
 use base64::Engine;
 
-pub use sfjwt_testsupport::{ADMIN_TOKEN, CLIENT_ID, Emu, TOKEN_PREFIX, fixture_key};
 pub use sfjwt_testsupport::CI_USER as USERNAME;
+pub use sfjwt_testsupport::{ADMIN_TOKEN, CLIENT_ID, Emu, TOKEN_PREFIX, fixture_key};
 /// The step summary file every command gets (GITHUB_STEP_SUMMARY).
 pub const STEP_SUMMARY: &str = "step-summary.md";
 

@@ -203,5 +203,19 @@ fn every_scenario_as_the_user_sees_it() {
             failed.push(scenario);
         }
     }
-    assert!(failed.is_empty(), "snapshots differ for {failed:?} (INSTA_UPDATE=always to re-accept, then review the diff)");
+    assert!(
+        failed.is_empty(),
+        "snapshots differ for {failed:?} (INSTA_UPDATE=always to re-accept, then review the diff)"
+    );
+}
+
+/// The TLS failure a runner without the org's CA meets: the error and the hint to --ca-file.
+#[test]
+fn tls_failure_without_the_emulator_ca() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "-i", CLIENT_ID, "-o", USERNAME, "-r", &emu.url, "--key"]).arg(fixture_key());
+    sfjwt_snapshot!(ctx, "tls_failure_without_the_emulator_ca", &mut cmd);
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod grant;
+mod messages;
 mod rest;
 mod sf_cli;
 mod startup;
