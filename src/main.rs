@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sfjwt::cli::Cli;
+use sfjwt::output::envelope;
 use sfjwt::secrets::scrub;
 
 fn main() -> ExitCode {
@@ -11,10 +12,23 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap prints help and version to stdout and usage errors to stderr.
             let _ = e.print();
+            if e.use_stderr() && std::env::args().any(|a| a == "--json") {
+                let first = e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+                envelope::print(&envelope::error(sfjwt::Exit::Usage as u8, "UsageError", &first, None));
+            }
             return if e.use_stderr() { ExitCode::from(sfjwt::Exit::Usage as u8) } else { ExitCode::SUCCESS };
         }
     };
-    match sfjwt::commands::run(cli) {
+    let json = cli.json;
+    let outcome = sfjwt::commands::run(cli);
+    if json {
+        let value = match &outcome {
+            Ok(exit) => envelope::finished(*exit as u8),
+            Err(e) => envelope::error(e.exit() as u8, e.name(), &e.to_string(), e.help().as_deref()),
+        };
+        envelope::print(&value);
+    }
+    match outcome {
         Ok(exit) => exit.into(),
         Err(err) => {
             // Printed by hand, not via a Result from main: RUST_BACKTRACE=1 must not add a backtrace.

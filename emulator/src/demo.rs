@@ -72,10 +72,20 @@ fn run(bin: &Path, args: &[&str], shown: &str) -> Result<i32, String> {
     Ok(status.code().unwrap_or(-1))
 }
 
+/// The demo's scratch folder, removed however the demo ends: it holds a private key.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 pub async fn run_demo() -> Result<bool, String> {
     let bin = sfjwt_bin()?;
     crate::http::LOG_REQUESTS.store(false, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("sfjwt-demo-{}", std::process::id()));
+    let scratch = Scratch(std::env::temp_dir().join(format!("sfjwt-demo-{}", std::process::id())));
+    let dir = scratch.0.clone();
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let d = |name: &str| dir.join(name).display().to_string();
 
@@ -98,6 +108,7 @@ pub async fn run_demo() -> Result<bool, String> {
             listen: "127.0.0.1:0".parse().map_err(|_| "addr")?,
             tls_dir: Some(dir.join("tls")),
             http: false,
+            names: vec![],
         },
     )
     .await?;
@@ -154,7 +165,11 @@ pub async fn run_demo() -> Result<bool, String> {
         v["diagnosis"]["cause"],
         v["diagnosis"]["confidence"]
     );
-    println!("Markdown summary: {}", d("report.md"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap_or_default();
+    println!("Markdown summary (the GitHub step summary), first lines:");
+    md.lines().take(6).for_each(|l| println!("  {l}"));
+    println!("(the demo's folder, key included, is removed on exit)");
+    drop(scratch);
     let as_expected = ok_code == 0 && refused_code == 3 && v["diagnosis"]["cause"] == "user_not_preauthorized";
     println!(
         "\n{}",

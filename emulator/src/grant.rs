@@ -85,6 +85,13 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
     let own = own_url.trim_end_matches('/');
     let auds = assertion.audiences();
     let classic = if org.sandbox { TEST } else { LOGIN };
+    // Through login/test.salesforce.com an External Client App that wants its My Domain is not
+    // found, whatever the audience (salesforce.md §7.3: forcedotcom/cli #3482, n8n #28990).
+    let generic_host = own.ends_with("://login.salesforce.com") || own.ends_with("://test.salesforce.com");
+    if org.my_domain_audience && generic_host && app.kind == AppKind::ExternalClientApp {
+        log("Failed: App not found through the generic login host");
+        return refuse("app_not_found", "External client app is not installed in this org");
+    }
     if org.my_domain_audience {
         if !auds.iter().any(|a| a == own) {
             log("Failed: Audience invalid");

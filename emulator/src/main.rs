@@ -27,6 +27,10 @@ struct Cli {
     /// Serve plain HTTP instead of HTTPS
     #[arg(long)]
     http: bool,
+    /// Also valid for this DNS name (repeatable): reach the emulator as login.salesforce.com or a
+    /// My Domain host inside a test namespace whose /etc/hosts maps it to loopback
+    #[arg(long, value_name = "NAME")]
+    tls_name: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -72,7 +76,12 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let opts = sfjwt_emulator::server::Options { listen: cli.listen, tls_dir: cli.tls_dir, http: cli.http };
+        let opts = sfjwt_emulator::server::Options {
+            listen: cli.listen,
+            tls_dir: cli.tls_dir,
+            http: cli.http,
+            names: cli.tls_name,
+        };
         let running = match sfjwt_emulator::server::start(org, opts).await {
             Ok(r) => r,
             Err(e) => {

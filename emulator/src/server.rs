@@ -12,6 +12,8 @@ pub struct Options {
     pub listen: SocketAddr,
     pub tls_dir: Option<PathBuf>,
     pub http: bool,
+    /// Extra DNS names for the server certificate (e.g. login.salesforce.com in a test namespace).
+    pub names: Vec<String>,
 }
 
 /// A running emulator, for tests and the demo that host it in-process.
@@ -36,7 +38,7 @@ pub async fn start(org: Org, opts: Options) -> Result<Running, String> {
             .tls_dir
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join(format!("sfjwt-emulator-{}", addr.port())));
-        let config = crate::tls::server_config(&dir)?;
+        let config = crate::tls::server_config(&dir, &opts.names)?;
         (Some(tokio_rustls::TlsAcceptor::from(config)), Some(dir.join("ca.pem")))
     };
     let scheme = if tls.is_some() { "https" } else { "http" };

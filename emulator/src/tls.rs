@@ -1,4 +1,6 @@
-//! A throwaway CA and a server certificate for 127.0.0.1 and localhost; clients trust `ca.pem`.
+//! A throwaway CA and a server certificate for 127.0.0.1, localhost and any extra names (so a
+//! client that only talks to `*.salesforce.com` can reach it under such a name); clients trust
+//! `ca.pem`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,7 +9,7 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsage
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-pub fn server_config(dir: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
+pub fn server_config(dir: &Path, names: &[String]) -> Result<Arc<rustls::ServerConfig>, String> {
     let err = |e: &dyn std::fmt::Display| format!("TLS setup: {e}");
     let ca_key = KeyPair::generate().map_err(|e| err(&e))?;
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(|e| err(&e))?;
@@ -18,7 +20,9 @@ pub fn server_config(dir: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
     let issuer = rcgen::Issuer::new(ca, ca_key);
 
     let key = KeyPair::generate().map_err(|e| err(&e))?;
-    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).map_err(|e| err(&e))?;
+    let mut dns = vec!["localhost".to_string()];
+    dns.extend(names.iter().cloned());
+    let mut leaf = CertificateParams::new(dns).map_err(|e| err(&e))?;
     leaf.subject_alt_names.push(SanType::IpAddress(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)));
     leaf.subject_alt_names.push(SanType::IpAddress(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)));
     leaf.distinguished_name.push(DnType::CommonName, "sfjwt-emulator");

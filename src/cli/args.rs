@@ -4,16 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const KEY_FORMS: &str = "\
-Key input (--key, or SFJWT_KEY / SFJWT_KEY_FILE when --key is absent):
-  PATH or file:PATH   a key file
-  -                   read the key from standard input
-  env:VAR             the variable VAR holds the key itself
-  SFJWT_KEY           holds the key itself (the usual CI secret)
-  SFJWT_KEY_FILE      holds the path of a key file
-Accepted: PKCS#8 or PKCS#1 PEM, encrypted PKCS#8, legacy encrypted PEM (Proc-Type: 4,ENCRYPTED),
-PKCS#12 (.p12/.pfx) and DER; with CRLF, a BOM, literal \\n, surrounding quotes, or base64 of the
-whole file. Passphrase: --key-passphrase-file FILE or SFJWT_KEY_PASSPHRASE.";
+use super::epilogues;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,6 +18,10 @@ whole file. Passphrase: --key-passphrase-file FILE or SFJWT_KEY_PASSPHRASE.";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print one JSON envelope on stdout for every outcome, like the sf CLI's --json:
+    /// {"status": EXIT, "result": …} or {"status", "name", "message", "cause", …}
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +54,7 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = epilogues::KEYGEN)]
 pub struct KeygenArgs {
     /// Directory to write NAME.key and NAME.crt into
     #[arg(long, value_name = "DIR", default_value = ".")]
@@ -91,10 +87,10 @@ pub struct KeygenArgs {
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
     /// Show a certificate's subject, validity, fingerprints and key size; check a key against it
-    #[command(after_help = "Exit codes: 0 all is well, 2 unreadable input, 5 the key does not match, \
-                            6 expired, 7 expires within --expires-within.")]
+    #[command(after_help = epilogues::CERT_INSPECT)]
     Inspect(InspectArgs),
     /// New key and certificate; the app's metadata updated; the steps to deploy and swap the CI secret
+    #[command(after_help = epilogues::CERT_ROTATE)]
     Rotate(RotateArgs),
 }
 
@@ -127,7 +123,7 @@ pub struct OptionalKeyArgs {
 #[derive(Debug, Args)]
 pub struct KeyArgs {
     /// Private key: a path, file:PATH, - (stdin) or env:VAR [default: SFJWT_KEY, then SFJWT_KEY_FILE]
-    #[arg(long, short = 'f', value_name = "KEY", allow_hyphen_values = true)]
+    #[arg(long, short = 'f', visible_alias = "jwt-key-file", value_name = "KEY", allow_hyphen_values = true)]
     pub key: Option<String>,
     /// File holding the key's passphrase (or set SFJWT_KEY_PASSPHRASE)
     #[arg(long, value_name = "FILE")]
@@ -135,7 +131,7 @@ pub struct KeyArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = KEY_FORMS)]
+#[command(after_help = epilogues::ASSERTION)]
 pub struct AssertionArgs {
     /// Consumer key of the connected app or External Client App (the JWT `iss`)
     #[arg(long, short = 'i', env = "SFJWT_CLIENT_ID", value_name = "ID")]
@@ -157,6 +153,9 @@ pub struct AssertionArgs {
     /// Print the header and claims as JSON instead of the signed assertion
     #[arg(long)]
     pub decode: bool,
+    /// Set by --json: the signed assertion as {"assertion": …}
+    #[arg(skip)]
+    pub decode_json: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -169,17 +168,8 @@ pub enum OutFormat {
     Shell,
 }
 
-const LOGIN_AFTER: &str = "\
-Settings come from, in order: flags, the chosen target of sfjwt.yaml (--config, --target),
-the environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, SFJWT_KEY_PASSPHRASE,
-SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT), sfdcLoginUrl in sfdx-project.json,
-then defaults. A shadowed value is noted on stderr.
-
-Exit codes: 0 logged in, 2 usage or input error, 3 the token endpoint refused the grant,
-4 no usable answer (network, TLS, timeout, 5xx or garbage after retries).";
-
 #[derive(Debug, Args)]
-#[command(after_help = LOGIN_AFTER)]
+#[command(after_help = epilogues::LOGIN)]
 pub struct LoginArgs {
     /// Consumer key of the connected app or External Client App
     #[arg(long, short = 'i', value_name = "ID")]
@@ -190,7 +180,7 @@ pub struct LoginArgs {
     #[command(flatten)]
     pub key: KeyArgs,
     /// login, test, a My Domain host, or a URL [default: login]
-    #[arg(long, short = 'r', value_name = "URL")]
+    #[arg(long, short = 'r', visible_alias = "instance-url", value_name = "URL")]
     pub login_url: Option<String>,
     /// Audience (aud); default follows the login host, with documented fallbacks
     #[arg(long, value_name = "URL")]
@@ -240,8 +230,9 @@ pub struct LoginArgs {
     /// Write SF_ACCESS_TOKEN, SF_ORG_INSTANCE_URL, SF_ORG_ID, SF_USERNAME to FILE (GitLab dotenv), mode 0600
     #[arg(long, value_name = "FILE")]
     pub dotenv: Option<PathBuf>,
-    /// Hand the session to the Salesforce CLI under this alias (sf org login access-token)
-    #[arg(long, value_name = "ALIAS")]
+    /// Hand the session to the Salesforce CLI under this alias (sf org login access-token); with a
+    /// custom CA, --ca-file reaches sf as NODE_EXTRA_CA_CERTS
+    #[arg(long, short = 'a', visible_alias = "alias", value_name = "ALIAS")]
     pub sf_alias: Option<String>,
     /// Write the report here; the extension picks the format (.json .yaml .md .xml); repeatable
     #[arg(long, value_name = "FILE")]
@@ -253,6 +244,7 @@ pub struct LoginArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = epilogues::REVOKE)]
 pub struct RevokeArgs {
     /// Instance URL the token belongs to [default: SF_ORG_INSTANCE_URL]
     #[arg(long, value_name = "URL")]
@@ -272,6 +264,7 @@ pub struct RevokeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = epilogues::DOCTOR)]
 pub struct DoctorArgs {
     #[command(flatten)]
     pub login: LoginArgs,
@@ -296,6 +289,7 @@ pub struct DoctorArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = epilogues::EXPLAIN)]
 pub struct ExplainArgs {
     /// The error text; read from standard input when absent
     #[arg(value_name = "RAW ERROR")]
@@ -314,6 +308,7 @@ pub enum AppKindArg {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = epilogues::SETUP)]
 pub struct SetupArgs {
     /// The CI user the app pre-authorizes
     #[arg(long, short = 'o', value_name = "USER")]
@@ -403,4 +398,13 @@ pub struct RotateArgs {
     /// Also print the new key as one base64 line for the CI secret
     #[arg(long)]
     pub print_key_base64: bool,
+    /// Overwrite an existing key and certificate of the same name
+    #[arg(long)]
+    pub force: bool,
+    /// The CI user, to fill in the printed follow-up commands
+    #[arg(long, short = 'o', value_name = "USER")]
+    pub username: Option<String>,
+    /// The sf alias of an admin of the org, to fill in the printed deploy command
+    #[arg(long, value_name = "ALIAS")]
+    pub admin_sf_org: Option<String>,
 }

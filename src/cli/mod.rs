@@ -4,6 +4,7 @@
 mod args;
 pub mod config;
 pub mod duration;
+mod epilogues;
 pub mod settings;
 
 pub use args::*;

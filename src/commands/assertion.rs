@@ -24,6 +24,9 @@ pub fn run(args: AssertionArgs) -> Result<Exit, Error> {
         super::print_json(&out)?;
         // Still sign, so --decode fails exactly when the real assertion would.
         assertion::sign(&key, &claims)?;
+    } else if args.decode_json {
+        let jwt = assertion::sign(&key, &claims)?;
+        super::print_json(&serde_json::json!({ "assertion": jwt.as_str() }))?;
     } else {
         let jwt = assertion::sign(&key, &claims)?;
         println!("{}", jwt.as_str());

@@ -46,18 +46,21 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
     match args.format {
         Format::Json => print_json(&out)?,
         Format::Text => {
-            println!("subject:     {}", info.subject);
-            println!("issuer:      {}", info.issuer);
-            println!("serial:      {}", info.serial);
-            println!("not before:  {}", info.not_before);
-            println!("not after:   {}", info.not_after);
-            println!("days left:   {}", info.days_left);
-            println!("key size:    {}", info.key_bits.map_or("not RSA".to_string(), |b| format!("{b} bits")));
-            println!("signature:   {}", info.signature_algorithm);
-            println!("SHA-1:       {}", info.sha1_fingerprint);
-            println!("SHA-256:     {}", info.sha256_fingerprint);
+            crate::output::envelope::line(&format!("subject:     {}", info.subject));
+            crate::output::envelope::line(&format!("issuer:      {}", info.issuer));
+            crate::output::envelope::line(&format!("serial:      {}", info.serial));
+            crate::output::envelope::line(&format!("not before:  {}", info.not_before));
+            crate::output::envelope::line(&format!("not after:   {}", info.not_after));
+            crate::output::envelope::line(&format!("days left:   {}", info.days_left));
+            crate::output::envelope::line(&format!(
+                "key size:    {}",
+                info.key_bits.map_or("not RSA".to_string(), |b| format!("{b} bits"))
+            ));
+            crate::output::envelope::line(&format!("signature:   {}", info.signature_algorithm));
+            crate::output::envelope::line(&format!("SHA-1:       {}", info.sha1_fingerprint));
+            crate::output::envelope::line(&format!("SHA-256:     {}", info.sha256_fingerprint));
             if let Some(m) = key_matches {
-                println!("key matches: {}", if m { "yes" } else { "NO" });
+                crate::output::envelope::line(&format!("key matches: {}", if m { "yes" } else { "NO" }));
             }
         }
     }
@@ -74,6 +77,9 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
             info.days_left, info.not_after
         ),
         _ => {}
+    }
+    if exit != Exit::Success {
+        crate::output::envelope::set_failure("CertificateCheckFailed", format!("{exit:?}"), None);
     }
     Ok(exit)
 }
@@ -121,10 +127,11 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     let key_path = args.key_dir.join(format!("{name}.key"));
     let cert_path = args.key_dir.join(format!("{name}.crt"));
     for p in [&key_path, &cert_path] {
-        if p.exists() {
-            return Err(Error::usage(format!("{} already exists", p.display()), "pass another --name"));
+        if p.exists() && !args.force {
+            return Err(Error::usage(format!("{} already exists", p.display()), "pass --force, or another --name"));
         }
     }
+    let username = args.username.as_deref().map(crate::login::endpoint::username).transpose()?;
     let g = cert::generate(&cert::CertRequest {
         bits,
         common_name: app.api_name.clone(),
@@ -156,30 +163,55 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     crate::appmeta::write::gitignore(&args.key_dir, &format!("{name}.key"))?;
     fsutil::write_atomic(&holder, updated.as_bytes(), fsutil::PUBLIC_MODE)?;
 
-    println!("New key:         {} (mode 0600)", key_path.display());
-    println!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after);
-    println!("Updated:         {}", holder.display());
+    crate::output::envelope::line(&format!("New key:         {} (mode 0600)", key_path.display()));
+    crate::output::envelope::line(&format!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after));
+    crate::output::envelope::line(&format!("Updated:         {}", holder.display()));
     if args.print_key_base64 {
         use base64::Engine;
         let b64 =
             zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(g.key.to_pkcs8_pem().as_bytes()));
-        println!("New key, base64: {}", b64.as_str());
+        crate::output::envelope::line(&format!("New key, base64: {}", b64.as_str()));
     }
-    println!();
-    println!("Rotate in this order:");
-    println!("  1. sf project deploy start --source-dir {} --target-org <admin alias>", args.source_dir.display());
-    println!("  2. replace the CI secret with {}", key_path.display());
-    println!("  3. run `sfjwt doctor` in CI, then delete the old key");
-    println!();
-    println!(
-        "Between steps 1 and 2, CI cannot log in: the app then trusts only the new certificate, and CI still signs with the old key. \
-         Whether an app can hold two certificates at once is unconfirmed, so plan the window (minutes). To avoid it, create a second \
-         app (`sfjwt setup --app-name {}_2 --key {} --cert {}`), switch CI to its client id, then retire the old app.",
-        app.api_name,
-        key_path.display(),
-        cert_path.display()
-    );
+    print_rotation_steps(&args, &app.api_name, (&key_path, &cert_path), username.as_deref());
+    crate::output::envelope::set_result(serde_json::json!({
+        "key_path": key_path.display().to_string(),
+        "cert_path": cert_path.display().to_string(),
+        "updated": holder.display().to_string(),
+    }));
     Ok(Exit::Success)
+}
+
+/// The follow-up, every command filled in from the flags given (placeholders only for what no
+/// flag said): the tests run the sfjwt ones as printed.
+fn print_rotation_steps(
+    args: &crate::cli::RotateArgs,
+    app: &str,
+    (key_path, cert_path): (&std::path::Path, &std::path::Path),
+    username: Option<&str>,
+) {
+    let quote = |p: &std::path::Path| crate::output::ci::shell_quote(&p.display().to_string());
+    let alias = args.admin_sf_org.as_deref().unwrap_or("<admin alias>");
+    let user = username.map(str::to_string).unwrap_or_else(|| "<CI username>".into());
+    crate::output::envelope::line("");
+    crate::output::envelope::line("Rotate in this order:");
+    crate::output::envelope::line(&format!(
+        "  1. sf project deploy start --source-dir {} --target-org {alias}   (or Setup > App Manager > {app} > Edit > upload {})",
+        quote(&args.source_dir),
+        cert_path.display()
+    ));
+    crate::output::envelope::line(&format!("  2. replace the CI secret with {}", key_path.display()));
+    crate::output::envelope::line("  3. run `sfjwt doctor` in CI, then delete the old key");
+    crate::output::envelope::line("");
+    crate::output::envelope::line("Between steps 1 and 2, CI cannot log in: the app then trusts only the new certificate, and CI still signs with the old key. \
+         Whether an app can hold two certificates at once is unconfirmed, so plan the window (minutes). To avoid it, create a second \
+         app, switch CI to its client id, then retire the old app:");
+    crate::output::envelope::line(&format!(
+        "  sfjwt setup -o {user} --app-name {app}_2 --key {} --cert {} --source-dir {} --key-dir {}",
+        quote(key_path),
+        quote(cert_path),
+        quote(&args.source_dir),
+        quote(&args.key_dir)
+    ));
 }
 
 fn find_global_settings(dir: &std::path::Path, app: &str) -> Option<std::path::PathBuf> {

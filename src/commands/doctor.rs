@@ -289,6 +289,8 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
         &local,
         &s.username,
     );
+    report.diagnosis =
+        std::mem::replace(&mut report.diagnosis, Diagnosis::ok()).with_admin_alias(args.admin_sf_org.as_deref());
     if let Some(d) = session_refusal {
         report.diagnosis = confirm_session_refusal(d, facts.as_ref());
     }
@@ -317,9 +319,14 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
         super::print_diagnosis(d, 0);
     }
     match s.format {
+        Some(OutFormat::Json) if crate::output::envelope::enabled() => super::print_json(&report)?,
         Some(OutFormat::Json) => print!("{}", report.render(report::ReportFormat::Json)?),
         Some(OutFormat::Yaml) => print!("{}", report.render(report::ReportFormat::Yaml)?),
         _ => {}
+    }
+    if exit != Exit::Success {
+        let d = &report.diagnosis;
+        crate::output::envelope::set_failure("CheckFailed", d.summary.clone(), Some(d.cause.id()));
     }
     if s.github {
         crate::output::ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
@@ -452,9 +459,8 @@ fn session_check(
 fn confirm_session_refusal(mut d: Diagnosis, facts: Option<&orgfacts::OrgFacts>) -> Diagnosis {
     let high = facts.and_then(|f| f.app.as_ref()).and_then(|a| a.high_assurance) == Some(true);
     if d.cause == Cause::HighAssuranceRequired && high {
-        d.confidence = Confidence::Confirmed;
-        d.candidates[0].confidence = Confidence::Confirmed;
         d.evidence.push("the app requires a High Assurance session (its session policy)".into());
+        d = d.confirmed();
     }
     d
 }

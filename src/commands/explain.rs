@@ -52,6 +52,9 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
     }
     // 1: the text held no error sfjwt recognises (a pipeline can tell "explained" from "not").
     let exit = if d.cause == Cause::Unknown { Exit::CheckFailed } else { Exit::Success };
+    if exit != Exit::Success {
+        crate::output::envelope::set_failure("NoKnownError", "the text holds no error sfjwt recognises", None);
+    }
     if !args.report.is_empty() {
         let mut r = Report::new("explain", report::Target::default());
         r.status = if exit == Exit::Success { Status::Ok } else { Status::Failed };

@@ -11,7 +11,7 @@ use crate::fsutil::{self, PUBLIC_MODE, SECRET_MODE};
 struct Output<'a> {
     key_path: String,
     cert_path: String,
-    key_bits: usize,
+    // key_bits comes from the certificate's own fields (flattened below): one key, one name.
     #[serde(flatten)]
     cert: &'a CertInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,7 +73,6 @@ pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
     let out = Output {
         key_path: key_path.display().to_string(),
         cert_path: cert_path.display().to_string(),
-        key_bits: generated.key.bits(),
         cert: &generated.info,
         key_base64: key_b64.as_deref().map(|s| s.as_str()),
         next_step,
@@ -81,18 +80,21 @@ pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
     match args.format {
         Format::Json => print_json(&out)?,
         Format::Text => {
-            println!("Created an RSA {}-bit key and a self-signed certificate.", out.key_bits);
-            println!("  subject:     {}", out.cert.subject);
-            println!("  not after:   {} ({} days)", out.cert.not_after, args.days);
-            println!("  SHA-1:       {}", out.cert.sha1_fingerprint);
-            println!("  SHA-256:     {}", out.cert.sha256_fingerprint);
-            println!("  key:         {} (mode 0600: keep it secret)", out.key_path);
-            println!("  certificate: {}", out.cert_path);
+            crate::output::envelope::line(&format!(
+                "Created an RSA {}-bit key and a self-signed certificate.",
+                generated.key.bits()
+            ));
+            crate::output::envelope::line(&format!("  subject:     {}", out.cert.subject));
+            crate::output::envelope::line(&format!("  not after:   {} ({} days)", out.cert.not_after, args.days));
+            crate::output::envelope::line(&format!("  SHA-1:       {}", out.cert.sha1_fingerprint));
+            crate::output::envelope::line(&format!("  SHA-256:     {}", out.cert.sha256_fingerprint));
+            crate::output::envelope::line(&format!("  key:         {} (mode 0600: keep it secret)", out.key_path));
+            crate::output::envelope::line(&format!("  certificate: {}", out.cert_path));
             if let Some(b64) = out.key_base64 {
-                println!("  key, base64 (for a CI secret): {b64}");
+                crate::output::envelope::line(&format!("  key, base64 (for a CI secret): {b64}"));
             }
-            println!();
-            println!("Next: {}.", out.next_step);
+            crate::output::envelope::line("");
+            crate::output::envelope::line(&format!("Next: {}.", out.next_step));
         }
     }
     Ok(Exit::Success)

@@ -212,6 +212,11 @@ fn finish(s: &LoginSettings, mut report: Report, exit: Exit, skip: usize) -> Res
         ci::github_report(&report);
     }
     report.write_all(&s.reports)?;
+    let name = if exit == Exit::NoAnswer { "NoUsableAnswer" } else { "GrantRefused" };
+    crate::output::envelope::set_failure(name, report.diagnosis.summary.clone(), Some(report.diagnosis.cause.id()));
+    if crate::output::envelope::enabled() {
+        super::print_json(&report)?;
+    }
     Ok(exit)
 }
 

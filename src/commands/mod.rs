@@ -12,9 +12,14 @@ mod setup;
 use crate::cli::{Cli, Command, KeyArgs, OptionalKeyArgs};
 use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
 use crate::error::{Error, Exit};
+use crate::output::envelope;
 
 pub fn run(cli: Cli) -> Result<Exit, Error> {
     crate::cli::settings::check_env_encoding()?;
+    if cli.json {
+        envelope::enable();
+    }
+    let cli = if cli.json { json_formats(cli) } else { cli };
     match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Cert(crate::cli::CertCommand::Inspect(args)) => cert::inspect(args),
@@ -26,6 +31,21 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Doctor(args) => doctor::run(*args),
         Command::Explain(args) => explain::run(args),
     }
+}
+
+/// Under `--json` every command produces its JSON form, which the envelope carries.
+fn json_formats(mut cli: Cli) -> Cli {
+    use crate::cli::{CertCommand, Format, OutFormat};
+    match &mut cli.command {
+        Command::Keygen(a) => a.format = Format::Json,
+        Command::Cert(CertCommand::Inspect(a)) => a.format = Format::Json,
+        Command::Explain(a) => a.format = Format::Json,
+        Command::Login(a) => a.format = Some(OutFormat::Json),
+        Command::Doctor(a) => a.login.format = Some(OutFormat::Json),
+        Command::Assertion(a) => a.decode_json = true,
+        _ => {}
+    }
+    cli
 }
 
 fn env_var(name: &str) -> Option<String> {
@@ -55,10 +75,15 @@ pub(crate) fn load_optional_key(args: &OptionalKeyArgs) -> Result<Option<RsaPriv
     Ok(Some(keys::load(&source, pass.as_ref())?))
 }
 
+/// JSON output: printed, or under `--json` kept as the envelope's `result`.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value)
+    let json = serde_json::to_value(value)
         .map_err(|e| Error::Usage { message: format!("cannot encode JSON output: {e}"), help: None })?;
-    println!("{text}");
+    if envelope::enabled() {
+        envelope::set_result(json);
+    } else {
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+    }
     Ok(())
 }
 

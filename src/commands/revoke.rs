@@ -40,15 +40,18 @@ pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
     match revoke(&client, &net, &origin, &token) {
         Revoked::Done => {
             eprintln!("Revoked the access token at {origin}");
+            crate::output::envelope::set_result(serde_json::json!({ "revoked": true, "instance_url": origin }));
             Ok(Exit::Success)
         }
         Revoked::Refused { status, excerpt } => {
             eprintln!("note: {origin} did not revoke the token (HTTP {status}: {excerpt})");
             eprintln!("note: it was already revoked or has expired; nothing left to do");
+            crate::output::envelope::set_result(serde_json::json!({ "revoked": false, "instance_url": origin }));
             Ok(Exit::Success)
         }
         Revoked::NoAnswer(why) => {
             eprintln!("error: no usable answer from {origin}: {why}");
+            crate::output::envelope::set_failure("NoUsableAnswer", why.clone(), Some("network_error"));
             if why.starts_with("tls") {
                 eprintln!("help: {}", crate::diagnose::login::tls_help(&why));
             }

@@ -149,20 +149,20 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         format!("sf project deploy start --source-dir {} --target-org <admin alias>", args.source_dir.display());
     let assign =
         format!("sf org assign permset --name {permission_set} --on-behalf-of {username} --target-org <admin alias>");
-    println!("client id (consumer key): {consumer_key}");
-    println!("username:                 {username}");
+    crate::output::envelope::line(&format!("client id (consumer key): {consumer_key}"));
+    crate::output::envelope::line(&format!("username:                 {username}"));
     if let Some(p) = &key_path {
-        println!("private key:              {}", p.display());
+        crate::output::envelope::line(&format!("private key:              {}", p.display()));
     }
     if args.print_key_base64 {
         let b64 =
             zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.to_pkcs8_pem().as_bytes()));
-        println!("private key, base64:      {}", b64.as_str());
+        crate::output::envelope::line(&format!("private key, base64:      {}", b64.as_str()));
     }
-    println!();
-    println!("Next:");
-    println!("  1. {deploy}");
-    println!("  2. {assign}");
+    crate::output::envelope::line("");
+    crate::output::envelope::line("Next:");
+    crate::output::envelope::line(&format!("  1. {deploy}"));
+    crate::output::envelope::line(&format!("  2. {assign}"));
 
     if args.deploy {
         let alias = args.admin_sf_org.as_deref().unwrap_or_default();
@@ -200,6 +200,12 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         verify(&client, &net, (&login, &hosts), &consumer_key, &username, &key, limit)?;
         snippets(&consumer_key, &username, url);
     }
+    crate::output::envelope::set_result(serde_json::json!({
+        "client_id": consumer_key,
+        "username": username,
+        "private_key": key_path.as_ref().map(|p| p.display().to_string()),
+        "source_dir": args.source_dir.display().to_string(),
+    }));
     Ok(Exit::Success)
 }
 
@@ -265,27 +271,25 @@ fn verify(
 }
 
 fn snippets(client_id: &str, username: &str, login_url: &str) {
-    println!();
-    println!("Store in CI:");
-    println!("  client id:  {client_id}");
-    println!("  username:   {username}");
-    println!("  the key:    as a secret (base64 -w0 <key file>, or --print-key-base64)");
-    println!();
-    println!("GitHub: secret SF_JWT_KEY, variable SF_CLIENT_ID={client_id}, then:");
-    println!("  - uses: <owner>/sfjwt@<commit sha>");
-    println!("    with:");
-    println!("      client-id: ${{{{ vars.SF_CLIENT_ID }}}}");
-    println!("      username: {username}");
-    println!("      private-key: ${{{{ secrets.SF_JWT_KEY }}}}");
-    println!("      login-url: {login_url}");
-    println!();
-    println!(
+    crate::output::envelope::line("");
+    crate::output::envelope::line("Store in CI:");
+    crate::output::envelope::line(&format!("  client id:  {client_id}"));
+    crate::output::envelope::line(&format!("  username:   {username}"));
+    crate::output::envelope::line("  the key:    as a secret (base64 -w0 <key file>, or --print-key-base64)");
+    crate::output::envelope::line("");
+    crate::output::envelope::line(&format!("GitHub: secret SF_JWT_KEY, variable SF_CLIENT_ID={client_id}, then:"));
+    crate::output::envelope::line("  - uses: <owner>/sfjwt@<commit sha>");
+    crate::output::envelope::line("    with:");
+    crate::output::envelope::line("      client-id: ${{ vars.SF_CLIENT_ID }}");
+    crate::output::envelope::line(&format!("      username: {username}"));
+    crate::output::envelope::line("      private-key: ${{ secrets.SF_JWT_KEY }}");
+    crate::output::envelope::line(&format!("      login-url: {login_url}"));
+    crate::output::envelope::line("");
+    crate::output::envelope::line(&format!(
         "GitLab: variables SFJWT_CLIENT_ID={client_id}, SFJWT_USERNAME={username}, SFJWT_LOGIN_URL={login_url}, SFJWT_KEY (masked), then:"
-    );
-    println!("  include:");
-    println!(
-        "    - remote: https://raw.githubusercontent.com/<owner>/sfjwt/<commit sha>/ci-templates/gitlab/sfjwt.gitlab-ci.yml"
-    );
-    println!("  sfjwt-login:");
-    println!("    extends: .sfjwt-login");
+    ));
+    crate::output::envelope::line("  include:");
+    crate::output::envelope::line("    - remote: https://raw.githubusercontent.com/<owner>/sfjwt/<commit sha>/ci-templates/gitlab/sfjwt.gitlab-ci.yml");
+    crate::output::envelope::line("  sfjwt-login:");
+    crate::output::envelope::line("    extends: .sfjwt-login");
 }

@@ -238,13 +238,34 @@ impl Diagnosis {
         Diagnosis {
             cause,
             confidence,
-            summary: cause.summary().to_string(),
+            summary: hedged(cause.summary(), confidence),
             candidates: vec![Candidate { cause, confidence }],
             evidence,
             remediation: cause.remediation().iter().map(|s| s.to_string()).collect(),
             fix: None,
             docs: doc_link("docs/causes.md", cause.id()),
         }
+    }
+
+    /// Raises the verdict to confirmed (org data or a local proof settled it).
+    pub fn confirmed(mut self) -> Diagnosis {
+        self.confidence = Confidence::Confirmed;
+        self.summary = hedged(self.cause.summary(), Confidence::Confirmed);
+        if let Some(first) = self.candidates.first_mut() {
+            first.confidence = Confidence::Confirmed;
+        }
+        self
+    }
+
+    /// Puts the names the user gave into the fix and the remediation (`--admin-sf-org emuadmin`
+    /// makes every `--target-org <admin alias>` read `--target-org emuadmin`).
+    pub fn with_admin_alias(mut self, alias: Option<&str>) -> Diagnosis {
+        if let Some(alias) = alias {
+            let fill = |s: &mut String| *s = s.replace("<admin alias>", alias);
+            self.fix.iter_mut().for_each(fill);
+            self.remediation.iter_mut().for_each(fill);
+        }
+        self
     }
 
     pub fn ok() -> Diagnosis {
@@ -267,6 +288,18 @@ pub fn from_error_text(error: &str, description: &str) -> Vec<(Cause, Confidence
     wordings::find(error, description)
         .map(wordings::ranked)
         .unwrap_or_else(|| vec![(Cause::Unknown, Confidence::Possible)])
+}
+
+/// A summary never states as fact what is only likely: "Likely: the app is …".
+fn hedged(summary: &str, confidence: Confidence) -> String {
+    let lead = match confidence {
+        Confidence::Confirmed => return summary.to_string(),
+        Confidence::Likely => "Likely: ",
+        Confidence::Possible => "Possibly: ",
+    };
+    let mut chars = summary.chars();
+    let first = chars.next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
+    format!("{lead}{first}{}", chars.as_str())
 }
 
 /// An absolute link to a page of the docs at this release's tag, so it works from an installed
@@ -380,6 +413,39 @@ mod tests {
 #[cfg(test)]
 mod docs_tests {
     use super::Cause;
+    use super::wordings::WORDINGS;
+
+    fn section(doc: &str, cause: Cause) -> &str {
+        let head = format!("\n## {}\n", cause.id());
+        let start = doc.find(&head).map(|i| i + head.len()).unwrap_or(doc.len());
+        let end = doc[start..].find("\n## ").map(|i| start + i).unwrap_or(doc.len());
+        &doc[start..end]
+    }
+
+    /// docs/causes.md lists, per cause, every wording that can lead to it and how sure we are.
+    #[test]
+    fn causes_doc_lists_each_wording_with_its_evidence() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/causes.md")).unwrap();
+        for w in WORDINGS {
+            for (cause, _) in w.causes {
+                let entry = format!("[`{}`](evidence.md#{}) ({})", w.id, w.id, w.evidence.id());
+                assert!(section(&doc, *cause).contains(&entry), "docs/causes.md ## {} lacks {entry}", cause.id());
+            }
+        }
+    }
+
+    /// The report schema's cause enum is exactly the vocabulary.
+    #[test]
+    fn schema_lists_every_cause() {
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/report.schema.json")).unwrap(),
+        )
+        .unwrap();
+        let listed: Vec<&str> =
+            schema["$defs"]["cause"]["enum"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        let ours: Vec<&str> = Cause::ALL.iter().map(|c| c.id()).collect();
+        assert_eq!(listed, ours);
+    }
 
     /// Every cause a report can name has its section in docs/causes.md (the report links to it).
     #[test]

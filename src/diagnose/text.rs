@@ -77,9 +77,20 @@ pub fn explain(text: &str) -> Diagnosis {
     }
     let (ranked, source) = best.unwrap_or_else(|| (vec![(Cause::Unknown, Confidence::Possible)], String::new()));
     let excerpt: String = source.chars().take(EXCERPT).collect();
-    let evidence = if excerpt.is_empty() { vec![] } else { vec![format!("matched: {excerpt}")] };
+    let evidence = if ranked[0].0 == Cause::Unknown {
+        vec!["no error code or wording sfjwt knows appears in the text".to_string()]
+    } else {
+        vec![format!("matched: {excerpt}")]
+    };
     let (error, description) = best_pair.unwrap_or_default();
     let mut d = super::from_refusal(&error, &description, evidence);
+    if d.cause == Cause::Unknown {
+        // explain has no attempts or report to point at: say what it needs instead.
+        d.remediation = vec![
+            "Paste the line that holds the error code and description (e.g. `invalid_grant: user hasn't approved this consumer`), or the raw JSON body.".into(),
+            "Or run `sfjwt doctor` with the pipeline's inputs: it makes the grant itself and reads the org.".into(),
+        ];
+    }
     d.candidates.retain(|c| ranked.iter().any(|(r, _)| *r == c.cause));
     d
 }

@@ -197,6 +197,17 @@ pub fn verdict(
                             evidence.push(format!("assignments not in force: {}", u.ignored_assignments.join(", ")));
                         }
                         let mut d = confirmed(Cause::UserNotPreauthorized, evidence);
+                        // The policy is confirmed admin-approved: say what is left to do, by name.
+                        d.remediation = vec![format!(
+                            "Give {username} access to the app {:?}: assign it a permission set on the app's list ({}) \
+                             (Setup > Users > {username} > Permission Set Assignments > Edit Assignments), or add its \
+                             profile ({}) or a permission set it holds to the app (Setup > App Manager > {} > Manage > \
+                             Manage Profiles / Manage Permission Sets).",
+                            a.name,
+                            list.join(", "),
+                            u.profile.as_deref().unwrap_or("?"),
+                            a.name
+                        )];
                         let ps = a
                             .access_list
                             .iter()

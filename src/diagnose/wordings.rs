@@ -6,8 +6,8 @@ use super::{Cause, Confidence};
 use Cause::{
     ApiDisabledForOrg, ApiDisabledForUser, AppBlocked, AppNotInstalled, AssertionExpired, AudienceInvalid,
     CertificateMismatch, ClientCredentialsInvalid, ClientIdUnknown, HighAssuranceRequired, InvalidKey, IpRestricted,
-    MyDomainRequired, NoValidScopes, OrgInactive, RateLimited, Unknown, UnsupportedGrantType, UserInactive,
-    UserNotApproved, UserNotPreauthorized, UserUnknown, WrongEnvironment,
+    MyDomainRequired, NetworkError, NoValidScopes, OrgInactive, RateLimited, Unknown, UnsupportedGrantType,
+    UserInactive, UserNotApproved, UserNotPreauthorized, UserUnknown, WrongEnvironment,
 };
 use Confidence::*;
 
@@ -208,6 +208,13 @@ pub const WORDINGS: &[Wording] = &[
         needles: &["api_disabled_for_org", "api is not enabled for this organization"],
         causes: &[(ApiDisabledForOrg, Likely)],
         evidence: Evidence::Official,
+    },
+    Wording {
+        id: "unknown-error-retry",
+        error: None,
+        needles: &["retry your request"],
+        causes: &[(NetworkError, Likely)],
+        evidence: Evidence::Reported,
     },
     Wording {
         id: "authentication-failure",

@@ -2,5 +2,6 @@
 //! outputs and masks, dotenv files, the Salesforce CLI).
 
 pub mod ci;
+pub mod envelope;
 pub mod report;
 pub mod text;

@@ -130,24 +130,20 @@ impl Ctx {
         run
     }
 
-    /// Every file sfjwt writes for others to read: reports in each format and the step summary
-    /// hold neither key material nor a token; GITHUB_OUTPUT and GITHUB_ENV (which carry the
-    /// token by design) hold no key material.
+    /// Every file sfjwt writes for others to read: the reports the command was asked for (each
+    /// format) and the step summary hold neither key material nor a token; GITHUB_OUTPUT and
+    /// GITHUB_ENV (which carry the token by design) hold no key material.
     fn scan_written_files(&self, cmd: &Command) {
-        let Ok(entries) = std::fs::read_dir(self.dir.path()) else { return };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
-            if !["json", "yaml", "yml", "md", "xml"].contains(&ext) || !path.is_file() {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let reports = args.windows(2).filter(|w| w[0] == "--report").map(|w| self.path(&w[1]));
+        for path in reports.chain([self.path(STEP_SUMMARY)]) {
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
             self.assert_no_secrets(&text);
             assert!(!text.contains(TOKEN_PREFIX), "an access token leaked into {}:\n{text}", path.display());
         }
         for (k, v) in cmd.get_envs() {
-            if (k == "GITHUB_OUTPUT" || k == "GITHUB_ENV") && v.is_some() {
-                let text = std::fs::read_to_string(v.unwrap_or_default()).unwrap_or_default();
+            if let (true, Some(v)) = (k == "GITHUB_OUTPUT" || k == "GITHUB_ENV", v) {
+                let text = std::fs::read_to_string(v).unwrap_or_default();
                 self.assert_no_secrets(&text);
             }
         }

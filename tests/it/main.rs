@@ -4,16 +4,19 @@
 mod common;
 
 mod doctor;
+mod fidelity;
 
 mod action;
 mod assertion;
 mod cert_inspect;
+mod contract;
 mod help;
 mod hostile;
 mod key_input;
 mod keygen;
 mod login;
 mod masking;
+mod real_names;
 mod robustness;
 mod scenarios;
 mod setup;

@@ -1,0 +1,201 @@
+//! What sfjwt prints is a contract: help examples parse, README commands parse, `--json` gives
+//! one envelope for every outcome, sf's flag spellings work, and errors read `error:`.
+
+use clap::Parser;
+
+use crate::common::*;
+
+/// The `sfjwt …` commands inside a line: at its start or after a prompt, `$(`, a pipe, `&&`,
+/// `;`, a YAML `- ` or `run:`; each up to the end, a pipe, `)` or a comment outside quotes.
+fn sfjwt_commands(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in line.match_indices("sfjwt ") {
+        let before = line[..i].trim_end();
+        let starts = ["$", "$(", "|", "&&", ";", "-", "run:", "\"$("];
+        if !before.is_empty() && !starts.iter().any(|s| before.ends_with(s)) {
+            continue;
+        }
+        let mut quote = None;
+        let mut end = line.len() - i;
+        for (k, c) in line[i..].char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '|' | ')' | '`' | '#') => {
+                    end = k;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        out.push(line[i..i + end].trim().to_string());
+    }
+    out
+}
+
+/// Splits like sh (quotes, `\` line continuations), without expanding anything.
+fn words(command: &str) -> Vec<String> {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import shlex,sys,json; print(json.dumps(shlex.split(sys.argv[1])))", command])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("cannot split {command:?}"))
+}
+
+fn parses(command: &str) -> Result<(), String> {
+    sfjwt::cli::Cli::try_parse_from(words(command)).map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn every_help_example_parses() {
+    let ctx = Ctx::new();
+    let mut checked = 0;
+    for cmd in [
+        &["keygen"][..],
+        &["cert", "inspect"],
+        &["cert", "rotate"],
+        &["assertion"],
+        &["login"],
+        &["revoke"],
+        &["doctor"],
+        &["explain"],
+        &["setup"],
+    ] {
+        let r = ctx.run(ctx.sfjwt().args(cmd).arg("--help")).ok();
+        assert!(r.stdout.contains("Examples:"), "{cmd:?} --help has no examples");
+        assert!(r.stdout.contains("Exit codes: "), "{cmd:?} --help has no exit codes");
+        for line in r.stdout.lines().filter(|l| l.trim_start().starts_with("$ ")) {
+            for command in sfjwt_commands(line) {
+                parses(&command).unwrap_or_else(|e| panic!("{cmd:?} help example `{command}` does not parse:\n{e}"));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 18, "{checked} examples checked");
+}
+
+/// Every fenced `sfjwt …` command in README.md parses with the current CLI (its flags exist).
+#[test]
+fn every_readme_command_parses() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut in_fence = false;
+    let mut joined = String::new();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if !in_fence {
+            continue;
+        }
+        // Join shell continuation lines before looking for commands.
+        if let Some(part) = line.strip_suffix('\\') {
+            joined.push_str(part);
+            continue;
+        }
+        joined.push_str(line);
+        let full = std::mem::take(&mut joined);
+        for command in sfjwt_commands(&full) {
+            if command.contains("${{") || command.starts_with("sfjwt/") {
+                continue; // a GitHub expression or an action reference, not a shell command
+            }
+            // Usage syntax: `[--flag VALUE]` is optional; its flag must exist all the same.
+            let unwrapped = command.replace("[-", "-").replace("] ", " ").trim_end_matches(']').to_string();
+            if let Err(e) = parses(&unwrapped) {
+                failures.push(format!("`{command}`: {}", e.lines().next().unwrap_or_default()));
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "README commands that do not parse:\n{}", failures.join("\n"));
+    assert!(checked >= 8, "{checked} README commands checked");
+}
+
+fn envelope(r: &Run) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON envelope ({e}):\n{}", r.stdout));
+    assert_eq!(v["status"], r.code, "the envelope's status is the exit code: {v}");
+    v
+}
+
+/// `--json`: one envelope on stdout for every outcome of every command, success or failure.
+#[test]
+fn json_envelope_for_every_outcome() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("not-preauthorized");
+    let ok = Emu::start("healthy");
+    let key = fixture_key();
+    let key = key.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["keygen", "--name", "k"], 0),
+        (vec!["keygen", "--name", "k"], 2),
+        (vec!["cert", "inspect", "k.crt", "--key", "k.key"], 0),
+        (vec!["cert", "inspect", "k.crt", "--key", key], 5),
+        (vec!["assertion", "-i", CLIENT_ID, "-o", USERNAME, "--key", key], 0),
+        (vec!["explain", "invalid_grant: user hasn't approved this consumer"], 0),
+        (vec!["explain", "all good"], 1),
+        (vec!["login", "--bogus"], 2),
+        (vec!["login", "-i", CLIENT_ID, "-o", USERNAME, "--key", "missing.key"], 2),
+    ];
+    for (args, exit) in cases {
+        let r = ctx.run(ctx.sfjwt().args(&args).arg("--json"));
+        assert_eq!(r.code, exit, "{args:?}: {}", r.stderr);
+        let v = envelope(&r);
+        if exit == 0 {
+            assert!(!v["result"].is_null(), "{args:?}: a result: {v}");
+        } else {
+            assert!(v["name"].is_string() && v["message"].is_string(), "{args:?}: name and message: {v}");
+        }
+    }
+    let r = ctx.run(ctx.login(&ok, USERNAME).arg("--json"));
+    assert_eq!(envelope(&r)["result"]["org_id"], "00D000000000001AAA");
+    let r = ctx.run(ctx.login(&emu, USERNAME).arg("--json"));
+    let v = envelope(&r);
+    assert_eq!((r.code, v["cause"].as_str()), (3, Some("user_not_preauthorized")), "{v}");
+    assert_eq!(v["result"]["diagnosis"]["cause"], "user_not_preauthorized");
+    let r = ctx.run(ctx.doctor(&emu, USERNAME, true).arg("--json"));
+    let v = envelope(&r);
+    assert_eq!((r.code, v["cause"].as_str()), (1, Some("user_not_preauthorized")), "{v}");
+}
+
+/// sf's own spellings, for users coming from `sf org login jwt`.
+#[test]
+fn sf_flag_spellings_work() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "--client-id", CLIENT_ID, "--username", USERNAME, "--instance-url", &emu.url, "--jwt-key-file"])
+        .arg(fixture_key())
+        .arg("--ca-file")
+        .arg(&emu.ca);
+    ctx.run(&mut cmd).ok().stderr_has("Logged in as ci@acme.com");
+    for alias in ["--alias", "-a"] {
+        let parsed = sfjwt::cli::Cli::try_parse_from(["sfjwt", "login", alias, "prod"]).unwrap();
+        let sfjwt::cli::Command::Login(args) = parsed.command else { panic!("login") };
+        assert_eq!(args.sf_alias.as_deref(), Some("prod"));
+    }
+}
+
+/// Every error line is `error: …` in lower case, whatever fails.
+#[test]
+fn errors_read_error_in_lower_case() {
+    let ctx = Ctx::new();
+    ctx.run(ctx.sfjwt().args(["keygen", "--name", "x"])).ok();
+    for args in [
+        &["keygen", "--name", "x"][..],
+        &["doctor", "--format", "env", "-i", CLIENT_ID, "-o", USERNAME],
+        &["login", "-r", "ftp://x"],
+        &["explain"],
+        &["cert", "inspect", "nope.crt"],
+        &["revoke"],
+    ] {
+        let r = ctx.run(ctx.sfjwt().args(args));
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(r.stderr.contains("error: "), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("Error:"), "{args:?}: capitalised Error: {}", r.stderr);
+    }
+}
