@@ -78,6 +78,8 @@ const CASES: &[Case] = &[
         source_dir: Some("connected-app"),
         ..case("deployed-users")
     },
+    // A production user whose name ends in .dev: an ordinary domain, not a sandbox suffix.
+    Case { user: "ci@acme.com.dev", ..case("dev-domain-not-preauthorized") },
     case("eca-my-domain-audience"),
     case("eca-not-installed"),
     case("example"),
@@ -106,6 +108,8 @@ const CASES: &[Case] = &[
     case("propagation-delay"),
     // The limit is one grant per user: the second login is the refusal, and doctor's grant too.
     Case { steps: &[Login, Login, Doctor, DoctorAdmin], shared_emulator: true, ..case("rate-limited") },
+    // A sandbox user created inside the sandbox: no suffix to hint at the environment.
+    case("sandbox-user-without-suffix"),
     faults("retry-request-persistent"),
     faults("retry-request-transient"),
     case("self-authorize-approved"),
