@@ -160,10 +160,31 @@ fn transcript(case: &Case) -> Transcript {
         let fresh = if shared.is_none() { Some(start(case)) } else { None };
         let emu = shared.as_ref().or(fresh.as_ref()).unwrap();
         let mut cmd = command(&ctx, emu, case, step);
-        let run = ctx.run(&mut cmd);
+        let mut run = ctx.run(&mut cmd);
+        run.stderr = login_history_unordered(&run.stderr);
         t.push(&cmd, &run);
     }
     t
+}
+
+/// LoginHistory rows carry whole seconds and doctor lists them newest first, so rows written
+/// within one second keep their insertion order and rows either side of a second boundary swap:
+/// the order depends on timing. Times are filtered anyway; the rows are shown sorted.
+fn login_history_unordered(stderr: &str) -> String {
+    const PREFIX: &str = "Recent logins (LoginHistory): ";
+    let lines = stderr.lines().map(|line| match line.split_once(PREFIX) {
+        Some((head, rows)) => {
+            let mut rows: Vec<&str> = rows.split("; ").collect();
+            rows.sort_by_key(|r| r.split_once(' ').map_or(*r, |(_, rest)| rest));
+            format!("{head}{PREFIX}{}", rows.join("; "))
+        }
+        None => line.to_string(),
+    });
+    let mut out = lines.collect::<Vec<_>>().join("\n");
+    if stderr.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 #[test]
