@@ -198,7 +198,18 @@ fn every_scenario_has_a_case() {
     let mut sorted = cases.clone();
     sorted.dedup();
     assert_eq!(sorted.len(), cases.len(), "a scenario listed twice");
+    // A snapshot left behind by a removed case would otherwise sit there unchecked.
+    let orphans: Vec<String> = std::fs::read_dir(repo().join("tests/it/snapshots"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|f| f.strip_prefix("it__scenarios__")?.strip_suffix(".snap").map(str::to_string))
+        .filter(|name| !cases.contains(name) && !OTHER_SNAPSHOTS.contains(&name.as_str()))
+        .collect();
+    assert!(orphans.is_empty(), "snapshots without a case: {orphans:?}");
 }
+
+/// Snapshots of this module that are not scenario cases.
+const OTHER_SNAPSHOTS: &[&str] = &["tls_failure_without_the_emulator_ca"];
 
 /// Runs the cases on a few threads (most of a run is waiting on the emulator), then checks every
 /// snapshot and names all that differ, not only the first.
