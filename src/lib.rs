@@ -24,6 +24,7 @@ pub mod commands;
 pub mod credentials;
 pub mod diagnose;
 pub mod error;
+pub mod fleet;
 pub mod fsutil;
 pub mod login;
 pub mod org;

@@ -254,6 +254,9 @@ pub async fn serve_connection<S>(
     let own_url = format!("{scheme}://{host}");
     let is_token = req.path == "/services/oauth2/token";
 
+    if org.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(org.latency_ms)).await;
+    }
     let mut fault = None;
     if is_token || org.faults.all_paths {
         if org.faults.latency_ms > 0 {

@@ -1,6 +1,7 @@
 //! sfjwt-emulator: a local HTTPS Salesforce org (OAuth token endpoint, identity, and the REST/SOQL
 //! surface diagnosis needs), driven by YAML scenarios. It shares no code with sfjwt.
 
+pub mod composite;
 pub mod demo;
 pub mod grant;
 pub mod http;

@@ -60,8 +60,7 @@ static DEFS: &[ObjectDef] = &[
             "PermissionsCustomizeApplication",
             "PermissionsManageUsers",
             "PermissionsModifyAllData",
-            "PermissionsUseAnyApiClient",
-            "PermissionsCanApproveUninstalledApps"
+            "PermissionsUseAnyApiClient"
         ],
         [("Profile", "ProfileId", "Profile")]
     ),
@@ -128,7 +127,8 @@ static DEFS: &[ObjectDef] = &[
     ),
 ];
 
-/// Objects a user without "View Setup and Configuration" cannot query.
+/// Objects a user without "View Setup and Configuration" cannot query. LoginHistory needs
+/// "Manage Users" instead (object reference, sforce_api_objects_loginhistory.htm).
 const SETUP_OBJECTS: &[&str] = &[
     "ConnectedApplication",
     "ExternalClientApplication",
@@ -136,7 +136,6 @@ const SETUP_OBJECTS: &[&str] = &[
     "SetupEntityAccess",
     "PermissionSetAssignment",
     "PermissionSetGroupComponent",
-    "LoginHistory",
     "UserLogin",
     "OauthToken",
 ];
@@ -202,7 +201,6 @@ impl View<'_> {
                         "PermissionsManageUsers": has(Permission::ManageUsers),
                         "PermissionsModifyAllData": has(Permission::ModifyAllData),
                         "PermissionsUseAnyApiClient": has(Permission::UseAnyApiClient),
-                        "PermissionsCanApproveUninstalledApps": has(Permission::ApproveUninstalledApps),
                     }))
                 })
                 .collect(),
@@ -334,8 +332,45 @@ impl Source for View<'_> {
     }
 
     fn denied(&self, object: &str) -> Option<SoqlError> {
-        (SETUP_OBJECTS.contains(&object) && !self.can_view_setup()).then(|| SoqlError::InvalidType(object.to_string()))
+        let allowed = if object == "LoginHistory" {
+            self.org.has_permission(self.user, Permission::ManageUsers)
+        } else {
+            !SETUP_OBJECTS.contains(&object) || self.can_view_setup()
+        };
+        (!allowed).then(|| SoqlError::InvalidType(object.to_string()))
     }
+
+    /// PermissionsUseAnyApiClient exists only with API Access Control (salesforce.md §7.1);
+    /// PermissionsCanApproveUninstalledApps exists nowhere, so it is not declared at all.
+    fn field_exists(&self, object: &str, field: &str) -> bool {
+        !(object == "PermissionSet" && field == "PermissionsUseAnyApiClient" && !self.org.api_access_control)
+    }
+}
+
+/// The sObject describe (GET /sobjects/OBJECT/describe), trimmed to what clients read: the
+/// object's name and its fields as this org has them.
+pub fn describe(view: &View<'_>, object: &str) -> Option<Value> {
+    let def = view.def(object)?;
+    let fields: Vec<Value> = def
+        .fields
+        .iter()
+        .filter(|f| view.field_exists(def.name, f))
+        .map(|f| {
+            let kind = if f.starts_with("Permissions") || f.starts_with("Is") || f.starts_with("Options") {
+                "boolean"
+            } else if *f == "Id" || f.ends_with("Id") {
+                "reference"
+            } else {
+                "string"
+            };
+            json!({"name": f, "type": if *f == "Id" { "id" } else { kind }, "label": f})
+        })
+        .collect();
+    Some(json!({
+        "name": def.name, "label": def.name, "queryable": true, "retrieveable": true,
+        "urls": {"describe": format!("/services/data/v66.0/sobjects/{}/describe", def.name)},
+        "fields": fields,
+    }))
 }
 
 impl View<'_> {

@@ -148,6 +148,8 @@ pub struct Org {
     pub exp_skew: i64,
     pub login_rate_limit: Option<u32>,
     pub api_enabled: bool,
+    pub api_access_control: bool,
+    pub latency_ms: u64,
     pub profiles: Vec<Profile>,
     pub permission_sets: Vec<PermissionSet>,
     pub groups: Vec<Group>,
@@ -180,6 +182,8 @@ impl Org {
             exp_skew: scenario.org.exp_skew_seconds,
             login_rate_limit: scenario.org.login_rate_limit,
             api_enabled: scenario.org.api_enabled,
+            api_access_control: scenario.org.api_access_control,
+            latency_ms: scenario.latency_ms,
             profiles: vec![],
             permission_sets: vec![],
             groups: vec![],
@@ -341,6 +345,7 @@ impl Org {
             let app = org.build_app(spec, base, &mut next)?;
             org.apps.push(app);
         }
+        org.check_api_access_control()?;
         Ok(org)
     }
 
@@ -386,6 +391,17 @@ impl Org {
             approved_user_ids,
             jwt_access_tokens: spec.jwt_access_tokens,
         })
+    }
+
+    /// "Use Any API Client" exists only with API Access Control (salesforce.md §7.1).
+    fn check_api_access_control(&self) -> Result<(), String> {
+        match self.permission_sets.iter().find(|p| p.permissions.contains(&Permission::UseAnyApiClient)) {
+            Some(ps) if !self.api_access_control => Err(format!(
+                "{} holds use-any-api-client, which exists only with API Access Control: set org.api-access-control: true",
+                ps.label
+            )),
+            _ => Ok(()),
+        }
     }
 
     pub fn profile_by_name(&self, name: &str) -> Option<&Profile> {

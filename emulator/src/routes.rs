@@ -68,11 +68,21 @@ pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
             None => invalid_session(),
         },
         ("GET", p) if p.starts_with("/services/data/v") => data(org, req, p),
+        ("POST", p)
+            if p.starts_with("/services/data/v")
+                && p.ends_with("/composite")
+                && org.behaviour.composite == crate::scenario::Composite::Available =>
+        {
+            match session(org, req) {
+                Some(_) => crate::composite::handle(org, req),
+                None => invalid_session(),
+            }
+        }
         _ => not_found(),
     }
 }
 
-fn data(org: &Org, req: &Request, path: &str) -> Response {
+pub(crate) fn data(org: &Org, req: &Request, path: &str) -> Response {
     let rest = &path["/services/data/v".len()..];
     let (version, tail) = rest.split_once('/').unwrap_or((rest, ""));
     if !API_VERSIONS.contains(&version) && version.parse::<f64>().is_err() {
@@ -106,6 +116,12 @@ fn data(org: &Org, req: &Request, path: &str) -> Response {
         t if t.starts_with("sobjects/") => {
             let mut parts = t["sobjects/".len()..].split('/');
             let (Some(object), Some(id)) = (parts.next(), parts.next()) else { return not_found() };
+            if id == "describe" {
+                return match crate::objects::describe(&View { org, user }, object) {
+                    Some(d) => Response::Json(200, d),
+                    None => not_found(),
+                };
+            }
             record(&View { org, user }, object, id)
         }
         _ => not_found(),

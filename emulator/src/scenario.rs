@@ -28,6 +28,9 @@ pub struct Scenario {
     /// Where the server's answer differs between sources (catalogue: disputed or UNCONFIRMED).
     #[serde(default)]
     pub behaviour: Behaviour,
+    /// Milliseconds added before every answer, on every path (a distant org; benchmarks).
+    #[serde(default)]
+    pub latency_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +62,10 @@ pub struct OrgSpec {
     /// API_DISABLED_FOR_ORG (salesforce.md §7.2).
     #[serde(default = "yes")]
     pub api_enabled: bool,
+    /// API Access Control enabled by Salesforce Support: only then does the "Use Any API Client"
+    /// permission (PermissionSet.PermissionsUseAnyApiClient) exist (salesforce.md §7.1).
+    #[serde(default)]
+    pub api_access_control: bool,
 }
 
 impl Default for OrgSpec {
@@ -73,6 +80,7 @@ impl Default for OrgSpec {
             exp_skew_seconds: default_skew(),
             login_rate_limit: None,
             api_enabled: true,
+            api_access_control: false,
         }
     }
 }
@@ -344,6 +352,18 @@ pub struct Behaviour {
     /// Include `issued_at` and `signature` in the success body (UNCONFIRMED for this flow).
     #[serde(default = "yes")]
     pub issued_at: bool,
+    /// `unavailable`: POST /composite answers 404, as where the resource is not offered (API
+    /// versions before 34.0, or a gateway that passes only single queries); clients fall back.
+    #[serde(default)]
+    pub composite: Composite,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Composite {
+    #[default]
+    Available,
+    Unavailable,
 }
 
 impl Default for Behaviour {
@@ -356,6 +376,7 @@ impl Default for Behaviour {
             ip_restricted_error: IpText::default(),
             blocked_app_error: Blocked::default(),
             issued_at: true,
+            composite: Composite::default(),
         }
     }
 }

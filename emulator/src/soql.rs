@@ -458,6 +458,10 @@ pub trait Source {
     fn rows(&self, object: &str) -> Vec<Map<String, Value>>;
     /// Some(error) when the querying user may not read this object.
     fn denied(&self, object: &str) -> Option<SoqlError>;
+    /// Whether a declared field exists in this org (some depend on org features).
+    fn field_exists(&self, _object: &str, _field: &str) -> bool {
+        true
+    }
 }
 
 /// Resolves a dotted path to its canonical spelling, or an INVALID_FIELD error.
@@ -481,7 +485,11 @@ fn resolve(
             out.push((rel.to_string(), Some(next)));
             cur = next;
         } else {
-            let f = cur.fields.iter().find(|f| f.eq_ignore_ascii_case(part)).ok_or_else(invalid)?;
+            let f = cur
+                .fields
+                .iter()
+                .find(|f| f.eq_ignore_ascii_case(part) && src.field_exists(cur.name, f))
+                .ok_or_else(invalid)?;
             out.push((f.to_string(), None));
         }
     }

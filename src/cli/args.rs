@@ -120,7 +120,7 @@ pub struct OptionalKeyArgs {
 }
 
 /// Key flags for commands that sign.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct KeyArgs {
     /// Private key: a path, file:PATH, - (stdin) or env:VAR [default: SFJWT_KEY, then SFJWT_KEY_FILE]
     #[arg(long, short = 'f', visible_alias = "jwt-key-file", value_name = "KEY", allow_hyphen_values = true)]
@@ -168,7 +168,7 @@ pub enum OutFormat {
     Shell,
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(after_help = epilogues::LOGIN)]
 pub struct LoginArgs {
     /// Consumer key of the connected app or External Client App
@@ -190,7 +190,7 @@ pub struct LoginArgs {
     pub config: Option<PathBuf>,
     /// Target in the config file
     #[arg(long, value_name = "NAME")]
-    pub target: Option<String>,
+    pub target: Vec<String>,
     /// Extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy's; repeatable
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
@@ -268,6 +268,18 @@ pub struct RevokeArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub login: LoginArgs,
+    /// Check every target of the config file at once
+    #[arg(long, conflicts_with = "target")]
+    pub all: bool,
+    /// Targets checked at the same time in fleet mode (1-64)
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub jobs: usize,
+    /// Bound on each target's whole check, retries included, in fleet mode
+    #[arg(long, value_name = "DURATION", default_value = "90s")]
+    pub deadline: String,
+    /// Fail the certificate check when the certificate expires within this duration (e.g. 30d)
+    #[arg(long, value_name = "DURATION")]
+    pub expires_within: Option<String>,
     /// The certificate uploaded to the app, to check against the key and for expiry
     #[arg(long, value_name = "CERT")]
     pub cert: Option<PathBuf>,
@@ -407,4 +419,18 @@ pub struct RotateArgs {
     /// The sf alias of an admin of the org, to fill in the printed deploy command
     #[arg(long, value_name = "ALIAS")]
     pub admin_sf_org: Option<String>,
+}
+
+impl LoginArgs {
+    /// The one --target a command that logs in to a single org accepts.
+    pub fn single_target(&self) -> Result<Option<&str>, crate::error::Error> {
+        match self.target.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one.as_str())),
+            _ => Err(crate::error::Error::usage(
+                "--target is given more than once",
+                "login checks one target; `sfjwt doctor --target A --target B` checks several",
+            )),
+        }
+    }
 }

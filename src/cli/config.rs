@@ -33,6 +33,16 @@ pub struct Target {
     pub key_passphrase_file: Option<PathBuf>,
     pub ca_file: Option<PathBuf>,
     pub timeout: Option<String>,
+    /// doctor: the Salesforce CLI alias of an admin of this org.
+    pub admin_sf_org: Option<String>,
+    /// doctor: the NAME of the variable holding an admin access token (never the token itself).
+    pub admin_token_env: Option<String>,
+    /// doctor: the admin session's instance URL.
+    pub admin_instance_url: Option<String>,
+    /// doctor: the app's name in the org.
+    pub app_name: Option<String>,
+    /// doctor: the certificate uploaded to the app (expiry timeline, key match).
+    pub cert: Option<PathBuf>,
 }
 
 pub struct Loaded {
@@ -59,19 +69,7 @@ pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Load
             p
         }
     };
-    if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_CONFIG_BYTES as u64) {
-        return Err(Error::usage(
-            format!("config {} is larger than {MAX_CONFIG_BYTES} bytes", path.display()),
-            "a config file holds a few targets",
-        ));
-    }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-        action: "read config",
-        path: path.display().to_string(),
-        source: e,
-        help: Some("pass an existing YAML file to --config".into()),
-    })?;
-    let file = parse(&text, &path.display().to_string())?;
+    let file = read(&path)?;
     let Some(name) = target.map(str::to_string).or(file.default_target.clone()) else {
         return Ok(None);
     };
@@ -85,6 +83,38 @@ pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Load
     Ok(Some(Loaded { path, target_name: name, target: t.clone() }))
 }
 
+/// Every target's name, for `doctor --all`: `--config FILE` or ./sfjwt.yaml, which must exist.
+pub fn target_names(explicit: Option<&Path>) -> Result<(PathBuf, Vec<String>), Error> {
+    let path = explicit.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(DEFAULT_FILE));
+    if explicit.is_none() && !path.is_file() {
+        return Err(Error::usage(
+            format!("--all checks every target of {DEFAULT_FILE}, and there is none here"),
+            "pass --config FILE, or run where sfjwt.yaml is",
+        ));
+    }
+    let file = read(&path)?;
+    if file.targets.is_empty() {
+        return Err(Error::usage(format!("{} has no targets", path.display()), "add targets: to the file"));
+    }
+    Ok((path, file.targets.keys().cloned().collect()))
+}
+
+fn read(path: &Path) -> Result<ConfigFile, Error> {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_CONFIG_BYTES as u64) {
+        return Err(Error::usage(
+            format!("config {} is larger than {MAX_CONFIG_BYTES} bytes", path.display()),
+            "a config file holds a few targets",
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        action: "read config",
+        path: path.display().to_string(),
+        source: e,
+        help: Some("pass an existing YAML file to --config".into()),
+    })?;
+    parse(&text, &path.display().to_string())
+}
+
 /// Parses config text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<ConfigFile, Error> {
     if text.len() > MAX_CONFIG_BYTES {
@@ -96,7 +126,7 @@ pub fn parse(text: &str, origin: &str) -> Result<ConfigFile, Error> {
     serde_saphyr::from_str(text).map_err(|e| {
         Error::usage(
             format!("invalid config {origin}: {e}"),
-            "the file holds `targets:` with client_id, username, login_url, audience, key, key_passphrase_file, ca_file, timeout",
+            "the file holds `targets:` with client_id, username, login_url, audience, key, key_passphrase_file, ca_file, timeout, and for doctor admin_sf_org, admin_token_env, admin_instance_url, app_name, cert",
         )
     })
 }

@@ -68,13 +68,24 @@ Exit codes: 0 revoked, or already revoked or expired (cleanup jobs must not fail
 error, 4 no usable answer.";
 
 pub const DOCTOR: &str = "\
+Settings come from, in order: flags, the chosen target of sfjwt.yaml (--config, --target),
+the environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, SFJWT_KEY_PASSPHRASE,
+SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT, and SFJWT_ADMIN_TOKEN with
+SFJWT_ADMIN_INSTANCE_URL for one target), sfdcLoginUrl in sfdx-project.json, then defaults.
+
+Fleet mode: --all (every target of sfjwt.yaml) or --target repeated checks the targets at once,
+each under its own --deadline, and writes one report: --report FILE takes .json (fleet report,
+schema/fleet-report.schema.json), .md (a matrix: targets by checks), .html (a self-contained page)
+and .xml (JUnit, one suite per target). A line per target goes to stderr as each finishes.
+Per-target keys in sfjwt.yaml: admin_sf_org, admin_token_env, admin_instance_url, app_name, cert.
+
 Examples:
   $ sfjwt doctor -i 3MVG9Example.key_1 -o ci@acme.com --key server.key -r acme.my.salesforce.com
   $ sfjwt doctor --config sfjwt.yaml --target uat --admin-sf-org uat-admin --app-name sfjwt_CI
-  $ sfjwt doctor --cert server.crt --source-dir force-app --report doctor.md
+  $ sfjwt doctor --all --jobs 8 --report fleet.html --report fleet.json
 
-Exit codes: 0 every check passed, 1 a check failed (the diagnosis says why), 2 usage or input
-error.";
+Exit codes: 0 every check passed, 1 a check failed (any target; the diagnosis says why), 2 usage
+or input error.";
 
 pub const EXPLAIN: &str = "\
 Examples:

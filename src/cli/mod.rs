@@ -3,6 +3,7 @@
 
 mod args;
 pub mod config;
+pub mod doctor;
 pub mod duration;
 mod epilogues;
 pub mod settings;

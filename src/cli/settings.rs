@@ -102,7 +102,7 @@ pub fn check_env_encoding() -> Result<(), Error> {
 
 pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<LoginSettings, Error> {
     let mut notes = Vec::new();
-    let loaded = config::load(args.config.as_deref(), args.target.as_deref())?;
+    let loaded = config::load(args.config.as_deref(), args.single_target()?)?;
     let cfg = loaded.as_ref().map(|l| l.target.clone()).unwrap_or_default();
     let cfg_name =
         loaded.as_ref().map(|l| format!("{} target {}", l.path.display(), l.target_name)).unwrap_or_default();

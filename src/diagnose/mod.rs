@@ -3,6 +3,7 @@
 
 pub mod login;
 pub mod text;
+pub mod doctor;
 pub mod verdict;
 pub mod wordings;
 

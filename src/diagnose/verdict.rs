@@ -4,7 +4,7 @@
 
 use crate::appmeta::read::{AppKind, RepoApp};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
-use crate::org::facts::OrgFacts;
+use crate::org::facts::{AppFacts, OrgFacts, UserFacts};
 use crate::output::report::{Check, CheckStatus};
 
 /// Local facts gathered without the network (or from response headers).
@@ -35,89 +35,11 @@ pub fn org_checks(f: &OrgFacts, username: &str) -> Vec<Check> {
     }
     out.push(check("admin_session", "Admin session", Pass, "the admin session can query the org"));
     for d in &f.denied {
-        out.push(check("admin_permissions", "Admin can read the setup objects", Warn, d.clone()));
+        out.push(check("admin_permissions", "Admin can read the setup objects", Warn, d.detail.clone()));
     }
-    match (&f.user, f.user_absent) {
-        (_, true) => {
-            out.push(check("org_user", "User exists and is active", Fail, format!("no user {username} in this org")))
-        }
-        (Some(u), _) => {
-            let (st, detail) = if u.frozen == Some(true) {
-                (Fail, format!("{username} is frozen (UserLogin.IsFrozen)"))
-            } else if !u.active {
-                (Fail, format!("{username} is inactive"))
-            } else {
-                (Pass, format!("{username} is active, profile {}", u.profile.as_deref().unwrap_or("?")))
-            };
-            out.push(check("org_user", "User exists and is active", st, detail));
-        }
-        _ => {}
-    }
+    out.extend(user_check(f, username));
     match (&f.app, f.app_absent, &f.app_name) {
-        (Some(a), _, _) => {
-            let kind = if a.external { "External Client App" } else { "connected app" };
-            let by = f.app_found_by.as_deref().unwrap_or("?");
-            out.push(check(
-                "org_app",
-                "App installed in the org",
-                Pass,
-                format!("{kind} {:?} ({}; found by {by})", a.name, a.id),
-            ));
-            let policy = match a.admin_approved {
-                Some(true) => (Pass, "Admin approved users are pre-authorized".to_string()),
-                Some(false) => {
-                    (Warn, "All users may self-authorize: JWT needs a prior interactive approval".to_string())
-                }
-                None => (Skip, "not readable".to_string()),
-            };
-            out.push(check("org_policy", "Permitted Users policy", policy.0, policy.1));
-            if a.high_assurance == Some(true) {
-                out.push(check(
-                    "org_high_assurance",
-                    "No High Assurance session requirement",
-                    Fail,
-                    "the app requires a High Assurance session; JWT cannot step up",
-                ));
-            } else if a.high_assurance == Some(false) {
-                out.push(check("org_high_assurance", "No High Assurance session requirement", Pass, "none"));
-            }
-            if let Some(u) = &f.user {
-                let granted: Vec<&str> = a
-                    .access_list
-                    .iter()
-                    .filter(|(ps, _)| u.permission_sets.iter().any(|(id, _)| id == ps))
-                    .map(|(_, name)| name.as_str())
-                    .collect();
-                let list: Vec<&str> = a.access_list.iter().map(|(_, n)| n.as_str()).collect();
-                let (st, detail) = if !granted.is_empty() {
-                    (Pass, format!("through {}", granted.join(", ")))
-                } else if u.use_any_api_client {
-                    (Pass, "the user holds Use Any API Client".to_string())
-                } else if a.admin_approved == Some(false) {
-                    match f.prior_approval {
-                        Some(true) => (Pass, "self-authorize app, approved by the user before (OauthToken)".into()),
-                        Some(false) => (Fail, "self-authorize app the user never approved (no OauthToken)".into()),
-                        None => (Skip, "self-authorize app; prior approvals not readable".into()),
-                    }
-                } else {
-                    let held: Vec<&str> = u.permission_sets.iter().map(|(_, n)| n.as_str()).collect();
-                    (
-                        Fail,
-                        format!(
-                            "the app lists [{}]; the user holds [{}]{}",
-                            list.join(", "),
-                            held.join(", "),
-                            if u.ignored_assignments.is_empty() {
-                                String::new()
-                            } else {
-                                format!("; not in force: {}", u.ignored_assignments.join(", "))
-                            }
-                        ),
-                    )
-                };
-                out.push(check("org_access", "User pre-authorized for the app", st, detail));
-            }
-        }
+        (Some(a), _, _) => out.extend(app_checks(f, a)),
         (None, true, Some(name)) => out.push(check(
             "org_app",
             "App installed in the org",
@@ -132,19 +54,140 @@ pub fn org_checks(f: &OrgFacts, username: &str) -> Vec<Check> {
         )),
         _ => {}
     }
-    let restricted = f.recent_logins.iter().filter(|(_, s, _)| s == "Restricted IP").count();
+    // Any failed login in the window is worth a look, even when the latest one succeeded.
     if !f.recent_logins.is_empty() {
-        let statuses: Vec<String> = f.recent_logins.iter().take(5).map(|(t, s, a)| format!("{t} {s} ({a})")).collect();
-        let st = if restricted > 0 { Warn } else { Pass };
+        let statuses: Vec<String> =
+            f.recent_logins.iter().take(5).map(|l| format!("{} {} ({})", l.time, l.status, l.application)).collect();
+        let st = if f.recent_logins.iter().any(|l| l.failed()) { Warn } else { Pass };
         out.push(check("org_login_history", "Recent logins (LoginHistory)", st, statuses.join("; ")));
     }
     out
+}
+
+fn user_check(f: &OrgFacts, username: &str) -> Option<Check> {
+    use CheckStatus::*;
+    const TITLE: &str = "User exists and is active";
+    if f.user_absent {
+        return Some(check("org_user", TITLE, Fail, format!("no user {username} in this org")));
+    }
+    let u = f.user.as_ref()?;
+    let (st, detail) = if u.frozen == Some(true) {
+        (Fail, format!("{username} is frozen (UserLogin.IsFrozen)"))
+    } else if !u.active {
+        (Fail, format!("{username} is inactive"))
+    } else {
+        (Pass, format!("{username} is active, profile {}", u.profile.as_deref().unwrap_or("?")))
+    };
+    Some(check("org_user", TITLE, st, detail))
+}
+
+fn app_checks(f: &OrgFacts, a: &AppFacts) -> Vec<Check> {
+    use CheckStatus::*;
+    let kind = if a.external { "External Client App" } else { "connected app" };
+    let by = f.app_found_by.as_deref().unwrap_or("?");
+    let mut out = vec![check(
+        "org_app",
+        "App installed in the org",
+        Pass,
+        format!("{kind} {:?} ({}; found by {by})", a.name, a.id),
+    )];
+    let policy = match a.admin_approved {
+        Some(true) => (Pass, "Admin approved users are pre-authorized".to_string()),
+        Some(false) => (Warn, "All users may self-authorize: JWT needs a prior interactive approval".to_string()),
+        None => (Skip, "not readable".to_string()),
+    };
+    out.push(check("org_policy", "Permitted Users policy", policy.0, policy.1));
+    const HA: &str = "No High Assurance session requirement";
+    match a.high_assurance {
+        Some(true) => out.push(check(
+            "org_high_assurance",
+            HA,
+            Fail,
+            "the app requires a High Assurance session; JWT cannot step up",
+        )),
+        Some(false) => out.push(check("org_high_assurance", HA, Pass, "none")),
+        None => {}
+    }
+    if let Some(u) = &f.user {
+        out.push(access_check(f, a, u));
+    }
+    out
+}
+
+/// Whether the user gets through the app's Permitted Users policy, and by which grant.
+fn access_check(f: &OrgFacts, a: &AppFacts, u: &UserFacts) -> Check {
+    use CheckStatus::*;
+    let granted: Vec<&str> = a
+        .access_list
+        .iter()
+        .filter(|e| u.permission_sets.iter().any(|p| p.id == e.permission_set_id))
+        .map(|e| e.shown.as_str())
+        .collect();
+    let (st, detail) = if !granted.is_empty() {
+        (Pass, format!("through {}", granted.join(", ")))
+    } else if u.use_any_api_client == Some(true) {
+        (Pass, "the user holds Use Any API Client".to_string())
+    } else if a.admin_approved == Some(false) {
+        match f.prior_approval {
+            Some(true) => (Pass, "self-authorize app, approved by the user before (OauthToken)".into()),
+            Some(false) => (Fail, "self-authorize app the user never approved (no OauthToken)".into()),
+            None => (Skip, "self-authorize app; prior approvals not readable".into()),
+        }
+    } else {
+        let list: Vec<&str> = a.access_list.iter().map(|e| e.shown.as_str()).collect();
+        let held: Vec<&str> = u.permission_sets.iter().map(|p| p.shown.as_str()).collect();
+        let ignored = if u.ignored_assignments.is_empty() {
+            String::new()
+        } else {
+            format!("; not in force: {}", u.ignored_assignments.join(", "))
+        };
+        (Fail, format!("the app lists [{}]; the user holds [{}]{ignored}", list.join(", "), held.join(", ")))
+    };
+    check("org_access", "User pre-authorized for the app", st, detail)
 }
 
 fn admin_pair(app: &RepoApp) -> (Option<&String>, &'static str) {
     match app.kind {
         AppKind::ConnectedApp => (app.permission_sets.first(), "permissionSetName"),
         AppKind::ExternalClientApp => (app.permission_sets.first(), "commaSeparatedPermissionSet"),
+    }
+}
+
+/// What the verdict weighs: the error text's ranking and every other source.
+struct Inputs<'a> {
+    base: &'a Diagnosis,
+    ranked: Vec<(Cause, Confidence)>,
+    facts: Option<&'a OrgFacts>,
+    repo: Option<&'a RepoApp>,
+    local: &'a Local,
+    username: &'a str,
+}
+
+impl Inputs<'_> {
+    fn confirmed(&self, c: Cause, ev: Vec<String>) -> Diagnosis {
+        let mut d = Diagnosis::new(c, Confidence::Confirmed, ev);
+        d.candidates.extend(self.base.candidates.iter().filter(|x| x.cause != c).cloned());
+        d
+    }
+
+    fn user(&self) -> Option<&UserFacts> {
+        self.facts.and_then(|f| f.user.as_ref())
+    }
+
+    fn app(&self) -> Option<&AppFacts> {
+        self.facts.and_then(|f| f.app.as_ref())
+    }
+
+    /// Not finding the app by name is not proof it is absent: the name may be wrong. Likely,
+    /// and the evidence says exactly what was searched.
+    fn app_not_found_by_name(&self, mut evidence: Vec<String>) -> Diagnosis {
+        let name = self.facts.and_then(|f| f.app_name.clone()).unwrap_or_default();
+        evidence.push(format!(
+            "searched ConnectedApplication and ExternalClientApplication for the name {name:?}: no installed app by that name"
+        ));
+        evidence.push("a different name (--app-name) would find it if it is there".into());
+        Diagnosis::new(Cause::AppNotInstalled, Confidence::Likely, evidence)
+            .with_candidates(&[(Cause::MyDomainRequired, Confidence::Possible)])
     }
 }
 
@@ -160,158 +203,37 @@ pub fn verdict(
     let Some((error, description)) = refusal else { return base };
     let ranked = diagnose::from_error_text(error, description);
     let top = ranked[0].0;
+    let inp = Inputs { base: &base, ranked, facts, repo, local, username };
     let mut evidence = base.evidence.clone();
-    let confirmed = |c: Cause, ev: Vec<String>| {
-        let mut d = Diagnosis::new(c, Confidence::Confirmed, ev);
-        d.candidates.extend(base.candidates.iter().filter(|x| x.cause != c).cloned());
-        d
-    };
-    let user = facts.and_then(|f| f.user.as_ref());
-    let app = facts.and_then(|f| f.app.as_ref());
     let mut d = match top {
-        Cause::UserNotPreauthorized | Cause::UserNotApproved => {
-            if facts.is_some_and(|f| f.user_absent) {
-                evidence.push(format!("the org has no user {username}"));
-                // The suffix is a hint only (salesforce.md §7.4): the org's answer decides.
-                let mut d = confirmed(Cause::UserUnknown, evidence);
-                if let Some(m) = &local.environment_mismatch {
-                    d.evidence.push(format!("hint only: {m}"));
-                    d = d.with_candidates(&[(Cause::WrongEnvironment, Confidence::Possible)]);
-                }
-                d
-            } else if facts.is_some_and(|f| f.app_absent) {
-                app_not_found_by_name(facts, evidence)
-            } else if let (Some(a), Some(u)) = (app, user) {
-                let has = a.access_list.iter().any(|(ps, _)| u.permission_sets.iter().any(|(id, _)| id == ps));
-                match a.admin_approved {
-                    Some(true) if !has && !u.use_any_api_client => {
-                        let list: Vec<&str> = a.access_list.iter().map(|(_, n)| n.as_str()).collect();
-                        evidence.push(format!(
-                            "the app {:?} is admin-approved and lists [{}]",
-                            a.name,
-                            list.join(", ")
-                        ));
-                        let held: Vec<&str> = u.permission_sets.iter().map(|(_, n)| n.as_str()).collect();
-                        evidence.push(format!("{username} holds [{}], none of them", held.join(", ")));
-                        if !u.ignored_assignments.is_empty() {
-                            evidence.push(format!("assignments not in force: {}", u.ignored_assignments.join(", ")));
-                        }
-                        let mut d = confirmed(Cause::UserNotPreauthorized, evidence);
-                        // The policy is confirmed admin-approved: say what is left to do, by name.
-                        d.remediation = vec![format!(
-                            "Give {username} access to the app {:?}: assign it a permission set on the app's list ({}) \
-                             (Setup > Users > {username} > Permission Set Assignments > Edit Assignments), or add its \
-                             profile ({}) or a permission set it holds to the app (Setup > App Manager > {} > Manage > \
-                             Manage Profiles / Manage Permission Sets).",
-                            a.name,
-                            list.join(", "),
-                            u.profile.as_deref().unwrap_or("?"),
-                            a.name
-                        )];
-                        let ps = a
-                            .access_list
-                            .iter()
-                            .find(|(_, n)| n.starts_with("permission set "))
-                            .map(|(_, n)| n.trim_start_matches("permission set ").to_string());
-                        d.fix = Some(match ps {
-                            Some(ps) => format!(
-                                "sf org assign permset --name {ps} --on-behalf-of {username} --target-org <admin alias>"
-                            ),
-                            None => format!(
-                                "Add {username}'s profile ({}) or a permission set it holds to the app's list",
-                                u.profile.as_deref().unwrap_or("?")
-                            ),
-                        });
-                        d
-                    }
-                    Some(false) if f_prior(facts) == Some(false) && !u.use_any_api_client => {
-                        evidence.push(format!("the app {:?} lets users self-authorize and {username} never approved it (no OauthToken row)", a.name));
-                        confirmed(Cause::UserNotApproved, evidence)
-                    }
-                    _ => {
-                        evidence.push(format!("{username} can use the app {:?} according to the org; the refusal may be about the audience or environment", a.name));
-                        Diagnosis::new(top, Confidence::Possible, evidence).with_candidates(&[
-                            (Cause::AudienceInvalid, Confidence::Possible),
-                            (Cause::WrongEnvironment, Confidence::Possible),
-                        ])
-                    }
-                }
-            } else if let Some(r) = repo {
-                evidence.push(format!("repository metadata {} describes the app", r.path));
-                match r.admin_approved {
-                    Some(false) => {
-                        evidence.push("its Permitted Users policy is self-authorize".into());
-                        Diagnosis::new(Cause::UserNotApproved, Confidence::Likely, evidence).with_candidates(&ranked)
-                    }
-                    _ => {
-                        evidence.push(format!(
-                            "it is admin-approved and lists profiles [{}] and permission sets [{}]",
-                            r.profiles.join(", "),
-                            r.permission_sets.join(", ")
-                        ));
-                        let mut d = Diagnosis::new(Cause::UserNotPreauthorized, Confidence::Likely, evidence)
-                            .with_candidates(&ranked);
-                        let (ps, field) = admin_pair(r);
-                        d.fix = Some(match ps {
-                            Some(ps) => format!(
-                                "sf org assign permset --name {ps} --on-behalf-of {username} --target-org <admin alias>"
-                            ),
-                            None => format!(
-                                "add a permission set to the app's {field} in {}, deploy it, and assign it to {username}",
-                                r.path
-                            ),
-                        });
-                        d
-                    }
-                }
-            } else {
-                base.clone()
-            }
-        }
-        Cause::CertificateMismatch => {
-            if local.key_matches_cert == Some(false) {
-                evidence.push("the key does not match the certificate given with --cert".into());
-                confirmed(Cause::CertificateMismatch, evidence)
-            } else if local.key_matches_repo_cert == Some(false) {
-                evidence.push(format!(
-                    "the key does not match the certificate in {}",
-                    repo.map(|r| r.path.as_str()).unwrap_or("the repository")
-                ));
-                confirmed(Cause::CertificateMismatch, evidence)
-            } else {
-                if local.key_matches_cert == Some(true) || local.key_matches_repo_cert == Some(true) {
-                    evidence
-                        .push("the key matches the local certificate: the app in the org holds a different one".into());
-                }
-                base.clone()
-            }
-        }
-        Cause::UserInactive => match user {
+        Cause::UserNotPreauthorized | Cause::UserNotApproved => not_preauthorized(&inp, top, evidence),
+        Cause::CertificateMismatch => certificate(&inp, evidence),
+        Cause::UserInactive => match inp.user() {
             Some(u) if u.frozen == Some(true) => {
                 evidence.push(format!("{username} is frozen (UserLogin.IsFrozen)"));
-                confirmed(Cause::UserInactive, evidence)
+                inp.confirmed(Cause::UserInactive, evidence)
             }
             Some(u) if !u.active => {
                 evidence.push(format!("{username} is inactive (User.IsActive = false)"));
-                confirmed(Cause::UserInactive, evidence)
+                inp.confirmed(Cause::UserInactive, evidence)
             }
             _ => base.clone(),
         },
-        Cause::IpRestricted if facts.is_some_and(|f| f.recent_logins.iter().any(|(_, s, _)| s == "Restricted IP")) => {
+        Cause::IpRestricted if facts.is_some_and(|f| f.recent_logins.iter().any(|l| l.status == "Restricted IP")) => {
             evidence.push("LoginHistory shows Status \"Restricted IP\" for this user".into());
-            confirmed(Cause::IpRestricted, evidence)
+            inp.confirmed(Cause::IpRestricted, evidence)
         }
         Cause::AssertionExpired if local.skew_seconds.is_some_and(|s| s.abs() > 60) => {
             evidence
                 .push(format!("the server's clock is {}s off the local one", local.skew_seconds.unwrap_or_default()));
-            confirmed(Cause::AssertionExpired, evidence)
+            inp.confirmed(Cause::AssertionExpired, evidence)
         }
         Cause::AppNotInstalled | Cause::MyDomainRequired if facts.is_some_and(|f| f.app_absent) => {
-            app_not_found_by_name(facts, evidence)
+            inp.app_not_found_by_name(evidence)
         }
-        Cause::Unknown if app.is_some_and(|a| a.high_assurance == Some(true)) => {
+        Cause::Unknown if inp.app().is_some_and(|a| a.high_assurance == Some(true)) => {
             evidence.push("the app requires a High Assurance session".into());
-            confirmed(Cause::HighAssuranceRequired, evidence)
+            inp.confirmed(Cause::HighAssuranceRequired, evidence)
         }
         Cause::Unknown if repo.is_some_and(|r| r.high_assurance) => {
             evidence.push("the repository's app metadata requires a High Assurance session".into());
@@ -319,15 +241,155 @@ pub fn verdict(
         }
         _ => base.clone(),
     };
-    if let Some(u) = user {
-        if u.approve_uninstalled && d.cause == Cause::AppNotInstalled {
-            d.evidence.push("the user holds Approve Uninstalled Connected Apps".into());
+    user_notes(&inp, &mut d);
+    sandbox_note(&inp, &mut d);
+    d
+}
+
+/// "user hasn't approved this consumer" and its kin: the org (or the repository) says which.
+fn not_preauthorized(inp: &Inputs<'_>, top: Cause, mut evidence: Vec<String>) -> Diagnosis {
+    let (facts, username) = (inp.facts, inp.username);
+    if facts.is_some_and(|f| f.user_absent) {
+        evidence.push(format!("the org has no user {username}"));
+        // The suffix is a hint only (salesforce.md §7.4): the org's answer decides.
+        let mut d = inp.confirmed(Cause::UserUnknown, evidence);
+        if let Some(m) = &inp.local.environment_mismatch {
+            d.evidence.push(format!("hint only: {m}"));
+            d = d.with_candidates(&[(Cause::WrongEnvironment, Confidence::Possible)]);
         }
-        if u.use_any_api_client {
-            d.evidence.push("the user holds Use Any API Client (bypasses Permitted Users)".into());
+        return d;
+    }
+    if facts.is_some_and(|f| f.app_absent) {
+        return inp.app_not_found_by_name(evidence);
+    }
+    if let (Some(a), Some(u)) = (inp.app(), inp.user()) {
+        return from_org_access(inp, top, a, u, evidence);
+    }
+    match inp.repo {
+        Some(r) => from_repository(inp, r, evidence),
+        None => inp.base.clone(),
+    }
+}
+
+fn from_org_access(inp: &Inputs<'_>, top: Cause, a: &AppFacts, u: &UserFacts, mut evidence: Vec<String>) -> Diagnosis {
+    let username = inp.username;
+    let has = a.access_list.iter().any(|e| u.permission_sets.iter().any(|p| p.id == e.permission_set_id));
+    let any_client = u.use_any_api_client == Some(true);
+    match a.admin_approved {
+        Some(true) if !has && !any_client => {
+            let list: Vec<&str> = a.access_list.iter().map(|e| e.shown.as_str()).collect();
+            evidence.push(format!("the app {:?} is admin-approved and lists [{}]", a.name, list.join(", ")));
+            let held: Vec<&str> = u.permission_sets.iter().map(|p| p.shown.as_str()).collect();
+            evidence.push(format!("{username} holds [{}], none of them", held.join(", ")));
+            if !u.ignored_assignments.is_empty() {
+                evidence.push(format!("assignments not in force: {}", u.ignored_assignments.join(", ")));
+            }
+            let mut d = inp.confirmed(Cause::UserNotPreauthorized, evidence);
+            // The policy is confirmed admin-approved: say what is left to do, by name.
+            d.remediation = vec![format!(
+                "Give {username} access to the app {:?}: assign it a permission set on the app's list ({}) \
+                 (Setup > Users > {username} > Permission Set Assignments > Edit Assignments), or add its \
+                 profile ({}) or a permission set it holds to the app (Setup > App Manager > {} > Manage > \
+                 Manage Profiles / Manage Permission Sets).",
+                a.name,
+                list.join(", "),
+                u.profile.as_deref().unwrap_or("?"),
+                a.name
+            )];
+            let ps = a
+                .access_list
+                .iter()
+                .find(|e| e.shown.starts_with("permission set "))
+                .map(|e| e.shown.trim_start_matches("permission set ").to_string());
+            d.fix = Some(match ps {
+                Some(ps) => {
+                    format!("sf org assign permset --name {ps} --on-behalf-of {username} --target-org <admin alias>")
+                }
+                None => format!(
+                    "Add {username}'s profile ({}) or a permission set it holds to the app's list",
+                    u.profile.as_deref().unwrap_or("?")
+                ),
+            });
+            d
+        }
+        Some(false) if inp.facts.and_then(|f| f.prior_approval) == Some(false) && !any_client => {
+            evidence.push(format!(
+                "the app {:?} lets users self-authorize and {username} never approved it (no OauthToken row)",
+                a.name
+            ));
+            inp.confirmed(Cause::UserNotApproved, evidence)
+        }
+        _ => {
+            evidence.push(format!("{username} can use the app {:?} according to the org; the refusal may be about the audience or environment", a.name));
+            Diagnosis::new(top, Confidence::Possible, evidence).with_candidates(&[
+                (Cause::AudienceInvalid, Confidence::Possible),
+                (Cause::WrongEnvironment, Confidence::Possible),
+            ])
         }
     }
-    let sandbox = facts.and_then(|f| f.is_sandbox).unwrap_or(local.login_host_is_sandbox);
+}
+
+fn from_repository(inp: &Inputs<'_>, r: &RepoApp, mut evidence: Vec<String>) -> Diagnosis {
+    let username = inp.username;
+    evidence.push(format!("repository metadata {} describes the app", r.path));
+    if r.admin_approved == Some(false) {
+        evidence.push("its Permitted Users policy is self-authorize".into());
+        return Diagnosis::new(Cause::UserNotApproved, Confidence::Likely, evidence).with_candidates(&inp.ranked);
+    }
+    evidence.push(format!(
+        "it is admin-approved and lists profiles [{}] and permission sets [{}]",
+        r.profiles.join(", "),
+        r.permission_sets.join(", ")
+    ));
+    let mut d = Diagnosis::new(Cause::UserNotPreauthorized, Confidence::Likely, evidence).with_candidates(&inp.ranked);
+    let (ps, field) = admin_pair(r);
+    d.fix = Some(match ps {
+        Some(ps) => format!("sf org assign permset --name {ps} --on-behalf-of {username} --target-org <admin alias>"),
+        None => {
+            format!("add a permission set to the app's {field} in {}, deploy it, and assign it to {username}", r.path)
+        }
+    });
+    d
+}
+
+fn certificate(inp: &Inputs<'_>, mut evidence: Vec<String>) -> Diagnosis {
+    let local = inp.local;
+    if local.key_matches_cert == Some(false) {
+        evidence.push("the key does not match the certificate given with --cert".into());
+        return inp.confirmed(Cause::CertificateMismatch, evidence);
+    }
+    if local.key_matches_repo_cert == Some(false) {
+        evidence.push(format!(
+            "the key does not match the certificate in {}",
+            inp.repo.map(|r| r.path.as_str()).unwrap_or("the repository")
+        ));
+        return inp.confirmed(Cause::CertificateMismatch, evidence);
+    }
+    let mut d = inp.base.clone();
+    if local.key_matches_cert == Some(true) || local.key_matches_repo_cert == Some(true) {
+        d.evidence.push("the key matches the local certificate: the app in the org holds a different one".into());
+    }
+    d
+}
+
+/// What the user's permissions add to any verdict.
+fn user_notes(inp: &Inputs<'_>, d: &mut Diagnosis) {
+    let Some(u) = inp.user() else { return };
+    if d.cause == Cause::AppNotInstalled {
+        d.evidence.push(match u.approve_uninstalled {
+            Some(true) => "the user holds Approve Uninstalled Connected Apps".into(),
+            Some(false) => "the user does not hold Approve Uninstalled Connected Apps".into(),
+            // No PermissionSet field holds it (salesforce.md §7.1): only metadata can tell.
+            None => "whether the user holds Approve Uninstalled Connected Apps is unknown: SOQL cannot read it; check the user's profile and permission sets in Setup".into(),
+        });
+    }
+    if u.use_any_api_client == Some(true) {
+        d.evidence.push("the user holds Use Any API Client (bypasses Permitted Users)".into());
+    }
+}
+
+fn sandbox_note(inp: &Inputs<'_>, d: &mut Diagnosis) {
+    let sandbox = inp.facts.and_then(|f| f.is_sandbox).unwrap_or(inp.local.login_host_is_sandbox);
     if sandbox
         && matches!(
             d.cause,
@@ -338,21 +400,4 @@ pub fn verdict(
             "This is a sandbox: a refresh reverts users' permission set assignments to production's and can lose an app's configuration; if it was refreshed recently, reapply the assignment or redeploy the app.".into(),
         );
     }
-    d
-}
-
-/// Not finding the app by name is not proof it is absent: the name may be wrong. Likely, and
-/// the evidence says exactly what was searched.
-fn app_not_found_by_name(facts: Option<&OrgFacts>, mut evidence: Vec<String>) -> Diagnosis {
-    let name = facts.and_then(|f| f.app_name.clone()).unwrap_or_default();
-    evidence.push(format!(
-        "searched ConnectedApplication and ExternalClientApplication for the name {name:?}: no installed app by that name"
-    ));
-    evidence.push("a different name (--app-name) would find it if it is there".into());
-    Diagnosis::new(Cause::AppNotInstalled, Confidence::Likely, evidence)
-        .with_candidates(&[(Cause::MyDomainRequired, Confidence::Possible)])
-}
-
-fn f_prior(f: Option<&OrgFacts>) -> Option<bool> {
-    f.and_then(|f| f.prior_approval)
 }

@@ -119,7 +119,7 @@ fn xml_char(c: char) -> char {
     }
 }
 
-fn xml_escape(s: &str) -> String {
+pub fn xml_escape(s: &str) -> String {
     s.chars()
         .map(xml_char)
         .collect::<String>()

@@ -9,12 +9,12 @@ use base64::Engine;
 
 use crate::common::*;
 
-fn tool(var: &str, name: &str) -> PathBuf {
+pub(crate) fn tool(var: &str, name: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(name))
 }
 
 /// Runs a child with a generous functional deadline; returns (exit code, stdout+stderr).
-fn run_bounded(cmd: &mut Command, deadline: Duration) -> (i32, String) {
+pub(crate) fn run_bounded(cmd: &mut Command, deadline: Duration) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
     let file = std::fs::File::create(&log).unwrap();
@@ -39,7 +39,7 @@ fn run_bounded(cmd: &mut Command, deadline: Duration) -> (i32, String) {
 }
 
 /// act and gitlab-ci-local both read the project as a git repository.
-fn git_commit_all(dir: &Path) {
+pub(crate) fn git_commit_all(dir: &Path) {
     for args in [&["init", "-q"][..], &["add", "."], &["commit", "-q", "-m", "test"]] {
         let out = Command::new("git")
             .args(args)
@@ -143,7 +143,7 @@ fn action_refusal_fails_with_annotation_summary_and_cause() {
     let (code, log) = act(&ctx, "refusal.yml", &emu, &[]);
     assert_ne!(code, 0, "the job should fail:\n{log}");
     for needle in [
-        "::error title=sfjwt login%3A user_not_preauthorized::The app is admin-approved",
+        "::error title=sfjwt login%3A user_not_preauthorized::Likely: the app is admin-approved",
         "Diagnosis: `user_not_preauthorized`",
         "outcome: failure",
         "cause: user_not_preauthorized",

@@ -3,10 +3,12 @@
 
 mod common;
 
+mod canary;
 mod doctor;
 mod fidelity;
+pub(crate) mod fleet;
 
-mod action;
+pub(crate) mod action;
 mod assertion;
 mod cert_inspect;
 mod contract;

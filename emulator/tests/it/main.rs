@@ -4,6 +4,7 @@
 
 mod support;
 
+mod composite;
 mod grant;
 mod messages;
 mod rest;

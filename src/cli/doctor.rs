@@ -1,0 +1,229 @@
+//! `sfjwt doctor`'s settings: one target, or a fleet (--all, --target repeated), each target's
+//! login settings plus its admin session, app name and certificate, validated before any work.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::cli::settings::{self, LoginSettings};
+use crate::cli::{DoctorArgs, OutFormat, config, duration};
+use crate::error::Error;
+use crate::login::endpoint;
+
+/// Where the admin session comes from; the sf CLI is asked only when the doctor runs.
+pub enum AdminSource {
+    Token { instance_url: url::Url, token: Zeroizing<String> },
+    SfOrg(String),
+}
+
+impl DoctorSettings {
+    /// The sf alias of the admin session, to fill into printed `--target-org` commands.
+    pub fn admin_alias(&self) -> Option<&str> {
+        match &self.admin {
+            Some(AdminSource::SfOrg(alias)) => Some(alias),
+            _ => None,
+        }
+    }
+}
+
+pub struct DoctorSettings {
+    /// The config target's name (fleet mode, or --target).
+    pub name: Option<String>,
+    pub login: LoginSettings,
+    pub admin: Option<AdminSource>,
+    pub app_name: Option<String>,
+    pub cert: Option<PathBuf>,
+    pub source_dir: Option<PathBuf>,
+    pub expires_within: Option<Duration>,
+    pub allow_host: Vec<String>,
+}
+
+/// The file formats of a fleet report, by extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FleetFormat {
+    Json,
+    Markdown,
+    Html,
+    Junit,
+}
+
+impl FleetFormat {
+    pub fn from_path(path: &std::path::Path) -> Result<FleetFormat, Error> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Ok(FleetFormat::Json),
+            "md" | "markdown" => Ok(FleetFormat::Markdown),
+            "html" | "htm" => Ok(FleetFormat::Html),
+            "xml" => Ok(FleetFormat::Junit),
+            _ => Err(Error::usage(
+                format!("cannot tell the fleet report format of {}", path.display()),
+                "name the file .json, .md (Markdown matrix), .html (page) or .xml (JUnit)",
+            )),
+        }
+    }
+}
+
+pub struct FleetSettings {
+    pub config: PathBuf,
+    pub targets: Vec<DoctorSettings>,
+    pub jobs: usize,
+    pub deadline: Duration,
+    pub reports: Vec<(PathBuf, FleetFormat)>,
+    pub json_stdout: bool,
+    pub github: bool,
+}
+
+pub enum DoctorMode {
+    Single(Box<DoctorSettings>),
+    Fleet(FleetSettings),
+}
+
+fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
+    duration::parse(value).map_err(|e| Error::usage(format!("invalid {flag}: {e}"), format!("e.g. {flag} 30s")))
+}
+
+pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
+    let expires_within = args.expires_within.as_deref().map(|d| parse_duration("--expires-within", d)).transpose()?;
+    if !args.all && args.login.target.len() <= 1 {
+        let name = args.login.target.first().cloned();
+        let s = one(args, name, env, true, expires_within)?;
+        if matches!(s.login.format, Some(OutFormat::Env) | Some(OutFormat::Shell)) {
+            return Err(Error::usage("doctor prints its report as json or yaml", "use --format json or --format yaml"));
+        }
+        return Ok(DoctorMode::Single(Box::new(s)));
+    }
+    let (config, names) = if args.all {
+        config::target_names(args.login.config.as_deref())?
+    } else {
+        let (path, known) = config::target_names(args.login.config.as_deref())?;
+        if let Some(bad) = args.login.target.iter().find(|t| !known.contains(t)) {
+            return Err(Error::usage(
+                format!("{}: no target named {bad:?}", path.display()),
+                format!("known targets: {}", known.join(", ")),
+            ));
+        }
+        (path, args.login.target.clone())
+    };
+    if !(1..=64).contains(&args.jobs) {
+        return Err(Error::usage(format!("--jobs {} is out of range", args.jobs), "use 1 to 64"));
+    }
+    let deadline = parse_duration("--deadline", &args.deadline)?;
+    if deadline < Duration::from_secs(1) || deadline > Duration::from_secs(3600) {
+        return Err(Error::usage("--deadline must be between 1s and 1h", "e.g. --deadline 90s"));
+    }
+    let reports = args
+        .login
+        .report
+        .iter()
+        .map(|p| FleetFormat::from_path(p).map(|f| (p.clone(), f)))
+        .collect::<Result<_, _>>()?;
+    let json_stdout = match args.login.format {
+        None => false,
+        Some(OutFormat::Json) => true,
+        Some(_) => return Err(Error::usage("doctor --all prints its report as json", "use --format json")),
+    };
+    let mut targets = Vec::new();
+    for name in names {
+        let mut s = one(args, Some(name.clone()), env, false, expires_within)
+            .map_err(|e| Error::usage(format!("target {name}: {e}"), e.help().unwrap_or_default()))?;
+        bound_by_deadline(&mut s.login, deadline);
+        targets.push(s);
+    }
+    let github = args.login.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    Ok(DoctorMode::Fleet(FleetSettings { config, targets, jobs: args.jobs, deadline, reports, json_stdout, github }))
+}
+
+/// No single request or retry window outlasts the target's deadline.
+fn bound_by_deadline(login: &mut LoginSettings, deadline: Duration) {
+    login.net.timeout = login.net.timeout.min(deadline);
+    login.net.retry_window = login.net.retry_window.min(deadline);
+}
+
+/// One target's settings: flags, then the target's config keys, then (single mode only) the
+/// SFJWT_ADMIN_* variables, which would otherwise apply one org's session to every target.
+fn one(
+    args: &DoctorArgs,
+    name: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    single: bool,
+    expires_within: Option<Duration>,
+) -> Result<DoctorSettings, Error> {
+    let mut login_args = args.login.clone();
+    login_args.target = name.iter().cloned().collect();
+    if !single {
+        // Fleet reports are written once, by the fleet.
+        login_args.report.clear();
+        login_args.format = None;
+    }
+    let login = settings::resolve(&login_args, env)?;
+    let target = config::load(args.login.config.as_deref(), name.as_deref())?.map(|l| l.target).unwrap_or_default();
+    let admin = admin_source(args, &target, env, single)?;
+    Ok(DoctorSettings {
+        name,
+        login,
+        admin,
+        app_name: args.app_name.clone().or(target.app_name),
+        cert: args.cert.clone().or(target.cert),
+        source_dir: args.source_dir.clone(),
+        expires_within,
+        allow_host: args.login.allow_host.clone(),
+    })
+}
+
+fn valid_env_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 128
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !n.starts_with(|c: char| c.is_ascii_digit())
+}
+
+fn admin_source(
+    args: &DoctorArgs,
+    target: &config::Target,
+    env: &dyn Fn(&str) -> Option<String>,
+    single: bool,
+) -> Result<Option<AdminSource>, Error> {
+    let e = |k: &str| env(k).filter(|v| !v.is_empty());
+    if let Some(alias) = args.admin_sf_org.clone().or(target.admin_sf_org.clone()) {
+        if alias.is_empty() || alias.starts_with('-') || alias.chars().any(char::is_whitespace) {
+            return Err(Error::usage(format!("invalid admin sf alias {alias:?}"), "use a plain name such as prod"));
+        }
+        return Ok(Some(AdminSource::SfOrg(alias)));
+    }
+    let from_named = match &target.admin_token_env {
+        Some(n) if !valid_env_name(n) => {
+            return Err(Error::usage(
+                "admin_token_env must name an environment variable, not hold a token",
+                "e.g. admin_token_env: UAT_ADMIN_TOKEN, with the token in that CI secret",
+            ));
+        }
+        Some(n) => Some(e(n).ok_or_else(|| {
+            Error::usage(format!("admin_token_env names {n}, which is not set"), format!("set {n} to the admin token"))
+        })?),
+        None => None,
+    };
+    let token = args.admin_token.clone().or(from_named).or_else(|| single.then(|| e("SFJWT_ADMIN_TOKEN")).flatten());
+    let url = args
+        .admin_instance_url
+        .clone()
+        .or(target.admin_instance_url.clone())
+        .or_else(|| single.then(|| e("SFJWT_ADMIN_INSTANCE_URL")).flatten());
+    match (token, url) {
+        (Some(t), Some(u)) => {
+            // The admin token goes there: the same host rules as the login.
+            let parsed = endpoint::HostPolicy::new(&args.login.allow_host, args.login.insecure_http).login_url(&u)?;
+            crate::secrets::register(&t);
+            Ok(Some(AdminSource::Token { instance_url: (*parsed).clone(), token: Zeroizing::new(t) }))
+        }
+        (Some(_), None) => Err(Error::usage(
+            "an admin token needs its instance URL",
+            "pass --admin-instance-url, set admin_instance_url in the target, or set SFJWT_ADMIN_INSTANCE_URL",
+        )),
+        (None, Some(_)) => Err(Error::usage(
+            "an admin instance URL needs a token",
+            "set SFJWT_ADMIN_TOKEN (or --admin-token, or admin_token_env in the target)",
+        )),
+        (None, None) => Ok(None),
+    }
+}

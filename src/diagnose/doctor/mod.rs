@@ -1,0 +1,160 @@
+//! The doctor engine: every check, from every source it can reach, and one verdict. Sources:
+//! local preflight (key, certificates, repository metadata), the token endpoint's answers, and the
+//! org through an admin session. It prints nothing: `commands::doctor` and the fleet do.
+
+mod local;
+mod remote;
+
+use serde::Serialize;
+
+use crate::appmeta::read::RepoApp;
+use crate::cli::doctor::DoctorSettings;
+use crate::credentials::keys::RsaPrivateKey;
+use crate::diagnose::verdict::{self, Local};
+use crate::diagnose::{self, Cause, Confidence, Diagnosis};
+use crate::error::{Error, Exit};
+use crate::login::endpoint;
+use crate::login::net::FailureKind;
+use crate::org::facts::OrgFacts;
+use crate::output::report::{self, Check, CheckStatus, Report};
+
+/// The certificate whose expiry the fleet page draws.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertSummary {
+    /// Where it came from: the --cert / `cert` path, or the repository's app metadata.
+    pub source: String,
+    pub not_after: String,
+    pub days_left: i64,
+}
+
+pub struct Outcome {
+    pub report: Report,
+    pub exit: Exit,
+    pub certificate: Option<CertSummary>,
+    /// HTTP requests made to the org through the admin session.
+    pub org_requests: Option<u32>,
+}
+
+/// What the checks found so far, for the verdict.
+struct State<'a> {
+    s: &'a DoctorSettings,
+    checks: Vec<Check>,
+    local: Local,
+    report: Report,
+    key: Option<RsaPrivateKey>,
+    repo_app: Option<RepoApp>,
+    certificate: Option<CertSummary>,
+    refusal: Option<(String, String)>,
+    failure: Option<FailureKind>,
+    /// The check after the grant found the session unusable (High Assurance, API access off).
+    session_refusal: Option<Diagnosis>,
+    facts: Option<OrgFacts>,
+}
+
+impl State<'_> {
+    fn push(&mut self, c: Check) {
+        self.checks.push(c);
+    }
+
+    /// Replaces the check with this id (the org can settle what the host name only suggested).
+    fn replace(&mut self, c: Check) {
+        match self.checks.iter_mut().find(|x| x.id == c.id) {
+            Some(old) => *old = c,
+            None => self.checks.push(c),
+        }
+    }
+}
+
+pub fn run(s: &DoctorSettings) -> Result<Outcome, Error> {
+    let l = &s.login;
+    let report = Report::new(
+        "doctor",
+        report::Target {
+            client_id: Some(l.client_id.clone()),
+            username: Some(l.username.clone()),
+            login_host: l.login.host_str().map(str::to_string),
+            audience: l.audience.clone(),
+        },
+    );
+    let local = Local {
+        login_host_is_sandbox: endpoint::is_sandbox_host(l.login.host_str().unwrap_or_default()),
+        ..Local::default()
+    };
+    let mut st = State {
+        s,
+        checks: vec![],
+        local,
+        report,
+        key: None,
+        repo_app: None,
+        certificate: None,
+        refusal: None,
+        failure: None,
+        session_refusal: None,
+        facts: None,
+    };
+    local::key(&mut st);
+    local::given_certificate(&mut st)?;
+    local::repository(&mut st);
+    local::environment(&mut st);
+    let client = crate::login::net::client(&l.net)?;
+    remote::grant(&mut st, &client)?;
+    remote::org(&mut st, &client)?;
+    Ok(finish(st))
+}
+
+fn finish(mut st: State<'_>) -> Outcome {
+    let username = &st.s.login.username;
+    let refusal = st.refusal.as_ref().map(|(e, d)| (e.as_str(), d.as_str()));
+    let base = if st.key.is_none() {
+        Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec!["the private key could not be used".into()])
+    } else {
+        let base = diagnose::from_attempts(&st.report.attempts, refusal, st.failure);
+        login_context_refine(&st, base)
+    };
+    let mut d = verdict::verdict(base, refusal, st.facts.as_ref(), st.repo_app.as_ref(), &st.local, username);
+    if let Some(s) = st.session_refusal.take() {
+        d = confirm_session_refusal(s, st.facts.as_ref());
+    }
+    d = d.with_admin_alias(st.s.admin_alias());
+    if let Some(by) = st.facts.as_ref().and_then(|f| f.app_found_by.as_ref()) {
+        d.evidence.push(format!("app identified by {by}"));
+    }
+    let failed = st.checks.iter().any(|c| matches!(c.status, CheckStatus::Fail));
+    let exit = if failed { Exit::CheckFailed } else { Exit::Success };
+    st.report.diagnosis = d;
+    st.report.checks = st.checks;
+    st.report.status = if failed { report::Status::Failed } else { report::Status::Ok };
+    st.report.exit_code = exit as u8;
+    Outcome {
+        report: st.report,
+        exit,
+        certificate: st.certificate,
+        org_requests: st.facts.as_ref().map(|f| f.requests),
+    }
+}
+
+/// The same host-aware reading as `login` (the My Domain rule, the audience and username hints),
+/// so the two commands agree on a refusal.
+fn login_context_refine(st: &State<'_>, base: Diagnosis) -> Diagnosis {
+    let l = &st.s.login;
+    let audience = st.report.attempts.last().map(|a| a.audience.clone()).unwrap_or_default();
+    let ctx = diagnose::login::LoginContext {
+        host: l.login.host_str().unwrap_or_default(),
+        username: &l.username,
+        audience: &audience,
+        default_audience: endpoint::default_audience(&l.login),
+    };
+    diagnose::login::refine(base, &ctx)
+}
+
+/// Org data settles a High Assurance reading: the app's own session policy says so.
+fn confirm_session_refusal(d: Diagnosis, facts: Option<&OrgFacts>) -> Diagnosis {
+    let high = facts.and_then(|f| f.app.as_ref()).and_then(|a| a.high_assurance) == Some(true);
+    if d.cause == Cause::HighAssuranceRequired && high {
+        let mut d = d;
+        d.evidence.push("the app requires a High Assurance session (its session policy)".into());
+        return d.confirmed();
+    }
+    d
+}

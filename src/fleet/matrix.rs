@@ -1,0 +1,147 @@
+//! The fleet as a matrix: targets as rows, checks as columns, ✅ ⚠️ ❌ with the cause, for a
+//! GitHub step summary. The HTML page draws the same matrix.
+
+use super::TargetStatus;
+use super::report::{FleetReport, TargetEntry};
+use crate::output::report::{Check, CheckStatus};
+
+/// Check ids in the order the doctor runs them, with short column names.
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("key", "Key"),
+    ("certificate_match", "Cert ↔ key"),
+    ("certificate_expiry", "Cert expiry"),
+    ("repo_app", "Repo app"),
+    ("repo_certificate", "Repo cert"),
+    ("environment", "Environment"),
+    ("grant", "Grant"),
+    ("clock", "Clock"),
+    ("admin_session", "Admin"),
+    ("admin_permissions", "Admin reads"),
+    ("org_user", "User"),
+    ("org_app", "App"),
+    ("org_policy", "Policy"),
+    ("org_high_assurance", "High assurance"),
+    ("org_access", "Access"),
+    ("org_login_history", "Login history"),
+];
+
+/// The columns some target has, in doctor order; ids the table does not know go last.
+pub fn columns(r: &FleetReport) -> Vec<(String, String)> {
+    let present =
+        |id: &str| r.targets.iter().any(|t| t.report.as_ref().is_some_and(|rep| rep.checks.iter().any(|c| c.id == id)));
+    let mut out: Vec<(String, String)> =
+        COLUMNS.iter().filter(|(id, _)| present(id)).map(|(id, l)| (id.to_string(), l.to_string())).collect();
+    for t in &r.targets {
+        for c in t.report.iter().flat_map(|rep| &rep.checks) {
+            if !out.iter().any(|(id, _)| *id == c.id) {
+                out.push((c.id.clone(), c.title.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn rank(s: &CheckStatus) -> u8 {
+    match s {
+        CheckStatus::Skip => 0,
+        CheckStatus::Pass => 1,
+        CheckStatus::Warn => 2,
+        CheckStatus::Fail => 3,
+    }
+}
+
+/// A target's checks with this id, and the worst status among them.
+pub fn cell<'a>(t: &'a TargetEntry, id: &str) -> Option<(CheckStatus, Vec<&'a Check>)> {
+    let checks: Vec<&Check> = t.report.as_ref()?.checks.iter().filter(|c| c.id == id).collect();
+    let worst = checks.iter().map(|c| &c.status).max_by_key(|s| rank(s))?.clone();
+    Some((worst, checks))
+}
+
+pub fn icon(s: &CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Pass => "✅",
+        CheckStatus::Warn => "⚠️",
+        CheckStatus::Fail => "❌",
+        CheckStatus::Skip => "➖",
+    }
+}
+
+/// The status as the reports spell it.
+pub fn status_id(s: &CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Pass => "pass",
+        CheckStatus::Warn => "warn",
+        CheckStatus::Fail => "fail",
+        CheckStatus::Skip => "skip",
+    }
+}
+
+pub fn status_icon(s: TargetStatus) -> &'static str {
+    match s {
+        TargetStatus::Ok => "✅",
+        TargetStatus::Failed => "❌",
+        TargetStatus::Timeout => "⏱️",
+        TargetStatus::Error => "❗",
+    }
+}
+
+/// "cause (confidence)", or why there is no report.
+pub fn cause_text(t: &TargetEntry) -> String {
+    match &t.report {
+        Some(r) if r.diagnosis.cause.id() == "none" && t.status == TargetStatus::Ok => "healthy".into(),
+        Some(r) if r.diagnosis.cause.id() == "none" => {
+            let failed: Vec<&str> =
+                r.checks.iter().filter(|c| matches!(c.status, CheckStatus::Fail)).map(|c| c.title.as_str()).collect();
+            format!("the grant works; failed: {}", failed.join(", "))
+        }
+        Some(r) => format!("{} ({})", r.diagnosis.cause.id(), r.diagnosis.confidence.id()),
+        None => format!("{}: {}", t.status.id(), t.error.as_deref().unwrap_or_default()),
+    }
+}
+
+/// GitHub renders some HTML inside Markdown: angle brackets are escaped too.
+fn md(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn markdown(r: &FleetReport) -> String {
+    let icon_all = if r.status == "ok" { "✅" } else { "❌" };
+    let s = &r.summary;
+    let mut out = format!(
+        "## {icon_all} sfjwt doctor: {} of {} targets healthy\n\n{} failed, {} timed out, {} could not run · {:.1}s\n\n",
+        s.ok,
+        s.targets,
+        s.failed,
+        s.timed_out,
+        s.errors,
+        s.elapsed_ms as f64 / 1000.0
+    );
+    let cols = columns(r);
+    out.push_str("| target | ");
+    for (_, label) in &cols {
+        out.push_str(&format!("{} | ", md(label)));
+    }
+    out.push_str("cert days | cause |\n|---|");
+    out.push_str(&"---|".repeat(cols.len() + 2));
+    out.push('\n');
+    for t in &r.targets {
+        out.push_str(&format!("| {} **{}** | ", status_icon(t.status), md(&t.name)));
+        for (id, _) in &cols {
+            out.push_str(match cell(t, id) {
+                Some((st, _)) => icon(&st),
+                None => " ",
+            });
+            out.push_str(" | ");
+        }
+        let days = t.certificate.as_ref().map(|c| c.days_left.to_string()).unwrap_or_else(|| "–".into());
+        let mut cause = md(&cause_text(t));
+        if let Some(fix) = t.report.as_ref().and_then(|rep| rep.diagnosis.remediation.first()) {
+            cause.push_str(&format!(": {}", md(fix)));
+        }
+        out.push_str(&format!("{days} | {cause} |\n"));
+    }
+    out.push_str(
+        "\n✅ pass · ⚠️ warning · ❌ failed · ➖ skipped · ⏱️ no result within the deadline · ❗ could not run\n",
+    );
+    out
+}

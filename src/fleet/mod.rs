@@ -1,0 +1,145 @@
+//! `doctor --all`: every target checked at once, each under its own deadline, and one picture
+//! of the fleet (JSON, a Markdown matrix, an HTML page, JUnit).
+//!
+//! Each target runs on its own thread (the HTTP client is blocking); at most `jobs` run at once.
+//! A target that outlives its deadline is reported as timed out and its slot goes to the next
+//! one: its thread is abandoned, never joined, so a hanging org cannot hold the others.
+
+pub mod html;
+pub mod matrix;
+pub mod report;
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::cli::doctor::{DoctorSettings, FleetSettings};
+use crate::diagnose::doctor::{self, Outcome};
+use crate::error::Error;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetStatus {
+    /// Every check passed (warnings allowed).
+    Ok,
+    /// A check failed.
+    Failed,
+    /// No result within the deadline.
+    Timeout,
+    /// The doctor could not run (e.g. an unreadable certificate file).
+    Error,
+}
+
+impl TargetStatus {
+    pub fn id(self) -> &'static str {
+        match self {
+            TargetStatus::Ok => "ok",
+            TargetStatus::Failed => "failed",
+            TargetStatus::Timeout => "timeout",
+            TargetStatus::Error => "error",
+        }
+    }
+}
+
+pub struct TargetResult {
+    pub name: String,
+    pub status: TargetStatus,
+    pub elapsed: Duration,
+    pub outcome: Option<Outcome>,
+    pub error: Option<String>,
+}
+
+fn result_of(name: String, elapsed: Duration, run: Result<Outcome, Error>) -> TargetResult {
+    match run {
+        Ok(o) => {
+            let status = if o.report.status == crate::output::report::Status::Ok { TargetStatus::Ok } else { TargetStatus::Failed };
+            TargetResult { name, status, elapsed, outcome: Some(o), error: None }
+        }
+        Err(e) => {
+            let message = match e.help() {
+                Some(h) => format!("{e} ({h})"),
+                None => e.to_string(),
+            };
+            TargetResult { name, status: TargetStatus::Error, elapsed, outcome: None, error: Some(message) }
+        }
+    }
+}
+
+/// Runs every target, calling `done` as each finishes (or times out); results in config order.
+pub fn check_all(settings: FleetSettings, mut done: impl FnMut(&TargetResult)) -> Vec<TargetResult> {
+    let deadline = settings.deadline;
+    let targets: Vec<Arc<DoctorSettings>> = settings.targets.into_iter().map(Arc::new).collect();
+    let names: Vec<String> =
+        targets.iter().enumerate().map(|(i, t)| t.name.clone().unwrap_or_else(|| format!("target{i}"))).collect();
+    let (tx, rx) = mpsc::channel::<(usize, Duration, Result<Outcome, Error>)>();
+    let mut results: Vec<Option<TargetResult>> = (0..targets.len()).map(|_| None).collect();
+    let mut running: Vec<(usize, Instant)> = Vec::new();
+    let mut next = 0;
+    while next < targets.len() || !running.is_empty() {
+        while running.len() < settings.jobs && next < targets.len() {
+            let (i, t, tx) = (next, targets[next].clone(), tx.clone());
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                let r = doctor::run(&t);
+                let _ = tx.send((i, start.elapsed(), r));
+            });
+            running.push((i, Instant::now()));
+            next += 1;
+        }
+        let soonest = running.iter().map(|(_, s)| *s + deadline).min().unwrap_or_else(Instant::now);
+        match rx.recv_timeout(soonest.saturating_duration_since(Instant::now())) {
+            Ok((i, elapsed, r)) => {
+                // A late answer from a target already given up on is dropped.
+                if let Some(pos) = running.iter().position(|(j, _)| *j == i) {
+                    running.remove(pos);
+                    let res = result_of(names[i].clone(), elapsed, r);
+                    done(&res);
+                    results[i] = Some(res);
+                }
+            }
+            Err(_) => {
+                let now = Instant::now();
+                let (late, still): (Vec<_>, Vec<_>) = running.into_iter().partition(|(_, s)| now >= *s + deadline);
+                running = still;
+                for (i, start) in late {
+                    let res = TargetResult {
+                        name: names[i].clone(),
+                        status: TargetStatus::Timeout,
+                        elapsed: now - start,
+                        outcome: None,
+                        error: Some(format!("no result within the {}s deadline", deadline.as_secs())),
+                    };
+                    done(&res);
+                    results[i] = Some(res);
+                }
+            }
+        }
+    }
+    results.into_iter().flatten().collect()
+}
+
+/// One line per target, as it finishes (progress without a TTY).
+pub fn progress_line(r: &TargetResult) -> String {
+    let secs = r.elapsed.as_secs_f64();
+    match (&r.outcome, r.status) {
+        (Some(_), TargetStatus::Ok) => format!("[ok] {}: every check passed ({secs:.1}s)", r.name),
+        (Some(o), _) => {
+            let d = &o.report.diagnosis;
+            let failed: Vec<&str> = o
+                .report
+                .checks
+                .iter()
+                .filter(|c| matches!(c.status, crate::output::report::CheckStatus::Fail))
+                .map(|c| c.id.as_str())
+                .collect();
+            format!(
+                "[FAIL] {}: {} ({}); failed: {} ({secs:.1}s)",
+                r.name,
+                d.cause.id(),
+                d.confidence.id(),
+                failed.join(", ")
+            )
+        }
+        (None, s) => format!("[{}] {}: {} ({secs:.1}s)", s.id(), r.name, r.error.as_deref().unwrap_or_default()),
+    }
+}

@@ -1,0 +1,165 @@
+//! The fleet report (schema/fleet-report.schema.json): each target's own doctor report, as
+//! schema/report.schema.json describes it, and a summary. Also its JUnit form, a suite per target.
+
+use serde::Serialize;
+
+use super::{TargetResult, TargetStatus};
+use crate::diagnose::doctor::CertSummary;
+use crate::output::report::{CheckStatus, Report, Tool};
+
+pub const SCHEMA_VERSION: &str = "1";
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub targets: usize,
+    pub ok: usize,
+    pub failed: usize,
+    pub timed_out: usize,
+    pub errors: usize,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Serialize)]
+pub struct TargetEntry {
+    pub name: String,
+    pub status: TargetStatus,
+    pub exit_code: u8,
+    pub elapsed_ms: u64,
+    /// The diagnosis cause (none when healthy), or null without a report.
+    pub cause: Option<&'static str>,
+    pub certificate: Option<CertSummary>,
+    /// HTTP requests to the org through the admin session.
+    pub org_requests: Option<u32>,
+    pub error: Option<String>,
+    pub report: Option<Report>,
+}
+
+#[derive(Serialize)]
+pub struct FleetReport {
+    pub schema_version: &'static str,
+    pub tool: Tool,
+    pub command: &'static str,
+    pub timestamp: String,
+    pub config: String,
+    pub status: &'static str,
+    pub exit_code: u8,
+    pub summary: Summary,
+    pub targets: Vec<TargetEntry>,
+}
+
+impl FleetReport {
+    pub fn new(config: String, results: Vec<TargetResult>, elapsed: std::time::Duration) -> FleetReport {
+        let count = |s: TargetStatus| results.iter().filter(|r| r.status == s).count();
+        let summary = Summary {
+            targets: results.len(),
+            ok: count(TargetStatus::Ok),
+            failed: count(TargetStatus::Failed),
+            timed_out: count(TargetStatus::Timeout),
+            errors: count(TargetStatus::Error),
+            elapsed_ms: elapsed.as_millis() as u64,
+        };
+        let healthy = summary.ok == summary.targets;
+        let targets = results
+            .into_iter()
+            .map(|r| {
+                let (report, certificate, org_requests) = match r.outcome {
+                    Some(o) => (Some(o.report), o.certificate, o.org_requests),
+                    None => (None, None, None),
+                };
+                TargetEntry {
+                    name: r.name,
+                    status: r.status,
+                    exit_code: if r.status == TargetStatus::Ok { 0 } else { 1 },
+                    elapsed_ms: r.elapsed.as_millis() as u64,
+                    cause: report.as_ref().map(|rep| rep.diagnosis.cause.id()),
+                    certificate,
+                    org_requests,
+                    error: r.error,
+                    report,
+                }
+            })
+            .collect();
+        let now = time::OffsetDateTime::now_utc();
+        FleetReport {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
+            command: "doctor",
+            timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            config,
+            status: if healthy { "ok" } else { "failed" },
+            exit_code: if healthy { 0 } else { 1 },
+            summary,
+            targets,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).map(|s| s + "\n").unwrap_or_default()
+    }
+
+    pub fn junit(&self) -> String {
+        let mut suites = String::new();
+        let (mut total, mut failures) = (0, 0);
+        for t in &self.targets {
+            let (suite, n, f) = junit_suite(t);
+            suites.push_str(&suite);
+            total += n;
+            failures += f;
+        }
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sfjwt doctor\" tests=\"{total}\" failures=\"{failures}\">\n{suites}</testsuites>\n"
+        )
+    }
+}
+
+/// One suite: a test case per check, or one failing case for a target with no report.
+fn junit_suite(t: &TargetEntry) -> (String, usize, usize) {
+    let esc = crate::output::text::xml_escape;
+    let mut cases = String::new();
+    let (mut n, mut failures, mut skipped) = (0, 0, 0);
+    let class = format!("sfjwt.doctor.{}", esc(&t.name));
+    match &t.report {
+        Some(r) => {
+            for c in &r.checks {
+                n += 1;
+                cases.push_str(&format!("    <testcase classname=\"{class}\" name=\"{}\">\n", esc(&c.title)));
+                match c.status {
+                    CheckStatus::Fail => {
+                        failures += 1;
+                        let cause = r.diagnosis.cause.id();
+                        cases.push_str(&format!(
+                            "      <failure message=\"{}\" type=\"{cause}\">{}\ncause: {cause}\n{}</failure>\n",
+                            esc(&c.detail),
+                            esc(&c.detail),
+                            esc(&r.diagnosis.remediation.join("\n"))
+                        ));
+                    }
+                    CheckStatus::Skip => {
+                        skipped += 1;
+                        cases.push_str(&format!("      <skipped message=\"{}\"/>\n", esc(&c.detail)));
+                    }
+                    CheckStatus::Warn => {
+                        cases.push_str(&format!("      <system-out>warning: {}</system-out>\n", esc(&c.detail)))
+                    }
+                    CheckStatus::Pass => {}
+                }
+                cases.push_str("    </testcase>\n");
+            }
+        }
+        None => {
+            n = 1;
+            failures = 1;
+            let message = esc(t.error.as_deref().unwrap_or_default());
+            cases.push_str(&format!(
+                "    <testcase classname=\"{class}\" name=\"doctor\">\n      <failure message=\"{message}\" type=\"{}\">{message}</failure>\n    </testcase>\n",
+                t.status.id()
+            ));
+        }
+    }
+    let suite = format!(
+        "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\" time=\"{:.3}\">\n{cases}  </testsuite>\n",
+        esc(&t.name),
+        t.elapsed_ms as f64 / 1000.0
+    );
+    (suite, n, failures)
+}
