@@ -88,6 +88,8 @@ const CASES: &[Case] = &[
     Case { extra: &["--max-retries", "0"], ..faults("faults-always-503") },
     faults("faults-drop"),
     Case { extra: &["--timeout", "2s", "--max-retries", "0"], ..faults("faults-hang") },
+    // Every path hangs; the same bounds as faults-hang.
+    Case { extra: &["--timeout", "2s", "--max-retries", "0"], ..faults("faults-hang-always") },
     faults("faults-html"),
     faults("faults-slow"),
     faults("faults-truncated"),
@@ -100,6 +102,8 @@ const CASES: &[Case] = &[
     case("inactive-user-doc-wording"),
     case("ip-relaxed"),
     case("ip-restricted"),
+    case("many-permission-sets"),
+    case("no-composite"),
     case("no-valid-scopes"),
     case("not-preauthorized"),
     case("not-preauthorized-invalid-app-access"),
