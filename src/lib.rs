@@ -9,11 +9,14 @@
 //! - `login/`: the JWT bearer grant: assertion, endpoint and audience rules, HTTP with retries
 //!   (`net`), the grant loop, the session check after it, revoking.
 //! - `diagnose/`: why a grant failed: the cause vocabulary, the refusal wordings with their
-//!   evidence, the verdict, what `login` itself knows, and the parser for other tools' error text.
+//!   evidence, the verdict, what `login` itself knows, the parser for other tools' error text, and
+//!   the doctor engine (`doctor/`: local and remote checks, printing nothing).
+//! - `fleet/`: `doctor --all`: every configured target at once, and the fleet report (JSON,
+//!   Markdown matrix, HTML, JUnit).
 //! - `org/`: the org read through an admin session (REST/SOQL client and the facts gathered).
 //! - `appmeta/`: the app's metadata in a Salesforce DX source folder, read and written.
-//! - `output/`: the report (JSON, YAML, Markdown, JUnit) and the CI hand-off (GitHub outputs and
-//!   masks, dotenv, the Salesforce CLI).
+//! - `output/`: the report (JSON, YAML, Markdown, JUnit), the `--json` envelope, and the CI
+//!   hand-off (GitHub outputs and masks, dotenv, the Salesforce CLI).
 //! - `commands/`: one file per subcommand: settings from `cli`, then the core, then printing.
 //! - `secrets.rs`: every secret seen in this process, scrubbed from anything printed or written;
 //!   `error.rs`: the error type and exit codes; `fsutil.rs`: files written with safe modes.

@@ -45,8 +45,19 @@ impl Drop for Emu {
 
 impl Emu {
     /// Starts `bin --scenario <scenario> --tls-dir <temp> <extra…>` and waits for its ready line,
-    /// whose shape is itself a promise (scripts read it).
+    /// whose shape is itself a promise (scripts read it). The emulator's request log is dropped.
     pub fn spawn(bin: &Path, scenario: &Path, extra: &[&str]) -> Emu {
+        Self::spawn_to(bin, scenario, extra, Stdio::null())
+    }
+
+    /// As [`Emu::spawn`], with the emulator's request log (its stderr, one line per request)
+    /// written to `log`, for tests that count what a client asked.
+    pub fn spawn_logged(bin: &Path, scenario: &Path, extra: &[&str], log: &Path) -> Emu {
+        let file = std::fs::File::create(log).unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
+        Self::spawn_to(bin, scenario, extra, Stdio::from(file))
+    }
+
+    fn spawn_to(bin: &Path, scenario: &Path, extra: &[&str], stderr: Stdio) -> Emu {
         let tls = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(bin)
             .arg("--scenario")
@@ -55,7 +66,7 @@ impl Emu {
             .arg(tls.path())
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
         let mut line = String::new();
