@@ -170,8 +170,8 @@ pub(crate) fn escape(literal: &str) -> String {
     out
 }
 
-/// Asserts a command run or a transcript (anything implementing [`Render`](crate::Render)) against a snapshot,
-/// with the shared [`filters`](crate::filters):
+/// Asserts a command run or a transcript (anything implementing [`Render`](crate::Render))
+/// against a snapshot, with the shared [`filters`](crate::filters):
 ///
 /// - `cmd_snapshot!(run, @"…")`: inline snapshot;
 /// - `cmd_snapshot!("name", run)`: `snapshots/<crate>__<module>__name.snap` next to the caller;
@@ -239,6 +239,20 @@ mod tests {
         note: HTTP 429 (application/json) (aud x); retrying in 1.0 s
         note: HTTP 503 (application/json) (aud x); retrying in [BACKOFF]
         server clock minus local clock: [SKEW]; the server's clock is [SKEW] off the local one
+        ");
+    }
+
+    /// A suite's own filters apply after the shared ones.
+    #[test]
+    fn suite_filters_come_last() {
+        let run = Captured { code: None, stdout: "user ci@acme.com on 127.0.0.1:8443\n".into(), stderr: String::new() };
+        crate::cmd_snapshot!(filters = &[(r"127\.0\.0\.1:\[PORT\]", "[HOST]"), (r"ci@\S+", "[USER]")], run, @r"
+        success: false
+        exit_code: killed by a signal
+        ----- stdout -----
+        user [USER] on [HOST]
+
+        ----- stderr -----
         ");
     }
 }
