@@ -88,7 +88,7 @@ const CASES: &[Case] = &[
     Case { extra: &["--max-retries", "0"], ..faults("faults-always-503") },
     faults("faults-drop"),
     Case { extra: &["--timeout", "2s", "--max-retries", "0"], ..faults("faults-hang") },
-    // Every path hangs; the same bounds as faults-hang.
+    // Every path hangs, the admin session's too; the same bounds as faults-hang.
     Case { extra: &["--timeout", "2s", "--max-retries", "0"], ..faults("faults-hang-always") },
     faults("faults-html"),
     faults("faults-slow"),
@@ -200,6 +200,7 @@ fn every_scenario_has_a_case() {
     assert!(missing.is_empty(), "scenario files without a snapshot case in tests/it/scenarios.rs: {missing:?}");
     assert!(stale.is_empty(), "cases naming no scenario file: {stale:?}");
     let mut sorted = cases.clone();
+    sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), cases.len(), "a scenario listed twice");
     // A snapshot left behind by a removed case would otherwise sit there unchecked.
