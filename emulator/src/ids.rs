@@ -14,6 +14,7 @@ pub const ECA_POLICY: &str = "0nR";
 pub const USER_LOGIN: &str = "060";
 pub const LOGIN_HISTORY: &str = "0Ya";
 pub const APP_MENU_ITEM: &str = "0DS";
+pub const APEX_LOG: &str = "07L";
 
 pub fn make(prefix: &str, n: usize) -> String {
     format!("{prefix}{n:012}AAA")

@@ -3,10 +3,13 @@
 
 pub mod composite;
 pub mod demo;
+pub mod exchange;
 pub mod grant;
 pub mod http;
 pub mod ids;
 pub mod jwt;
+pub mod keyless;
+pub mod keyless_metadata;
 pub mod metadata;
 pub mod objects;
 pub mod org;

@@ -9,6 +9,8 @@ use crate::scenario::{AppKind, AppSpec, IpRelaxation, PermissionSetSpec, Permitt
 pub struct Deployed {
     pub apps: Vec<AppSpec>,
     pub permission_sets: Vec<PermissionSetSpec>,
+    /// Token exchange handlers (`*.oauthtokenexchangehandler-meta.xml`) with their Apex policy.
+    pub handlers: Vec<crate::keyless::HandlerSpec>,
 }
 
 pub fn load(dir: &Path) -> Result<Deployed, String> {
@@ -27,6 +29,8 @@ pub fn load(dir: &Path) -> Result<Deployed, String> {
             out.permission_sets.push(PermissionSetSpec { name: stem.to_string(), label, permissions: vec![] });
         } else if let Some(stem) = name.strip_suffix(".eca-meta.xml") {
             out.apps.push(external_client_app(stem, f.parent().unwrap_or(dir), dir, &files)?);
+        } else if let Some(stem) = name.strip_suffix(".oauthtokenexchangehandler-meta.xml") {
+            out.handlers.push(crate::keyless_metadata::handler(stem, &read(f)?, &files)?);
         }
     }
     Ok(out)
@@ -44,11 +48,11 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parse(text: &str) -> Result<roxmltree::Document<'_>, String> {
+pub(crate) fn parse(text: &str) -> Result<roxmltree::Document<'_>, String> {
     roxmltree::Document::parse(text).map_err(|e| format!("invalid XML: {e}"))
 }
 
-fn field(doc: &roxmltree::Document<'_>, tag: &str) -> Option<String> {
+pub(crate) fn field(doc: &roxmltree::Document<'_>, tag: &str) -> Option<String> {
     doc.descendants().find(|n| n.has_tag_name(tag)).and_then(|n| n.text()).map(|t| t.trim().to_string())
 }
 
@@ -88,6 +92,7 @@ fn connected_app(stem: &str, text: &str) -> Result<AppSpec, String> {
         propagation_delay_seconds: 0,
         approved_users: vec![],
         jwt_access_tokens: field(&doc, "isNamedUserJwtEnabled").is_some_and(|v| v == "true"),
+        token_exchange: false,
     })
 }
 
@@ -113,6 +118,7 @@ fn external_client_app(
 ) -> Result<AppSpec, String> {
     let mut consumer_key = None;
     let mut certificate = None;
+    let mut exchange = (false, false);
     let mut scopes = Vec::new();
     let mut policy = None;
     let mut label = stem.to_string();
@@ -127,6 +133,7 @@ fn external_client_app(
             if belongs(&doc) {
                 consumer_key = field(&doc, "consumerKey");
                 certificate = field(&doc, "certificate");
+                exchange.0 = field(&doc, "isTokenExchangeEnabled").is_some_and(|v| v == "true");
             }
         } else if name.ends_with(".ecaOauth-meta.xml") {
             let doc = parse(&text)?;
@@ -148,13 +155,19 @@ fn external_client_app(
                     field(&doc, "ipRelaxationPolicyType").unwrap_or_default(),
                     field(&doc, "requiredSessionLevel").unwrap_or_default(),
                 ));
+                exchange.1 = field(&doc, "isTokenExchangeFlowEnabled").is_some_and(|v| v == "true");
             }
         }
     }
     let consumer_key =
         consumer_key.ok_or_else(|| format!("External Client App {stem}: no ecaGlblOauth file with a consumerKey"))?;
-    let certificate = certificate
-        .ok_or_else(|| format!("External Client App {stem}: the global OAuth settings have no certificate"))?;
+    // Token exchange needs both the developer setting and the admin policy (keyless.md §1.3).
+    let token_exchange = exchange.0 && exchange.1;
+    let certificate = match certificate {
+        Some(c) => c,
+        None if token_exchange => String::new(),
+        None => return Err(format!("External Client App {stem}: the global OAuth settings have no certificate")),
+    };
     let (policy_type, profiles, permission_sets, ip, level) = policy.unwrap_or_default();
     Ok(AppSpec {
         name: label,
@@ -176,6 +189,7 @@ fn external_client_app(
         propagation_delay_seconds: 0,
         approved_users: vec![],
         jwt_access_tokens: false,
+        token_exchange,
     })
 }
 

@@ -120,6 +120,7 @@ static DEFS: &[ObjectDef] = &[
         ["Id", "AppName", "AppMenuItemId", "UserId", "UseCount", "LastUsedDate", "CreatedDate"],
         [("User", "UserId", "User")]
     ),
+    def!("ApexLog", ["Id", "Operation", "Status", "StartTime", "LogUserId", "Request", "LogLength"], []),
     def!(
         "LoginHistory",
         ["Id", "UserId", "LoginTime", "LoginType", "Status", "Application", "SourceIp", "LoginUrl", "ApiType"],
@@ -138,6 +139,7 @@ const SETUP_OBJECTS: &[&str] = &[
     "PermissionSetGroupComponent",
     "UserLogin",
     "OauthToken",
+    "ApexLog",
 ];
 
 pub fn stamp(t: time::OffsetDateTime) -> String {
@@ -302,6 +304,19 @@ impl View<'_> {
                     })
                     .collect()
             }
+            "ApexLog" => org
+                .state
+                .lock()
+                .map(|s| s.apex_logs.clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|l| {
+                    obj(json!({
+                        "Id": l.id, "Operation": l.operation, "Status": "Success", "StartTime": stamp(l.time),
+                        "LogUserId": l.user_id, "Request": "API", "LogLength": 2048,
+                    }))
+                })
+                .collect(),
             "LoginHistory" => org
                 .state
                 .lock()

@@ -80,6 +80,7 @@ pub struct App {
     pub propagation_delay: u64,
     pub approved_user_ids: Vec<String>,
     pub jwt_access_tokens: bool,
+    pub token_exchange: bool,
 }
 
 pub struct SetupEntityAccess {
@@ -96,6 +97,15 @@ pub struct LoginEvent {
     pub status: String,
     pub application: String,
     pub source_ip: String,
+}
+
+/// A debug log the token exchange handler left (ApexLog, Operation OauthTokenExchangeApexExec).
+#[derive(Clone)]
+pub struct ApexLogEntry {
+    pub id: String,
+    pub user_id: String,
+    pub time: OffsetDateTime,
+    pub operation: String,
 }
 
 pub struct IssuedToken {
@@ -135,6 +145,7 @@ pub struct State {
     pub grants_per_user: HashMap<String, u32>,
     pub requests: u64,
     pub fault_requests: u32,
+    pub apex_logs: Vec<ApexLogEntry>,
 }
 
 pub struct Org {
@@ -161,6 +172,8 @@ pub struct Org {
     pub started: Instant,
     pub created: OffsetDateTime,
     pub state: Mutex<State>,
+    pub issuer: Option<crate::keyless::Issuer>,
+    pub handlers: Vec<crate::keyless::HandlerSpec>,
 }
 
 impl Org {
@@ -195,6 +208,8 @@ impl Org {
             started: Instant::now(),
             created,
             state: Mutex::new(State::default()),
+            issuer: scenario.oidc_issuer.map(crate::keyless::Issuer::new).transpose()?,
+            handlers: scenario.token_exchange_handlers,
         };
 
         let mut app_specs = scenario.apps;
@@ -202,6 +217,7 @@ impl Org {
         if let Some(dir) = source_dir {
             let deployed = crate::metadata::load(dir)?;
             app_specs.extend(deployed.apps);
+            org.handlers.extend(deployed.handlers);
             for ps in deployed.permission_sets {
                 if !ps_specs.iter().any(|p| p.name == ps.name) {
                     ps_specs.push(ps);
@@ -350,8 +366,13 @@ impl Org {
     }
 
     fn build_app(&mut self, spec: AppSpec, base: &Path, next: &mut impl FnMut(&str) -> String) -> Result<App, String> {
-        let pem = crate::scenario::certificate_pem(&spec.certificate, base)?;
-        let public_key = public_key_from_pem(&pem).map_err(|e| format!("app {}: {e}", spec.name))?;
+        // No certificate: an app for token exchange only, whose JWT bearer grants never verify.
+        let public_key = if spec.certificate.is_empty() {
+            vec![]
+        } else {
+            let pem = crate::scenario::certificate_pem(&spec.certificate, base)?;
+            public_key_from_pem(&pem).map_err(|e| format!("app {}: {e}", spec.name))?
+        };
         let prefix =
             if spec.kind == AppKind::ExternalClientApp { ids::EXTERNAL_CLIENT_APP } else { ids::CONNECTED_APP };
         let id = next(prefix);
@@ -390,6 +411,7 @@ impl Org {
             propagation_delay: spec.propagation_delay_seconds,
             approved_user_ids,
             jwt_access_tokens: spec.jwt_access_tokens,
+            token_exchange: spec.token_exchange,
         })
     }
 

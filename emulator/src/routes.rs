@@ -30,8 +30,20 @@ fn rest_refusal(org: &Org, req: &Request) -> Option<Response> {
 }
 
 pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
-    let path = req.path.trim_end_matches('/');
+    // The sf CLI sends `//services/…` for some calls (seen with sf 2.x here): the same path.
+    let squashed =
+        if req.path.starts_with("//") { format!("/{}", req.path.trim_start_matches('/')) } else { req.path.clone() };
+    let path = squashed.trim_end_matches('/');
+    if let Some(r) = crate::keyless::route(org.issuer.as_ref(), req, own_url, org.now().unix_timestamp()) {
+        return r;
+    }
     match (req.method.as_str(), path) {
+        ("POST", "/services/oauth2/token")
+            if req.form().get("grant_type").map(String::as_str) == Some(crate::exchange::GRANT_TYPE) =>
+        {
+            let a = crate::exchange::token(org, &req.form(), own_url);
+            Response::Json(a.status, a.body)
+        }
         ("POST", "/services/oauth2/token") => {
             let a = crate::grant::token(org, &req.form(), req.peer.ip(), own_url);
             Response::Json(a.status, a.body)
@@ -105,6 +117,18 @@ pub(crate) fn data(org: &Org, req: &Request, path: &str) -> Response {
                 );
             };
             let view = View { org, user };
+            if req.query.get("columns").map(String::as_str) == Some("true") {
+                // What `sf data query` asks for to lay out its table (plain fields only).
+                return match crate::soql::parse(q) {
+                    Ok(parsed) => Response::Json(
+                        200,
+                        json!({"columnMetadata": parsed.fields.iter().map(|f| json!({
+                        "columnName": f, "displayName": f, "aggregate": false, "joinColumns": [],
+                    })).collect::<Vec<_>>()}),
+                    ),
+                    Err(e) => Response::Json(400, json!([{"message": e.message(), "errorCode": e.code()}])),
+                };
+            }
             let result = crate::soql::parse(q).and_then(|parsed| crate::soql::run(&view, &parsed));
             match result {
                 Ok(records) => {

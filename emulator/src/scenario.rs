@@ -31,6 +31,12 @@ pub struct Scenario {
     /// Milliseconds added before every answer, on every path (a distant org; benchmarks).
     #[serde(default)]
     pub latency_ms: u64,
+    /// A fake CI OIDC issuer served under /_oidc/ (keyless login).
+    #[serde(default)]
+    pub oidc_issuer: Option<crate::keyless::IssuerSpec>,
+    /// Token exchange handlers enabled for the scenario's apps (keyless login).
+    #[serde(default)]
+    pub token_exchange_handlers: Vec<crate::keyless::HandlerSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,7 +130,8 @@ pub struct AppSpec {
     #[serde(default)]
     pub kind: AppKind,
     pub consumer_key: String,
-    /// A path relative to the scenario file, or inline PEM.
+    /// A path relative to the scenario file, or inline PEM; empty for an app without JWT bearer.
+    #[serde(default)]
     pub certificate: String,
     #[serde(default = "yes")]
     pub installed: bool,
@@ -155,6 +162,9 @@ pub struct AppSpec {
     /// Issue JWT-format access tokens ("Issue JSON Web Token (JWT)-based access tokens").
     #[serde(default)]
     pub jwt_access_tokens: bool,
+    /// Token exchange enabled (isTokenExchangeEnabled and the policy's isTokenExchangeFlowEnabled).
+    #[serde(default)]
+    pub token_exchange: bool,
 }
 
 fn yes() -> bool {
@@ -356,6 +366,9 @@ pub struct Behaviour {
     /// versions before 34.0, or a gateway that passes only single queries); clients fall back.
     #[serde(default)]
     pub composite: Composite,
+    /// A token-exchange handler's refusal: generic text, or its custom message (UNCONFIRMED).
+    #[serde(default)]
+    pub handler_message: crate::keyless::HandlerMessage,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -377,6 +390,7 @@ impl Default for Behaviour {
             blocked_app_error: Blocked::default(),
             issued_at: true,
             composite: Composite::default(),
+            handler_message: crate::keyless::HandlerMessage::default(),
         }
     }
 }

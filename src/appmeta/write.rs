@@ -32,17 +32,17 @@ pub struct Written {
 
 pub const CALLBACK_URL: &str = "http://localhost:1717/OauthRedirect";
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn doc(root: &str, body: &str) -> String {
+pub(crate) fn doc(root: &str, body: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n{body}</{root}>\n"
     )
 }
 
-fn el(name: &str, value: &str) -> String {
+pub(crate) fn el(name: &str, value: &str) -> String {
     format!("    <{name}>{}</{name}>\n", esc(value))
 }
 
@@ -178,6 +178,12 @@ pub fn write(dir: &Path, spec: &AppSpec<'_>, force: bool) -> Result<Vec<Written>
             ));
         }
     }
+    write_files(files, force)
+}
+
+/// Writes (path, text, private) files, refusing to overwrite any unless `force`; private ones
+/// (consumer details) get mode 0600.
+pub(crate) fn write_files(files: Vec<(PathBuf, String, bool)>, force: bool) -> Result<Vec<Written>, Error> {
     if !force {
         for (p, _, _) in &files {
             if p.exists() {

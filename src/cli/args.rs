@@ -241,6 +241,30 @@ pub struct LoginArgs {
     /// High Assurance and missing API access
     #[arg(long)]
     pub no_verify: bool,
+    /// Keyless: exchange the pipeline's OIDC token for a session, no key or username (github: needs
+    /// `permissions: id-token: write`; gitlab[:VAR]: an id_tokens variable, default SFJWT_ID_TOKEN;
+    /// file:PATH; env:VAR); --login-url must be the My Domain. See docs/keyless.md
+    #[arg(long, value_name = "SOURCE", conflicts_with_all = ["key", "audience", "key_passphrase_file"])]
+    pub oidc: Option<String>,
+    /// Keyless: the audience to request from GitHub, and the one the handler requires [default: the login URL]
+    #[arg(long, value_name = "URL", requires = "oidc")]
+    pub oidc_audience: Option<String>,
+    /// Keyless: subject_token_type sent to Salesforce
+    #[arg(long, value_enum, value_name = "TYPE", requires = "oidc")]
+    pub subject_token_type: Option<SubjectTokenTypeArg>,
+    /// Keyless: the token exchange handler to use [default: the app's default handler]
+    #[arg(long, value_name = "NAME", requires = "oidc")]
+    pub token_handler: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SubjectTokenTypeArg {
+    /// urn:ietf:params:oauth:token-type:id_token
+    #[value(name = "id_token")]
+    IdToken,
+    /// urn:ietf:params:oauth:token-type:jwt
+    #[value(name = "jwt")]
+    Jwt,
 }
 
 #[derive(Debug, Args)]
@@ -263,8 +287,16 @@ pub struct RevokeArgs {
     pub timeout: String,
 }
 
+/// Doctor checks the JWT bearer setup: the keyless flags it inherits from login stay hidden (and
+/// are refused when given).
 #[derive(Debug, Args)]
-#[command(after_help = epilogues::DOCTOR)]
+#[command(
+    after_help = epilogues::DOCTOR,
+    mut_arg("oidc", |a| a.hide(true)),
+    mut_arg("oidc_audience", |a| a.hide(true)),
+    mut_arg("subject_token_type", |a| a.hide(true)),
+    mut_arg("token_handler", |a| a.hide(true))
+)]
 pub struct DoctorArgs {
     #[command(flatten)]
     pub login: LoginArgs,
@@ -385,6 +417,36 @@ pub struct SetupArgs {
     /// Overwrite existing files
     #[arg(long)]
     pub force: bool,
+    /// Keyless: generate the token exchange setup for this CI (no key, no certificate); see docs/keyless.md
+    #[arg(long, value_enum, value_name = "CI", conflicts_with_all = ["key", "cert", "print_key_base64", "wait_for_propagation", "dev_hub"])]
+    pub keyless: Option<KeylessCi>,
+    /// Keyless: the repository allowed to log in (GitHub owner/name, GitLab group/project)
+    #[arg(long, value_name = "REPO", requires = "keyless")]
+    pub repo: Option<String>,
+    /// Keyless: the only ref allowed (GitHub refs/heads/main, GitLab main) [default: any]
+    #[arg(long = "ref", value_name = "REF", requires = "keyless")]
+    pub git_ref: Option<String>,
+    /// Keyless: the only deployment environment allowed [default: any]
+    #[arg(long, value_name = "NAME", requires = "keyless")]
+    pub environment: Option<String>,
+    /// Keyless: the audience the handler requires [default: the --login-url My Domain]
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub oidc_audience: Option<String>,
+    /// Keyless: the issuer (GHES, GitLab self-managed) [default: GitHub's or gitlab.com]
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub oidc_issuer: Option<String>,
+    /// Keyless: the issuer's JWKS [default: derived from the issuer]
+    #[arg(long, value_name = "URL", requires = "keyless")]
+    pub jwks_url: Option<String>,
+    /// Keyless: the user the handler runs as [default: --username]
+    #[arg(long, value_name = "USER", requires = "keyless")]
+    pub execution_user: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KeylessCi {
+    Github,
+    Gitlab,
 }
 
 #[derive(Debug, Args)]

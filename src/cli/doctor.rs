@@ -84,6 +84,12 @@ fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
 }
 
 pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
+    if args.login.oidc.is_some() {
+        return Err(Error::usage(
+            "doctor checks the JWT bearer setup; it does not take --oidc",
+            "diagnose a keyless login with `sfjwt login --oidc ... --report report.json`",
+        ));
+    }
     let expires_within = args.expires_within.as_deref().map(|d| parse_duration("--expires-within", d)).transpose()?;
     if !args.all && args.login.target.len() <= 1 {
         let name = args.login.target.first().cloned();

@@ -6,6 +6,7 @@ pub mod config;
 pub mod doctor;
 pub mod duration;
 mod epilogues;
+pub mod keyless;
 pub mod settings;
 
 pub use args::*;

@@ -10,19 +10,23 @@ use crate::cli::config;
 use crate::cli::duration;
 use crate::cli::{LoginArgs, OutFormat};
 use crate::credentials::keys::{KeySource, Passphrase};
+use crate::credentials::oidc::OidcSource;
 use crate::error::Error;
 use crate::login::endpoint::{HostPolicy, LoginUrl};
+use crate::login::exchange::SubjectTokenType;
 use crate::login::net::NetSettings;
 use crate::login::{assertion, endpoint};
 
 pub struct LoginSettings {
     pub client_id: String,
+    /// Empty with --oidc when not given: the token exchange handler picks the user.
     pub username: String,
     pub login: LoginUrl,
     /// The hosts the login and the token may go to; answers are checked against it too.
     pub hosts: HostPolicy,
     pub audience: Option<String>,
-    pub key: KeySource,
+    /// None with --oidc (keyless).
+    pub key: Option<KeySource>,
     pub passphrase: Option<Passphrase>,
     pub lifetime: Duration,
     pub net: NetSettings,
@@ -38,6 +42,16 @@ pub struct LoginSettings {
     pub verify: bool,
     /// Which value won where several sources gave one (printed on stderr).
     pub notes: Vec<String>,
+    /// Keyless login (token exchange) instead of the JWT bearer grant.
+    pub oidc: Option<OidcSettings>,
+}
+
+pub struct OidcSettings {
+    pub source: OidcSource,
+    /// Requested from GitHub, and what the handler is expected to require.
+    pub audience: String,
+    pub token_type: SubjectTokenType,
+    pub token_handler: Option<String>,
 }
 
 /// Picks the first present value and notes every different value it shadows.
@@ -129,10 +143,17 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
             (cfg_name, cfg.username.clone()),
             ("SFJWT_USERNAME", e("SFJWT_USERNAME")),
         ],
-    )
-    .ok_or_else(|| {
-        Error::usage("no username given", "pass --username (-o), set SFJWT_USERNAME, or use a config target")
-    })?;
+    );
+    let username = match username {
+        Some(u) => u,
+        None if args.oidc.is_some() => String::new(),
+        None => {
+            return Err(Error::usage(
+                "no username given",
+                "pass --username (-o), set SFJWT_USERNAME, or use a config target",
+            ));
+        }
+    };
     let login_url = choose(
         &mut notes,
         "login URL",
@@ -160,7 +181,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
     );
 
     let client_id = endpoint::client_id(&client_id)?;
-    let username = endpoint::username(&username)?;
+    let username = if username.is_empty() && args.oidc.is_some() { username } else { endpoint::username(&username)? };
     let hosts = HostPolicy::new(&args.allow_host, args.insecure_http);
     let login = hosts.login_url(&login_url)?;
     let audience = audience.map(|a| endpoint::audience(&a)).transpose()?;
@@ -206,7 +227,10 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
             if args.key.key.is_some() { "--key" } else { cfg_name }
         ));
     }
-    let key = KeySource::resolve(key_spec.as_deref(), |k| e(k))?;
+    let key = match &args.oidc {
+        Some(_) => None,
+        None => Some(KeySource::resolve(key_spec.as_deref(), |k| e(k))?),
+    };
     let pass_file = args.key.key_passphrase_file.clone().or(cfg.key_passphrase_file.clone());
     let passphrase = match pass_file {
         Some(p) => Some(Passphrase::from_file(&p)?),
@@ -233,6 +257,8 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
         return Err(Error::usage(format!("invalid --sf-alias {alias:?}"), "use a plain name such as prod"));
     }
 
+    let oidc = args.oidc.as_deref().map(|spec| resolve_oidc(args, spec, &login, &mut notes, &e)).transpose()?;
+
     Ok(LoginSettings {
         client_id,
         username,
@@ -253,7 +279,51 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
         reports: args.report.clone(),
         verify: !args.no_verify,
         notes,
+        oidc,
     })
+}
+
+/// `--oidc` and its companions, checked before any request: a My Domain login URL, an audience,
+/// a handler name Salesforce could hold.
+fn resolve_oidc(
+    args: &LoginArgs,
+    spec: &str,
+    login: &Url,
+    notes: &mut Vec<String>,
+    e: &dyn Fn(&str) -> Option<String>,
+) -> Result<OidcSettings, Error> {
+    let source = OidcSource::parse(spec)?;
+    crate::login::exchange::require_my_domain(login)?;
+    let audience = choose(
+        notes,
+        "OIDC audience",
+        &[("--oidc-audience", args.oidc_audience.clone()), ("SFJWT_OIDC_AUDIENCE", e("SFJWT_OIDC_AUDIENCE"))],
+    )
+    .unwrap_or_else(|| endpoint::origin(login));
+    if audience.len() > 1000 || audience.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::usage(
+            "invalid --oidc-audience",
+            "one URL without spaces, e.g. https://acme.my.salesforce.com",
+        ));
+    }
+    let token_handler = choose(
+        notes,
+        "token handler",
+        &[("--token-handler", args.token_handler.clone()), ("SFJWT_TOKEN_HANDLER", e("SFJWT_TOKEN_HANDLER"))],
+    );
+    if let Some(h) = &token_handler
+        && (h.is_empty() || h.len() > 255 || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+    {
+        return Err(Error::usage(
+            format!("invalid --token-handler {h:?}"),
+            "the handler's API name or its Apex class name (letters, digits, underscores)",
+        ));
+    }
+    let token_type = match args.subject_token_type {
+        Some(crate::cli::SubjectTokenTypeArg::Jwt) => SubjectTokenType::Jwt,
+        _ => SubjectTokenType::IdToken,
+    };
+    Ok(OidcSettings { source, audience, token_type, token_handler })
 }
 
 #[cfg(test)]

@@ -6,13 +6,15 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::cli::settings::{self, LoginSettings};
+use crate::cli::settings::{self, LoginSettings, OidcSettings};
 use crate::cli::{LoginArgs, OutFormat};
 use crate::credentials::keys;
 use crate::diagnose::login::{self as hints, LoginContext};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
 use crate::login::endpoint;
+use crate::credentials::oidc;
+use crate::login::exchange;
 use crate::login::grant::{self, GrantRequest, Granted, Outcome, Progress};
 use crate::login::net::FailureKind;
 use crate::login::session::{self, SessionCheck};
@@ -67,8 +69,12 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     for note in &s.notes {
         eprintln!("note: {note}");
     }
+    if let Some(o) = &s.oidc {
+        return keyless(&s, o, &env);
+    }
     let mut report = Report::new("login", target(&s));
-    let key = match keys::load(&s.key, s.passphrase.as_ref()) {
+    let key_source = s.key.as_ref().ok_or_else(|| Error::usage("no key given", "pass --key or set SFJWT_KEY"))?;
+    let key = match keys::load(key_source, s.passphrase.as_ref()) {
         Ok(k) => k,
         Err(e) => {
             report.diagnosis = Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec![e.to_string()]);
@@ -93,34 +99,114 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     let (outcome, attempts) = grant::run(&client, &s.net, &request, &mut progress)?;
     report.attempts = attempts;
     match outcome {
-        Outcome::Granted(g) => {
-            if s.github {
-                // Before anything that holds the token is written anywhere.
-                ci::github_mask(&g.access_token);
-            }
-            if let Some(d) = check_session(&client, &s, &g, &mut report) {
-                crate::login::revoke::best_effort(&client, &s.net, &g.instance_url, &g.access_token);
-                eprintln!("error: the grant succeeded, but the session cannot use the API");
-                report.diagnosis = d;
-                return finish(&s, report, Exit::Refused, 0);
-            }
-            granted(&s, g, report)
-        }
+        Outcome::Granted(g) => on_granted(&client, &s, g, report),
         Outcome::Refused { error, description } => {
             report.diagnosis = refusal_diagnosis(&s, &report, &error, &description);
             eprintln!("error: Salesforce refused the grant: {error}: {description}");
             finish_failure(&s, report, Exit::Refused)
         }
-        Outcome::NoAnswer { failure, detail } => {
-            report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(failure));
-            let host = s.login.host_str().unwrap_or_default();
-            eprintln!("error: no usable answer from {host} ({failure}): {detail}");
-            if failure == FailureKind::Tls {
-                eprintln!("help: {}", hints::tls_help(&detail));
-            }
-            finish_failure(&s, report, Exit::NoAnswer)
-        }
+        Outcome::NoAnswer { failure, detail } => no_answer(&s, report, failure, &detail),
     }
+}
+
+fn no_answer(s: &LoginSettings, mut report: Report, failure: FailureKind, detail: &str) -> Result<Exit, Error> {
+    report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(failure));
+    let host = s.login.host_str().unwrap_or_default();
+    eprintln!("error: no usable answer from {host} ({failure}): {detail}");
+    if failure == FailureKind::Tls {
+        eprintln!("help: {}", hints::tls_help(detail));
+    }
+    finish_failure(s, report, Exit::NoAnswer)
+}
+
+/// Keyless: the pipeline's OIDC token exchanged for a session; outputs, hand-off and reports as
+/// for the JWT bearer grant.
+fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<String>) -> Result<Exit, Error> {
+    let mut report = Report::new(
+        "login",
+        report::Target {
+            client_id: Some(s.client_id.clone()),
+            username: (!s.username.is_empty()).then(|| s.username.clone()),
+            login_host: s.login.host_str().map(str::to_string),
+            audience: Some(o.audience.clone()),
+            flow: report::Flow::TokenExchange,
+            oidc: None,
+        },
+    );
+    let client = crate::login::net::client(&s.net)?;
+    let token = match oidc::acquire(&o.source, &o.audience, &client, &s.net, env, s.github) {
+        Ok(t) => t,
+        Err(e) => {
+            let evidence = vec![format!("{}: {e}", o.source.describe())];
+            report.diagnosis = Diagnosis::new(Cause::OidcTokenUnavailable, Confidence::Confirmed, evidence);
+            report.exit_code = Exit::Usage as u8;
+            report.write_all(&s.reports)?;
+            return Err(e);
+        }
+    };
+    if s.github {
+        ci::github_mask(token.expose());
+    }
+    let claims = oidc::decode(token.expose());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let preflight = claims.as_ref().map(|c| oidc::preflight(c, &o.audience, now)).unwrap_or_default();
+    for p in &preflight {
+        eprintln!("warning: {p}");
+    }
+    report.checks.push(report::Check {
+        id: "oidc_token".into(),
+        title: "OIDC token claims (decoded, not verified)".into(),
+        status: if preflight.is_empty() { report::CheckStatus::Pass } else { report::CheckStatus::Warn },
+        detail: claims.as_ref().map(diagnose::keyless::describe).unwrap_or_default(),
+    });
+    report.target.oidc = claims.clone();
+    let request = exchange::ExchangeRequest {
+        login: &s.login,
+        hosts: &s.hosts,
+        client_id: &s.client_id,
+        subject_token: &token,
+        token_type: o.token_type,
+        token_handler: o.token_handler.as_deref(),
+        audience: &o.audience,
+    };
+    let mut progress = Stderr { tty: std::io::stderr().is_terminal(), started: Instant::now(), last: None };
+    let (outcome, mut attempts) = exchange::run(&client, &s.net, &request, &mut progress)?;
+    for a in &mut attempts {
+        a.error_description = a.error_description.as_deref().map(diagnose::keyless::scrub);
+        a.detail = a.detail.as_deref().map(diagnose::keyless::scrub);
+    }
+    report.attempts = attempts;
+    match outcome {
+        Outcome::Granted(g) => on_granted(&client, s, g, report),
+        Outcome::Refused { error, description } => {
+            let description = diagnose::keyless::scrub(&description);
+            let ctx = diagnose::keyless::Context {
+                client_id: &s.client_id,
+                token_handler: o.token_handler.as_deref(),
+                claims: claims.as_ref(),
+                preflight: &preflight,
+            };
+            report.diagnosis = diagnose::keyless::refused(&report.attempts, &error, &description, &ctx);
+            eprintln!("error: Salesforce refused the token exchange: {error}: {description}");
+            finish_failure(s, report, Exit::Refused)
+        }
+        Outcome::NoAnswer { failure, detail } => no_answer(s, report, failure, &detail),
+    }
+}
+
+/// A token was issued (by either flow): mask it before anything holding it is written, check
+/// that the session works, then hand it on.
+fn on_granted(client: &reqwest::blocking::Client, s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Error> {
+    if s.github {
+        ci::github_mask(&g.access_token);
+    }
+    if let Some(d) = check_session(client, s, &g, &mut report) {
+        crate::login::revoke::best_effort(client, &s.net, &g.instance_url, &g.access_token);
+        eprintln!("error: the grant succeeded, but the session cannot use the API");
+        report.diagnosis = d;
+        return finish(s, report, Exit::Refused, 0);
+    }
+    granted(s, g, report)
 }
 
 fn target(s: &LoginSettings) -> report::Target {
@@ -129,6 +215,7 @@ fn target(s: &LoginSettings) -> report::Target {
         username: Some(s.username.clone()),
         login_host: s.login.host_str().map(str::to_string),
         audience: s.audience.clone(),
+        ..Default::default()
     }
 }
 
@@ -231,7 +318,7 @@ fn doctor_command(s: &LoginSettings) -> String {
     if let Some(a) = &s.audience {
         cmd.push_str(&format!(" --audience {a}"));
     }
-    if let Some(key) = s.key.spec() {
+    if let Some(key) = s.key.as_ref().and_then(|k| k.spec()) {
         cmd.push_str(&format!(" --key {}", ci::shell_quote(&key)));
     }
     if s.login.scheme() == "http" {
@@ -259,7 +346,12 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
     hand_off(s, &g, is_sandbox, &pairs)?;
 
     let env_kind = if is_sandbox { "sandbox" } else { "production" };
-    eprintln!("Logged in as {} to org {} ({env_kind}) at {}", s.username, g.org_id, g.instance_url);
+    let who = if s.username.is_empty() {
+        format!("user {} (mapped by the token exchange handler)", g.user_id)
+    } else {
+        s.username.clone()
+    };
+    eprintln!("Logged in as {who} to org {} ({env_kind}) at {}", g.org_id, g.instance_url);
     print_notes(s, &g, &report, &instance_host);
     report.status = Status::Ok;
     report.identity = Some(Identity {

@@ -2,6 +2,7 @@ use std::path::Path;
 
 use base64::Engine;
 
+use crate::appmeta::keyless as keyless_meta;
 use crate::appmeta::write::{self as appmeta, AppSpec, Kind};
 use crate::cli::{AppKindArg, SetupArgs};
 use crate::credentials::cert::{self, Bits, CertRequest};
@@ -24,6 +25,9 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         AppKindArg::ExternalClientApp => Kind::ExternalClientApp,
         AppKindArg::ConnectedApp => Kind::ConnectedApp,
     };
+    if let Some(ci) = args.keyless {
+        return keyless(&args, ci, &username);
+    }
     let key_dir = args.key_dir.clone();
     if inside(&key_dir, &args.source_dir) {
         return Err(Error::usage(
@@ -37,17 +41,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         source: e,
         help: None,
     })?;
-    let contact = match &args.contact_email {
-        Some(e) => e.clone(),
-        None if username.rsplit('@').next().is_some_and(|d| d.contains('.'))
-            && !endpoint::sandbox_suffixed(&username) =>
-        {
-            username.clone()
-        }
-        None => {
-            return Err(Error::usage("no contact email", "pass --contact-email (the username is not a plain address)"));
-        }
-    };
+    let contact = contact_email(&args, &username)?;
 
     // The key and certificate: given, or made as keygen makes them.
     let base = args.app_name.to_lowercase().replace('_', "-");
@@ -92,16 +86,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         }
     };
 
-    let consumer_key = match &args.consumer_key {
-        Some(k) if (8..=256).contains(&k.len()) && k.chars().all(|c| c.is_ascii_alphanumeric()) => k.clone(),
-        Some(_) => {
-            return Err(Error::usage(
-                "invalid --consumer-key",
-                "a consumer key set at creation is 8-256 letters and digits",
-            ));
-        }
-        None => appmeta::consumer_key(),
-    };
+    let consumer_key = consumer_key(&args)?;
     let permission_set = format!("{}_JWT_Access", args.app_name);
     let label = args.app_name.replace('_', " ");
     let spec = AppSpec {
@@ -165,28 +150,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
     crate::output::envelope::line(&format!("  2. {assign}"));
 
     if args.deploy {
-        let alias = args.admin_sf_org.as_deref().unwrap_or_default();
-        sf(&[
-            "project",
-            "deploy",
-            "start",
-            "--source-dir",
-            &args.source_dir.display().to_string(),
-            "--target-org",
-            alias,
-        ])?;
-        sf(&[
-            "org",
-            "assign",
-            "permset",
-            "--name",
-            &permission_set,
-            "--on-behalf-of",
-            &username,
-            "--target-org",
-            alias,
-        ])?;
-        eprintln!("Deployed and assigned {permission_set} to {username} in {alias}.");
+        deploy_and_assign(args.admin_sf_org.as_deref(), &args.source_dir, &permission_set, &username, &[])?;
     }
 
     if let Some(wait) = &args.wait_for_propagation {
@@ -207,6 +171,117 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         "source_dir": args.source_dir.display().to_string(),
     }));
     Ok(Exit::Success)
+}
+
+fn contact_email(args: &SetupArgs, username: &str) -> Result<String, Error> {
+    match &args.contact_email {
+        Some(e) => Ok(e.clone()),
+        None if username.rsplit('@').next().is_some_and(|d| d.contains('.'))
+            && !endpoint::sandbox_suffixed(username) =>
+        {
+            Ok(username.to_string())
+        }
+        None => Err(Error::usage("no contact email", "pass --contact-email (the username is not a plain address)")),
+    }
+}
+
+fn consumer_key(args: &SetupArgs) -> Result<String, Error> {
+    match &args.consumer_key {
+        Some(k) if (8..=256).contains(&k.len()) && k.chars().all(|c| c.is_ascii_alphanumeric()) => Ok(k.clone()),
+        Some(_) => {
+            Err(Error::usage("invalid --consumer-key", "a consumer key set at creation is 8-256 letters and digits"))
+        }
+        None => Ok(appmeta::consumer_key()),
+    }
+}
+
+/// `setup --keyless`: the token exchange setup (keyless.md §6), and how to log in with it.
+fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Result<Exit, Error> {
+    let k = crate::cli::keyless::resolve(args, ci)?;
+    let contact = contact_email(args, username)?;
+    let consumer_key = consumer_key(args)?;
+    for note in &k.notes {
+        eprintln!("note: {note}");
+    }
+    let permission_set = format!("{}_Keyless_Access", args.app_name);
+    let label = args.app_name.replace('_', " ");
+    let spec = keyless_meta::KeylessSpec {
+        provider: k.provider,
+        app_name: &args.app_name,
+        label: &label,
+        consumer_key: &consumer_key,
+        contact_email: &contact,
+        permission_set: &permission_set,
+        issuer: &k.issuer,
+        jwks_url: &k.jwks_url,
+        audience: &k.audience,
+        repo: &k.repo,
+        git_ref: k.git_ref.as_deref(),
+        environment: k.environment.as_deref(),
+        username,
+        execution_user: &k.execution_user,
+    };
+    let written = keyless_meta::write(&args.source_dir, &spec, args.force)?;
+    for w in written.iter().filter(|w| w.private) {
+        if let Ok(rel) = w.path.strip_prefix(&args.source_dir) {
+            appmeta::gitignore(&args.source_dir, &rel.display().to_string())?;
+        }
+    }
+    eprintln!("Wrote the keyless ({}) setup to {}:", k.provider.id(), args.source_dir.display());
+    for w in &written {
+        eprintln!("  {}{}", w.path.display(), if w.private { "  (consumer details: git-ignored)" } else { "" });
+    }
+    let dir = args.source_dir.display();
+    println!("client id (consumer key): {consumer_key}");
+    println!("handler:                  {} (Apex {})", spec.handler_name(), keyless_meta::HANDLER_CLASS);
+    println!(
+        "allows:                   {} {} {} -> {username}",
+        k.repo,
+        k.git_ref.as_deref().unwrap_or("(any ref)"),
+        k.environment.as_deref().unwrap_or("(any environment)")
+    );
+    println!("audience:                 {}", k.audience);
+    println!();
+    println!("Next:");
+    println!(
+        "  1. sf project deploy start --source-dir {dir} --target-org <admin alias> --test-level RunSpecifiedTests --tests {}Test",
+        keyless_meta::HANDLER_CLASS
+    );
+    println!("  2. sf org assign permset --name {permission_set} --on-behalf-of {username} --target-org <admin alias>");
+    let login = format!("sfjwt login --oidc {} -i {consumer_key} -r {}", k.provider.id(), k.audience);
+    match k.provider {
+        keyless_meta::Provider::Github => {
+            println!("  3. in the workflow: permissions: {{ id-token: write }}, then: {login}");
+        }
+        keyless_meta::Provider::Gitlab => {
+            println!("  3. in the job: id_tokens: {{ SFJWT_ID_TOKEN: {{ aud: {} }} }}, then: {login}", k.audience);
+        }
+    }
+    if args.deploy {
+        let tests = format!("{}Test", keyless_meta::HANDLER_CLASS);
+        let run_tests = ["--test-level", "RunSpecifiedTests", "--tests", tests.as_str()];
+        deploy_and_assign(args.admin_sf_org.as_deref(), &args.source_dir, &permission_set, username, &run_tests)?;
+    }
+    Ok(Exit::Success)
+}
+
+/// `--deploy`: the folder through `sf project deploy start` (plus `extra` flags), then the
+/// permission set assigned to the CI user.
+fn deploy_and_assign(
+    alias: Option<&str>,
+    dir: &Path,
+    permission_set: &str,
+    username: &str,
+    extra: &[&str],
+) -> Result<(), Error> {
+    let alias = alias.unwrap_or_default();
+    let dir = dir.display().to_string();
+    let mut deploy = vec!["project", "deploy", "start", "--source-dir", dir.as_str(), "--target-org", alias];
+    deploy.extend_from_slice(extra);
+    sf(&deploy)?;
+    sf(&["org", "assign", "permset", "--name", permission_set, "--on-behalf-of", username, "--target-org", alias])?;
+    eprintln!("Deployed and assigned {permission_set} to {username} in {alias}.");
+    Ok(())
 }
 
 fn describe(kind: Kind) -> &'static str {

@@ -4,6 +4,7 @@
 pub mod login;
 pub mod text;
 pub mod doctor;
+pub mod keyless;
 pub mod verdict;
 pub mod wordings;
 
@@ -62,6 +63,11 @@ causes! {
     MyDomainRequired => "my_domain_required",
     ClientCredentialsInvalid => "client_credentials_invalid",
     Unknown => "unknown",
+    // Keyless login (token exchange), issue 17.
+    ExchangeHandlerMissing => "exchange_handler_missing",
+    ExchangeTokenRejected => "exchange_token_rejected",
+    ExchangeNotEnabled => "exchange_not_enabled",
+    OidcTokenUnavailable => "oidc_token_unavailable",
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -168,6 +174,22 @@ impl Cause {
             Cause::Unknown => {
                 &["Look at the attempts in the report; `sfjwt doctor` with an admin session can tell more."]
             }
+            Cause::ExchangeHandlerMissing => &[
+                "Deploy the handler `sfjwt setup --keyless` generated (its OauthTokenExchangeHandler file enables it for the app as the default handler), or Setup > Token Exchange Handlers > the handler > enable it for the app.",
+                "With --token-handler, pass the handler's name exactly as in Setup (whether Salesforce wants the Apex class or the handler's API name is unconfirmed: try the other).",
+            ],
+            Cause::ExchangeTokenRejected => &[
+                "The Apex handler refused the token. Compare the token's claims in this report (iss, aud, repository, ref, environment) with the handler's allow-list: Setup > Custom Metadata Types > sfjwt Keyless Allow > Manage Records.",
+                "The audience must equal what the handler requires (--oidc-audience; default the My Domain URL), the issuer the CI's, and the token must be unexpired.",
+                "Details are only in the debug log: add a trace flag on the handler's execution user, retry, then `sf data query --use-tooling-api -q \"SELECT Id, Operation, Status FROM ApexLog WHERE Operation LIKE '%TokenExchange%' ORDER BY StartTime DESC LIMIT 5\"`. \"Unauthorized endpoint\" there means the Remote Site Setting for the JWKS host is missing.",
+            ],
+            Cause::ExchangeNotEnabled => &[
+                "Enable the token exchange flow on the app: External Client App > Settings > OAuth Settings > Enable Token Exchange Flow (isTokenExchangeEnabled), and Policies > OAuth Policies > Enable Token Exchange Flow (isTokenExchangeFlowEnabled); keep \"Require secret for Token Exchange Flow\" off for a keyless pipeline.",
+                "Check that the handler is enabled for this app (Setup > Token Exchange Handlers).",
+            ],
+            Cause::OidcTokenUnavailable => &[
+                "GitHub: give the job `permissions: id-token: write`. GitLab: declare `id_tokens: { SFJWT_ID_TOKEN: { aud: <My Domain URL> } }`. Elsewhere: --oidc file:PATH or env:VAR with the token itself.",
+            ],
         }
     }
 
@@ -211,6 +233,12 @@ impl Cause {
             }
             Cause::ClientCredentialsInvalid => "A client secret was refused: not a JWT bearer refusal.",
             Cause::Unknown => "The refusal does not match a known cause.",
+            Cause::ExchangeHandlerMissing => {
+                "No token exchange handler is enabled for this app (or the named one does not exist)."
+            }
+            Cause::ExchangeTokenRejected => "The org's token exchange handler refused the pipeline's OIDC token.",
+            Cause::ExchangeNotEnabled => "The app does not allow the token exchange flow.",
+            Cause::OidcTokenUnavailable => "The pipeline's OIDC token could not be obtained.",
         }
     }
 }
@@ -286,6 +314,13 @@ impl Diagnosis {
 /// Maps an `error` / `error_description` pair (matched case-insensitively, across the wordings in
 /// docs/evidence.md) to causes, most likely first, each capped by how sure its source is.
 pub fn from_error_text(error: &str, description: &str) -> Vec<(Cause, Confidence)> {
+    let e = error.to_lowercase();
+    let d = description.to_lowercase();
+    let has = |s: &str| d.contains(s) || e.contains(s);
+    // Keyless login (token exchange): its reported texts (keyless.md §1.9).
+    if has("token handler not found") || has("token handler validation failed") || has("unauthorized_client") {
+        return keyless::from_error_text(error, description);
+    }
     wordings::find(error, description)
         .map(wordings::ranked)
         .unwrap_or_else(|| vec![(Cause::Unknown, Confidence::Possible)])

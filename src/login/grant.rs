@@ -345,6 +345,18 @@ fn granted(j: &serde_json::Value, hosts: &HostPolicy, aud: &str) -> Result<Grant
     })
 }
 
+/// One token-endpoint answer read as an outcome and its report entry: the token exchange
+/// (keyless login) reads Salesforce's answers exactly as the JWT bearer grant does.
+pub fn read_answer(
+    last: Option<Exchange>,
+    hosts: &HostPolicy,
+    login: &Url,
+    label: &str,
+    (requests, elapsed): (u32, Duration),
+) -> (Outcome, Attempt) {
+    interpret(last, hosts, login, label, requests, elapsed)
+}
+
 /// How one token-endpoint answer reads (exposed for fuzzing the response parser).
 pub fn classify_answer(status: u16, content_type: &str, body: &str) -> Outcome {
     let login = Url::parse("https://login.salesforce.com").expect("constant URL");

@@ -3,6 +3,7 @@
 
 pub mod assertion;
 pub mod endpoint;
+pub mod exchange;
 pub mod grant;
 pub mod net;
 pub mod revoke;

@@ -47,6 +47,20 @@ pub struct Target {
     pub username: Option<String>,
     pub login_host: Option<String>,
     pub audience: Option<String>,
+    /// Which login flow was used.
+    pub flow: Flow,
+    /// Keyless: the OIDC token's claims, decoded without verification (never the token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<crate::credentials::oidc::OidcClaims>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flow {
+    #[default]
+    JwtBearer,
+    /// Keyless: the pipeline's OIDC token exchanged (RFC 8693).
+    TokenExchange,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -386,3 +386,33 @@ pub fn parse_junit(path: &Path) -> (usize, usize, usize, Vec<String>) {
         parts.get(3).map(|t| t.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()).unwrap_or_default();
     (n(0), n(1), n(2), types)
 }
+
+/// The environment the Salesforce CLI needs to talk to the emulator from a test: its CA, a file
+/// keychain, no telemetry or update checks, and Node on PATH.
+pub fn sf_env(cmd: &mut Command, sf: &str, ca: &Path) {
+    cmd.env("SFJWT_SF_BIN", sf)
+        .env("NODE_EXTRA_CA_CERTS", ca)
+        .env("SF_USE_GENERIC_UNIX_KEYCHAIN", "true")
+        .env("SF_DISABLE_TELEMETRY", "true")
+        .env("SF_AUTOUPDATE_DISABLE", "true")
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                Path::new(sf).parent().map(|p| p.display().to_string()).unwrap_or_default(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        );
+}
+
+/// `sf org display --target-org ALIAS --json`'s result, after a hand-off stored the session.
+pub fn sf_org_display(ctx: &Ctx, sf: &str, ca: &Path, alias: &str) -> serde_json::Value {
+    let mut display = Command::new(sf);
+    display.args(["org", "display", "--target-org", alias, "--json"]).env("HOME", ctx.dir.path());
+    sf_env(&mut display, sf, ca);
+    let out = display.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    j["result"].clone()
+}

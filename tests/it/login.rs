@@ -433,37 +433,17 @@ fn sf_cli_handoff() {
     let ctx = Ctx::new();
     let emu = Emu::start("healthy");
     let sf = std::env::var("SFJWT_SF_BIN").expect("SFJWT_SF_BIN (scripts/test.sh sets it)");
-    let sf_env = |cmd: &mut std::process::Command| {
-        cmd.env("SFJWT_SF_BIN", &sf)
-            .env("NODE_EXTRA_CA_CERTS", &emu.ca)
-            .env("SF_USE_GENERIC_UNIX_KEYCHAIN", "true")
-            .env("SF_DISABLE_TELEMETRY", "true")
-            .env("SF_AUTOUPDATE_DISABLE", "true")
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    std::path::Path::new(&sf).parent().unwrap().display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            );
-    };
+    let sf_env = |cmd: &mut std::process::Command| crate::common::sf_env(cmd, &sf, &emu.ca);
     let mut cmd = ctx.login(&emu, USERNAME);
     cmd.args(["--sf-alias", "emu"]);
     sf_env(&mut cmd);
     let r = ctx.run(&mut cmd).ok();
     assert!(r.stderr.contains("--target-org emu"), "{}", r.stderr);
     // A later sf command uses the stored session: no key file involved.
-    let mut display = std::process::Command::new(&sf);
-    display.args(["org", "display", "--target-org", "emu", "--json"]).env("HOME", ctx.dir.path());
-    sf_env(&mut display);
-    let out = display.output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(j["result"]["username"], USERNAME);
-    assert_eq!(j["result"]["instanceUrl"].as_str().unwrap().trim_end_matches('/'), emu.url);
-    assert!(j["result"].get("privateKey").is_none(), "sf pinned a key file");
+    let result = crate::common::sf_org_display(&ctx, &sf, &emu.ca, "emu");
+    assert_eq!(result["username"], USERNAME);
+    assert_eq!(result["instanceUrl"].as_str().unwrap().trim_end_matches('/'), emu.url);
+    assert!(result.get("privateKey").is_none(), "sf pinned a key file");
 }
 
 /// Splits a printed command the way sh would for the simple quoting sfjwt uses ('…').

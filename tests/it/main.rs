@@ -16,6 +16,8 @@ mod help;
 mod hostile;
 mod key_input;
 mod keygen;
+mod keyless;
+mod keyless_setup;
 mod login;
 mod masking;
 mod real_names;

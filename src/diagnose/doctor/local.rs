@@ -11,7 +11,11 @@ use crate::output::report::{Check, CheckStatus};
 
 pub(super) fn key(st: &mut State<'_>) {
     let l = &st.s.login;
-    match keys::load(&l.key, l.passphrase.as_ref()) {
+    let Some(source) = &l.key else {
+        st.push(check("key", "Private key readable and RSA", CheckStatus::Fail, "no key given"));
+        return;
+    };
+    match keys::load(source, l.passphrase.as_ref()) {
         Ok(k) => {
             let detail = format!("RSA {} bits, {}", k.bits(), k.format());
             st.push(check("key", "Private key readable and RSA", CheckStatus::Pass, detail));

@@ -74,6 +74,7 @@ pub fn run(s: &DoctorSettings) -> Result<Outcome, Error> {
             username: Some(l.username.clone()),
             login_host: l.login.host_str().map(str::to_string),
             audience: l.audience.clone(),
+            ..Default::default()
         },
     );
     let local = Local {

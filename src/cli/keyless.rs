@@ -1,0 +1,128 @@
+//! `setup --keyless`: flags merged and validated into the values the generated Apex and metadata
+//! embed, before anything is written.
+
+use url::Url;
+
+use crate::appmeta::keyless::Provider;
+use crate::cli::{KeylessCi, SetupArgs};
+use crate::error::Error;
+use crate::login::endpoint;
+
+pub struct KeylessSetup {
+    pub provider: Provider,
+    pub repo: String,
+    pub git_ref: Option<String>,
+    pub environment: Option<String>,
+    pub audience: String,
+    pub issuer: String,
+    pub jwks_url: String,
+    pub execution_user: String,
+    /// Normalisations the user should know about.
+    pub notes: Vec<String>,
+}
+
+fn https_url(flag: &str, value: &str) -> Result<String, Error> {
+    let bad = |why: &str| {
+        Error::usage(
+            format!("invalid {flag} {value:?}: {why}"),
+            format!("an https:// URL, e.g. {flag} https://acme.my.salesforce.com"),
+        )
+    };
+    let url = Url::parse(value).map_err(|e| bad(&e.to_string()))?;
+    if url.scheme() != "https" || url.host_str().is_none() || url.query().is_some() || !url.username().is_empty() {
+        return Err(bad("it must be https, with a host and no query or credentials"));
+    }
+    if value.contains(['\'', '"', '\\', '<', '>']) {
+        return Err(bad("quotes, backslashes and angle brackets are not allowed"));
+    }
+    Ok(value.trim_end_matches('/').to_string())
+}
+
+fn plain(flag: &str, value: &str, extra: &[char]) -> Result<String, Error> {
+    let ok = !value.is_empty()
+        && value.len() <= 255
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c) || extra.contains(&c));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(Error::usage(
+            format!("invalid {flag} {value:?}"),
+            "letters, digits, - _ . (and / in repositories and refs), at most 255",
+        ))
+    }
+}
+
+pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
+    let provider = match ci {
+        KeylessCi::Github => Provider::Github,
+        KeylessCi::Gitlab => Provider::Gitlab,
+    };
+    if args.kind == crate::cli::AppKindArg::ConnectedApp {
+        return Err(Error::usage("--keyless generates an External Client App", "drop --kind connected-app"));
+    }
+    let mut notes = Vec::new();
+    let repo = args.repo.as_deref().ok_or_else(|| {
+        Error::usage(
+            "--keyless needs --repo",
+            "the repository allowed to log in, e.g. --repo acme/app (GitLab: group/project)",
+        )
+    })?;
+    let repo = plain("--repo", repo, &['/'])?;
+    if !repo.contains('/') || repo.starts_with('/') || repo.ends_with('/') || repo.contains("//") {
+        return Err(Error::usage(format!("invalid --repo {repo:?}"), "owner/name (GitLab: group/project)"));
+    }
+    let git_ref = args.git_ref.as_deref().map(|r| plain("--ref", r, &['/'])).transpose()?;
+    // The ref claim is refs/heads/BRANCH on GitHub and the bare branch on GitLab.
+    let git_ref = git_ref.map(|r| match provider {
+        Provider::Github if !r.starts_with("refs/") => {
+            notes.push(format!("--ref {r} taken as refs/heads/{r} (GitHub's ref claim is the full ref)"));
+            format!("refs/heads/{r}")
+        }
+        Provider::Gitlab if r.starts_with("refs/heads/") => {
+            let short = r.trim_start_matches("refs/heads/").to_string();
+            notes.push(format!("--ref {r} taken as {short} (GitLab's ref claim is the bare branch name)"));
+            short
+        }
+        _ => r,
+    });
+    let environment = args.environment.as_deref().map(|e| plain("--environment", e, &[' '])).transpose()?;
+    let audience = match (&args.oidc_audience, &args.login_url) {
+        (Some(a), _) => https_url("--oidc-audience", a)?,
+        (None, Some(l)) => {
+            let login = endpoint::login_url(l, false)?;
+            crate::login::exchange::require_my_domain(&login).map_err(|_| {
+                Error::usage(
+                    "--login-url is not the org's My Domain",
+                    "pass --oidc-audience URL, or -r https://acme.my.salesforce.com",
+                )
+            })?;
+            endpoint::origin(&login)
+        }
+        (None, None) => {
+            return Err(Error::usage(
+                "--keyless needs the audience the handler will require",
+                "pass --login-url https://acme.my.salesforce.com (its origin becomes the audience) or --oidc-audience URL",
+            ));
+        }
+    };
+    let issuer = match &args.oidc_issuer {
+        Some(i) => https_url("--oidc-issuer", i)?,
+        None => match provider {
+            Provider::Github => "https://token.actions.githubusercontent.com".into(),
+            Provider::Gitlab => "https://gitlab.com".into(),
+        },
+    };
+    let jwks_url = match &args.jwks_url {
+        Some(j) => https_url("--jwks-url", j)?,
+        None => match provider {
+            Provider::Github => format!("{issuer}/.well-known/jwks"),
+            // GitLab's discovery document names this jwks_uri (the path is unconfirmed in keyless.md §5).
+            Provider::Gitlab => format!("{issuer}/oauth/discovery/keys"),
+        },
+    };
+    let execution_user = match &args.execution_user {
+        Some(u) => endpoint::username(u)?,
+        None => endpoint::username(&args.username)?,
+    };
+    Ok(KeylessSetup { provider, repo, git_ref, environment, audience, issuer, jwks_url, execution_user, notes })
+}
