@@ -18,6 +18,17 @@ enum Step {
     Doctor,
     /// Doctor with SFJWT_ADMIN_TOKEN and --admin-instance-url, as tests/it/doctor.rs runs it.
     DoctorAdmin,
+    /// `login --oidc` with a token from the emulator's CI issuer, as tests/it/keyless.rs runs it
+    /// (doctor checks the JWT bearer setup only, so keyless scenarios have this one step).
+    Keyless(Oidc),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Oidc {
+    /// `--oidc github`: sfjwt asks the (emulated) Actions token service itself.
+    Github,
+    /// `--oidc gitlab`: the job's id_token in SFJWT_ID_TOKEN, minted here as GitLab would.
+    Gitlab,
 }
 
 use Step::*;
@@ -55,6 +66,10 @@ const fn case(scenario: &'static str) -> Case {
         steps: ALL,
         shared_emulator: false,
     }
+}
+
+const fn keyless(scenario: &'static str) -> Case {
+    Case { steps: &[Keyless(Oidc::Github)], ..case(scenario) }
 }
 
 const fn faults(scenario: &'static str) -> Case {
@@ -102,6 +117,16 @@ const CASES: &[Case] = &[
     case("inactive-user-doc-wording"),
     case("ip-relaxed"),
     case("ip-restricted"),
+    keyless("keyless-expired"),
+    Case { steps: &[Keyless(Oidc::Gitlab)], ..case("keyless-gitlab") },
+    keyless("keyless-healthy"),
+    keyless("keyless-no-handler"),
+    keyless("keyless-not-enabled"),
+    keyless("keyless-not-preauthorized"),
+    keyless("keyless-rejected-generic"),
+    keyless("keyless-wrong-audience"),
+    keyless("keyless-wrong-ref"),
+    keyless("keyless-wrong-repo"),
     case("many-permission-sets"),
     case("no-composite"),
     case("no-valid-scopes"),
@@ -134,6 +159,9 @@ fn start(case: &Case) -> Emu {
 /// The command as tests/it/doctor.rs builds it (Ctx::login, Ctx::doctor), with the case's app,
 /// user and flags.
 fn command(ctx: &Ctx, emu: &Emu, case: &Case, step: Step) -> Command {
+    if let Keyless(oidc) = step {
+        return keyless_command(ctx, emu, oidc);
+    }
     ctx.secret_key_file(&fixture_key());
     let mut cmd = ctx.sfjwt();
     cmd.arg(if matches!(step, Login) { "login" } else { "doctor" })
@@ -150,6 +178,30 @@ fn command(ctx: &Ctx, emu: &Emu, case: &Case, step: Step) -> Command {
     }
     if matches!(step, DoctorAdmin) {
         cmd.env("SFJWT_ADMIN_TOKEN", ADMIN_TOKEN).args(["--admin-instance-url", &emu.url]);
+    }
+    cmd
+}
+
+/// `sfjwt login --oidc …` against the emulator (its own URL plays the My Domain), with its CA.
+fn keyless_command(ctx: &Ctx, emu: &Emu, oidc: Oidc) -> Command {
+    use crate::keyless::{GH_REQUEST_TOKEN, GL_REQUEST_TOKEN, mint};
+    let mut cmd = ctx.sfjwt();
+    let source = match oidc {
+        Oidc::Github => "github",
+        Oidc::Gitlab => "gitlab",
+    };
+    cmd.args(["login", "--oidc", source, "-i", CLIENT_ID, "-r", &emu.url, "--ca-file"]).arg(&emu.ca);
+    match oidc {
+        Oidc::Github => {
+            ctx.secret(GH_REQUEST_TOKEN);
+            cmd.env("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/_oidc/github/token?api-version=2.0", emu.url))
+                .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", GH_REQUEST_TOKEN);
+        }
+        Oidc::Gitlab => {
+            let token = mint(emu, "gitlab", GL_REQUEST_TOKEN, &emu.url);
+            ctx.secret(token.clone());
+            cmd.env("SFJWT_ID_TOKEN", token).args(["--username", USERNAME]);
+        }
     }
     cmd
 }

@@ -96,13 +96,13 @@ impl Render for Transcript {
 }
 
 /// A command as a reader would type it: the program's file name, then the arguments (quoted when
-/// they hold a space), preceded by the variables it sets whose names start with `SFJWT_` (values
-/// hidden: some are secrets).
+/// they hold a space), preceded by the variables it sets that feed the command (`SFJWT_*`, and
+/// the `ACTIONS_ID_TOKEN_*` pair of GitHub's token service), values hidden: some are secrets.
 pub fn command_line(cmd: &Command) -> String {
     let mut words: Vec<String> = cmd
         .get_envs()
         .filter_map(|(k, v)| v.map(|_| k.to_string_lossy().into_owned()))
-        .filter(|k| k.starts_with("SFJWT_"))
+        .filter(|k| k.starts_with("SFJWT_") || k.starts_with("ACTIONS_ID_TOKEN_"))
         .map(|k| format!("{k}=…"))
         .collect();
     let program = std::path::Path::new(cmd.get_program());
@@ -132,6 +132,9 @@ pub fn filters() -> Vec<(String, String)> {
     // Wall-clock times: RFC 3339 / ISO 8601 date-times, and HTTP dates.
     add(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?", "[TIME]");
     add(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT", "[TIME]");
+    // Unix times (a JWT's exp or iat), and ages measured from now.
+    add(r"\b1[6-9]\d{8}\b", "[EPOCH]");
+    add(r"(expired )\d+ s( ago)", "$1[AGE]$2");
     // Measured durations (a configured `180 s` lifetime is not measured and stays).
     add(r"\b\d+(\.\d+)?\s?(ms|µs|us|ns)\b", "[DURATION]");
     // Retry waits: a server's Retry-After is whole seconds and stays; backoff is random (full jitter).
@@ -220,7 +223,8 @@ mod tests {
                  token 00D000000000001!AQ4AQFkq8vX.Zt9bY2 docs /blob/v{}/docs/causes.md\n\
                  note: HTTP 429 (application/json) (aud x); retrying in 1.0s\n\
                  note: HTTP 503 (application/json) (aud x); retrying in 0.4s\n\
-                 server clock minus local clock: -1s; the server's clock is 599s off the local one\n",
+                 server clock minus local clock: -1s; the server's clock is 599s off the local one\n\
+                 the OIDC token expired 61 s ago (exp 1796324889); app 0H4000000000011AAA\n",
                 tmp.display(),
                 crate::repo_root().display(),
                 env!("CARGO_PKG_VERSION"),
@@ -239,6 +243,7 @@ mod tests {
         note: HTTP 429 (application/json) (aud x); retrying in 1.0 s
         note: HTTP 503 (application/json) (aud x); retrying in [BACKOFF]
         server clock minus local clock: [SKEW]; the server's clock is [SKEW] off the local one
+        the OIDC token expired [AGE] ago (exp [EPOCH]); app 0H4000000000011AAA
         ");
     }
 
