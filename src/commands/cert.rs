@@ -202,9 +202,11 @@ fn print_rotation_steps(
     crate::output::envelope::line(&format!("  2. replace the CI secret with {}", key_path.display()));
     crate::output::envelope::line("  3. run `sfjwt doctor` in CI, then delete the old key");
     crate::output::envelope::line("");
-    crate::output::envelope::line("Between steps 1 and 2, CI cannot log in: the app then trusts only the new certificate, and CI still signs with the old key. \
+    crate::output::envelope::line(
+        "Between steps 1 and 2, CI cannot log in: the app then trusts only the new certificate, and CI still signs with the old key. \
          Whether an app can hold two certificates at once is unconfirmed, so plan the window (minutes). To avoid it, create a second \
-         app, switch CI to its client id, then retire the old app:");
+         app, switch CI to its client id, then retire the old app:",
+    );
     crate::output::envelope::line(&format!(
         "  sfjwt setup -o {user} --app-name {app}_2 --key {} --cert {} --source-dir {} --key-dir {}",
         quote(key_path),

@@ -72,7 +72,11 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
     if crate::output::envelope::enabled() {
         crate::output::envelope::set_result(serde_json::from_str(&fleet.json()).unwrap_or_default());
         if fleet.status != "ok" {
-            crate::output::envelope::set_failure("CheckFailed", format!("{} of {} targets healthy", s.ok, s.targets), None);
+            crate::output::envelope::set_failure(
+                "CheckFailed",
+                format!("{} of {} targets healthy", s.ok, s.targets),
+                None,
+            );
         }
     } else if json_stdout {
         print!("{}", fleet.json());

@@ -1,52 +1,24 @@
 //! `sfjwt login`: settings, the grant, the check after it, then the hand-off. Every failure
 //! writes the report and prints the diagnosis; nothing is handed on unless the session works.
 
-use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::cli::settings::{self, LoginSettings, OidcSettings};
 use crate::cli::{LoginArgs, OutFormat};
 use crate::credentials::keys;
+use crate::credentials::oidc;
 use crate::diagnose::login::{self as hints, LoginContext};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
 use crate::login::endpoint;
-use crate::credentials::oidc;
 use crate::login::exchange;
-use crate::login::grant::{self, GrantRequest, Granted, Outcome, Progress};
+use crate::login::grant::{self, GrantRequest, Granted, Outcome};
 use crate::login::net::FailureKind;
 use crate::login::session::{self, SessionCheck};
 use crate::output::ci;
 use crate::output::report::{self, Check, CheckStatus, Identity, Report, Status};
-
-/// Progress on stderr. CI logs have no terminal, so waiting prints a line at least this often.
-const PROGRESS_EVERY: Duration = Duration::from_secs(15);
-
-struct Stderr {
-    tty: bool,
-    started: Instant,
-    last: Option<Instant>,
-}
-
-impl Progress for Stderr {
-    fn retrying(&mut self, audience: &str, why: &str, wait: Duration) {
-        eprintln!("note: {why} (aud {audience}); retrying in {:.1}s", wait.as_secs_f64());
-    }
-
-    fn waiting(&mut self, why: &str, remaining: Duration) {
-        let due = self.tty || self.last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
-        if due {
-            eprintln!(
-                "waiting for the app to propagate ({why}): {}s elapsed, giving up in {}s",
-                self.started.elapsed().as_secs(),
-                remaining.as_secs()
-            );
-            self.last = Some(Instant::now());
-        }
-    }
-}
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -94,8 +66,7 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
         lifetime: s.lifetime,
         wait_for_propagation: s.wait_for_propagation,
     };
-    let started = Instant::now();
-    let mut progress = Stderr { tty: std::io::stderr().is_terminal(), started, last: None };
+    let mut progress = super::StderrProgress::new();
     let (outcome, attempts) = grant::run(&client, &s.net, &request, &mut progress)?;
     report.attempts = attempts;
     match outcome {
@@ -169,7 +140,7 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
         token_handler: o.token_handler.as_deref(),
         audience: &o.audience,
     };
-    let mut progress = Stderr { tty: std::io::stderr().is_terminal(), started: Instant::now(), last: None };
+    let mut progress = super::StderrProgress::new();
     let (outcome, mut attempts) = exchange::run(&client, &s.net, &request, &mut progress)?;
     for a in &mut attempts {
         a.error_description = a.error_description.as_deref().map(diagnose::keyless::scrub);
@@ -196,7 +167,12 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
 
 /// A token was issued (by either flow): mask it before anything holding it is written, check
 /// that the session works, then hand it on.
-fn on_granted(client: &reqwest::blocking::Client, s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Error> {
+fn on_granted(
+    client: &reqwest::blocking::Client,
+    s: &LoginSettings,
+    g: Granted,
+    mut report: Report,
+) -> Result<Exit, Error> {
     if s.github {
         ci::github_mask(&g.access_token);
     }

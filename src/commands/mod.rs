@@ -13,6 +13,10 @@ use crate::cli::{Cli, Command, KeyArgs, OptionalKeyArgs};
 use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
 use crate::error::{Error, Exit};
 use crate::output::envelope;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use crate::login::grant::Progress;
 
 pub fn run(cli: Cli) -> Result<Exit, Error> {
     crate::cli::settings::check_env_encoding()?;
@@ -102,4 +106,37 @@ pub(crate) fn print_diagnosis(d: &crate::diagnose::Diagnosis, skip_evidence: usi
         line(format!("fix: {fix}"));
     }
     line(format!("more: {}", d.docs));
+}
+
+/// Progress on stderr. CI logs have no terminal, so waiting prints a line at least this often.
+const PROGRESS_EVERY: Duration = Duration::from_secs(15);
+
+pub(crate) struct StderrProgress {
+    tty: bool,
+    started: Instant,
+    last: Option<Instant>,
+}
+
+impl StderrProgress {
+    pub(crate) fn new() -> StderrProgress {
+        StderrProgress { tty: std::io::stderr().is_terminal(), started: Instant::now(), last: None }
+    }
+}
+
+impl Progress for StderrProgress {
+    fn retrying(&mut self, audience: &str, why: &str, wait: Duration) {
+        eprintln!("note: {why} (aud {audience}); retrying in {:.1}s", wait.as_secs_f64());
+    }
+
+    fn waiting(&mut self, why: &str, remaining: Duration) {
+        let due = self.tty || self.last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
+        if due {
+            eprintln!(
+                "waiting for the app to propagate ({why}): {}s elapsed, giving up in {}s",
+                self.started.elapsed().as_secs(),
+                remaining.as_secs()
+            );
+            self.last = Some(Instant::now());
+        }
+    }
 }

@@ -28,74 +28,18 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
     if let Some(ci) = args.keyless {
         return keyless(&args, ci, &username);
     }
-    let key_dir = args.key_dir.clone();
-    if inside(&key_dir, &args.source_dir) {
-        return Err(Error::usage(
-            format!("--key-dir {} is inside the source folder {}", key_dir.display(), args.source_dir.display()),
-            "keep the private key out of the deployable source: use another --key-dir",
-        ));
-    }
-    std::fs::create_dir_all(&key_dir).map_err(|e| Error::Io {
-        action: "create",
-        path: key_dir.display().to_string(),
-        source: e,
-        help: None,
-    })?;
-    let contact = contact_email(&args, &username)?;
-
-    // The key and certificate: given, or made as keygen makes them.
-    let base = args.app_name.to_lowercase().replace('_', "-");
-    let (key, cert_pem, key_path) = match (&args.key, &args.cert) {
-        (Some(k), Some(c)) => {
-            let pass = args.key_passphrase_file.as_deref().map(Passphrase::from_file).transpose()?;
-            let key = keys::load(&KeySource::parse(k)?, pass.as_ref())?;
-            let pem = std::fs::read_to_string(c).map_err(|e| Error::Io {
-                action: "read",
-                path: c.display().to_string(),
-                source: e,
-                help: None,
-            })?;
-            let info = cert::inspect_pem(pem.as_bytes())?;
-            if !cert::key_matches(&info, &key) {
-                return Err(Error::usage(
-                    format!("{} was not made from this key", c.display()),
-                    "pass the certificate that belongs to --key",
-                ));
-            }
-            (key, pem, None)
-        }
-        _ => {
-            let key_path = key_dir.join(format!("{base}.key"));
-            let cert_path = key_dir.join(format!("{base}.crt"));
-            if !args.force && (key_path.exists() || cert_path.exists()) {
-                return Err(Error::usage(
-                    format!("{} already exists", key_path.display()),
-                    "pass --force, or --key and --cert to reuse it",
-                ));
-            }
-            let g = cert::generate(&CertRequest {
-                bits: Bits::B2048,
-                common_name: args.app_name.clone(),
-                organization: None,
-                days: args.days,
-            })?;
-            fsutil::write_atomic(&key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
-            fsutil::write_atomic(&cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
-            appmeta::gitignore(&key_dir, &format!("{base}.key"))?;
-            (g.key, g.cert_pem, Some(key_path))
-        }
-    };
-
-    let consumer_key = consumer_key(&args)?;
+    let mut plan = plan(&args, &username)?;
+    // Settings are valid: from here on, files are written and commands run.
+    let (key, cert_pem, key_path) = key_material(&args, plan.given.take())?;
     let permission_set = format!("{}_JWT_Access", args.app_name);
     let label = args.app_name.replace('_', " ");
     let spec = AppSpec {
         kind,
         api_name: &args.app_name,
         label: &label,
-        consumer_key: &consumer_key,
+        consumer_key: &plan.consumer_key,
         certificate_pem: &cert_pem,
-        contact_email: &contact,
+        contact_email: &plan.contact,
         permission_set: &permission_set,
     };
     let written = appmeta::write(&args.source_dir, &spec, args.force)?;
@@ -104,12 +48,183 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
             appmeta::gitignore(&args.source_dir, &rel.display().to_string())?;
         }
     }
+    ensure_dx_project(&args.source_dir)?;
+    report_written(&args, kind, &written, key_path.as_deref());
+    print_identity(&args, &plan.consumer_key, &username, key_path.as_deref(), &key);
+    if args.deploy {
+        deploy_and_assign(args.admin_sf_org.as_deref(), &args.source_dir, &permission_set, &username, &[])?;
+    } else {
+        print_next_steps(&args, kind, &permission_set, &username);
+    }
+    if let Some(wait) = &plan.wait {
+        let exit = verify(wait, &plan.consumer_key, &username, &key)?;
+        if exit != Exit::Success {
+            return Ok(exit);
+        }
+        snippets(&plan.consumer_key, &username, &wait.url_text);
+    }
+    crate::output::envelope::set_result(serde_json::json!({
+        "client_id": plan.consumer_key,
+        "username": username,
+        "private_key": key_path.as_ref().map(|p| p.display().to_string()),
+        "source_dir": args.source_dir.display().to_string(),
+    }));
+    Ok(Exit::Success)
+}
 
+/// Everything `setup` needs, validated before any file is written or command run.
+struct Plan {
+    contact: String,
+    consumer_key: String,
+    /// `--key` and `--cert`, read and checked against each other.
+    given: Option<(RsaPrivateKey, String)>,
+    wait: Option<Wait>,
+}
+
+/// `--wait-for-propagation`: where to log in, and for how long to retry.
+struct Wait {
+    login: LoginUrl,
+    hosts: HostPolicy,
+    net: NetSettings,
+    limit: std::time::Duration,
+    url_text: String,
+}
+
+fn plan(args: &SetupArgs, username: &str) -> Result<Plan, Error> {
+    if inside(&args.key_dir, &args.source_dir) {
+        return Err(Error::usage(
+            format!("--key-dir {} is inside the source folder {}", args.key_dir.display(), args.source_dir.display()),
+            "keep the private key out of the deployable source: use another --key-dir",
+        ));
+    }
+    let given = match (&args.key, &args.cert) {
+        (Some(k), Some(c)) => Some(given_key(args, k, c)?),
+        _ => {
+            let base = key_base(args);
+            let key_path = args.key_dir.join(format!("{base}.key"));
+            let cert_path = args.key_dir.join(format!("{base}.crt"));
+            if !args.force && (key_path.exists() || cert_path.exists()) {
+                return Err(Error::usage(
+                    format!("{} already exists", key_path.display()),
+                    "pass --force, or --key and --cert to reuse it",
+                ));
+            }
+            None
+        }
+    };
+    Ok(Plan {
+        contact: contact_email(args, username)?,
+        consumer_key: consumer_key(args)?,
+        given,
+        wait: wait_settings(args)?,
+    })
+}
+
+fn key_base(args: &SetupArgs) -> String {
+    args.app_name.to_lowercase().replace('_', "-")
+}
+
+fn given_key(args: &SetupArgs, key: &str, cert_path: &Path) -> Result<(RsaPrivateKey, String), Error> {
+    let pass = match &args.key_passphrase_file {
+        Some(f) => Some(Passphrase::from_file(f)?),
+        None => std::env::var("SFJWT_KEY_PASSPHRASE").ok().map(Passphrase::new),
+    };
+    let key = keys::load(&KeySource::parse(key)?, pass.as_ref())?;
+    let pem = std::fs::read_to_string(cert_path).map_err(|e| Error::Io {
+        action: "read",
+        path: cert_path.display().to_string(),
+        source: e,
+        help: None,
+    })?;
+    let info = cert::inspect_pem(pem.as_bytes())?;
+    if !cert::key_matches(&info, &key) {
+        return Err(Error::usage(
+            format!("{} was not made from this key", cert_path.display()),
+            "pass the certificate that belongs to --key",
+        ));
+    }
+    Ok((key, pem))
+}
+
+fn wait_settings(args: &SetupArgs) -> Result<Option<Wait>, Error> {
+    let Some(wait) = &args.wait_for_propagation else { return Ok(None) };
+    let limit = crate::cli::duration::parse(wait)
+        .map_err(|e| Error::usage(format!("invalid --wait-for-propagation: {e}"), "e.g. 10m"))?;
+    if limit.is_zero() || limit > std::time::Duration::from_secs(3600) {
+        return Err(Error::usage(
+            "--wait-for-propagation must be between 1s and 1h",
+            "propagation takes 2-10 minutes: 10m",
+        ));
+    }
+    let url_text = args.login_url.clone().unwrap_or_else(|| "login".into());
+    let hosts = HostPolicy::new(&args.allow_host, args.insecure_http);
+    let login = hosts.login_url(&url_text)?;
+    let net = NetSettings { ca_files: args.ca_file.clone(), ..NetSettings::default() };
+    // Builds the client once here so that an unreadable --ca-file fails before anything is written.
+    net::client(&net)?;
+    Ok(Some(Wait { login, hosts, net, limit, url_text }))
+}
+
+/// The key and certificate: given, or made as keygen makes them (the only writes before the
+/// metadata).
+fn key_material(
+    args: &SetupArgs,
+    given: Option<(RsaPrivateKey, String)>,
+) -> Result<(RsaPrivateKey, String, Option<std::path::PathBuf>), Error> {
+    if let Some((key, pem)) = given {
+        return Ok((key, pem, None));
+    }
+    std::fs::create_dir_all(&args.key_dir).map_err(|e| Error::Io {
+        action: "create",
+        path: args.key_dir.display().to_string(),
+        source: e,
+        help: None,
+    })?;
+    let base = key_base(args);
+    let key_path = args.key_dir.join(format!("{base}.key"));
+    let cert_path = args.key_dir.join(format!("{base}.crt"));
+    let g = cert::generate(&CertRequest {
+        bits: Bits::B2048,
+        common_name: args.app_name.clone(),
+        organization: None,
+        days: args.days,
+    })?;
+    fsutil::write_atomic(&key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
+    fsutil::write_atomic(&cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
+    appmeta::gitignore(&args.key_dir, &format!("{base}.key"))?;
+    Ok((g.key, g.cert_pem, Some(key_path)))
+}
+
+/// `sf project deploy` works only inside a Salesforce DX project: when the folder is not in one,
+/// a minimal sfdx-project.json is written beside the source folder's top directory.
+fn ensure_dx_project(source_dir: &Path) -> Result<(), Error> {
+    if Path::new("sfdx-project.json").exists() || source_dir.is_absolute() {
+        if source_dir.is_absolute() && !Path::new("sfdx-project.json").exists() {
+            eprintln!(
+                "note: sf project deploy needs a Salesforce DX project (sfdx-project.json) around {}",
+                source_dir.display()
+            );
+        }
+        return Ok(());
+    }
+    let top = source_dir.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+    let project = serde_json::json!({
+        "packageDirectories": [{ "path": top, "default": true }],
+        "name": "sfjwt-ci",
+        "sourceApiVersion": "62.0",
+    });
+    let text = serde_json::to_string_pretty(&project).unwrap_or_default() + "\n";
+    fsutil::write_atomic(Path::new("sfdx-project.json"), text.as_bytes(), fsutil::PUBLIC_MODE)?;
+    eprintln!("Created sfdx-project.json (package directory {top}): sf project deploy needs a Salesforce DX project");
+    Ok(())
+}
+
+fn report_written(args: &SetupArgs, kind: Kind, written: &[appmeta::Written], key_path: Option<&Path>) {
     eprintln!("Wrote {} to {}:", describe(kind), args.source_dir.display());
-    for w in &written {
+    for w in written {
         eprintln!("  {}{}", w.path.display(), if w.private { "  (consumer details: git-ignored)" } else { "" });
     }
-    match &key_path {
+    match key_path {
         Some(p) => eprintln!("Key: {} (mode 0600, git-ignored); certificate beside it", p.display()),
         None => eprintln!("Key: the one given with --key"),
     }
@@ -130,13 +245,12 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
              prefer an External Client App unless this is a Dev Hub that must create scratch orgs"
         ),
     }
-    let deploy =
-        format!("sf project deploy start --source-dir {} --target-org <admin alias>", args.source_dir.display());
-    let assign =
-        format!("sf org assign permset --name {permission_set} --on-behalf-of {username} --target-org <admin alias>");
+}
+
+fn print_identity(args: &SetupArgs, consumer_key: &str, username: &str, key_path: Option<&Path>, key: &RsaPrivateKey) {
     crate::output::envelope::line(&format!("client id (consumer key): {consumer_key}"));
     crate::output::envelope::line(&format!("username:                 {username}"));
-    if let Some(p) = &key_path {
+    if let Some(p) = key_path {
         crate::output::envelope::line(&format!("private key:              {}", p.display()));
     }
     if args.print_key_base64 {
@@ -144,33 +258,28 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
             zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.to_pkcs8_pem().as_bytes()));
         crate::output::envelope::line(&format!("private key, base64:      {}", b64.as_str()));
     }
+}
+
+/// The two steps left when setup did not run them, each with the Setup click path beside it.
+fn print_next_steps(args: &SetupArgs, kind: Kind, permission_set: &str, username: &str) {
+    let alias = args.admin_sf_org.as_deref().unwrap_or("<admin alias>");
+    let dir = crate::output::ci::shell_quote(&args.source_dir.display().to_string());
+    let by_hand = match kind {
+        Kind::ExternalClientApp => {
+            "Setup > External Client Apps > External Client App Manager > New External Client App"
+        }
+        Kind::ConnectedApp => "Setup > App Manager > New Connected App",
+    };
     crate::output::envelope::line("");
     crate::output::envelope::line("Next:");
-    crate::output::envelope::line(&format!("  1. {deploy}"));
-    crate::output::envelope::line(&format!("  2. {assign}"));
-
-    if args.deploy {
-        deploy_and_assign(args.admin_sf_org.as_deref(), &args.source_dir, &permission_set, &username, &[])?;
-    }
-
-    if let Some(wait) = &args.wait_for_propagation {
-        let url = args.login_url.as_deref().unwrap_or("login");
-        let hosts = HostPolicy::new(&args.allow_host, args.insecure_http);
-        let login = hosts.login_url(url)?;
-        let limit = crate::cli::duration::parse(wait)
-            .map_err(|e| Error::usage(format!("invalid --wait-for-propagation: {e}"), "e.g. 10m"))?;
-        let net = NetSettings { ca_files: args.ca_file.clone(), ..NetSettings::default() };
-        let client = net::client(&net)?;
-        verify(&client, &net, (&login, &hosts), &consumer_key, &username, &key, limit)?;
-        snippets(&consumer_key, &username, url);
-    }
-    crate::output::envelope::set_result(serde_json::json!({
-        "client_id": consumer_key,
-        "username": username,
-        "private_key": key_path.as_ref().map(|p| p.display().to_string()),
-        "source_dir": args.source_dir.display().to_string(),
-    }));
-    Ok(Exit::Success)
+    crate::output::envelope::line(&format!("  1. sf project deploy start --source-dir {dir} --target-org {alias}"));
+    crate::output::envelope::line(&format!("     (by hand: {by_hand}, with the values of the files above)"));
+    crate::output::envelope::line(&format!(
+        "  2. sf org assign permset --name {permission_set} --on-behalf-of {username} --target-org {alias}"
+    ));
+    crate::output::envelope::line(&format!(
+        "     (by hand: Setup > Users > {username} > Permission Set Assignments > Edit Assignments > {permission_set})"
+    ));
 }
 
 fn contact_email(args: &SetupArgs, username: &str) -> Result<String, Error> {
@@ -309,38 +418,48 @@ fn sf(args: &[&str]) -> Result<(), Error> {
     }
 }
 
-fn verify(
-    client: &reqwest::blocking::Client,
-    net: &NetSettings,
-    (login, hosts): (&LoginUrl, &HostPolicy),
-    client_id: &str,
-    username: &str,
-    key: &RsaPrivateKey,
-    limit: std::time::Duration,
-) -> Result<(), Error> {
+/// Polls the grant until the new app accepts it: `Refused` (3) with the diagnosis, or `NoAnswer` (4).
+fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> Result<Exit, Error> {
+    let client = net::client(&wait.net)?;
     let req = GrantRequest {
-        login,
-        hosts,
+        login: &wait.login,
+        hosts: &wait.hosts,
         client_id,
         username,
         key,
         audience: None,
         lifetime: crate::login::assertion::DEFAULT_LIFETIME,
-        wait_for_propagation: Some(limit),
+        wait_for_propagation: Some(wait.limit),
     };
-    eprintln!("Waiting for the app to accept a login (up to {}s)…", limit.as_secs());
-    let (outcome, _) = grant::run(client, net, &req, &mut grant::Silent)?;
+    eprintln!("Waiting for the app to accept a login (up to {}s)…", wait.limit.as_secs());
+    let (outcome, attempts) = grant::run(&client, &wait.net, &req, &mut super::StderrProgress::new())?;
     match outcome {
         Outcome::Granted(g) => {
             eprintln!("Verified: logged in as {username} to org {}.", g.org_id);
-            Ok(())
+            crate::login::revoke::best_effort(&client, &wait.net, &g.instance_url, &g.access_token);
+            Ok(Exit::Success)
         }
-        Outcome::Refused { error, description } => Err(Error::usage(
-            format!("the grant is still refused: {error}: {description}"),
-            "run `sfjwt doctor` with the same inputs (and an admin session) to see why",
-        )),
+        Outcome::Refused { error, description } => {
+            eprintln!("error: the login is still refused: {error}: {description}");
+            let d = crate::diagnose::from_attempts(&attempts, Some((&error, &description)), None);
+            let ctx = crate::diagnose::login::LoginContext {
+                host: wait.login.host_str().unwrap_or_default(),
+                username,
+                audience: attempts.last().map(|a| a.audience.as_str()).unwrap_or_default(),
+                default_audience: endpoint::default_audience(&wait.login),
+            };
+            let d = crate::diagnose::login::refine(d, &ctx).with_admin_alias(None);
+            super::print_diagnosis(&d, 1);
+            crate::output::envelope::set_failure("GrantRefused", d.summary.clone(), Some(d.cause.id()));
+            Ok(Exit::Refused)
+        }
         Outcome::NoAnswer { failure, detail } => {
-            Err(Error::usage(format!("no usable answer ({failure}): {detail}"), "check --login-url and --ca-file"))
+            eprintln!(
+                "error: no usable answer from {} ({failure}): {detail}",
+                wait.login.host_str().unwrap_or_default()
+            );
+            crate::output::envelope::set_failure("NoUsableAnswer", detail, Some("network_error"));
+            Ok(Exit::NoAnswer)
         }
     }
 }
@@ -364,7 +483,9 @@ fn snippets(client_id: &str, username: &str, login_url: &str) {
         "GitLab: variables SFJWT_CLIENT_ID={client_id}, SFJWT_USERNAME={username}, SFJWT_LOGIN_URL={login_url}, SFJWT_KEY (masked), then:"
     ));
     crate::output::envelope::line("  include:");
-    crate::output::envelope::line("    - remote: https://raw.githubusercontent.com/<owner>/sfjwt/<commit sha>/ci-templates/gitlab/sfjwt.gitlab-ci.yml");
+    crate::output::envelope::line(
+        "    - remote: https://raw.githubusercontent.com/<owner>/sfjwt/<commit sha>/ci-templates/gitlab/sfjwt.gitlab-ci.yml",
+    );
     crate::output::envelope::line("  sfjwt-login:");
     crate::output::envelope::line("    extends: .sfjwt-login");
 }

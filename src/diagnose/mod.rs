@@ -1,10 +1,10 @@
 //! Why a grant failed: the cause vocabulary, and a verdict from the token endpoint's answers.
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
-pub mod login;
-pub mod text;
 pub mod doctor;
 pub mod keyless;
+pub mod login;
+pub mod text;
 pub mod verdict;
 pub mod wordings;
 

@@ -52,7 +52,11 @@ pub struct TargetResult {
 fn result_of(name: String, elapsed: Duration, run: Result<Outcome, Error>) -> TargetResult {
     match run {
         Ok(o) => {
-            let status = if o.report.status == crate::output::report::Status::Ok { TargetStatus::Ok } else { TargetStatus::Failed };
+            let status = if o.report.status == crate::output::report::Status::Ok {
+                TargetStatus::Ok
+            } else {
+                TargetStatus::Failed
+            };
             TargetResult { name, status, elapsed, outcome: Some(o), error: None }
         }
         Err(e) => {

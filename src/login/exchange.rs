@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use url::Url;
 
-
 use crate::credentials::oidc::OidcToken;
 use crate::error::Error;
 use crate::login::endpoint::{self, HostPolicy, LoginUrl};
@@ -78,7 +77,8 @@ pub fn run(
     );
     let requests = tries.len() as u32;
     let last = tries.into_iter().last().map(|t| t.exchange);
-    let (outcome, attempt) = grant::read_answer(last, req.hosts, req.login, req.audience, (requests, started.elapsed()));
+    let (outcome, attempt) =
+        grant::read_answer(last, req.hosts, req.login, req.audience, (requests, started.elapsed()));
     Ok((outcome, vec![attempt]))
 }
 
