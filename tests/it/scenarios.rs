@@ -1,5 +1,6 @@
 //! Every scenario in fixtures/orgs as the user sees it: `sfjwt login`, then `sfjwt doctor`
-//! without and with the scenario's admin session, each against a fresh emulator, recorded whole
+//! without and with the scenario's admin session (keyless scenarios: `sfjwt login --oidc`), each
+//! against a fresh emulator, recorded whole
 //! (exit code, stdout, stderr) in one snapshot per scenario: tests/it/snapshots/it__scenarios__*.snap.
 //!
 //! After an intended change to what sfjwt prints, re-accept with
