@@ -1,6 +1,9 @@
 //! A deliberately small HTTP/1.1 server: one request per connection, `Connection: close`.
-//! Hand-rolled (as xh and uv do for their test servers) so faults can be injected at the byte
-//! level: a dropped connection, a truncated body, a server that never answers.
+//! Written directly on the TLS stream, below any HTTP library, so faults can be injected at the
+//! byte level: a dropped connection, a truncated body, a server that never answers. (xh's and uv's
+//! test servers sit one level higher, on hyper: xh's tests/server/mod.rs, adapted from reqwest's
+//! test support, and uv's TLS tests in crates/uv-client/tests/it/http_util.rs; uv's plain-HTTP
+//! tests use wiremock. Those answer well-formed HTTP, which these faults are not.)
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

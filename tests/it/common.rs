@@ -9,8 +9,8 @@ use std::sync::Mutex;
 
 use base64::Engine;
 
-pub const CLIENT_ID: &str = "3MVG9Example.key_1";
-pub const USERNAME: &str = "ci@acme.com";
+pub use sfjwt_testsupport::CI_USER as USERNAME;
+pub use sfjwt_testsupport::{ADMIN_TOKEN, CLIENT_ID, Emu, TOKEN_PREFIX, fixture_key};
 /// The step summary file every command gets (GITHUB_STEP_SUMMARY).
 pub const STEP_SUMMARY: &str = "step-summary.md";
 
@@ -184,6 +184,35 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl sfjwt_testsupport::Outcome for Run {
+    fn code(&self) -> Option<i32> {
+        (self.code != -1).then_some(self.code)
+    }
+    fn stdout(&self) -> &str {
+        &self.stdout
+    }
+    fn stderr(&self) -> &str {
+        &self.stderr
+    }
+}
+
+/// Runs an sfjwt command through [`Ctx::run`] (so every invariant and secret scan still applies)
+/// and snapshots its exit code, stdout and stderr with the shared filters; returns the run.
+/// `sfjwt_snapshot!(ctx, cmd, @"…")` inline, or `sfjwt_snapshot!(ctx, "name", cmd)` to a file.
+macro_rules! sfjwt_snapshot {
+    ($ctx:expr, $cmd:expr, @$snap:literal) => {{
+        let run = $ctx.run($cmd);
+        sfjwt_testsupport::cmd_snapshot!(run, @$snap);
+        run
+    }};
+    ($ctx:expr, $name:expr, $cmd:expr) => {{
+        let run = $ctx.run($cmd);
+        sfjwt_testsupport::cmd_snapshot!($name, run);
+        run
+    }};
+}
+pub(crate) use sfjwt_snapshot;
+
 impl Run {
     pub fn ok(self) -> Run {
         assert_eq!(
@@ -259,77 +288,29 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
-/// Every access token the emulator issues starts with its org id and `!`.
-pub const TOKEN_PREFIX: &str = "00D000000000001!";
-
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-pub fn fixture_key() -> PathBuf {
-    repo().join("fixtures/keys/ci.key")
+    sfjwt_testsupport::repo_root()
 }
 
 /// The emulator binary, built on first use (it is a separate workspace member; the sfjwt
 /// binary itself never links it).
 pub fn emulator_bin() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "--quiet", "-p", "sfjwt-emulator", "--bin", "sfjwt-emulator"])
-                .current_dir(repo())
-                .status()
-                .expect("cargo build the emulator");
-            assert!(status.success(), "building sfjwt-emulator failed");
-            Path::new(env!("CARGO_BIN_EXE_sfjwt")).with_file_name("sfjwt-emulator")
-        })
-        .clone()
+    sfjwt_testsupport::build_emulator(Path::new(env!("CARGO_BIN_EXE_sfjwt")))
 }
 
-/// A running emulator (real HTTPS, its own CA); killed on drop.
-pub struct Emu {
-    pub url: String,
-    pub ca: PathBuf,
-    child: std::process::Child,
-    _tls: tempfile::TempDir,
+/// Starts the emulator by scenario name or path, with the binary this suite builds.
+pub trait StartEmu {
+    fn start(scenario: &str) -> Emu;
+    fn start_with(scenario: &Path, extra: &[&str]) -> Emu;
 }
 
-impl Drop for Emu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Emu {
-    pub fn start(scenario: &str) -> Emu {
-        Self::start_with(&repo().join("fixtures/orgs").join(format!("{scenario}.yaml")), &[])
+impl StartEmu for Emu {
+    fn start(scenario: &str) -> Emu {
+        Self::start_with(&sfjwt_testsupport::scenario(scenario), &[])
     }
 
-    pub fn start_with(scenario: &Path, extra: &[&str]) -> Emu {
-        use std::io::BufRead;
-        let tls = tempfile::tempdir().unwrap();
-        let mut child = Command::new(emulator_bin())
-            .arg("--scenario")
-            .arg(scenario)
-            .arg("--tls-dir")
-            .arg(tls.path())
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the emulator");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
-        Emu {
-            url: ready["url"].as_str().unwrap().to_string(),
-            ca: ready["ca"].as_str().map(PathBuf::from).unwrap_or_default(),
-            child,
-            _tls: tls,
-        }
+    fn start_with(scenario: &Path, extra: &[&str]) -> Emu {
+        Emu::spawn(&emulator_bin(), scenario, extra)
     }
 }
 
@@ -355,8 +336,6 @@ impl Ctx {
         text
     }
 }
-
-pub const ADMIN_TOKEN: &str = "00D000000000001!ADMINSESSIONTOKENFORTESTS";
 
 impl Ctx {
     /// `sfjwt doctor` against the emulator, with or without the scenario's admin session.

@@ -4,7 +4,7 @@
 //! requests counted from the emulator's own log.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use crate::common::*;
 
@@ -13,41 +13,16 @@ pub struct LoggedEmu {
     pub url: String,
     pub ca: PathBuf,
     pub log: PathBuf,
-    child: Child,
+    _emu: Emu,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for LoggedEmu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl LoggedEmu {
     pub fn start(scenario: &Path) -> LoggedEmu {
-        use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("emulator.log");
-        let mut child = Command::new(emulator_bin())
-            .arg("--scenario")
-            .arg(scenario)
-            .arg("--tls-dir")
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start the emulator");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
-        LoggedEmu {
-            url: ready["url"].as_str().unwrap().to_string(),
-            ca: PathBuf::from(ready["ca"].as_str().unwrap()),
-            log,
-            child,
-            _dir: dir,
-        }
+        let emu = Emu::spawn_logged(&emulator_bin(), scenario, &[], &log);
+        LoggedEmu { url: emu.url.clone(), ca: emu.ca.clone(), log, _emu: emu, _dir: dir }
     }
 
     pub fn named(scenario: &str) -> LoggedEmu {

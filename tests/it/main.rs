@@ -26,4 +26,5 @@ mod masking;
 mod real_names;
 mod release_workflow;
 mod robustness;
+mod scenarios;
 mod setup;

@@ -6,6 +6,7 @@ mod support;
 
 mod composite;
 mod grant;
+mod messages;
 mod rest;
 mod sf_cli;
 mod startup;

@@ -1,8 +1,7 @@
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
@@ -10,54 +9,15 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
-pub const CLIENT_ID: &str = "3MVG9Example.key_1";
-pub const CI_USER: &str = "ci@acme.com";
-pub const ADMIN_TOKEN: &str = "00D000000000001!ADMINSESSIONTOKENFORTESTS";
-pub const LOGIN: &str = "https://login.salesforce.com";
-pub const TEST: &str = "https://test.salesforce.com";
+pub use sfjwt_testsupport::{ADMIN_TOKEN, CI_USER, CLIENT_ID, Emu, LOGIN, TEST, scenario};
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    sfjwt_testsupport::repo_root()
 }
 
-pub fn scenario(name: &str) -> PathBuf {
-    root().join("fixtures/orgs").join(format!("{name}.yaml"))
-}
-
-/// A running emulator process; killed on drop.
-pub struct Emu {
-    pub url: String,
-    pub ca: PathBuf,
-    child: Child,
-    _tls: tempfile::TempDir,
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// The emulator this package builds, started on a scenario file.
 pub fn start(scenario_path: &Path, extra: &[&str]) -> Emu {
-    let tls = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sfjwt-emulator"))
-        .arg("--scenario")
-        .arg(scenario_path)
-        .arg("--tls-dir")
-        .arg(tls.path())
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start emulator");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
-    assert!(line.starts_with("{\"url\": \"https://127.0.0.1:"), "ready line shape: {line}");
-    let url = ready["url"].as_str().unwrap().to_string();
-    let ca = PathBuf::from(ready["ca"].as_str().unwrap());
-    Emu { url, ca, child, _tls: tls }
+    Emu::spawn(Path::new(env!("CARGO_BIN_EXE_sfjwt-emulator")), scenario_path, extra)
 }
 
 pub fn emu(name: &str) -> Emu {
