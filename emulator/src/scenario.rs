@@ -463,8 +463,10 @@ impl Scenario {
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = serde_saphyr::from_str(text)
-            .map_err(|e| ScenarioError::Parse { path: origin.to_string(), message: e.to_string() })?;
+        let scenario: Scenario = serde_saphyr::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: origin.to_string(),
+            message: e.to_string().trim_start_matches("error: ").to_string(),
+        })?;
         scenario.check_realism().map_err(|message| ScenarioError::Invalid { path: origin.to_string(), message })?;
         Ok(scenario)
     }

@@ -83,10 +83,8 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
 fn no_answer(s: &LoginSettings, mut report: Report, failure: FailureKind, detail: &str) -> Result<Exit, Error> {
     report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(failure));
     let host = s.login.host_str().unwrap_or_default();
+    // The TLS hint comes with the diagnosis (its remediation), once.
     eprintln!("error: no usable answer from {host} ({failure}): {detail}");
-    if failure == FailureKind::Tls {
-        eprintln!("help: {}", hints::tls_help(detail));
-    }
     finish_failure(s, report, Exit::NoAnswer)
 }
 
@@ -265,10 +263,13 @@ fn finish(s: &LoginSettings, mut report: Report, exit: Exit, skip: usize) -> Res
     if !others.is_empty() {
         eprintln!("other candidates: {}", others.join(", "));
     }
-    eprintln!("confirm with: {}", doctor_command(s));
-    eprintln!(
-        "  (add --admin-sf-org ALIAS, or set SFJWT_ADMIN_TOKEN and SFJWT_ADMIN_INSTANCE_URL, so doctor can read the org)"
-    );
+    if s.oidc.is_none() {
+        // doctor checks the JWT bearer setup; a keyless refusal's details are in its evidence.
+        eprintln!("confirm with: {}", doctor_command(s));
+        eprintln!(
+            "  (add --admin-sf-org ALIAS, or set SFJWT_ADMIN_TOKEN and SFJWT_ADMIN_INSTANCE_URL, so doctor can read the org)"
+        );
+    }
     report.exit_code = exit as u8;
     if s.github {
         ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;

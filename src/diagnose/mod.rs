@@ -365,9 +365,24 @@ pub fn from_attempts(attempts: &[Attempt], refusal: Option<(&str, &str)>, failur
     if let Some((error, description)) = refusal {
         return from_refusal(error, description, evidence);
     }
+    let retried = attempts.iter().any(|a| a.requests > 1);
     match failure {
-        Some(FailureKind::Tls) => Diagnosis::new(Cause::TlsError, Confidence::Confirmed, evidence),
-        Some(_) => Diagnosis::new(Cause::NetworkError, Confidence::Confirmed, evidence),
+        Some(FailureKind::Tls) => {
+            let mut d = Diagnosis::new(Cause::TlsError, Confidence::Confirmed, evidence);
+            let detail = attempts.last().and_then(|a| a.detail.as_deref()).unwrap_or_default();
+            d.remediation = vec![login::tls_help(detail).to_string()];
+            d
+        }
+        Some(_) => {
+            let mut d = Diagnosis::new(Cause::NetworkError, Confidence::Confirmed, evidence);
+            if !retried {
+                // One request only (--max-retries 0, or an answer not worth retrying): say so.
+                d.remediation = vec![
+                    "Check connectivity to the login host, HTTPS_PROXY/NO_PROXY, and retry; this run made one request (--max-retries allows up to 10).".into(),
+                ];
+            }
+            d
+        }
         None => Diagnosis::ok(),
     }
 }

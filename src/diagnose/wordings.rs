@@ -59,6 +59,8 @@ pub const WORDINGS: &[Wording] = &[
             (UserNotApproved, Possible),
             (UserUnknown, Possible),
             (WrongEnvironment, Possible),
+            // Also answered for an uninstalled connected app (scenario switch; salesforce.md §2 #14).
+            (AppNotInstalled, Possible),
         ],
         evidence: Evidence::Reported,
     },

@@ -554,7 +554,7 @@ fn action_keyless_login_with_oidc_true() {
     );
     assert_eq!(code, 0, "{log}");
     assert!(!log.contains("eyJ"), "an ID token reached act's log:\n{log}");
-    for needle in ["org-id: 00D000000000001AAA", "cause: none", "token: ***", "\"Name\":\"Acme\""] {
+    for needle in ["org-id: 00D000000000001AAA", "cause: none", "token: ***", "\"Name\":\"Acme Keyless\""] {
         assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
     }
 }

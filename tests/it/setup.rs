@@ -338,7 +338,7 @@ fn bootstrap_end_to_end_on_the_emulator() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("Verified: logged in as ci@acme.com"), "{}", r.stderr);
     assert!(
-        r.stdout.contains("GitHub: secret SF_JWT_KEY") && r.stdout.contains("extends: .sfjwt-login"),
+        r.stdout.contains("GitHub: secret SFJWT_KEY") && r.stdout.contains("extends: .sfjwt-login"),
         "{}",
         r.stdout
     );

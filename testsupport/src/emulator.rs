@@ -30,7 +30,7 @@ pub fn build_emulator(sibling: &Path) -> PathBuf {
 pub struct Emu {
     /// `https://127.0.0.1:<port>`, from the emulator's ready line.
     pub url: String,
-    /// The CA certificate its TLS certificate chains to.
+    /// The CA certificate its TLS certificate chains to (empty under `--http`).
     pub ca: PathBuf,
     child: Child,
     _tls: tempfile::TempDir,
@@ -72,11 +72,15 @@ impl Emu {
         let mut line = String::new();
         let stdout = child.stdout.take().expect("piped stdout");
         BufReader::new(stdout).read_line(&mut line).expect("read the ready line");
-        assert!(line.starts_with("{\"url\": \"https://127.0.0.1:"), "ready line shape: {line:?}");
+        assert!(
+            line.starts_with("{\"url\": \"https://127.0.0.1:") || line.starts_with("{\"url\": \"http://127.0.0.1:"),
+            "ready line shape: {line:?}"
+        );
         let ready: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
         let url = ready["url"].as_str().expect("url in the ready line").to_string();
-        let ca = PathBuf::from(ready["ca"].as_str().expect("ca in the ready line"));
+        // Null when the emulator serves plain http (`--http`): there is no CA then.
+        let ca = ready["ca"].as_str().map(PathBuf::from).unwrap_or_default();
         Emu { url, ca, child, _tls: tls }
     }
 
