@@ -437,6 +437,9 @@ fn sf_cli_handoff() {
     let mut cmd = ctx.login(&emu, USERNAME);
     cmd.args(["--sf-alias", "emu"]);
     sf_env(&mut cmd);
+    // sf must trust the emulator through sfjwt's own --ca-file (NODE_EXTRA_CA_CERTS set by sfjwt),
+    // not through a variable the test sets: behind a TLS-inspecting proxy that is all users have.
+    cmd.env_remove("NODE_EXTRA_CA_CERTS");
     let r = ctx.run(&mut cmd).ok();
     assert!(r.stderr.contains("--target-org emu"), "{}", r.stderr);
     // A later sf command uses the stored session: no key file involved.

@@ -23,6 +23,7 @@ mod keyless;
 mod keyless_setup;
 mod login;
 mod masking;
+mod printed;
 mod real_names;
 mod release_workflow;
 mod robustness;

@@ -403,11 +403,8 @@ fn the_salesforce_cli_accepts_the_folder() {
             "force-app/main/default",
         ]))
         .ok();
-        std::fs::write(
-            ctx.path("sfdx-project.json"),
-            r#"{"packageDirectories":[{"path":"force-app","default":true}],"sourceApiVersion":"62.0"}"#,
-        )
-        .unwrap();
+        // setup made the Salesforce DX project sf needs (there was none).
+        assert!(ctx.path("sfdx-project.json").exists(), "{kind}: no sfdx-project.json");
         let sf = std::env::var("SFJWT_SF_BIN").expect("SFJWT_SF_BIN");
         let out = std::process::Command::new(&sf)
             .args(["project", "convert", "source", "--source-dir", "force-app", "--output-dir", "mdapi", "--json"])
