@@ -67,118 +67,118 @@ pub fn valid_api_name(name: &str) -> bool {
 }
 
 pub fn write(dir: &Path, spec: &AppSpec<'_>, force: bool) -> Result<Vec<Written>, Error> {
-    let n = spec.api_name;
-    let cert = spec.certificate_pem.trim();
-    let mut files: Vec<(PathBuf, String, bool)> = Vec::new();
     let ps_body = [
         el("description", &format!("Pre-authorizes users for the {} app's JWT bearer login", spec.label)),
         el("hasActivationRequired", "false"),
         el("label", &format!("{} JWT Access", spec.label)),
     ]
     .concat();
-    files.push((
+    let mut files = vec![(
         dir.join(format!("permissionsets/{}.permissionset-meta.xml", spec.permission_set)),
         doc("PermissionSet", &ps_body),
         false,
-    ));
+    )];
     match spec.kind {
-        Kind::ExternalClientApp => {
-            let eca = [
-                el("contactEmail", spec.contact_email),
-                el("description", "CI/CD login with the OAuth 2.0 JWT bearer flow (made by sfjwt setup)"),
-                el("distributionState", "Local"),
-                el("isProtected", "false"),
-                el("label", spec.label),
-            ]
-            .concat();
-            files.push((
-                dir.join(format!("externalClientApps/{n}.eca-meta.xml")),
-                doc("ExternalClientApplication", &eca),
-                false,
-            ));
-            let oauth = [
-                el("commaSeparatedOauthScopes", "Api,RefreshToken"),
-                el("externalClientApplication", n),
-                el("label", &format!("{n}_oauth")),
-            ]
-            .concat();
-            files.push((
-                dir.join(format!("extlClntAppOauthSettings/{n}_oauth.ecaOauth-meta.xml")),
-                doc("ExtlClntAppOauthSettings", &oauth),
-                false,
-            ));
-            let global = [
-                el("callbackUrl", CALLBACK_URL),
-                el("certificate", cert),
-                el("consumerKey", spec.consumer_key),
-                el("externalClientApplication", n),
-                el("isConsumerSecretOptional", "true"),
-                el("isPkceRequired", "false"),
-                el("label", &format!("{n}_glbloauth")),
-            ]
-            .concat();
-            files.push((
-                dir.join(format!("extlClntAppGlobalOauthSets/{n}_glbloauth.ecaGlblOauth-meta.xml")),
-                doc("ExtlClntAppGlobalOauthSettings", &global),
-                true,
-            ));
-            let policies = [
-                el("externalClientApplication", n),
-                el("isEnabled", "true"),
-                el("isOauthPluginEnabled", "true"),
-                el("label", &format!("{n}_plcy")),
-            ]
-            .concat();
-            files.push((
-                dir.join(format!("extlClntAppPolicies/{n}_plcy.ecaPlcy-meta.xml")),
-                doc("ExtlClntAppConfigurablePolicies", &policies),
-                false,
-            ));
-            let oauth_policies = [
-                el("commaSeparatedPermissionSet", spec.permission_set),
-                el("externalClientApplication", n),
-                el("ipRelaxationPolicyType", "Enforce"),
-                el("label", &format!("{n}_oauthPlcy")),
-                el("permittedUsersPolicyType", "AdminApprovedPreAuthorized"),
-                el("refreshTokenPolicyType", "Infinite"),
-            ]
-            .concat();
-            files.push((
-                dir.join(format!("extlClntAppOauthPolicies/{n}_oauthPlcy.ecaOauthPlcy-meta.xml")),
-                doc("ExtlClntAppOauthConfigurablePolicies", &oauth_policies),
-                false,
-            ));
-        }
-        Kind::ConnectedApp => {
-            // Nested one level; the PEM's own lines are left untouched.
-            let inner = |name: &str, value: &str| format!("    {}", el(name, value));
-            let oauth = [
-                inner("callbackUrl", CALLBACK_URL),
-                inner("certificate", cert),
-                inner("consumerKey", spec.consumer_key),
-                inner("isAdminApproved", "true"),
-                inner("isConsumerSecretOptional", "true"),
-                inner("scopes", "Api"),
-                inner("scopes", "RefreshToken"),
-            ]
-            .concat();
-            let body = [
-                el("contactEmail", spec.contact_email),
-                el("description", "CI/CD login with the OAuth 2.0 JWT bearer flow (made by sfjwt setup)"),
-                el("label", spec.label),
-                format!("    <oauthConfig>\n{oauth}    </oauthConfig>\n"),
-                "    <oauthPolicy>\n        <ipRelaxation>ENFORCE</ipRelaxation>\n        <refreshTokenPolicy>infinite</refreshTokenPolicy>\n    </oauthPolicy>\n".to_string(),
-                el("permissionSetName", spec.permission_set),
-            ]
-            .concat();
-            files.push((
-                dir.join(format!("connectedApps/{n}.connectedApp-meta.xml")),
-                doc("ConnectedApp", &body),
-                false,
-            ));
-        }
+        Kind::ExternalClientApp => files.extend(eca_files(dir, spec)),
+        Kind::ConnectedApp => files.push(connected_app_file(dir, spec)),
     }
     write_files(files, force)
+}
+
+type File = (PathBuf, String, bool);
+
+/// The External Client App's five files (Metadata API shapes, salesforce.md §4.2); the global
+/// OAuth settings hold the consumer key and certificate, so they are the private one.
+fn eca_files(dir: &Path, spec: &AppSpec<'_>) -> Vec<File> {
+    let n = spec.api_name;
+    let eca = [
+        el("contactEmail", spec.contact_email),
+        el("description", "CI/CD login with the OAuth 2.0 JWT bearer flow (made by sfjwt setup)"),
+        el("distributionState", "Local"),
+        el("isProtected", "false"),
+        el("label", spec.label),
+    ]
+    .concat();
+    let oauth = [
+        el("commaSeparatedOauthScopes", "Api,RefreshToken"),
+        el("externalClientApplication", n),
+        el("label", &format!("{n}_oauth")),
+    ]
+    .concat();
+    let global = [
+        el("callbackUrl", CALLBACK_URL),
+        el("certificate", spec.certificate_pem.trim()),
+        el("consumerKey", spec.consumer_key),
+        el("externalClientApplication", n),
+        el("isConsumerSecretOptional", "true"),
+        el("isPkceRequired", "false"),
+        el("label", &format!("{n}_glbloauth")),
+    ]
+    .concat();
+    let policies = [
+        el("externalClientApplication", n),
+        el("isEnabled", "true"),
+        el("isOauthPluginEnabled", "true"),
+        el("label", &format!("{n}_plcy")),
+    ]
+    .concat();
+    let oauth_policies = [
+        el("commaSeparatedPermissionSet", spec.permission_set),
+        el("externalClientApplication", n),
+        el("ipRelaxationPolicyType", "Enforce"),
+        el("label", &format!("{n}_oauthPlcy")),
+        el("permittedUsersPolicyType", "AdminApprovedPreAuthorized"),
+        el("refreshTokenPolicyType", "Infinite"),
+    ]
+    .concat();
+    vec![
+        (dir.join(format!("externalClientApps/{n}.eca-meta.xml")), doc("ExternalClientApplication", &eca), false),
+        (
+            dir.join(format!("extlClntAppOauthSettings/{n}_oauth.ecaOauth-meta.xml")),
+            doc("ExtlClntAppOauthSettings", &oauth),
+            false,
+        ),
+        (
+            dir.join(format!("extlClntAppGlobalOauthSets/{n}_glbloauth.ecaGlblOauth-meta.xml")),
+            doc("ExtlClntAppGlobalOauthSettings", &global),
+            true,
+        ),
+        (
+            dir.join(format!("extlClntAppPolicies/{n}_plcy.ecaPlcy-meta.xml")),
+            doc("ExtlClntAppConfigurablePolicies", &policies),
+            false,
+        ),
+        (
+            dir.join(format!("extlClntAppOauthPolicies/{n}_oauthPlcy.ecaOauthPlcy-meta.xml")),
+            doc("ExtlClntAppOauthConfigurablePolicies", &oauth_policies),
+            false,
+        ),
+    ]
+}
+
+fn connected_app_file(dir: &Path, spec: &AppSpec<'_>) -> File {
+    // Nested one level; the PEM's own lines are left untouched.
+    let inner = |name: &str, value: &str| format!("    {}", el(name, value));
+    let oauth = [
+        inner("callbackUrl", CALLBACK_URL),
+        inner("certificate", spec.certificate_pem.trim()),
+        inner("consumerKey", spec.consumer_key),
+        inner("isAdminApproved", "true"),
+        inner("isConsumerSecretOptional", "true"),
+        inner("scopes", "Api"),
+        inner("scopes", "RefreshToken"),
+    ]
+    .concat();
+    let body = [
+        el("contactEmail", spec.contact_email),
+        el("description", "CI/CD login with the OAuth 2.0 JWT bearer flow (made by sfjwt setup)"),
+        el("label", spec.label),
+        format!("    <oauthConfig>\n{oauth}    </oauthConfig>\n"),
+        "    <oauthPolicy>\n        <ipRelaxation>ENFORCE</ipRelaxation>\n        <refreshTokenPolicy>infinite</refreshTokenPolicy>\n    </oauthPolicy>\n".to_string(),
+        el("permissionSetName", spec.permission_set),
+    ]
+    .concat();
+    (dir.join(format!("connectedApps/{}.connectedApp-meta.xml", spec.api_name)), doc("ConnectedApp", &body), false)
 }
 
 /// Writes (path, text, private) files, refusing to overwrite any unless `force`; private ones

@@ -89,31 +89,7 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     use crate::fsutil;
     let bits = cert::Bits::parse(args.bits)
         .ok_or_else(|| Error::usage(format!("--bits {} is not supported", args.bits), "use 2048, 3072 or 4096"))?;
-    let apps: Vec<_> = crate::appmeta::read::scan(std::slice::from_ref(&args.source_dir))
-        .into_iter()
-        .filter(|a| a.certificate.is_some())
-        .filter(|a| args.app_name.as_deref().is_none_or(|n| n == a.api_name || n == a.label))
-        .collect();
-    let app = match apps.as_slice() {
-        [one] => one.clone(),
-        [] => {
-            return Err(Error::usage(
-                format!(
-                    "no app with a certificate under {}{}",
-                    args.source_dir.display(),
-                    args.app_name.as_deref().map(|n| format!(" named {n}")).unwrap_or_default()
-                ),
-                "pass --source-dir (and --app-name) of the app's metadata",
-            ));
-        }
-        many => {
-            let names: Vec<&str> = many.iter().map(|a| a.api_name.as_str()).collect();
-            return Err(Error::usage(
-                "several apps hold a certificate",
-                format!("pick one with --app-name: {}", names.join(", ")),
-            ));
-        }
-    };
+    let app = the_app(&args)?;
     let date = time::OffsetDateTime::now_utc().date();
     let name = args.name.clone().unwrap_or_else(|| {
         format!(
@@ -179,6 +155,33 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
         "updated": holder.display().to_string(),
     }));
     Ok(Exit::Success)
+}
+
+/// The one app with a certificate in the folder (or the one --app-name names).
+fn the_app(args: &crate::cli::RotateArgs) -> Result<crate::appmeta::read::RepoApp, Error> {
+    let apps: Vec<_> = crate::appmeta::read::scan(std::slice::from_ref(&args.source_dir))
+        .into_iter()
+        .filter(|a| a.certificate.is_some())
+        .filter(|a| args.app_name.as_deref().is_none_or(|n| n == a.api_name || n == a.label))
+        .collect();
+    match apps.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::usage(
+            format!(
+                "no app with a certificate under {}{}",
+                args.source_dir.display(),
+                args.app_name.as_deref().map(|n| format!(" named {n}")).unwrap_or_default()
+            ),
+            "pass --source-dir (and --app-name) of the app's metadata",
+        )),
+        many => {
+            let names: Vec<&str> = many.iter().map(|a| a.api_name.as_str()).collect();
+            Err(Error::usage(
+                "several apps hold a certificate",
+                format!("pick one with --app-name: {}", names.join(", ")),
+            ))
+        }
+    }
 }
 
 /// The follow-up, every command filled in from the flags given (placeholders only for what no

@@ -7,19 +7,8 @@ use crate::credentials::cert::{self, Bits, CertInfo, CertRequest};
 use crate::error::{Error, Exit};
 use crate::fsutil::{self, PUBLIC_MODE, SECRET_MODE};
 
-#[derive(Serialize)]
-struct Output<'a> {
-    key_path: String,
-    cert_path: String,
-    // key_bits comes from the certificate's own fields (flattened below): one key, one name.
-    #[serde(flatten)]
-    cert: &'a CertInfo,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_base64: Option<&'a str>,
-    next_step: String,
-}
-
-pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
+/// Every flag checked, and the two destinations free (or --force), before a key is made.
+fn validate(args: &KeygenArgs) -> Result<(Bits, std::path::PathBuf, std::path::PathBuf), Error> {
     let bits = Bits::parse(args.bits)
         .ok_or_else(|| Error::usage(format!("--bits {} is not supported", args.bits), "use 2048, 3072 or 4096"))?;
     if !(1..=3650).contains(&args.days) {
@@ -55,6 +44,23 @@ pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
             }
         }
     }
+    Ok((bits, key_path, cert_path))
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    key_path: String,
+    cert_path: String,
+    // key_bits comes from the certificate's own fields (flattened below): one key, one name.
+    #[serde(flatten)]
+    cert: &'a CertInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_base64: Option<&'a str>,
+    next_step: String,
+}
+
+pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
+    let (bits, key_path, cert_path) = validate(&args)?;
     let request = CertRequest { bits, common_name: args.cn.clone(), organization: args.org.clone(), days: args.days };
     let generated = cert::generate(&request)?;
     let pem = generated.key.to_pkcs8_pem();

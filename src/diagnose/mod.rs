@@ -126,6 +126,18 @@ impl Cause {
             Cause::WrongEnvironment => &[
                 "A sandbox username (ci@acme.com.uat) logs in with --login-url test or the sandbox's My Domain; a production username with login or the production My Domain.",
             ],
+            Cause::ExchangeHandlerMissing
+            | Cause::ExchangeTokenRejected
+            | Cause::ExchangeNotEnabled
+            | Cause::OidcTokenUnavailable => self.keyless_remediation(),
+            _ => self.session_and_transport_remediation(),
+        }
+    }
+
+    /// The fixes of the causes past the app and the user: the assertion, the session, the
+    /// transport (a table apart, so each reads at once).
+    fn session_and_transport_remediation(self) -> &'static [&'static str] {
+        match self {
             Cause::AssertionExpired => &[
                 "The assertion's exp was already past when Salesforce read it: sync the runner's clock (NTP); sfjwt sets exp = now + --lifetime in UTC seconds.",
             ],
@@ -174,6 +186,13 @@ impl Cause {
             Cause::Unknown => {
                 &["Look at the attempts in the report; `sfjwt doctor` with an admin session can tell more."]
             }
+            _ => &[],
+        }
+    }
+
+    /// The keyless (token exchange) causes' fixes, apart so that each table reads at once.
+    fn keyless_remediation(self) -> &'static [&'static str] {
+        match self {
             Cause::ExchangeHandlerMissing => &[
                 "Deploy the handler `sfjwt setup --keyless` generated (its OauthTokenExchangeHandler file enables it for the app as the default handler), or Setup > Token Exchange Handlers > the handler > enable it for the app.",
                 "With --token-handler, pass the handler's name exactly as in Setup (whether Salesforce wants the Apex class or the handler's API name is unconfirmed: try the other).",
@@ -190,6 +209,7 @@ impl Cause {
             Cause::OidcTokenUnavailable => &[
                 "GitHub: give the job `permissions: id-token: write`. GitLab: declare `id_tokens: { SFJWT_ID_TOKEN: { aud: <My Domain URL> } }`. Elsewhere: --oidc file:PATH or env:VAR with the token itself.",
             ],
+            _ => &[],
         }
     }
 
@@ -451,6 +471,14 @@ mod tests {
         let d = from_refusal("invalid_grant", "user hasn't approved this consumer", vec![]);
         assert_eq!(d.confidence, Confidence::Likely);
         assert!(d.evidence.is_empty());
+    }
+
+    #[test]
+    fn every_cause_but_none_has_a_fix_and_a_summary() {
+        for c in Cause::ALL.iter().filter(|c| **c != Cause::None) {
+            assert!(!c.remediation().is_empty(), "{} has no remediation", c.id());
+            assert!(!c.summary().is_empty(), "{} has no summary", c.id());
+        }
     }
 
     #[test]
