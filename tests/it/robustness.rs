@@ -381,7 +381,8 @@ fn bad_input_matrix() {
     let ctx = Ctx::new();
     prepare(&ctx);
     let cases = matrix(&ctx);
-    assert!(cases.len() >= 40, "the matrix must hold at least 40 cases, has {}", cases.len());
+    assert!(cases.len() >= 70, "the matrix must hold at least 70 cases, has {}", cases.len());
+    println!("bad-input matrix: {} cases", cases.len());
     for case in cases {
         let started = Instant::now();
         let mut cmd = ctx.sfjwt();
@@ -423,6 +424,13 @@ fn fault_matrix() {
             bound: Duration::from_secs(30),
         },
         Fault { scenario: "faults-429", extra: &[], exit: 0, bound: Duration::from_secs(30) },
+        Fault { scenario: "retry-request-transient", extra: &[], exit: 0, bound: Duration::from_secs(30) },
+        Fault {
+            scenario: "retry-request-persistent",
+            extra: &["--retry-window", "5s"],
+            exit: 4,
+            bound: Duration::from_secs(30),
+        },
         Fault { scenario: "faults-html", extra: &[], exit: 0, bound: Duration::from_secs(30) },
         Fault { scenario: "faults-truncated", extra: &[], exit: 0, bound: Duration::from_secs(30) },
         Fault { scenario: "faults-drop", extra: &[], exit: 0, bound: Duration::from_secs(30) },
