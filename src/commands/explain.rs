@@ -30,6 +30,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
     }
     for path in &args.report {
         report::ReportFormat::from_path(path)?;
+        crate::fsutil::check_writable(path, "the report")?;
     }
     let d = explain(&text);
     match args.format {

@@ -199,3 +199,82 @@ fn errors_read_error_in_lower_case() {
         assert!(!r.stderr.contains("Error:"), "{args:?}: capitalised Error: {}", r.stderr);
     }
 }
+
+/// CI logs have no terminal: waiting for propagation prints a progress line (elapsed, remaining,
+/// what is awaited) anyway; the audience note appears only when other audiences were tried.
+#[test]
+fn progress_and_notes_without_a_terminal() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("propagation-delay");
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--wait-for-propagation", "30s"])).ok();
+    assert!(
+        r.stderr.contains("waiting for the app to propagate (invalid_client_id): ")
+            && r.stderr.contains("s elapsed, giving up in "),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("pass --audience"), "one audience only: {}", r.stderr);
+    let emu = Emu::start("eca-my-domain-audience");
+    let r = ctx.run(&mut ctx.login(&emu, USERNAME)).ok();
+    assert!(r.stderr.contains(&format!("the audience {} worked; pass --audience", emu.url)), "{}", r.stderr);
+}
+
+/// Each command refuses an invalid setting before it writes a file or makes a request.
+#[test]
+fn invalid_settings_fail_before_any_side_effect() {
+    let key = fixture_key().display().to_string();
+    for args in [
+        vec!["keygen", "--bits", "1000"],
+        vec!["keygen", "--days", "0"],
+        vec!["cert", "rotate", "--bits", "1000"],
+        vec!["setup", "-o", USERNAME, "--wait-for-propagation", "2h"],
+        vec!["setup", "-o", USERNAME, "--consumer-key", "bad key!"],
+        vec!["assertion", "-i", CLIENT_ID, "-o", USERNAME, "--key", &key, "--lifetime", "9h"],
+        vec!["login", "-i", CLIENT_ID, "-o", USERNAME, "--key", &key, "--report", "r.txt"],
+        vec!["doctor", "-i", CLIENT_ID, "-o", USERNAME, "--key", &key, "--dotenv", "sf.env"],
+        vec!["revoke", "--instance-url", "https://evil.example"],
+        vec!["explain", "x", "--report", "nowhere/e.json"],
+    ] {
+        let ctx = Ctx::new();
+        let r = ctx.run(ctx.sfjwt().args(&args).env("SF_ACCESS_TOKEN", "00Dx!AQ4AQNOTSENT"));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        let left: Vec<_> = std::fs::read_dir(ctx.dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(left.is_empty(), "{args:?} wrote {left:?} before failing");
+    }
+}
+
+/// `keygen --format json` names each field once; explain's Markdown report has no empty table
+/// and never says "failed" with exit 0.
+#[test]
+fn json_has_no_duplicate_keys_and_explain_reports_are_honest() {
+    let ctx = Ctx::new();
+    let r = ctx.run(ctx.sfjwt().args(["keygen", "--format", "json"])).ok();
+    let check = std::process::Command::new("python3")
+        .args(["-c", "import json,sys\ndef hook(p):\n  k=[a for a,_ in p]\n  assert len(k)==len(set(k)), k\n  return dict(p)\njson.loads(sys.stdin.read(), object_pairs_hook=hook)"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(r.stdout.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(check.status.success(), "duplicate keys: {}", String::from_utf8_lossy(&check.stderr));
+    ctx.run(ctx.sfjwt().args([
+        "explain",
+        "invalid_grant: user hasn't approved this consumer",
+        "--report",
+        "e.md",
+        "--report",
+        "e.json",
+    ]))
+    .ok();
+    let md = std::fs::read_to_string(ctx.path("e.md")).unwrap();
+    assert!(!md.contains("| | |"), "an empty table:\n{md}");
+    assert!(md.contains("sfjwt explain: ok"), "{md}");
+    ctx.run(ctx.sfjwt().args(["explain", "all good", "--report", "u.json"])).code(1);
+    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ctx.path("u.json")).unwrap()).unwrap();
+    assert_eq!((j["status"].as_str(), j["exit_code"].as_u64()), (Some("failed"), Some(1)));
+}

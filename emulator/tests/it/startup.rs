@@ -92,7 +92,9 @@ fn plain_http_and_clean_stop_on_sigterm() {
 
 #[test]
 fn demo_tells_the_whole_story() {
-    let out = Command::new(env!("CARGO_BIN_EXE_sfjwt-emulator")).arg("demo").output().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_sfjwt-emulator")).arg("demo").env("TMPDIR", tmp.path()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -104,4 +106,7 @@ fn demo_tells_the_whole_story() {
         stderr.contains("Logged in as ci@acme.com") && stderr.contains("user hasn't approved this consumer"),
         "{stderr}"
     );
+    // The demo's folder held a private key: nothing of it is left behind.
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "the demo left {left:?} in its temp dir");
 }
