@@ -464,6 +464,11 @@ fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> 
     }
 }
 
+/// `owner/name` of the canonical repository (Cargo.toml's `repository`).
+fn repo_path() -> &'static str {
+    env!("CARGO_PKG_REPOSITORY").trim_start_matches("https://github.com/")
+}
+
 fn snippets(client_id: &str, username: &str, login_url: &str) {
     crate::output::envelope::line("");
     crate::output::envelope::line("Store in CI:");
@@ -472,7 +477,7 @@ fn snippets(client_id: &str, username: &str, login_url: &str) {
     crate::output::envelope::line("  the key:    as a secret (base64 -w0 <key file>, or --print-key-base64)");
     crate::output::envelope::line("");
     crate::output::envelope::line(&format!("GitHub: secret SFJWT_KEY, variable SFJWT_CLIENT_ID={client_id}, then:"));
-    crate::output::envelope::line("  - uses: <owner>/sfjwt@<commit sha>");
+    crate::output::envelope::line(&format!("  - uses: {}@<commit sha>", repo_path()));
     crate::output::envelope::line("    with:");
     crate::output::envelope::line("      client-id: ${{ vars.SFJWT_CLIENT_ID }}");
     crate::output::envelope::line(&format!("      username: {username}"));
@@ -483,9 +488,10 @@ fn snippets(client_id: &str, username: &str, login_url: &str) {
         "GitLab: variables SFJWT_CLIENT_ID={client_id}, SFJWT_USERNAME={username}, SFJWT_LOGIN_URL={login_url}, SFJWT_KEY (masked), then:"
     ));
     crate::output::envelope::line("  include:");
-    crate::output::envelope::line(
-        "    - remote: https://raw.githubusercontent.com/<owner>/sfjwt/<commit sha>/ci-templates/gitlab/sfjwt.gitlab-ci.yml",
-    );
+    crate::output::envelope::line(&format!(
+        "    - remote: https://raw.githubusercontent.com/{}/<commit sha>/ci-templates/gitlab/sfjwt.gitlab-ci.yml",
+        repo_path()
+    ));
     crate::output::envelope::line("  sfjwt-login:");
     crate::output::envelope::line("    extends: .sfjwt-login");
 }

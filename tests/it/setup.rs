@@ -342,6 +342,23 @@ fn bootstrap_end_to_end_on_the_emulator() {
         "{}",
         r.stdout
     );
+    // The printed CI snippets name only inputs the Action has and the template sfjwt ships.
+    let action = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    let with: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip_while(|l| l.trim() != "with:")
+        .skip(1)
+        .take_while(|l| l.starts_with("      "))
+        .filter_map(|l| l.trim().split_once(':').map(|(k, _)| k))
+        .collect();
+    assert!(with.len() >= 4, "{}", r.stdout);
+    for key in with {
+        assert!(action.contains(&format!("\n  {key}:\n")), "the snippet's `{key}` is not an input of action.yml");
+    }
+    let template = r.stdout.lines().find_map(|l| l.trim().strip_prefix("- remote: ")).unwrap();
+    let path = template.rsplit("/<commit sha>/").next().unwrap();
+    assert!(repo().join(path).exists(), "the snippet includes {path}, which is not in the repository");
 }
 
 #[test]
