@@ -278,3 +278,28 @@ fn json_has_no_duplicate_keys_and_explain_reports_are_honest() {
     let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ctx.path("u.json")).unwrap()).unwrap();
     assert_eq!((j["status"].as_str(), j["exit_code"].as_u64()), (Some("failed"), Some(1)));
 }
+
+/// `revoke` behind an unknown CA says what to do; `cert rotate --force` replaces an existing pair.
+#[test]
+fn revoke_tls_help_and_rotate_force() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let r = ctx
+        .run(ctx.sfjwt().args(["revoke", "--instance-url", &emu.url]).env("SF_ACCESS_TOKEN", "00Dx!AQ4AQNOTREVOKED"));
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("help: unknown certificate authority?"), "{}", r.stderr);
+    ctx.run(ctx.sfjwt().args(["setup", "-o", USERNAME, "--key-dir", "keys"])).ok();
+    let rotate = |force: bool| {
+        let mut cmd = ctx.sfjwt();
+        cmd.args(["cert", "rotate", "--key-dir", "keys", "--name", "next"]);
+        if force {
+            cmd.arg("--force");
+        }
+        ctx.run(&mut cmd)
+    };
+    rotate(false).ok();
+    let first = std::fs::read(ctx.path("keys/next.crt")).unwrap();
+    rotate(false).code(2).stderr_has("pass --force");
+    rotate(true).ok();
+    assert_ne!(std::fs::read(ctx.path("keys/next.crt")).unwrap(), first, "--force wrote a new certificate");
+}
