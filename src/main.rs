@@ -7,6 +7,13 @@ use sfjwt::output::envelope;
 use sfjwt::secrets::scrub;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing to a closed pipe (`sfjwt … | head`) would panic in
+    // println!; the default disposition ends the process quietly, as every Unix filter does.
+    #[cfg(unix)]
+    // SAFETY: called first, before any thread exists; only resets a signal's disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

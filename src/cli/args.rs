@@ -35,7 +35,7 @@ pub enum Command {
     Assertion(AssertionArgs),
     /// Log in with the JWT bearer grant; on refusal, say why
     Login(Box<LoginArgs>),
-    /// Revoke an access token (from SFJWT_ACCESS_TOKEN or standard input), e.g. at the end of a job
+    /// Revoke an access token (from SF_ACCESS_TOKEN, SFJWT_ACCESS_TOKEN or standard input), e.g. at the end of a job
     Revoke(RevokeArgs),
     /// Run every check (key, certificate, clock, grant, the org via an admin session, the repo's
     /// app metadata) and diagnose; exit 1 when a check fails
@@ -501,7 +501,8 @@ pub struct RotateArgs {
     /// Where the new key and certificate go
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub key_dir: PathBuf,
-    /// Base name of the new files [default: APP-YYYYMMDD]
+    /// Base name of the new files [default: the app's API name in lower case with hyphens, then the
+    /// date, e.g. sfjwt-ci-20261203]
     #[arg(long)]
     pub name: Option<String>,
     /// Days the new certificate is valid

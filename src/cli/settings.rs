@@ -293,6 +293,9 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
     };
     let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     check_outputs(args, github)?;
+    if args.sf_alias.is_some() {
+        crate::output::ci::Sf::new().check_available()?;
+    }
     let e = |k: &str| env(k).filter(|v| !v.is_empty());
     let mut notes = std::mem::take(&mut layers.notes);
     let oidc = args.oidc.as_deref().map(|spec| resolve_oidc(args, spec, &login, &mut notes, &e)).transpose()?;

@@ -148,7 +148,7 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
             zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(g.key.to_pkcs8_pem().as_bytes()));
         crate::output::envelope::line(&format!("New key, base64: {}", b64.as_str()));
     }
-    print_rotation_steps(&args, &app.api_name, (&key_path, &cert_path), username.as_deref());
+    print_rotation_steps(&args, (&app.api_name, app.kind), (&key_path, &cert_path), username.as_deref());
     crate::output::envelope::set_result(serde_json::json!({
         "key_path": key_path.display().to_string(),
         "cert_path": cert_path.display().to_string(),
@@ -184,11 +184,23 @@ fn the_app(args: &crate::cli::RotateArgs) -> Result<crate::appmeta::read::RepoAp
     }
 }
 
+/// Where Setup takes a new certificate, by the kind of app.
+fn upload_path(kind: crate::appmeta::read::AppKind, app: &str) -> String {
+    match kind {
+        crate::appmeta::read::AppKind::ExternalClientApp => {
+            format!("Setup > External Client App Manager > {app} > Settings > OAuth Settings > Enable JWT Bearer Flow")
+        }
+        crate::appmeta::read::AppKind::ConnectedApp => {
+            format!("Setup > App Manager > {app} > Edit > Use digital signatures")
+        }
+    }
+}
+
 /// The follow-up, every command filled in from the flags given (placeholders only for what no
 /// flag said): the tests run the sfjwt ones as printed.
 fn print_rotation_steps(
     args: &crate::cli::RotateArgs,
-    app: &str,
+    (app, kind): (&str, crate::appmeta::read::AppKind),
     (key_path, cert_path): (&std::path::Path, &std::path::Path),
     username: Option<&str>,
 ) {
@@ -198,8 +210,9 @@ fn print_rotation_steps(
     crate::output::envelope::line("");
     crate::output::envelope::line("Rotate in this order:");
     crate::output::envelope::line(&format!(
-        "  1. sf project deploy start --source-dir {} --target-org {alias}   (or Setup > App Manager > {app} > Edit > upload {})",
+        "  1. sf project deploy start --source-dir {} --target-org {alias}   (or by hand: {} > upload {})",
         quote(&args.source_dir),
+        upload_path(kind, app),
         cert_path.display()
     ));
     crate::output::envelope::line(&format!("  2. replace the CI secret with {}", key_path.display()));

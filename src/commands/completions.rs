@@ -43,6 +43,11 @@ fn write_pages(cmd: clap::Command, dir: &Path) -> Result<(), Error> {
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<Exit, Error> {
+    if crate::output::envelope::enabled() {
+        // Under --json the text travels inside the envelope, stdout holds nothing else.
+        crate::output::envelope::set_result(serde_json::json!({ "text": String::from_utf8_lossy(bytes) }));
+        return Ok(Exit::Success);
+    }
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
         Ok(()) => Ok(Exit::Success),

@@ -4,7 +4,7 @@ use crate::cli::{ExplainArgs, Format};
 use crate::diagnose::Cause;
 use crate::diagnose::text::explain;
 use crate::error::{Error, Exit};
-use crate::output::report::{self, Report, Status};
+use crate::output::report::{self, CheckStatus, Report, Status};
 
 /// Bytes of standard input read at most; the cut may fall inside a character, so it is decoded lossily.
 const MAX_INPUT: u64 = 1024 * 1024;
@@ -45,14 +45,22 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
                 let others: Vec<&str> = d.candidates.iter().skip(1).map(|c| c.cause.id()).collect();
                 println!("  other candidates: {}", others.join(", "));
             }
+            // The same labels as login's and doctor's diagnosis: help for steps, fix for a ready command.
             for r in &d.remediation {
-                println!("fix: {r}");
+                println!("help: {r}");
+            }
+            if let Some(fix) = &d.fix {
+                println!("fix: {fix}");
             }
             println!("more: {}", d.docs);
         }
     }
     // 1: the text held no error sfjwt recognises (a pipeline can tell "explained" from "not").
-    let exit = if d.cause == Cause::Unknown { Exit::CheckFailed } else { Exit::Success };
+    let exit = if d.cause == Cause::Unknown && !crate::diagnose::text::recognises(&text) {
+        Exit::CheckFailed
+    } else {
+        Exit::Success
+    };
     if exit != Exit::Success {
         crate::output::envelope::set_failure("NoKnownError", "the text holds no error sfjwt recognises", None);
     }
@@ -60,6 +68,14 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
         let mut r = Report::new("explain", report::Target::default());
         r.status = if exit == Exit::Success { Status::Ok } else { Status::Failed };
         r.exit_code = exit as u8;
+        // The text reports a failed login: in JUnit that is a failing case, whatever explain's exit.
+        let explained = d.cause != Cause::Unknown;
+        r.checks.push(crate::output::report::Check {
+            id: "refusal".into(),
+            title: "Refusal in the text given".into(),
+            status: if explained { CheckStatus::Fail } else { CheckStatus::Skip },
+            detail: if explained { d.summary.clone() } else { "no error sfjwt knows in the text".into() },
+        });
         r.diagnosis = d;
         r.write_all(&args.report)?;
     }

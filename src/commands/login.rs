@@ -202,6 +202,7 @@ fn refusal_diagnosis(s: &LoginSettings, report: &Report, error: &str, descriptio
         username: &s.username,
         audience: audience.unwrap_or_default(),
         default_audience: endpoint::default_audience(&s.login),
+        audience_settled: crate::diagnose::login::audience_settled_by(&report.attempts),
     };
     hints::refine(d, &ctx)
 }
@@ -295,7 +296,10 @@ fn doctor_command(s: &LoginSettings) -> String {
     if let Some(a) = &s.audience {
         cmd.push_str(&format!(" --audience {a}"));
     }
-    if let Some(key) = s.key.as_ref().and_then(|k| k.spec()) {
+    if matches!(s.key, Some(crate::credentials::keys::KeySource::Stdin)) {
+        // Standard input was read once already: the key is piped in again, as for login.
+        cmd.push_str(" --key -");
+    } else if let Some(key) = s.key.as_ref().and_then(|k| k.spec()) {
         cmd.push_str(&format!(" --key {}", ci::shell_quote(&key)));
     }
     if s.login.scheme() == "http" {

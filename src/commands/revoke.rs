@@ -61,10 +61,23 @@ pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
 }
 
 fn read_token() -> Result<Zeroizing<String>, Error> {
-    for name in TOKEN_VARS {
-        if let Some(t) = std::env::var(name).ok().filter(|t| !t.trim().is_empty()) {
-            return Ok(Zeroizing::new(t.trim().to_string()));
-        }
+    let set: Vec<(&str, Zeroizing<String>)> = TOKEN_VARS
+        .iter()
+        .filter_map(|n| {
+            std::env::var(n).ok().filter(|t| !t.trim().is_empty()).map(|t| (*n, Zeroizing::new(t.trim().to_string())))
+        })
+        .collect();
+    if let [(a, first), (b, second)] = set.as_slice()
+        && first != second
+    {
+        // Revoking the wrong one would leave the live session valid and still exit 0.
+        return Err(Error::usage(
+            format!("{a} and {b} hold different tokens"),
+            "unset the one that is not this job's session (sfjwt login exports SF_ACCESS_TOKEN)",
+        ));
+    }
+    if let Some((_, t)) = set.into_iter().next() {
+        return Ok(t);
     }
     let mut buf = Zeroizing::new(String::new());
     std::io::stdin()

@@ -112,6 +112,9 @@ fn plan(args: &SetupArgs, username: &str) -> Result<Plan, Error> {
             None
         }
     };
+    if args.deploy {
+        crate::output::ci::Sf::new().check_available()?;
+    }
     Ok(Plan {
         contact: contact_email(args, username)?,
         consumer_key: consumer_key(args)?,
@@ -447,6 +450,7 @@ fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> 
                 username,
                 audience: attempts.last().map(|a| a.audience.as_str()).unwrap_or_default(),
                 default_audience: endpoint::default_audience(&wait.login),
+                audience_settled: crate::diagnose::login::audience_settled_by(&attempts),
             };
             let d = crate::diagnose::login::refine(d, &ctx).with_admin_alias(None);
             super::print_diagnosis(&d, 1);

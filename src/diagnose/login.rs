@@ -13,6 +13,17 @@ pub struct LoginContext<'a> {
     pub audience: &'a str,
     /// The audience this host gets when the user names none.
     pub default_audience: &'a str,
+    /// Another audience was refused as invalid first: the org accepted this one.
+    pub audience_settled: bool,
+}
+
+/// Whether an attempt before the last was refused for its audience (so the last one's was right).
+pub fn audience_settled_by(attempts: &[crate::login::grant::Attempt]) -> bool {
+    let n = attempts.len();
+    attempts.iter().take(n.saturating_sub(1)).any(|a| {
+        let (e, d) = (a.error.as_deref().unwrap_or_default(), a.error_description.as_deref().unwrap_or_default());
+        crate::login::grant::is_audience_refusal(e, d)
+    })
 }
 
 fn is_generic_host(host: &str) -> bool {
@@ -37,7 +48,7 @@ pub fn refine(mut d: Diagnosis, ctx: &LoginContext<'_>) -> Diagnosis {
             ctx.host
         ));
     }
-    if d.cause == Cause::UserNotPreauthorized && ctx.audience != ctx.default_audience {
+    if d.cause == Cause::UserNotPreauthorized && ctx.audience != ctx.default_audience && !ctx.audience_settled {
         d.evidence.push(format!(
             "the audience {} is not {}'s own ({}): a wrong aud also gives this refusal",
             ctx.audience, ctx.host, ctx.default_audience
@@ -50,14 +61,19 @@ pub fn refine(mut d: Diagnosis, ctx: &LoginContext<'_>) -> Diagnosis {
 /// The username's suffix is a hint, never a verdict: sandboxes suffix only users copied from
 /// production, and `.dev` or `.com.br` are ordinary domains (salesforce.md §7.4).
 fn username_hint(mut d: Diagnosis, ctx: &LoginContext<'_>) -> Diagnosis {
-    let sandbox_host = endpoint::is_sandbox_host(ctx.host);
+    // The audience the org accepted says more than a host that is an IP address or a proxy.
+    let by_audience = ctx.audience == endpoint::TEST;
+    let sandbox = endpoint::is_sandbox_host(ctx.host) || by_audience;
+    let place = if by_audience {
+        "the accepted audience (test.salesforce.com) means".to_string()
+    } else {
+        format!("{} serves", ctx.host)
+    };
     let relevant = d
         .candidates
         .iter()
         .any(|c| matches!(c.cause, Cause::WrongEnvironment | Cause::UserNotPreauthorized | Cause::UserUnknown));
-    if relevant
-        && let Some(h) = endpoint::environment_mismatch(ctx.username, sandbox_host, &format!("{} serves", ctx.host))
-    {
+    if relevant && let Some(h) = endpoint::environment_mismatch(ctx.username, sandbox, &place) {
         d.evidence.push(format!("hint only: {h}"));
         d = d.with_candidates(&[(Cause::WrongEnvironment, Confidence::Possible)]);
     }
@@ -104,7 +120,13 @@ mod tests {
     use super::*;
 
     fn ctx<'a>(host: &'a str, username: &'a str) -> LoginContext<'a> {
-        LoginContext { host, username, audience: endpoint::LOGIN, default_audience: endpoint::LOGIN }
+        LoginContext {
+            host,
+            username,
+            audience: endpoint::LOGIN,
+            default_audience: endpoint::LOGIN,
+            audience_settled: false,
+        }
     }
 
     #[test]

@@ -112,7 +112,7 @@ impl Cause {
             ],
             Cause::AppBlocked => &["Setup > Connected Apps OAuth Usage > the app > Unblock."],
             Cause::ClientIdUnknown => &[
-                "Check the consumer key (App Manager > the app > View > Manage Consumer Details) and that it belongs to an app in this org.",
+                "Check the consumer key (External Client App: External Client App Manager > the app > Settings > OAuth Settings > Consumer Key and Secret; connected app: App Manager > the app > View > Manage Consumer Details) and that it belongs to an app in this org.",
                 "A new or changed app takes 2-10 minutes to propagate: retry with --wait-for-propagation 10m.",
                 "Check the login host: a sandbox app is not known to login.salesforce.com.",
             ],
@@ -381,7 +381,9 @@ pub fn from_refusal(error: &str, description: &str, mut evidence: Vec<String>) -
 
 /// The verdict from the token endpoint's answers alone.
 pub fn from_attempts(attempts: &[Attempt], refusal: Option<(&str, &str)>, failure: Option<FailureKind>) -> Diagnosis {
-    let evidence: Vec<String> = attempts.iter().map(describe_attempt).collect();
+    let mut evidence: Vec<String> = attempts.iter().map(describe_attempt).collect();
+    // Rounds of --wait-for-propagation repeat the same answer: once is enough.
+    evidence.dedup();
     if let Some((error, description)) = refusal {
         return from_refusal(error, description, evidence);
     }
@@ -391,6 +393,13 @@ pub fn from_attempts(attempts: &[Attempt], refusal: Option<(&str, &str)>, failur
             let mut d = Diagnosis::new(Cause::TlsError, Confidence::Confirmed, evidence);
             let detail = attempts.last().and_then(|a| a.detail.as_deref()).unwrap_or_default();
             d.remediation = vec![login::tls_help(detail).to_string()];
+            d
+        }
+        Some(FailureKind::RetryRequested) => {
+            let mut d = Diagnosis::new(Cause::NetworkError, Confidence::Confirmed, evidence);
+            d.remediation = vec![
+                "Salesforce answered every try with `unknown_error: retry your request`, a transient condition on its side: run the job again later (a longer --retry-window waits longer).".into(),
+            ];
             d
         }
         Some(_) => {

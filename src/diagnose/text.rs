@@ -54,6 +54,12 @@ fn pairs(text: &str) -> Vec<(String, String, String)> {
     out
 }
 
+/// Whether the text holds an error wording sfjwt knows (even one whose cause is unknown, such as
+/// `authentication failure`): `explain` exits 1 only when it holds none.
+pub fn recognises(text: &str) -> bool {
+    pairs(text).iter().any(|(e, d, _)| super::wordings::find(e, d).is_some())
+}
+
 /// The diagnosis of free text from another tool's log; `Unknown` when nothing in it is an error.
 pub fn explain(text: &str) -> Diagnosis {
     let rank = |c: Cause| match c {

@@ -286,15 +286,18 @@ fn from_org_access(inp: &Inputs<'_>, top: Cause, a: &AppFacts, u: &UserFacts, mu
             }
             let mut d = inp.confirmed(Cause::UserNotPreauthorized, evidence);
             // The policy is confirmed admin-approved: say what is left to do, by name.
+            let app_path = if a.external {
+                format!("Setup > External Client App Manager > {} > Policies > OAuth Policies > App Policies", a.name)
+            } else {
+                format!("Setup > App Manager > {} > Manage > Manage Profiles / Manage Permission Sets", a.name)
+            };
             d.remediation = vec![format!(
                 "Give {username} access to the app {:?}: assign it a permission set on the app's list ({}) \
                  (Setup > Users > {username} > Permission Set Assignments > Edit Assignments), or add its \
-                 profile ({}) or a permission set it holds to the app (Setup > App Manager > {} > Manage > \
-                 Manage Profiles / Manage Permission Sets).",
+                 profile ({}) or a permission set it holds to the app ({app_path}).",
                 a.name,
                 list.join(", "),
                 u.profile.as_deref().unwrap_or("?"),
-                a.name
             )];
             let ps = a
                 .access_list

@@ -71,7 +71,9 @@ impl HostPolicy {
         }
         Err(Error::usage(
             format!("refusing to send credentials to {host}: not a Salesforce host"),
-            format!("the assertion is a bearer credential; if {host} really is your org, pass --allow-host {host}"),
+            format!(
+                "what sfjwt sends there (an assertion or a token) is a bearer credential; if {host} really is your org, pass --allow-host {host}"
+            ),
         ))
     }
 

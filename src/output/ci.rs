@@ -124,6 +124,24 @@ impl Sf {
         cmd
     }
 
+    /// Checked before the grant (or before setup writes anything): sf must exist where it will be
+    /// run, so that a missing sf never strands an issued token or a half-written setup.
+    pub fn check_available(&self) -> Result<(), Error> {
+        let bin = std::path::Path::new(&self.bin);
+        let found = if bin.components().count() > 1 {
+            bin.is_file()
+        } else {
+            std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
+        };
+        if found {
+            return Ok(());
+        }
+        Err(Error::usage(
+            format!("the Salesforce CLI ({}) is not installed or not on PATH", bin.display()),
+            "install it first (npm install --global @salesforce/cli), or set SFJWT_SF_BIN; nothing was sent or written",
+        ))
+    }
+
     /// The error when sf cannot even start; `help` says what else the user can do.
     pub fn spawn_error(&self, source: std::io::Error, help: &str) -> Error {
         Error::Io {
@@ -158,7 +176,10 @@ pub fn sf_handoff(alias: &str, instance_url: &str, token: &str, ca_files: &[Path
     }
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let text = crate::secrets::scrub(&text.replace(token, "***")).into_owned();
-    let excerpt: String = text.trim().chars().take(600).collect();
+    let mut excerpt: String = text.trim().chars().take(600).collect();
+    if excerpt.is_empty() {
+        excerpt = format!("sf exited with {} and printed nothing", out.status);
+    }
     let help = if excerpt.contains("fetch failed") || excerpt.contains("certificate") {
         "sf could not reach the instance over TLS: with a TLS-inspecting proxy, pass its CA with --ca-file (sfjwt hands it to sf as NODE_EXTRA_CA_CERTS)"
     } else {

@@ -73,6 +73,8 @@ pub fn error(exit: u8, name: &str, message: &str, help: Option<&str>) -> Value {
 
 /// Prints an envelope, scrubbed of every registered secret.
 pub fn print(envelope: &Value) {
+    use std::io::Write;
     let text = serde_json::to_string_pretty(envelope).unwrap_or_else(|_| "{\"status\": 1}".into());
-    println!("{}", crate::secrets::scrub(&text));
+    // A reader that closed the pipe early (`| head`) is not an error and never a panic.
+    let _ = writeln!(std::io::stdout().lock(), "{}", crate::secrets::scrub(&text));
 }

@@ -5,8 +5,13 @@ use crate::output::report::{CheckStatus, Report, Status};
 
 pub fn markdown(r: &Report) -> String {
     let mut s = String::new();
-    let icon = if r.status == Status::Ok { "✅" } else { "❌" };
-    s.push_str(&format!("## {icon} sfjwt {}: {}\n\n", r.command, r.status.id()));
+    if r.command == "explain" {
+        // explain reports on someone else's failure: its header names that, not its own success.
+        s.push_str(&format!("## 🔎 sfjwt explain: {}\n\n", r.diagnosis.cause.id()));
+    } else {
+        let icon = if r.status == Status::Ok { "✅" } else { "❌" };
+        s.push_str(&format!("## {icon} sfjwt {}: {}\n\n", r.command, r.status.id()));
+    }
     let t = &r.target;
     let mut rows: Vec<(&str, String)> = [
         ("client id", &t.client_id),

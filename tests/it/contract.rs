@@ -273,7 +273,7 @@ fn json_has_no_duplicate_keys_and_explain_reports_are_honest() {
     .ok();
     let md = std::fs::read_to_string(ctx.path("e.md")).unwrap();
     assert!(!md.contains("| | |"), "an empty table:\n{md}");
-    assert!(md.contains("sfjwt explain: ok"), "{md}");
+    assert!(md.contains("sfjwt explain: user_not_preauthorized"), "{md}");
     ctx.run(ctx.sfjwt().args(["explain", "all good", "--report", "u.json"])).code(1);
     let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ctx.path("u.json")).unwrap()).unwrap();
     assert_eq!((j["status"].as_str(), j["exit_code"].as_u64()), (Some("failed"), Some(1)));

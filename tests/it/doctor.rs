@@ -398,7 +398,7 @@ fn explain_reads_other_tools_errors() {
     }
     let r =
         ctx.run(ctx.sfjwt().args(["explain", "app_not_found: External client app is not installed in this org"])).ok();
-    let fixes: Vec<&str> = r.stdout.lines().filter_map(|l| l.strip_prefix("fix: ")).collect();
+    let fixes: Vec<&str> = r.stdout.lines().filter_map(|l| l.strip_prefix("help: ")).collect();
     assert!(fixes[0].contains("My Domain") && fixes[1].contains("deploy or install"), "{}", r.stdout);
     let r = ctx
         .run_stdin(

@@ -145,6 +145,7 @@ fn login_context_refine(st: &State<'_>, base: Diagnosis) -> Diagnosis {
         username: &l.username,
         audience: &audience,
         default_audience: endpoint::default_audience(&l.login),
+        audience_settled: crate::diagnose::login::audience_settled_by(&st.report.attempts),
     };
     diagnose::login::refine(base, &ctx)
 }
