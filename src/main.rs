@@ -4,7 +4,27 @@ use std::process::ExitCode;
 use clap::Parser;
 use sfjwt::cli::Cli;
 use sfjwt::output::envelope;
-use sfjwt::secrets::scrub;
+use sfjwt::secrets::{scrub, terminal_safe};
+
+/// clap's own errors quote the arguments they reject: a key pasted as a stray argument would land
+/// in the log, so long key-like runs are cut out first. Help and version go to stdout untouched.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use std::io::Write;
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = e.render().to_string();
+    let rendered = rendered.strip_prefix("Error:").map(|r| format!("error:{r}")).unwrap_or(rendered);
+    let text = sfjwt::secrets::redact_long_runs(&rendered);
+    let _ = write!(std::io::stderr(), "{text}");
+    // args_os: an argument that is not UTF-8 must not panic here.
+    if std::env::args_os().any(|a| a == "--json") {
+        let first = text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+        envelope::print(&envelope::error(sfjwt::Exit::Usage as u8, "UsageError", &first, None));
+    }
+    ExitCode::from(sfjwt::Exit::Usage as u8)
+}
 
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, so printing to a closed pipe (`sfjwt … | head`) would panic in
@@ -16,15 +36,7 @@ fn main() -> ExitCode {
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap prints help and version to stdout and usage errors to stderr.
-            let _ = e.print();
-            if e.use_stderr() && std::env::args().any(|a| a == "--json") {
-                let first = e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
-                envelope::print(&envelope::error(sfjwt::Exit::Usage as u8, "UsageError", &first, None));
-            }
-            return if e.use_stderr() { ExitCode::from(sfjwt::Exit::Usage as u8) } else { ExitCode::SUCCESS };
-        }
+        Err(e) => return usage_error(&e),
     };
     let json = cli.json;
     let outcome = sfjwt::commands::run(cli);
@@ -39,10 +51,10 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(err) => {
             // Printed by hand, not via a Result from main: RUST_BACKTRACE=1 must not add a backtrace.
-            eprintln!("error: {}", scrub(&err.to_string()));
+            eprintln!("error: {}", terminal_safe(&scrub(&err.to_string())));
             let mut source = err.source();
             while let Some(cause) = source {
-                eprintln!("  caused by: {}", scrub(&cause.to_string()));
+                eprintln!("  caused by: {}", terminal_safe(&scrub(&cause.to_string())));
                 source = cause.source();
             }
             if let Some(help) = err.help() {

@@ -27,6 +27,40 @@ pub fn register(secret: &str) {
     }
 }
 
+/// `text` with every run of 24 or more key-like characters (base64 and token alphabets) cut to
+/// its first 4: for messages that may quote what a user pasted (a key, a token) before sfjwt
+/// knows it is one.
+pub fn redact_long_runs(text: &str) -> String {
+    let keyish = |c: char| c.is_ascii_alphanumeric() || "+/=_-!.".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 24 {
+            out.extend(run.chars().take(4));
+            out.push_str("…(hidden)");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if keyish(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Server and user text made safe for a terminal and a CI log: control characters (escape
+/// sequences, a newline that would start a `::workflow-command::` line) become spaces.
+pub fn terminal_safe(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
 /// `text` with every registered secret (and its URL-encoded form) replaced by `***`.
 pub fn scrub(text: &str) -> Cow<'_, str> {
     let Ok(known) = KNOWN.lock() else { return Cow::Borrowed(text) };

@@ -124,8 +124,11 @@ pub fn parse(text: &str, origin: &str) -> Result<ConfigFile, Error> {
         ));
     }
     serde_saphyr::from_str(text).map_err(|e| {
+        // The parser's own excerpt quotes the file's lines, which can hold a pasted key or token:
+        // only the location and the message are kept, long runs of key-like text cut out.
+        let first = e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
         Error::usage(
-            format!("invalid config {origin}: {e}"),
+            format!("invalid config {origin}: {}", crate::secrets::redact_long_runs(&first)),
             "the file holds `targets:` with client_id, username, login_url, audience, key, key_passphrase_file, ca_file, timeout, and for doctor admin_sf_org, admin_token_env, admin_instance_url, app_name, cert",
         )
     })

@@ -267,6 +267,18 @@ fn check_outputs(args: &LoginArgs, github: bool) -> Result<(), Error> {
     if let Some(path) = &args.dotenv {
         crate::fsutil::check_writable(path, "--dotenv")?;
     }
+    if github {
+        // The runner's files take the outputs after the grant: a bad one found then would strand
+        // an issued token.
+        for var in ["GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"] {
+            if var == "GITHUB_ENV" && !args.export_env {
+                continue;
+            }
+            if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+                crate::fsutil::check_writable(std::path::Path::new(&path), var)?;
+            }
+        }
+    }
     if let Some(alias) = &args.sf_alias
         && (alias.is_empty() || alias.starts_with('-') || alias.chars().any(char::is_whitespace))
     {

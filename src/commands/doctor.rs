@@ -32,7 +32,8 @@ fn single(s: &DoctorSettings) -> Result<Exit, Error> {
             CheckStatus::Fail => "FAIL",
             CheckStatus::Skip => "skip",
         };
-        eprintln!("[{tag}] {}: {}", c.title, c.detail);
+        // Check details can quote the org's answers: no escape sequence or new line gets through.
+        eprintln!("[{tag}] {}: {}", c.title, crate::secrets::terminal_safe(&c.detail));
     }
     if report.diagnosis.cause != Cause::None {
         super::print_diagnosis(&report.diagnosis, 0);

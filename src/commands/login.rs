@@ -73,7 +73,8 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
         Outcome::Granted(g) => on_granted(&client, &s, g, report),
         Outcome::Refused { error, description } => {
             report.diagnosis = refusal_diagnosis(&s, &report, &error, &description);
-            eprintln!("error: Salesforce refused the grant: {error}: {description}");
+            let said = crate::secrets::terminal_safe(&format!("{error}: {description}"));
+            eprintln!("error: Salesforce refused the grant: {said}");
             finish_failure(&s, report, Exit::Refused)
         }
         Outcome::NoAnswer { failure, detail } => no_answer(&s, report, failure, &detail),
@@ -84,7 +85,7 @@ fn no_answer(s: &LoginSettings, mut report: Report, failure: FailureKind, detail
     report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(failure));
     let host = s.login.host_str().unwrap_or_default();
     // The TLS hint comes with the diagnosis (its remediation), once.
-    eprintln!("error: no usable answer from {host} ({failure}): {detail}");
+    eprintln!("error: no usable answer from {host} ({failure}): {}", crate::secrets::terminal_safe(detail));
     finish_failure(s, report, Exit::NoAnswer)
 }
 
@@ -156,7 +157,8 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
                 preflight: &preflight,
             };
             report.diagnosis = diagnose::keyless::refused(&report.attempts, &error, &description, &ctx);
-            eprintln!("error: Salesforce refused the token exchange: {error}: {description}");
+            let said = crate::secrets::terminal_safe(&format!("{error}: {description}"));
+            eprintln!("error: Salesforce refused the token exchange: {said}");
             finish_failure(s, report, Exit::Refused)
         }
         Outcome::NoAnswer { failure, detail } => no_answer(s, report, failure, &detail),
@@ -241,7 +243,7 @@ fn check_session(
     report.checks.push(session_check(CheckStatus::Fail, detail.clone()));
     let evidence = vec![
         format!(
-            "the grant itself succeeded at {} (a token was issued, then revoked)",
+            "the grant itself succeeded at {} (a token was issued; sfjwt then revoked it, best effort)",
             s.login.host_str().unwrap_or_default()
         ),
         format!("the first REST call was refused: {detail}"),

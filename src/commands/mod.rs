@@ -89,7 +89,7 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
 /// The verdict on stderr. `skip_evidence` leaves out lines the caller already printed. Server
 /// text can hold an echoed secret, so every line is scrubbed.
 pub(crate) fn print_diagnosis(d: &crate::diagnose::Diagnosis, skip_evidence: usize) {
-    let line = |s: String| eprintln!("{}", crate::secrets::scrub(&s));
+    let line = |s: String| eprintln!("{}", crate::secrets::terminal_safe(&crate::secrets::scrub(&s)));
     line(format!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary));
     for e in d.evidence.iter().skip(skip_evidence) {
         line(format!("  evidence: {e}"));

@@ -28,6 +28,8 @@ pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
     let timeout =
         duration::parse(&args.timeout).map_err(|e| Error::usage(format!("invalid --timeout: {e}"), "e.g. 30s"))?;
     let token = read_token()?;
+    // Registered: an answer echoing it (even form-encoded) is scrubbed like any other secret.
+    crate::secrets::register(&token);
     let net = NetSettings {
         timeout: timeout.max(Duration::from_secs(1)),
         max_retries: 2,
@@ -43,11 +45,16 @@ pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
             crate::output::envelope::set_result(serde_json::json!({ "revoked": true, "instance_url": origin }));
             Ok(Exit::Success)
         }
-        Revoked::Refused { status, excerpt } => {
+        Revoked::Refused { status, excerpt } if gone(&excerpt) => {
             eprintln!("note: {origin} did not revoke the token (HTTP {status}: {excerpt})");
             eprintln!("note: it was already revoked or has expired; nothing left to do");
             crate::output::envelope::set_result(serde_json::json!({ "revoked": false, "instance_url": origin }));
             Ok(Exit::Success)
+        }
+        Revoked::Refused { status, excerpt } => {
+            eprintln!("error: {origin} refused to revoke the token: HTTP {status}: {excerpt}");
+            crate::output::envelope::set_failure("RevokeRefused", excerpt, None);
+            Ok(Exit::Refused)
         }
         Revoked::NoAnswer(why) => {
             eprintln!("error: no usable answer from {origin}: {why}");
@@ -58,6 +65,13 @@ pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
             Ok(Exit::NoAnswer)
         }
     }
+}
+
+/// Salesforce answers an unknown, expired or already revoked token with these errors: the token
+/// is gone, which is what a cleanup job wanted. Anything else is a refusal.
+fn gone(answer: &str) -> bool {
+    let a = answer.to_ascii_lowercase();
+    a.contains("unsupported_token_type") || a.contains("invalid_token")
 }
 
 fn read_token() -> Result<Zeroizing<String>, Error> {

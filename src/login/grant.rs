@@ -310,6 +310,11 @@ fn record_id(text: &str, prefix: &str) -> bool {
 
 fn granted(j: &serde_json::Value, hosts: &HostPolicy, aud: &str) -> Result<Granted, String> {
     let token = plain(j, "access_token", MAX_TOKEN)?.filter(|t| !t.is_empty()).ok_or("access_token is empty")?;
+    // Salesforce's tokens (opaque `00D…!…` or JWT) use only these: nothing a shell or a dotenv
+    // reader would interpret ($, `, quotes, ;, spaces) ever reaches an output.
+    if !token.chars().all(|c| c.is_ascii_alphanumeric() || "!._-+/=~".contains(c)) {
+        return Err("access_token holds characters Salesforce never uses".into());
+    }
     let token = Zeroizing::new(token);
     crate::secrets::register(&token);
     let instance = plain(j, "instance_url", 2048)?.ok_or("no instance_url")?;

@@ -66,7 +66,9 @@ fn check_proxies() -> Result<(), Error> {
             u.host_str().is_some_and(|h| !h.is_empty()) && matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h")
         });
         if !ok {
-            let shown: String = value.chars().take(60).filter(|c| !c.is_control()).collect();
+            // A proxy URL can carry a password: show it without the user-info part.
+            let without_auth = value.rsplit_once('@').map_or(value, |(_, host)| host);
+            let shown: String = without_auth.chars().take(60).filter(|c| !c.is_control()).collect();
             return Err(Error::usage(
                 format!("environment variable {name} is not a proxy URL: {shown:?}"),
                 "set it to http://HOST:PORT (credentials as http://USER:PASS@HOST:PORT), or unset it",
@@ -218,8 +220,25 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-fn read(mut resp: Response, limit: u64) -> Exchange {
+/// Reads the body in pieces until `deadline`: a server dripping a byte a second would otherwise
+/// hold the read far past --timeout, each piece arriving in time.
+fn read_bounded(resp: &mut Response, limit: u64, deadline: Instant) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if Instant::now() > deadline {
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the answer's body timed out"));
+        }
+        let n = resp.read(&mut chunk)?;
+        if n == 0 || bytes.len() as u64 > limit {
+            return Ok(bytes);
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn read(mut resp: Response, limit: u64, deadline: Instant) -> Exchange {
     let status = resp.status().as_u16();
     let header =
         |h| resp.headers().get(h).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
@@ -232,10 +251,9 @@ fn read(mut resp: Response, limit: u64) -> Exchange {
     if resp.content_length().is_some_and(|n| n > limit) {
         return too_large();
     }
-    let mut bytes = Vec::new();
-    match (&mut resp).take(limit + 1).read_to_end(&mut bytes) {
-        Ok(_) if bytes.len() as u64 > limit => too_large(),
-        Ok(_) => {
+    match read_bounded(&mut resp, limit, deadline) {
+        Ok(bytes) if bytes.len() as u64 > limit => too_large(),
+        Ok(bytes) => {
             // Scrubbed on arrival: a server echoing the assertion or a token must not put it in
             // an excerpt that is cut before a later scrub could recognise it.
             let body = crate::secrets::scrub(&String::from_utf8_lossy(&bytes)).into_owned();
@@ -293,7 +311,7 @@ pub fn send_with_retries(
         let (exchange, after) = match make().send() {
             Ok(resp) => {
                 let after = retry_after(&resp);
-                (read(resp, settings.max_body), after)
+                (read(resp, settings.max_body, t0 + settings.timeout), after)
             }
             Err(e) => {
                 let (kind, detail) = classify(&e);

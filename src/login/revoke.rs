@@ -22,7 +22,8 @@ pub fn revoke(client: &Client, net: &NetSettings, origin: &str, token: &str) -> 
     match tries.into_iter().last().map(|t| t.exchange) {
         Some(Exchange::Answer { status: 200, .. }) => Revoked::Done,
         Some(Exchange::Answer { status, body, .. }) if (400..500).contains(&status) => {
-            let excerpt = body.replace(token, "***").chars().filter(|c| !c.is_control()).take(200).collect();
+            let scrubbed = crate::secrets::scrub(&body.replace(token, "***")).into_owned();
+            let excerpt = scrubbed.chars().filter(|c| !c.is_control()).take(200).collect();
             Revoked::Refused { status, excerpt }
         }
         Some(Exchange::Answer { status, content_type, .. }) => {

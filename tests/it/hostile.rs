@@ -114,6 +114,10 @@ fn token_answers_are_validated_before_use() {
         ("an empty access_token", granted_body("https://acme.my.salesforce.com", "")),
         ("an access_token with a newline", granted_body("https://acme.my.salesforce.com", "00Dx!AQ4\nSF_EVIL=1")),
         (
+            "an access_token a shell would run",
+            granted_body("https://acme.my.salesforce.com", "00Dx$(touch${IFS}/tmp/pwned)"),
+        ),
+        (
             "an id without org and user ids",
             granted_body("https://acme.my.salesforce.com", "00Dx!AQ4AQHOSTILETOKENVALUE4")
                 .replace("005000000000001AAA", "x"),
@@ -253,14 +257,64 @@ fn settings_fail_before_any_request() {
         (vec!["--dotenv", "adir"], "is a directory"),
         (vec!["--dotenv", "missing/sf.env"], "does not exist"),
         (vec!["--export-env"], "--export-env works in GitHub Actions only"),
+        (vec!["--github"], "GITHUB_OUTPUT"),
     ] {
         if args.get(1) == Some(&"adir.json") {
             std::fs::create_dir_all(ctx.path("adir.json")).unwrap();
         }
-        let r = ctx.run(login_to(&ctx, &server.url).args(&args));
+        let r = ctx.run(login_to(&ctx, &server.url).args(&args).env("GITHUB_OUTPUT", "/nonexistent/out"));
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
         assert!(r.stdout.is_empty(), "{args:?}");
     }
     assert_eq!(server.count(), 0, "no request may be made before the settings are valid");
+}
+
+/// Server text with escape sequences and a line that would be a workflow command reaches stderr
+/// inert; a revoke answer echoing the form (the token percent-encoded) is scrubbed, and a refusal
+/// that is not "token gone" is exit 3.
+#[test]
+fn server_text_is_inert_on_stderr_and_revoke_echoes_are_scrubbed() {
+    let ctx = Ctx::new();
+    let nasty = "bad \u{1b}]0;title\u{7}\u{1b}[31m\n::error::injected";
+    let body = serde_json::json!({"error": "invalid_grant", "error_description": nasty}).to_string();
+    let server = Hostile::json(400, body);
+    let r = ctx.run(&mut login_to(&ctx, &server.url));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(!r.stderr.contains('\u{1b}') && !r.stderr.contains('\u{7}'), "escape bytes reached stderr");
+    assert!(!r.stderr.lines().any(|l| l.starts_with("::error::")), "a workflow command line: {}", r.stderr);
+
+    let echo = Hostile::start(|req, s| {
+        let form = req.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+        let body = serde_json::json!({"error": "invalid_request", "error_description": format!("body was {form}")});
+        respond(s, 400, &[], &body.to_string());
+    });
+    let token = "00DSECRETTOKEN!AQ0abc/+=1234567890";
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["revoke", "--instance-url", &echo.url, "--insecure-http"]).env("SF_ACCESS_TOKEN", token);
+    let r = ctx.run_revealing(&mut cmd);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let encoded: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    assert!(!r.stderr.contains(token) && !r.stderr.contains(&encoded), "the token was echoed: {}", r.stderr);
+}
+
+/// A body dripped a byte a second is cut off by --timeout, not read for minutes.
+#[test]
+fn a_dripped_body_is_bounded_by_the_timeout() {
+    let ctx = Ctx::new();
+    let server = Hostile::start(|_, s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n");
+        for _ in 0..60 {
+            if s.write_all(b" ").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    let started = Instant::now();
+    let r = ctx.run(login_to(&ctx, &server.url).args(["--timeout", "3s"]));
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("timed out"), "{}", r.stderr);
+    // A functional bound (the server drips for a minute), not a speed measurement.
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
 }

@@ -350,7 +350,8 @@ fn key_input_errors_never_echo_the_value() {
         base64::engine::general_purpose::STANDARD.encode(&pem)
     };
     let long_path = format!("/no/such/{}/server.key", "d".repeat(80));
-    for value in [b64.as_str(), long_path.as_str(), "env:BAD-NAME!", &pem[40..400]] {
+    let env_b64 = format!("env:{b64}");
+    for value in [b64.as_str(), long_path.as_str(), "env:BAD-NAME!", &pem[40..400], env_b64.as_str()] {
         let mut cmd = ctx.sfjwt();
         cmd.args(["assertion", "-i", CLIENT_ID, "-o", USERNAME, "--key", value]);
         let r = ctx.run(&mut cmd);
@@ -361,6 +362,27 @@ fn key_input_errors_never_echo_the_value() {
             assert!(!r.stderr.contains(&window), "17 characters of the value leaked:\n{}", r.stderr);
         }
     }
+}
+
+/// A key pasted as a stray argument, or into a broken config file, never comes back in clap's or
+/// the config parser's error; an argument that is not UTF-8 is a usage error, not a panic.
+#[test]
+fn usage_and_config_errors_never_quote_key_material() {
+    use std::os::unix::ffi::OsStrExt;
+    let ctx = Ctx::new();
+    ctx.keygen("server", &[]);
+    ctx.secret_key_file(&ctx.path("server.key"));
+    let pem = std::fs::read_to_string(ctx.path("server.key")).unwrap();
+    ctx.run(ctx.sfjwt().args(["explain", &pem])).code(2);
+    let body = pem.lines().nth(3).unwrap();
+    std::fs::write(ctx.path("bad.conf"), format!("targets:\n  p:\n    client_id: {CLIENT_ID}\n    key: \"{body}\n"))
+        .unwrap();
+    ctx.run(ctx.sfjwt().args(["login", "--config", "bad.conf", "--target", "p"])).code(2);
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "-o", USERNAME, "--json", "-i"]).arg(std::ffi::OsStr::from_bytes(b"3MVG9\xff"));
+    let r = ctx.run(&mut cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.contains("\"UsageError\""), "{}", r.stdout);
 }
 
 /// `explain` cuts standard input at 1 MiB on a character boundary, whatever the input.

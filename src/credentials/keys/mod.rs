@@ -37,6 +37,10 @@ impl KeySource {
         if spec == "-" {
             Ok(KeySource::Stdin)
         } else if let Some(var) = spec.strip_prefix("env:") {
+            if looks_like_key_material(var) || var.len() > 128 {
+                // `env:` followed by the key itself, instead of a variable's name.
+                return Err(KeyError::MaterialAsPath);
+            }
             if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(KeyError::BadSpec { spec: shown(spec) });
             }
@@ -158,6 +162,8 @@ fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     if meta.is_dir() {
         return Err(KeyError::IsDirectory { path: shown });
     }
+    // A FIFO is allowed on purpose: `--key <(echo "$SECRET")` is a common CI idiom. Its read is
+    // bounded in size (MAX_KEY_BYTES) like any other.
     if meta.len() > MAX_KEY_BYTES {
         return Err(KeyError::TooLarge { what: format!("file {shown}"), limit: MAX_KEY_BYTES });
     }

@@ -92,7 +92,8 @@ fn session_check(st: &mut State<'_>, client: &Client, g: &grant::Granted) -> Opt
             match crate::diagnose::login::from_session_refusal(&code, &message) {
                 Some((cause, conf)) => {
                     let evidence = vec![
-                        "the grant itself succeeded (a token was issued, then revoked)".to_string(),
+                        "the grant itself succeeded (a token was issued; sfjwt then revoked it, best effort)"
+                            .to_string(),
                         format!("the first REST call was refused: {detail}"),
                     ];
                     (CheckStatus::Fail, detail, Some(crate::diagnose::Diagnosis::new(cause, conf, evidence)))
