@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let parts: Vec<String> = text.split('\u{0}').map(str::to_string).collect();
     let get = |i: usize| parts.get(i).cloned().unwrap_or_default();
-    let mut r = Report::new("login", Target { client_id: Some(get(0)), username: Some(get(1)), login_host: Some(get(2)), audience: None });
+    let mut r = Report::new("login", Target { client_id: Some(get(0)), username: Some(get(1)), login_host: Some(get(2)), audience: None, ..Default::default() });
     r.checks.push(Check { id: get(3), title: get(4), status: CheckStatus::Fail, detail: get(5) });
     r.diagnosis.evidence.push(get(6));
     r.diagnosis.fix = Some(get(7));
