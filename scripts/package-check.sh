@@ -12,7 +12,7 @@ version=$(cargo metadata --no-deps --format-version 1 --offline | python3 -c 'im
 cargo package -p sfjwt --offline --locked --no-verify "$@"
 # Outside the repository (a folder under the workspace would be taken for a member of it), and
 # always the same folder: test binaries bake in CARGO_MANIFEST_DIR, and cargo may reuse them.
-work="${TMPDIR:-/tmp}/sfjwt-package-check"
+work="${SFJWT_PACKAGE_DIR:-${TMPDIR:-/tmp}/sfjwt-package-check}"
 rm -rf "$work" && mkdir -p "$work"
 tar -xzf "$target/package/sfjwt-$version.crate" -C "$work"
 cd "$work/sfjwt-$version"

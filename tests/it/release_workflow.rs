@@ -319,10 +319,12 @@ fn installers_and_action_read_the_same_layout() {
 #[test]
 fn packaged_crate_builds_and_passes_unit_tests_offline() {
     let target = std::path::Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().parent().unwrap().to_path_buf();
+    let work = tempfile::tempdir().unwrap();
     let out = Command::new("bash")
         .arg(repo().join("scripts/package-check.sh"))
         .arg("--allow-dirty")
         .env("CARGO_TARGET_DIR", &target)
+        .env("SFJWT_PACKAGE_DIR", work.path())
         .output()
         .unwrap();
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -335,7 +337,7 @@ fn packaged_crate_builds_and_passes_unit_tests_offline() {
         .max()
         .unwrap_or(0);
     assert!(passed > 0, "no unit test ran in the packaged crate:\n{log}");
-    let unpacked = target.join("package-check").join(format!("sfjwt-{}", env!("CARGO_PKG_VERSION")));
+    let unpacked = work.path().join(format!("sfjwt-{}", env!("CARGO_PKG_VERSION")));
     for f in ["LICENSE-MIT", "LICENSE-APACHE", "README.md", "Cargo.lock", "src/main.rs"] {
         assert!(unpacked.join(f).is_file(), "the package lacks {f}");
     }
