@@ -70,15 +70,6 @@ fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
     duration::parse(value).map_err(|e| Error::usage(format!("invalid {flag}: {e}"), format!("e.g. {flag} 30s")))
 }
 
-/// True for Salesforce's own domains and loopback (kept for callers that have no policy value).
-pub fn host_allowed(host: &str, allow: &[String]) -> bool {
-    HostPolicy::new(allow, false).allows(host)
-}
-
-pub fn check_host(url: &Url, allow: &[String]) -> Result<(), Error> {
-    HostPolicy::new(allow, false).check(url)
-}
-
 /// Variables sfjwt reads. One that is set but not UTF-8 is an error naming it: silently treating
 /// it as unset would, for SFJWT_LOGIN_URL, send the login to production instead.
 const READ_VARS: &[&str] = &[
@@ -394,12 +385,12 @@ mod tests {
             "localhost",
             "[::1]",
         ] {
-            assert!(host_allowed(ok, &[]), "{ok}");
+            assert!(HostPolicy::new(&[], false).allows(ok), "{ok}");
         }
         for bad in ["evil.com", "salesforce.com.evil.com", "notsalesforce.com", "10.0.0.1"] {
-            assert!(!host_allowed(bad, &[]), "{bad}");
+            assert!(!HostPolicy::new(&[], false).allows(bad), "{bad}");
         }
-        assert!(host_allowed("sso.acme.internal", &["sso.acme.internal".into()]));
+        assert!(HostPolicy::new(&["sso.acme.internal".into()], false).allows("sso.acme.internal"));
     }
 
     #[test]

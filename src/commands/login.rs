@@ -16,9 +16,9 @@ use crate::login::endpoint;
 use crate::login::exchange;
 use crate::login::grant::{self, GrantRequest, Granted, Outcome};
 use crate::login::net::FailureKind;
-use crate::login::session::{self, SessionCheck};
+use crate::login::session;
 use crate::output::ci;
-use crate::output::report::{self, Check, CheckStatus, Identity, Report, Status};
+use crate::output::report::{self, Identity, Report, Status};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -199,14 +199,7 @@ fn refusal_diagnosis(s: &LoginSettings, report: &Report, error: &str, descriptio
     let d = diagnose::from_attempts(&report.attempts, Some((error, description)), None);
     let audience =
         report.attempts.iter().rev().find(|a| a.error.as_deref() == Some(error)).map(|a| a.audience.as_str());
-    let ctx = LoginContext {
-        host: s.login.host_str().unwrap_or_default(),
-        username: &s.username,
-        audience: audience.unwrap_or_default(),
-        default_audience: endpoint::default_audience(&s.login),
-        audience_settled: crate::diagnose::login::audience_settled_by(&report.attempts),
-    };
-    hints::refine(d, &ctx)
+    hints::refine(d, &LoginContext::new(&s.login, &s.username, audience.unwrap_or_default(), &report.attempts))
 }
 
 /// The check after the grant: the diagnosis when the session does not work (the login is then
@@ -220,39 +213,12 @@ fn check_session(
     if !s.verify {
         return None;
     }
-    let (code, message, status) = match session::verify(client, &s.net, g) {
-        SessionCheck::Works => {
-            report
-                .checks
-                .push(session_check(CheckStatus::Pass, "the session read the user's own record over REST".into()));
-            return None;
-        }
-        SessionCheck::Inconclusive(why) => {
-            eprintln!("warning: could not check the session after the grant ({why}); the login stands");
-            report.checks.push(session_check(CheckStatus::Warn, format!("inconclusive: {why}")));
-            return None;
-        }
-        SessionCheck::Refused { status, code, message } => (code, message, status),
-    };
-    let detail = format!("HTTP {status} {code}: {message}");
-    let Some((cause, confidence)) = hints::from_session_refusal(&code, &message) else {
-        eprintln!("warning: the first REST call was refused ({detail}); the login stands");
-        report.checks.push(session_check(CheckStatus::Warn, format!("inconclusive: {detail}")));
-        return None;
-    };
-    report.checks.push(session_check(CheckStatus::Fail, detail.clone()));
-    let evidence = vec![
-        format!(
-            "the grant itself succeeded at {} (a token was issued; sfjwt then revoked it, best effort)",
-            s.login.host_str().unwrap_or_default()
-        ),
-        format!("the first REST call was refused: {detail}"),
-    ];
-    Some(Diagnosis::new(cause, confidence, evidence))
-}
-
-fn session_check(status: CheckStatus, detail: String) -> Check {
-    Check { id: "session".into(), title: "Session works after the grant".into(), status, detail }
+    let verdict = hints::assess_session(session::verify(client, &s.net, g), s.login.host_str());
+    if let Some(w) = &verdict.warning {
+        eprintln!("warning: {w}");
+    }
+    report.checks.push(verdict.check);
+    verdict.diagnosis
 }
 
 fn finish_failure(s: &LoginSettings, report: Report, exit: Exit) -> Result<Exit, Error> {

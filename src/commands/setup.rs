@@ -6,7 +6,7 @@ use crate::appmeta::keyless as keyless_meta;
 use crate::appmeta::write::{self as appmeta, AppSpec, Kind};
 use crate::cli::{AppKindArg, SetupArgs};
 use crate::credentials::cert::{self, Bits, CertRequest};
-use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
+use crate::credentials::keys::{self, KeySource, RsaPrivateKey};
 use crate::error::{Error, Exit};
 use crate::fsutil;
 use crate::login::endpoint::{self, HostPolicy, LoginUrl};
@@ -128,10 +128,7 @@ fn key_base(args: &SetupArgs) -> String {
 }
 
 fn given_key(args: &SetupArgs, key: &str, cert_path: &Path) -> Result<(RsaPrivateKey, String), Error> {
-    let pass = match &args.key_passphrase_file {
-        Some(f) => Some(Passphrase::from_file(f)?),
-        None => std::env::var("SFJWT_KEY_PASSPHRASE").ok().map(Passphrase::new),
-    };
+    let pass = super::passphrase(args.key_passphrase_file.as_deref())?;
     let key = keys::load(&KeySource::parse(key)?, pass.as_ref())?;
     let pem = std::fs::read_to_string(cert_path).map_err(|e| Error::Io {
         action: "read",
@@ -445,14 +442,9 @@ fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> 
         Outcome::Refused { error, description } => {
             eprintln!("error: the login is still refused: {error}: {description}");
             let d = crate::diagnose::from_attempts(&attempts, Some((&error, &description)), None);
-            let ctx = crate::diagnose::login::LoginContext {
-                host: wait.login.host_str().unwrap_or_default(),
-                username,
-                audience: attempts.last().map(|a| a.audience.as_str()).unwrap_or_default(),
-                default_audience: endpoint::default_audience(&wait.login),
-                audience_settled: crate::diagnose::login::audience_settled_by(&attempts),
-            };
-            let d = crate::diagnose::login::refine(d, &ctx).with_admin_alias(None);
+            let audience = attempts.last().map(|a| a.audience.as_str()).unwrap_or_default();
+            let ctx = crate::diagnose::login::LoginContext::new(&wait.login, username, audience, &attempts);
+            let d = crate::diagnose::login::refine(d, &ctx);
             super::print_diagnosis(&d, 1);
             crate::output::envelope::set_failure("GrantRefused", d.summary.clone(), Some(d.cause.id()));
             Ok(Exit::Refused)

@@ -17,8 +17,27 @@ pub struct LoginContext<'a> {
     pub audience_settled: bool,
 }
 
+impl<'a> LoginContext<'a> {
+    /// The context of a refusal read from the grant's attempts; `audience` is the attempt's whose
+    /// refusal is being read (each caller knows which).
+    pub fn new(
+        login: &'a url::Url,
+        username: &'a str,
+        audience: &'a str,
+        attempts: &[crate::login::grant::Attempt],
+    ) -> LoginContext<'a> {
+        LoginContext {
+            host: login.host_str().unwrap_or_default(),
+            username,
+            audience,
+            default_audience: endpoint::default_audience(login),
+            audience_settled: audience_settled_by(attempts),
+        }
+    }
+}
+
 /// Whether an attempt before the last was refused for its audience (so the last one's was right).
-pub fn audience_settled_by(attempts: &[crate::login::grant::Attempt]) -> bool {
+fn audience_settled_by(attempts: &[crate::login::grant::Attempt]) -> bool {
     let n = attempts.len();
     attempts.iter().take(n.saturating_sub(1)).any(|a| {
         let (e, d) = (a.error.as_deref().unwrap_or_default(), a.error_description.as_deref().unwrap_or_default());
@@ -107,6 +126,56 @@ pub fn from_session_refusal(code: &str, message: &str) -> Option<(Cause, Confide
         "API_CURRENTLY_DISABLED" => Some((Cause::ApiDisabledForUser, Confidence::Confirmed)),
         "API_DISABLED_FOR_ORG" => Some((Cause::ApiDisabledForOrg, Confidence::Confirmed)),
         _ => None,
+    }
+}
+
+/// The check after the grant, read: the report's check, a warning when it says nothing either
+/// way, and the diagnosis when the session cannot use the API. `host` names where the grant was
+/// made, for the evidence (doctor's report names it elsewhere).
+pub struct SessionVerdict {
+    pub check: crate::output::report::Check,
+    pub warning: Option<String>,
+    pub diagnosis: Option<Diagnosis>,
+}
+
+pub fn assess_session(result: crate::login::session::SessionCheck, host: Option<&str>) -> SessionVerdict {
+    use crate::login::session::SessionCheck;
+    use crate::output::report::{Check, CheckStatus};
+    let check = |status, detail: String| Check {
+        id: "session".into(),
+        title: "Session works after the grant".into(),
+        status,
+        detail,
+    };
+    let (code, message, detail) = match result {
+        SessionCheck::Works => {
+            let c = check(CheckStatus::Pass, "the session read the user's own record over REST".into());
+            return SessionVerdict { check: c, warning: None, diagnosis: None };
+        }
+        SessionCheck::Inconclusive(why) => {
+            let warning = format!("could not check the session after the grant ({why}); the login stands");
+            let c = check(CheckStatus::Warn, format!("inconclusive: {why}"));
+            return SessionVerdict { check: c, warning: Some(warning), diagnosis: None };
+        }
+        SessionCheck::Refused { status, code, message } => {
+            let detail = format!("HTTP {status} {code}: {message}");
+            (code, message, detail)
+        }
+    };
+    let Some((cause, confidence)) = from_session_refusal(&code, &message) else {
+        let warning = format!("the first REST call was refused ({detail}); the login stands");
+        let c = check(CheckStatus::Warn, format!("inconclusive: {detail}"));
+        return SessionVerdict { check: c, warning: Some(warning), diagnosis: None };
+    };
+    let at = host.map(|h| format!(" at {h}")).unwrap_or_default();
+    let evidence = vec![
+        format!("the grant itself succeeded{at} (a token was issued; sfjwt then revoked it, best effort)"),
+        format!("the first REST call was refused: {detail}"),
+    ];
+    SessionVerdict {
+        check: check(CheckStatus::Fail, detail),
+        warning: None,
+        diagnosis: Some(Diagnosis::new(cause, confidence, evidence)),
     }
 }
 

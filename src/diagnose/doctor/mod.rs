@@ -140,13 +140,7 @@ fn finish(mut st: State<'_>) -> Outcome {
 fn login_context_refine(st: &State<'_>, base: Diagnosis) -> Diagnosis {
     let l = &st.s.login;
     let audience = st.report.attempts.last().map(|a| a.audience.clone()).unwrap_or_default();
-    let ctx = diagnose::login::LoginContext {
-        host: l.login.host_str().unwrap_or_default(),
-        username: &l.username,
-        audience: &audience,
-        default_audience: endpoint::default_audience(&l.login),
-        audience_settled: crate::diagnose::login::audience_settled_by(&st.report.attempts),
-    };
+    let ctx = diagnose::login::LoginContext::new(&l.login, &l.username, &audience, &st.report.attempts);
     diagnose::login::refine(base, &ctx)
 }
 

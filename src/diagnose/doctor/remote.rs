@@ -82,31 +82,13 @@ fn clock(st: &mut State<'_>) {
 /// The check after the grant, as `login` makes it: the diagnosis when the session cannot use
 /// the API (High Assurance, API access off), after revoking the token.
 fn session_check(st: &mut State<'_>, client: &Client, g: &grant::Granted) -> Option<crate::diagnose::Diagnosis> {
-    use crate::login::session::{self, SessionCheck};
     let net = &st.s.login.net;
-    let (status, detail, found) = match session::verify(client, net, g) {
-        SessionCheck::Works => (CheckStatus::Pass, "the session read the user's own record over REST".into(), None),
-        SessionCheck::Inconclusive(why) => (CheckStatus::Warn, format!("inconclusive: {why}"), None),
-        SessionCheck::Refused { status, code, message } => {
-            let detail = format!("HTTP {status} {code}: {message}");
-            match crate::diagnose::login::from_session_refusal(&code, &message) {
-                Some((cause, conf)) => {
-                    let evidence = vec![
-                        "the grant itself succeeded (a token was issued; sfjwt then revoked it, best effort)"
-                            .to_string(),
-                        format!("the first REST call was refused: {detail}"),
-                    ];
-                    (CheckStatus::Fail, detail, Some(crate::diagnose::Diagnosis::new(cause, conf, evidence)))
-                }
-                None => (CheckStatus::Warn, format!("inconclusive: {detail}"), None),
-            }
-        }
-    };
-    if found.is_some() {
+    let verdict = crate::diagnose::login::assess_session(crate::login::session::verify(client, net, g), None);
+    if verdict.diagnosis.is_some() {
         crate::login::revoke::best_effort(client, net, &g.instance_url, &g.access_token);
     }
-    st.push(check("session", "Session works after the grant", status, detail));
-    found
+    st.push(verdict.check);
+    verdict.diagnosis
 }
 
 /// Server clock minus local clock, from an HTTP Date header.
