@@ -26,7 +26,7 @@ usage() {
   cat <<'EOF'
 Install sfjwt from a release.
 
-Usage: install.sh [--version V] [--dir DIR] [--base-url URL] [--sha256 HEX] [--target TRIPLE]
+Usage: install.sh [--version V] [--dir DIR] [--base-url URL] [--sha256 HEX] [--target TRIPLE] [--cache DIR]
 
   --version V     release tag, e.g. v0.1.0 (or 0.1.0), or latest   [env SFJWT_VERSION, default latest]
   --dir DIR       where to put the sfjwt binary                     [env SFJWT_INSTALL_DIR,
@@ -35,6 +35,11 @@ Usage: install.sh [--version V] [--dir DIR] [--base-url URL] [--sha256 HEX] [--t
                   https://github.com/sfjwt/sfjwt/releases/download; a mirror or artifact store works]
   --sha256 HEX    also require the archive to have this SHA-256     [env SFJWT_SHA256]
   --target T      a Rust target triple instead of this machine's    [env SFJWT_TARGET]
+  --cache DIR     keep the verified archive in DIR and reuse it; it is checked against
+                  SHA256SUMS (and --sha256) again on every run       [env SFJWT_CACHE_DIR]
+
+With BusyBox wget as the only downloader (it does not check TLS certificates) the archive must be
+pinned with --sha256. A redirect from https to plain http is refused.
 EOF
 }
 
@@ -46,6 +51,7 @@ dir="${SFJWT_INSTALL_DIR:-}"
 base="${SFJWT_BASE_URL:-$DEFAULT_BASE_URL}"
 pin="${SFJWT_SHA256:-}"
 target="${SFJWT_TARGET:-}"
+cache="${SFJWT_CACHE_DIR:-}"
 
 need_value() { [ $# -ge 2 ] && [ -n "$2" ] || { say "error: $1 needs a value"; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
@@ -60,6 +66,8 @@ while [ $# -gt 0 ]; do
     --sha256=*) pin="${1#*=}"; shift ;;
     --target) need_value "$@"; target="$2"; shift 2 ;;
     --target=*) target="${1#*=}"; shift ;;
+    --cache) need_value "$@"; cache="$2"; shift 2 ;;
+    --cache=*) cache="${1#*=}"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) say "error: unknown option $1"; usage >&2; exit 2 ;;
   esac
@@ -111,15 +119,31 @@ detect_target() {
 case "$target" in *[!A-Za-z0-9_.-]*) die "--target must be a Rust target triple (got $target)" ;; esac
 
 # --- tools ------------------------------------------------------------------------------------
+# Redirects may not leave https for plain http: a mirror given as https stays https end to end.
+redir='=https'
+case "$base" in http://*) redir='=https,http' ;; esac
 if command -v curl >/dev/null 2>&1; then
-  fetch() { curl -fsSL --proto '=https,http' --connect-timeout 20 --max-time 600 --retry 3 -o "$2" "$1"; }
+  fetch() { curl -fsSL --proto '=https,http' --proto-redir "$redir" --connect-timeout 20 --max-time 600 --retry 3 -o "$2" "$1"; }
 elif command -v wget >/dev/null 2>&1; then
-  # Debian's busybox 1.35 wget crashes on -T (its own default timeout applies); GNU wget takes it.
+  # wget has no switch to refuse a protocol on redirect: -S prints every hop's headers, and a
+  # Location to http:// fails the download (its content is thrown away, nothing of it runs).
   if wget --help 2>&1 | grep -q BusyBox; then
-    fetch() { wget -q -O "$2" "$1"; }
+    # BusyBox wget does not verify TLS certificates (Debian's 1.35, and builds without OpenSSL):
+    # SHA256SUMS from such a download proves nothing, so only a pinned archive is accepted.
+    # Debian's busybox 1.35 wget crashes on -T (its own default timeout applies).
+    [ -n "$pin" ] || die "the only downloader here is BusyBox wget, which does not check TLS certificates: pin the archive with --sha256 (SFJWT_SHA256; copy it from the release's SHA256SUMS), or install curl"
+    wget_get() { wget -q -S -O "$2" "$1"; }
   else
-    fetch() { wget -q -T 60 -t 3 -O "$2" "$1"; }
+    wget_get() { wget -q -S -T 60 -t 3 -O "$2" "$1"; }
   fi
+  fetch() {
+    wget_get "$1" "$2" 2>"$tmp/headers" || { cat "$tmp/headers" >&2; return 1; }
+    if [ "$redir" = '=https' ] && grep -qi '^ *location: *http:' "$tmp/headers"; then
+      say "refusing a redirect from https to plain http while downloading $1"
+      rm -f "$2"
+      return 1
+    fi
+  }
 else
   die "neither curl nor wget is installed"
 fi
@@ -164,13 +188,30 @@ say "installing sfjwt $version ($target) from $url"
 get "$url/SHA256SUMS" "$tmp/SHA256SUMS" "SHA256SUMS"
 expected=$(awk -v a="$asset" '$2 == a || $2 == "*" a { print tolower($1) }' "$tmp/SHA256SUMS" | head -n 1)
 [ -n "$expected" ] || die "SHA256SUMS of $version lists no $asset: this release has no build for $target"
-get "$url/$asset" "$tmp/$asset" "$asset"
+# A cached archive is only used when it matches SHA256SUMS (and the pin) now, on this run.
+from_cache=
+# The copy is what gets checked and used, so the cache cannot change between check and use.
+if [ -n "$cache" ] && [ -f "$cache/$asset" ] && [ ! -L "$cache/$asset" ] && cp "$cache/$asset" "$tmp/$asset"; then
+  cached=$(sha256 "$tmp/$asset")
+  if [ "$cached" = "$expected" ] && { [ -z "$pin" ] || [ "$cached" = "$pin" ]; }; then
+    from_cache=1
+  else
+    say "the cached $cache/$asset does not match SHA256SUMS (sha256 $cached); downloading it again"
+  fi
+fi
+[ -n "$from_cache" ] || get "$url/$asset" "$tmp/$asset" "$asset"
 actual=$(sha256 "$tmp/$asset")
 [ "$actual" = "$expected" ] || die "checksum mismatch for $asset: SHA256SUMS says $expected, the download is $actual; nothing was installed"
 if [ -n "$pin" ] && [ "$actual" != "$pin" ]; then
   die "checksum mismatch for $asset: --sha256 says $pin, the download is $actual; nothing was installed"
 fi
-say "verified $asset (sha256 $actual)"
+say "verified $asset (sha256 $actual)${from_cache:+, from the cache}"
+if [ -n "$cache" ] && [ -z "$from_cache" ]; then
+  # Best effort: a cache that cannot be written only means downloading again next time.
+  if mkdir -p "$cache" 2>/dev/null && c=$(mktemp "$cache/.sfjwt.part.XXXXXX" 2>/dev/null); then
+    { cp "$tmp/$asset" "$c" && mv -f "$c" "$cache/$asset"; } 2>/dev/null || rm -f "$c"
+  fi
+fi
 
 mkdir "$tmp/x"
 tar -xzf "$tmp/$asset" -C "$tmp/x" "$name/sfjwt" || die "$asset does not hold $name/sfjwt"
@@ -182,7 +223,8 @@ if [ -z "$dir" ]; then
   if [ "$(id -u)" = 0 ]; then dir=/usr/local/bin; else dir="${HOME:?HOME is not set; use --dir}/.local/bin"; fi
 fi
 mkdir -p "$dir" || die "cannot create $dir"
-part="$dir/.sfjwt.part.$$"
+# mktemp creates the file itself (O_EXCL, mode 0600): never a name someone could plant a link at.
+part=$(mktemp "$dir/.sfjwt.part.XXXXXX") || die "cannot write into $dir"
 cp "$tmp/x/$name/sfjwt" "$part" || { rm -f "$part"; die "cannot write into $dir"; }
 chmod 755 "$part"
 mv -f "$part" "$dir/sfjwt" || { rm -f "$part"; die "cannot replace $dir/sfjwt"; }

@@ -34,7 +34,8 @@ const INPUTS = [
   { name: "fail-on-error", bool: true, default: "true" },
   { name: "revoke", bool: true, default: "true" },
   { name: "install", default: "release" },
-  { name: "version", default: "latest" },
+  // No default here: "" means the release this action was published with (publishedVersion).
+  { name: "version" },
   { name: "release-base-url" },
   // Keyless: `oidc: true` adds `--oidc github` (lib.loginArgs); the job needs
   // `permissions: id-token: write`, which gives the runner ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN.
@@ -225,34 +226,57 @@ function releaseBaseUrl(inputs, env) {
 }
 
 /**
+ * The release this copy of the action belongs to: v + the version in its own Cargo.toml. The
+ * release workflow publishes a tag only when it equals that version, so pinning the action by
+ * tag or commit pins the binary too. Null when the file is missing or has no version.
+ */
+function publishedVersion(actionPath, readFile = (f) => require("node:fs").readFileSync(f, "utf8")) {
+  let text;
+  try {
+    text = readFile(path.join(actionPath, "Cargo.toml"));
+  } catch {
+    return null;
+  }
+  const section = text.split(/^\[workspace\.package\]\s*$/m)[1] || "";
+  const m = /^version\s*=\s*"([0-9A-Za-z.+-]+)"/m.exec(section.split(/^\[/m)[0]);
+  return m ? `v${m[1]}` : null;
+}
+
+/**
  * How to get the binary. `release` runs the repository's own installer (install.sh with POSIX sh,
  * install.ps1 with Windows PowerShell): the one implementation of download and verification.
- * Returns { bin, run: [command, args] | null, cached }.
+ * The binary goes to `binDir`, a folder new for this run (main.js makes it), never one that
+ * persists between jobs: a binary found there could have been planted by an earlier job on a
+ * self-hosted runner. On Linux and macOS the tool cache keeps only the archive (install.sh
+ * --cache), which install.sh checks against the release's SHA256SUMS on every run before use.
+ * Returns { bin, run: [command, args] | null, version, target }.
  */
-function installPlan({ inputs, env, platform, arch, actionPath }) {
+function installPlan({ inputs, env, platform, arch, actionPath, binDir, readFile }) {
   const exe = platform === "win32" ? "sfjwt.exe" : "sfjwt";
   const how = inputs.install || "release";
-  if (how === "path") return { bin: exe, run: null, cached: false };
+  if (how === "path") return { bin: exe, run: null };
   if (how === "cargo") {
     const dir = env.CARGO_TARGET_DIR || path.join(actionPath, "target");
     const args = ["build", "--release", "--locked", "--quiet", "--manifest-path", path.join(actionPath, "Cargo.toml")];
-    return { bin: path.join(dir, "release", exe), run: ["cargo", [...args, "-p", "sfjwt", "--bin", "sfjwt"]], cached: false };
+    return { bin: path.join(dir, "release", exe), run: ["cargo", [...args, "-p", "sfjwt", "--bin", "sfjwt"]] };
   }
   if (how !== "release") throw new InputError(`install must be release, cargo or path (got "${how}")`);
   const target = releaseTarget(platform, arch);
   if (!target) throw new InputError(`no sfjwt release for ${platform}/${arch}; use install: cargo`);
-  const version = inputs.version || "latest";
+  const version = inputs.version || publishedVersion(actionPath, readFile);
+  if (!version) throw new InputError(`version is not set and ${path.join(actionPath, "Cargo.toml")} names no version; set version: to a tag`);
   if (!/^[A-Za-z0-9_.+-]+$/.test(version)) throw new InputError(`version must be a tag such as v0.1.0 or latest (got "${version}")`);
+  if (!binDir) throw new InputError("no folder to install into");
   const cacheRoot = env.RUNNER_TOOL_CACHE || path.join(env.RUNNER_TEMP || require("node:os").tmpdir(), "toolcache");
-  const dir = path.join(cacheRoot, "sfjwt", version, target);
+  const cache = path.join(cacheRoot, "sfjwt", version, target);
   const base = releaseBaseUrl(inputs, env);
-  const bin = path.join(dir, exe);
+  const bin = path.join(binDir, exe);
   const run =
     platform === "win32"
       ? ["powershell", ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", path.join(actionPath, "install.ps1"),
-          "-Version", version, "-Dir", dir, "-BaseUrl", base, "-Target", target]]
-      : ["sh", [path.join(actionPath, "install.sh"), "--version", version, "--dir", dir, "--base-url", base, "--target", target]];
-  return { bin, run, cached: version !== "latest", target };
+          "-Version", version, "-Dir", binDir, "-BaseUrl", base, "-Target", target]]
+      : ["sh", [path.join(actionPath, "install.sh"), "--version", version, "--dir", binDir, "--base-url", base, "--target", target, "--cache", cache]];
+  return { bin, run, version, target };
 }
 
 module.exports = {
@@ -275,4 +299,5 @@ module.exports = {
   releaseTarget,
   releaseBaseUrl,
   installPlan,
+  publishedVersion,
 };

@@ -27,8 +27,12 @@ function run(bin, args, env) {
 
 /** Installs (or finds) sfjwt; returns its path or throws with the reason. */
 function install(inputs) {
-  const plan = lib.installPlan({ inputs, env: process.env, platform: process.platform, arch: process.arch, actionPath });
-  if (plan.run && !(plan.cached && fs.existsSync(plan.bin))) {
+  // A folder new for this run: nothing in it can predate this step (see lib.installPlan).
+  const binDir = inputs.install === "release"
+    ? fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || require("node:os").tmpdir(), "sfjwt-bin-"))
+    : undefined;
+  const plan = lib.installPlan({ inputs, env: process.env, platform: process.platform, arch: process.arch, actionPath, binDir });
+  if (plan.run) {
     const [cmd, args] = plan.run;
     // The installer's own output goes to the log; it prints progress on stderr, one line on stdout.
     const r = run(cmd, args, process.env);

@@ -4,9 +4,11 @@
 #
 #   scripts/release.sh archive BIN TARGET VERSION OUTDIR
 #       OUTDIR/sfjwt-VERSION-TARGET.tar.gz (.zip for Windows targets) holding one folder
-#       sfjwt-VERSION-TARGET/ with the binary, completions/ (bash zsh fish powershell elvish),
-#       man/ (sfjwt.1 and a page per subcommand), LICENSE-MIT, LICENSE-APACHE, README.md.
-#       BIN must run on this machine: it generates its own completions and man pages.
+#       sfjwt-VERSION-TARGET/ with the binary, sfjwt-emulator (the local test org, so
+#       `sfjwt-emulator demo` runs without a Rust toolchain), completions/ (bash zsh fish
+#       powershell elvish), man/ (sfjwt.1 and a page per subcommand), LICENSE-MIT,
+#       LICENSE-APACHE, README.md. BIN must run on this machine: it generates its own completions
+#       and man pages. The emulator is taken from BIN's folder (cargo builds both there).
 #   scripts/release.sh finish VERSION DISTDIR
 #       adds install.sh, install.ps1 and VERSION (the tag, so "latest" resolves), then
 #       SHA256SUMS over every asset: lines "<hex>  <asset name>".
@@ -16,12 +18,18 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 archive() {
   local bin="$1" target="$2" version="$3" out="$4"
   case "$version" in v*) ;; *) echo "VERSION must be a tag such as v0.1.0 (got $version)" >&2; exit 2 ;; esac
-  local name="sfjwt-$version-$target" exe=sfjwt
-  case "$target" in *windows*) exe=sfjwt.exe ;; esac
+  local name="sfjwt-$version-$target" exe=sfjwt emu=sfjwt-emulator
+  case "$target" in *windows*) exe=sfjwt.exe emu=sfjwt-emulator.exe ;; esac
+  # Next to BIN, named as BIN is (sfjwt.exe -> sfjwt-emulator.exe).
+  local emulator bin_name
+  bin_name="$(basename "$bin")"
+  emulator="$(dirname "$bin")/sfjwt-emulator${bin_name#sfjwt}"
+  [ -f "$emulator" ] || { echo "no $emulator next to $bin: build it too (cargo build -p sfjwt-emulator)" >&2; exit 2; }
   local stage
   stage="$(mktemp -d)"
   mkdir -p "$stage/$name/completions" "$stage/$name/man" "$out"
   cp "$bin" "$stage/$name/$exe"
+  cp "$emulator" "$stage/$name/$emu"
   "$bin" completions bash > "$stage/$name/completions/sfjwt.bash"
   "$bin" completions zsh > "$stage/$name/completions/_sfjwt"
   "$bin" completions fish > "$stage/$name/completions/sfjwt.fish"

@@ -68,13 +68,20 @@ pub fn check_writable(path: &Path, what: &str) -> Result<(), Error> {
         return Err(bad(format!("the directory {} does not exist", dir.display())));
     }
     // Creating (and removing) an empty probe is the one portable writability test; the real
-    // write makes a temporary file in the same directory anyway.
-    let probe = dir.join(format!(".sfjwt-probe.{}", std::process::id()));
-    match OpenOptions::new().write(true).create(true).truncate(true).open(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
+    // write makes a temporary file in the same directory anyway. create_new (O_EXCL) never opens
+    // what is already there, so a link planted at the name is neither followed nor truncated.
+    let mut last = None;
+    for attempt in 0..16u32 {
+        let probe = dir.join(format!(".sfjwt-probe.{}.{attempt}", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&probe) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(bad(format!("the directory {} is not writable ({e})", dir.display()))),
         }
-        Err(e) => Err(bad(format!("the directory {} is not writable ({e})", dir.display()))),
     }
+    let e = last.unwrap_or_else(|| std::io::Error::other("no free probe name"));
+    Err(bad(format!("the directory {} is not writable ({e})", dir.display())))
 }

@@ -42,6 +42,13 @@ fn sfjwt_bin() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("SFJWT_BIN") {
         return Ok(PathBuf::from(p));
     }
+    // Installed from a release: install.sh put sfjwt on PATH, the emulator may sit elsewhere.
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join(sibling.file_name().unwrap_or_default())).collect())
+        .unwrap_or_else(Vec::new);
+    if let Some(found) = on_path.into_iter().find(|p: &PathBuf| p.is_file()) {
+        return Ok(found);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args(["build", "--quiet", "-p", "sfjwt", "--bin", "sfjwt"])
@@ -72,6 +79,21 @@ fn run(bin: &Path, args: &[&str], shown: &str) -> Result<i32, String> {
     Ok(status.code().unwrap_or(-1))
 }
 
+/// A new folder in the temporary directory: create_dir fails on anything already there (a
+/// folder or a link someone planted at the name), so the key is never written through one.
+fn scratch_dir() -> Result<PathBuf, String> {
+    let mut last = String::new();
+    for attempt in 0..16u32 {
+        let dir = std::env::temp_dir().join(format!("sfjwt-demo-{}-{attempt}", std::process::id()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = e.to_string(),
+            Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
+        }
+    }
+    Err(format!("cannot create a scratch folder in {}: {last}", std::env::temp_dir().display()))
+}
+
 /// The demo's scratch folder, removed however the demo ends: it holds a private key.
 struct Scratch(std::path::PathBuf);
 
@@ -84,9 +106,8 @@ impl Drop for Scratch {
 pub async fn run_demo() -> Result<bool, String> {
     let bin = sfjwt_bin()?;
     crate::http::LOG_REQUESTS.store(false, std::sync::atomic::Ordering::Relaxed);
-    let scratch = Scratch(std::env::temp_dir().join(format!("sfjwt-demo-{}", std::process::id())));
+    let scratch = Scratch(scratch_dir()?);
     let dir = scratch.0.clone();
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let d = |name: &str| dir.join(name).display().to_string();
 
     step("1. A key and a self-signed certificate to upload to the app");

@@ -34,7 +34,7 @@ test("inputs: runner variable names keep hyphens; defaults; booleans as getBoole
   assert.equal(i.revoke, true);
   assert.equal(i["insecure-http"], false);
   assert.equal(i.install, "release");
-  assert.equal(i.version, "latest");
+  assert.equal(i.version, "", "the published release (lib.publishedVersion), not latest");
   assert.equal(i.report, "sfjwt-report.json");
   assert.throws(() => lib.readInputs(env({ revoke: "yes" })), /input revoke must be true or false \(got "yes"\)/);
 });
@@ -131,27 +131,43 @@ test("install: release runs install.sh with sh on Linux and macOS, install.ps1 w
   const inputs = lib.readInputs(env({ version: "v0.1.0", "release-base-url": "https://mirror.example/sfjwt/" }));
   const e = { RUNNER_TOOL_CACHE: "/opt/tc" };
   for (const [platform, arch, target] of [["linux", "x64", "x86_64-unknown-linux-musl"], ["darwin", "arm64", "aarch64-apple-darwin"]]) {
-    const p = lib.installPlan({ inputs, env: e, platform, arch, actionPath: "/a" });
-    const dir = path.join("/opt/tc", "sfjwt", "v0.1.0", target);
-    assert.deepEqual(p.run, ["sh", ["/a/install.sh", "--version", "v0.1.0", "--dir", dir, "--base-url", "https://mirror.example/sfjwt", "--target", target]]);
-    assert.equal(p.bin, path.join(dir, "sfjwt"));
-    assert.equal(p.cached, true);
+    const p = lib.installPlan({ inputs, env: e, platform, arch, actionPath: "/a", binDir: "/tmp/run1" });
+    const cache = path.join("/opt/tc", "sfjwt", "v0.1.0", target);
+    assert.deepEqual(p.run, ["sh", ["/a/install.sh", "--version", "v0.1.0", "--dir", "/tmp/run1", "--base-url", "https://mirror.example/sfjwt", "--target", target, "--cache", cache]]);
+    assert.equal(p.bin, path.join("/tmp/run1", "sfjwt"), "the binary runs from this run's folder, never from the tool cache");
+    assert.ok(p.run, "install.sh runs every time: it checks the cached archive against SHA256SUMS before each use");
   }
-  const w = lib.installPlan({ inputs, env: { RUNNER_TOOL_CACHE: "C:\\tc" }, platform: "win32", arch: "x64", actionPath: "D:\\a" });
+  const w = lib.installPlan({ inputs, env: { RUNNER_TOOL_CACHE: "C:\\tc" }, platform: "win32", arch: "x64", actionPath: "D:\\a", binDir: "C:\\t\\run1" });
   assert.equal(w.run[0], "powershell", "Windows PowerShell ships on every Windows runner; no Git Bash");
   assert.deepEqual(w.run[1].slice(0, 5), ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File"]);
   assert.ok(w.run[1][5].endsWith("install.ps1"));
   const args = w.run[1].slice(6);
-  assert.deepEqual([args[0], args[1], args[4], args[5], args[6], args[7]], ["-Version", "v0.1.0", "-BaseUrl", "https://mirror.example/sfjwt", "-Target", "x86_64-pc-windows-msvc"]);
+  assert.deepEqual(args, ["-Version", "v0.1.0", "-Dir", "C:\\t\\run1", "-BaseUrl", "https://mirror.example/sfjwt", "-Target", "x86_64-pc-windows-msvc"]);
   assert.ok(w.bin.endsWith("sfjwt.exe"));
-  assert.equal(lib.installPlan({ inputs: lib.readInputs(env({})), env: e, platform: "linux", arch: "x64", actionPath: "/a" }).cached, false, "latest is always fetched");
-  assert.throws(() => lib.installPlan({ inputs, env: e, platform: "linux", arch: "s390x", actionPath: "/a" }), /no sfjwt release for linux\/s390x; use install: cargo/);
-  assert.throws(() => lib.installPlan({ inputs: lib.readInputs(env({ install: "brew" })), env: e, platform: "linux", arch: "x64", actionPath: "/a" }), /install must be release, cargo or path/);
-  assert.throws(() => lib.installPlan({ inputs: lib.readInputs(env({ version: "v1;rm -rf /" })), env: e, platform: "linux", arch: "x64", actionPath: "/a" }), /version must be a tag/);
+  assert.throws(() => lib.installPlan({ inputs, env: e, platform: "linux", arch: "x64", actionPath: "/a" }), /no folder to install into/);
+  assert.throws(() => lib.installPlan({ inputs, env: e, platform: "linux", arch: "s390x", actionPath: "/a", binDir: "/t" }), /no sfjwt release for linux\/s390x; use install: cargo/);
+  assert.throws(() => lib.installPlan({ inputs: lib.readInputs(env({ install: "brew" })), env: e, platform: "linux", arch: "x64", actionPath: "/a", binDir: "/t" }), /install must be release, cargo or path/);
+  assert.throws(() => lib.installPlan({ inputs: lib.readInputs(env({ version: "v1;rm -rf /" })), env: e, platform: "linux", arch: "x64", actionPath: "/a", binDir: "/t" }), /version must be a tag/);
   assert.equal(lib.installPlan({ inputs: lib.readInputs(env({ install: "path" })), env: e, platform: "win32", arch: "x64", actionPath: "/a" }).bin, "sfjwt.exe");
   const cargo = lib.installPlan({ inputs: lib.readInputs(env({ install: "cargo" })), env: {}, platform: "linux", arch: "x64", actionPath: "/a" });
   assert.equal(cargo.run[0], "cargo");
   assert.equal(cargo.bin, path.join("/a", "target", "release", "sfjwt"));
+});
+
+test("version defaults to the release the action was published with (its Cargo.toml), not latest", () => {
+  const repo = path.join(__dirname, "..", "..");
+  const cargo = require("node:fs").readFileSync(path.join(repo, "Cargo.toml"), "utf8");
+  const want = "v" + /\[workspace\.package\][^[]*?\nversion = "([^"]+)"/.exec(cargo)[1];
+  const inputs = lib.readInputs(env({}));
+  assert.equal(inputs.version, "", "action.yml's default is empty: the published release");
+  const p = lib.installPlan({ inputs, env: {}, platform: "linux", arch: "x64", actionPath: repo, binDir: "/t" });
+  assert.equal(p.version, want);
+  assert.ok(p.run[1].includes(want) && !p.run[1].includes("latest"));
+  const toml = '[workspace]\nmembers = []\n\n[workspace.package]\nedition = "2024"\nversion = "1.2.3"\n\n[package]\nversion = "9.9.9"\n';
+  assert.equal(lib.publishedVersion("/x", () => toml), "v1.2.3");
+  assert.equal(lib.publishedVersion("/x", () => { throw new Error("ENOENT"); }), null);
+  assert.throws(() => lib.installPlan({ inputs, env: {}, platform: "linux", arch: "x64", actionPath: "/nowhere", binDir: "/t", readFile: () => "" }), /names no version; set version:/);
+  assert.equal(lib.installPlan({ inputs: lib.readInputs(env({ version: "latest" })), env: {}, platform: "linux", arch: "x64", actionPath: repo, binDir: "/t" }).version, "latest");
 });
 
 test("release base URL: the input, else this action's repository, else Cargo.toml's repository", () => {

@@ -74,7 +74,8 @@ fn stage_action(ctx: &Ctx) -> PathBuf {
     std::fs::copy(repo().join("action.yml"), stage.join("action.yml")).unwrap();
     copy_dir(&repo().join("action"), &stage.join("action"));
     // `install: release` runs the repository's own installers.
-    for f in ["install.sh", "install.ps1"] {
+    // Cargo.toml: the version `version:` defaults to (lib.publishedVersion).
+    for f in ["install.sh", "install.ps1", "Cargo.toml"] {
         std::fs::copy(repo().join(f), stage.join(f)).unwrap();
     }
     stage
@@ -217,6 +218,70 @@ fn action_installs_a_verified_release() {
     assert_ne!(code, 0, "a corrupted archive must be rejected:\n{log}");
     assert!(log.contains("checksum mismatch") && log.contains("could not install sfjwt"), "{log}");
     assert!(!log.contains("org-id 00D"), "{log}");
+}
+
+/// The tool cache outlives a job on a self-hosted runner. A binary planted at
+/// $RUNNER_TOOL_CACHE/sfjwt/<version>/<target>/sfjwt, next to a planted archive, never runs with
+/// the key in its environment: the action installs into a folder new for the run, and install.sh
+/// checks the cached archive against the release's SHA256SUMS (it does not match: downloaded
+/// again). Runs action/main.js as the runner would, with the real install.sh, fake release and
+/// emulator.
+#[test]
+fn action_never_runs_a_binary_planted_in_the_tool_cache() {
+    use crate::fake_release::*;
+    use std::os::unix::fs::PermissionsExt;
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let rel = FakeRelease::lay_out(&ctx, "v0.1.0", &[LINUX_X64]).serve(&[]);
+    let slot = ctx.path("toolcache").join("sfjwt/v0.1.0").join(LINUX_X64);
+    std::fs::create_dir_all(&slot).unwrap();
+    let captured = ctx.path("captured");
+    let planted = format!("#!/bin/sh\nenv > '{}'\necho 'sfjwt 0.1.0'\n", captured.display());
+    std::fs::write(slot.join("sfjwt"), planted).unwrap();
+    std::fs::set_permissions(slot.join("sfjwt"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(slot.join(rel.archive(LINUX_X64)), "planted").unwrap();
+    let temp = ctx.path("runner-temp");
+    std::fs::create_dir_all(&temp).unwrap();
+    let key_b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(fixture_key()).unwrap());
+    let out = Command::new("node")
+        .arg(stage_action(&ctx).join("action/main.js"))
+        .env_clear()
+        .env("PATH", node24_path())
+        .env("HOME", ctx.dir.path())
+        .env("RUNNER_TOOL_CACHE", ctx.path("toolcache"))
+        .env("RUNNER_TEMP", &temp)
+        .env("GITHUB_OUTPUT", ctx.path("output"))
+        .env("GITHUB_STATE", ctx.path("state"))
+        .env("INPUT_CLIENT-ID", CLIENT_ID)
+        .env("INPUT_USERNAME", USERNAME)
+        .env("INPUT_PRIVATE-KEY", &key_b64)
+        .env("INPUT_LOGIN-URL", &emu.url)
+        .env("INPUT_CA-FILE", &emu.ca)
+        .env("INPUT_VERSION", "v0.1.0")
+        .env("INPUT_RELEASE-BASE-URL", &rel.base)
+        .env("INPUT_REVOKE", "false")
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // The runner consumes ::add-mask:: lines (they carry the secret by design); the rest is the log.
+    let log: String = log.lines().filter(|l| !l.starts_with("::add-mask::")).map(|l| format!("{l}\n")).collect();
+    ctx.secret_key_file(&fixture_key());
+    ctx.assert_no_secrets(&log);
+    assert!(!captured.exists(), "the planted binary ran with the action's environment:\n{log}");
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("does not match SHA256SUMS") && log.contains("verified"), "{log}");
+    let state = std::fs::read_to_string(ctx.path("state")).unwrap();
+    assert!(!state.contains(slot.to_str().unwrap()), "the post step would run the cache's binary:\n{state}");
+    // The next run reuses the archive the first one verified and cached, checked again.
+    let again = Command::new("sh")
+        .arg(repo().join("install.sh"))
+        .args(["--version", "v0.1.0", "--target", LINUX_X64, "--base-url", &rel.base, "--cache"])
+        .arg(&slot)
+        .arg("--dir")
+        .arg(ctx.path("run2"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stderr).contains("from the cache"), "{again:?}");
 }
 
 /// The post step sends the token to the instance URL only over https, unless the user opted in

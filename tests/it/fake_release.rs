@@ -2,8 +2,9 @@
 //! release workflow runs) from this build's sfjwt, and served by python's http.server with
 //! injectable faults (tests/installer/fake_release_server.py).
 //!
-//! Honest limits: every archive holds this machine's x86_64 glibc build (stripped), whatever its
-//! name says; the musl, macOS and Windows builds only exist on GitHub's runners.
+//! Honest limits: every archive holds this machine's x86_64 glibc build (stripped) of sfjwt and
+//! sfjwt-emulator, whatever its name says; the musl, macOS and Windows builds only exist on
+//! GitHub's runners.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -32,13 +33,21 @@ impl Drop for FakeRelease {
     }
 }
 
-/// This build's binary without debug info: the archives stay a few MB, as a release's are.
-fn stripped_binary(ctx: &Ctx) -> PathBuf {
-    let bin = ctx.path("sfjwt-stripped");
+/// This build's binaries without debug info, sfjwt and sfjwt-emulator side by side as cargo
+/// leaves them (scripts/release.sh takes the emulator from sfjwt's folder): the archives stay a
+/// few MB, as a release's are.
+pub fn stripped_binaries(ctx: &Ctx) -> PathBuf {
+    let dir = ctx.path("stripped");
+    let bin = dir.join("sfjwt");
     if !bin.exists() {
-        std::fs::copy(env!("CARGO_BIN_EXE_sfjwt"), &bin).unwrap();
-        let ok = Command::new("strip").arg(&bin).status().expect("strip (binutils)");
-        assert!(ok.success());
+        std::fs::create_dir_all(&dir).unwrap();
+        for (from, to) in
+            [(PathBuf::from(env!("CARGO_BIN_EXE_sfjwt")), &bin), (emulator_bin(), &dir.join("sfjwt-emulator"))]
+        {
+            std::fs::copy(from, to).unwrap();
+            let ok = Command::new("strip").arg(to).status().expect("strip (binutils)");
+            assert!(ok.success());
+        }
     }
     bin
 }
@@ -50,7 +59,7 @@ impl FakeRelease {
         let releases = root.join("sfjwt/sfjwt/releases");
         let dist = releases.join("download").join(version);
         std::fs::create_dir_all(&dist).unwrap();
-        let bin = stripped_binary(ctx);
+        let bin = stripped_binaries(ctx);
         for target in targets {
             let out = Command::new("bash")
                 .arg(repo().join("scripts/release.sh"))
@@ -90,9 +99,36 @@ impl FakeRelease {
     }
 
     /// Starts the server; `faults` are (URL path, "500" | "truncate").
-    pub fn serve(mut self, faults: &[(String, &str)]) -> FakeRelease {
+    pub fn serve(self, faults: &[(String, &str)]) -> FakeRelease {
+        self.serve_with(faults, None)
+    }
+
+    /// Serves https with a certificate for 127.0.0.1 made here; returns the CA file to trust
+    /// (curl reads CURL_CA_BUNDLE). Faults may include "redirect-http", a 302 to the same path
+    /// on a plain http port.
+    pub fn serve_tls(self, ctx: &Ctx, faults: &[(String, &str)]) -> (FakeRelease, PathBuf) {
+        let (cert, key) = (ctx.path("release-tls.crt"), ctx.path("release-tls.key"));
+        let out = Command::new("openssl")
+            // RSA: BusyBox wget's own TLS code fails the handshake with an EC certificate.
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
+            .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "36500", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl");
+        assert!(out.status.success(), "openssl req: {}", String::from_utf8_lossy(&out.stderr));
+        let mut rel = self.serve_with(faults, Some((&cert, &key)));
+        rel.base = rel.base.replacen("http://", "https://", 1);
+        (rel, cert)
+    }
+
+    fn serve_with(mut self, faults: &[(String, &str)], tls: Option<(&Path, &Path)>) -> FakeRelease {
         let mut cmd = Command::new("python3");
         cmd.arg(repo().join("tests/installer/fake_release_server.py")).arg(&self.root);
+        if let Some((cert, key)) = tls {
+            cmd.arg("--tls").arg(cert).arg(key);
+        }
         for (path, kind) in faults {
             cmd.arg("--fault").arg(format!("{path}={kind}"));
         }

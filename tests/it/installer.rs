@@ -115,12 +115,11 @@ fn installs_when_piped_into_sh_as_the_readme_shows() {
 }
 
 /// Alpine's userland: busybox ash, wget (no curl), busybox sha256sum/tar/awk; nothing else on PATH.
-#[test]
-#[ignore = "needs busybox: scripts/test.sh installs it and runs ignored tests"]
-fn installs_with_busybox_and_wget_only() {
-    let ctx = Ctx::new();
-    let rel = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]).serve(&[]);
+fn busybox_path(ctx: &Ctx) -> PathBuf {
     let bb = ctx.path("busybox-bin");
+    if bb.exists() {
+        return bb;
+    }
     std::fs::create_dir_all(&bb).unwrap();
     let busybox = which("busybox").expect("busybox (scripts/tools.sh installs it)");
     for applet in [
@@ -146,16 +145,149 @@ fn installs_with_busybox_and_wget_only() {
     ] {
         std::os::unix::fs::symlink(&busybox, bb.join(applet)).unwrap();
     }
+    bb
+}
+
+/// BusyBox wget checks no TLS certificate, so SHA256SUMS fetched with it proves nothing: without
+/// a pinned archive checksum install.sh refuses before downloading anything; with one it installs.
+#[test]
+#[ignore = "needs busybox: scripts/test.sh installs it and runs ignored tests"]
+fn installs_with_busybox_and_wget_only_when_the_archive_is_pinned() {
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]).serve(&[]);
+    let bb = busybox_path(&ctx);
     let dir = ctx.path("bin");
-    let r = install(
-        &ctx,
-        bb.join("sh").to_str().unwrap(),
-        bb.to_str().unwrap(),
-        &["--base-url", &rel.base, "--dir", dir.to_str().unwrap(), "--version", VERSION],
-        &[],
-    );
+    let sh = bb.join("sh");
+    let args = ["--base-url", &rel.base, "--dir", dir.to_str().unwrap(), "--version", VERSION];
+    let r = install(&ctx, sh.to_str().unwrap(), bb.to_str().unwrap(), &args, &[]);
+    refused(&r, "BusyBox wget, which does not check TLS certificates: pin the archive with --sha256", &dir);
+    let pin = rel.sha256(&rel.archive(LINUX_X64));
+    let r = install(&ctx, sh.to_str().unwrap(), bb.to_str().unwrap(), &args, &[("SFJWT_SHA256", &pin)]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(installed_version(&dir), format!("sfjwt {}", env!("CARGO_PKG_VERSION")));
+}
+
+/// A release served over https whose archive answers with a redirect to plain http: refused by
+/// curl (--proto-redir) and by wget (its -S headers name the hop), nothing installed.
+/// The same release without the redirect installs, so the refusal is the redirect's.
+#[test]
+fn refuses_a_redirect_from_https_to_http() {
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]);
+    let archive = rel.archive(LINUX_X64);
+    let fault = rel.url_path(&archive);
+    let (rel, ca) = rel.serve_tls(&ctx, &[(fault, "redirect-http")]);
+    assert!(rel.base.starts_with("https://"), "{}", rel.base);
+    let dir = ctx.path("bin");
+    let args = ["--base-url", &rel.base, "--dir", dir.to_str().unwrap(), "--version", VERSION];
+    let ca_env = [("CURL_CA_BUNDLE", ca.to_str().unwrap())];
+    let r = install(&ctx, "sh", &system_path(), &args, &ca_env);
+    refused(&r, &format!("cannot download {archive}"), &dir);
+    // GNU wget as the only downloader (it trusts the CA through WGETRC's ca_certificate).
+    let wgetrc = ctx.path("wgetrc");
+    std::fs::write(&wgetrc, format!("ca_certificate = {}\n", ca.display())).unwrap();
+    let only_wget = tools_without_curl(&ctx);
+    let r = install(&ctx, "sh", only_wget.to_str().unwrap(), &args, &[("WGETRC", wgetrc.to_str().unwrap())]);
+    refused(&r, "refusing a redirect from https to plain http", &dir);
+
+    let ctx = Ctx::new();
+    let (rel, ca) = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]).serve_tls(&ctx, &[]);
+    let dir = ctx.path("bin");
+    let args = ["--base-url", &rel.base, "--dir", dir.to_str().unwrap(), "--version", VERSION];
+    let r = install(&ctx, "sh", &system_path(), &args, &[("CURL_CA_BUNDLE", ca.to_str().unwrap())]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// This machine's own tools, GNU wget as the downloader and no curl.
+fn tools_without_curl(ctx: &Ctx) -> PathBuf {
+    let dir = ctx.path("no-curl-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    for tool in [
+        "sh",
+        "wget",
+        "sha256sum",
+        "tar",
+        "gzip",
+        "awk",
+        "uname",
+        "mktemp",
+        "head",
+        "tr",
+        "mkdir",
+        "cp",
+        "chmod",
+        "mv",
+        "rm",
+        "id",
+        "ls",
+        "grep",
+        "cat",
+        "ldd",
+    ] {
+        let found = which(tool).unwrap_or_else(|| panic!("{tool} on PATH"));
+        std::os::unix::fs::symlink(found, dir.join(tool)).unwrap();
+    }
+    dir
+}
+
+/// The binary is staged under a name mktemp makes, never `.sfjwt.part.$$`: a link planted at
+/// that old name (the pid is install.sh's own, through `exec`) is neither written through nor
+/// chmod'ed, and the victim keeps its content and mode.
+#[test]
+fn a_link_planted_at_the_old_staging_name_is_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]).serve(&[]);
+    let dir = ctx.path("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let victim = ctx.path("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ln -s \"$VICTIM\" \"$SFJWT_INSTALL_DIR/.sfjwt.part.$$\" && exec sh \"$INSTALLER\"")
+        .env_clear()
+        .env("PATH", system_path())
+        .env("HOME", ctx.dir.path())
+        .env("VICTIM", &victim)
+        .env("INSTALLER", repo().join("install.sh"))
+        .env("SFJWT_INSTALL_DIR", &dir)
+        .env("SFJWT_BASE_URL", &rel.base)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n", "the installer wrote through the link");
+    assert_eq!(std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777, 0o600, "the victim was chmod'ed");
+    let installed = std::fs::symlink_metadata(dir.join("sfjwt")).unwrap();
+    assert!(installed.is_file(), "sfjwt is a regular file, not the planted link");
+    assert_eq!(installed_version(&dir), format!("sfjwt {}", env!("CARGO_PKG_VERSION")));
+}
+
+/// --cache keeps the verified archive and reuses it only while it matches SHA256SUMS: a cache
+/// that was tampered with is downloaded again, and what is installed is the release's binary.
+#[test]
+fn the_archive_cache_is_verified_on_every_run() {
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]).serve(&[]);
+    let cache = ctx.path("cache");
+    let archive = rel.archive(LINUX_X64);
+    let run = |dir: &str| {
+        let dir = ctx.path(dir);
+        let args = ["--base-url", &rel.base, "--dir", dir.to_str().unwrap(), "--cache", cache.to_str().unwrap()];
+        (install(&ctx, "sh", &system_path(), &args, &[]), dir)
+    };
+    let (r, _) = run("bin1");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read(cache.join(&archive)).unwrap(), std::fs::read(rel.asset(&archive)).unwrap());
+    let (r, _) = run("bin2");
+    assert!(r.stderr.contains("from the cache"), "{}", r.stderr);
+    // A planted archive (here: another file) is not used: downloaded again, and replaced.
+    std::fs::write(cache.join(&archive), "planted").unwrap();
+    let (r, dir) = run("bin3");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("does not match SHA256SUMS") && !r.stderr.contains("from the cache"), "{}", r.stderr);
+    assert_eq!(installed_version(&dir), format!("sfjwt {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(std::fs::read(cache.join(&archive)).unwrap(), std::fs::read(rel.asset(&archive)).unwrap());
 }
 
 fn which(name: &str) -> Option<PathBuf> {

@@ -57,8 +57,8 @@ fn release_workflow_builds_every_platform_with_the_shared_layout() {
     let build_steps = steps(build);
     let all: String = build_steps.iter().map(run_text).collect::<Vec<_>>().join("\n");
     assert!(
-        all.contains("cargo build --profile dist --locked -p sfjwt --bin sfjwt --target \"${{ matrix.target }}\""),
-        "{all}"
+        all.contains("cargo build --profile dist --locked -p sfjwt --bin sfjwt -p sfjwt-emulator --bin sfjwt-emulator --target \"${{ matrix.target }}\""),
+        "both binaries are built, so the archive ships the emulator next to sfjwt:\n{all}"
     );
     assert!(all.contains("musl-tools"), "musl builds need musl-gcc for aws-lc's C code");
     let cargo_toml = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
@@ -92,6 +92,11 @@ fn release_workflow_publishes_checksums_and_attestations() {
     );
     let smoke =
         pos(&|st| run_text(st).contains("alpine") && run_text(st).contains("sh install.sh"), "smoke-tests on Alpine");
+    let smoke_text = run_text(&s[smoke]);
+    assert!(
+        smoke_text.contains("--sha256 $pin") && smoke_text.contains("/sfjwt-emulator demo"),
+        "Alpine's BusyBox wget needs the pin, and the shipped emulator's demo runs there:\n{smoke_text}"
+    );
     let attest = pos(
         &|st| {
             st["uses"].as_str().is_some_and(|u| u.starts_with("actions/attest-build-provenance@"))
@@ -138,9 +143,7 @@ fn workflows_use_node24_releases_of_actions() {
 fn release_script_makes_the_archive_layout_and_sums_file() {
     let ctx = Ctx::new();
     let dist = ctx.path("dist");
-    let bin = ctx.path("sfjwt");
-    std::fs::copy(env!("CARGO_BIN_EXE_sfjwt"), &bin).unwrap();
-    assert!(Command::new("strip").arg(&bin).status().unwrap().success());
+    let bin = crate::fake_release::stripped_binaries(&ctx);
     let script = repo().join("scripts/release.sh");
     for (_, target, _) in MATRIX {
         let out = Command::new("bash")
@@ -167,8 +170,10 @@ fn release_script_makes_the_archive_layout_and_sums_file() {
         let mut files: Vec<&str> = listing.lines().filter(|l| !l.ends_with('/')).collect();
         files.sort();
         assert!(files.iter().all(|f| f.starts_with(&format!("{name}/"))), "one folder {name}/ per archive: {files:?}");
+        let emulator = exe.replace("sfjwt", "sfjwt-emulator");
         for want in [
             exe.to_string(),
+            emulator,
             "README.md".into(),
             "LICENSE-MIT".into(),
             "LICENSE-APACHE".into(),
