@@ -449,6 +449,14 @@ fn default_download_urls_follow_cargo_toml() {
     // The CI examples pin the crate's own version (bumped with it).
     let version = format!("v{}", env!("CARGO_PKG_VERSION"));
     assert!(gitlab.contains(&format!("SFJWT_VERSION: {version} ")), "the GitLab template does not pin {version}");
+    for file in ["ci-templates/gitlab/sfjwt-keyless.gitlab-ci.yml", "examples/sfjwt-canary.gitlab-ci.yml"] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        assert!(text.contains(&format!("SFJWT_VERSION: {version} ")), "{file} does not pin {version}");
+        assert!(text.contains(&format!("SFJWT_BASE_URL: {base}")), "{file}'s default is not {base}");
+    }
+    let canary = std::fs::read_to_string(repo().join("examples/sfjwt-canary.yml")).unwrap();
+    assert!(canary.contains(&format!("vars.SFJWT_VERSION || '{version}'")), "the GitHub canary does not pin {version}");
+    assert!(canary.contains(&format!("vars.SFJWT_BASE_URL || '{base}'")), "the GitHub canary's default is not {base}");
     let jenkins = std::fs::read_to_string(repo().join("examples/Jenkinsfile")).unwrap();
     assert!(jenkins.contains(&format!("SFJWT_VERSION   = '{version}'")), "the Jenkinsfile does not pin {version}");
     // Every GitHub URL these files print or fetch names the canonical repository.
@@ -456,6 +464,9 @@ fn default_download_urls_follow_cargo_toml() {
         "install.sh",
         "install.ps1",
         "ci-templates/gitlab/sfjwt.gitlab-ci.yml",
+        "ci-templates/gitlab/sfjwt-keyless.gitlab-ci.yml",
+        "examples/sfjwt-canary.yml",
+        "examples/sfjwt-canary.gitlab-ci.yml",
         "examples/Jenkinsfile",
         "action/lib.js",
     ] {

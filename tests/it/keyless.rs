@@ -292,6 +292,9 @@ fn gitlab_keyless_template_hands_the_session_to_a_later_job() {
     ctx.secret(token.clone());
     let project = ctx.path("project");
     std::fs::create_dir_all(&project).unwrap();
+    // The template's install step runs as written, against a local release it pins by default.
+    use crate::fake_release::{FakeRelease, LINUX_X64};
+    let rel = FakeRelease::lay_out(&ctx, &format!("v{}", env!("CARGO_PKG_VERSION")), &[LINUX_X64]).serve(&[]);
     let template = "sfjwt-keyless.gitlab-ci.yml";
     std::fs::copy(repo().join("ci-templates/gitlab").join(template), project.join(template)).unwrap();
     std::fs::write(
@@ -303,9 +306,12 @@ fn gitlab_keyless_template_hands_the_session_to_a_later_job() {
     std::fs::write(
         project.join(".gitlab-ci-local-variables.yml"),
         format!(
-            "SFJWT_INSTALL: path\nSFJWT_CLIENT_ID: {CLIENT_ID}\nSFJWT_LOGIN_URL: {}\nSFJWT_CA_FILE: {}\nSFJWT_ID_TOKEN: {token}\n",
+            "SFJWT_CLIENT_ID: {CLIENT_ID}\nSFJWT_LOGIN_URL: {}\nSFJWT_CA_FILE: {}\nSFJWT_ID_TOKEN: {token}\nSFJWT_BASE_URL: {}\nSFJWT_SHA256: {}\nSFJWT_INSTALLER_SHA256: {}\n",
             emu.url,
-            emu.ca.display()
+            emu.ca.display(),
+            rel.base,
+            rel.sha256(&rel.archive(LINUX_X64)),
+            rel.sha256("install.sh"),
         ),
     )
     .unwrap();
@@ -315,7 +321,10 @@ fn gitlab_keyless_template_hands_the_session_to_a_later_job() {
         assert!(Command::new("git").args(args).current_dir(&project).status().unwrap().success());
     }
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path: Vec<_> = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .filter(|d| d != &bin_dir && !d.join("sfjwt").exists())
+        .collect();
+    let path = std::env::join_paths(path).unwrap();
     let gcl = std::env::var_os("SFJWT_GCL_BIN").unwrap_or_else(|| "gitlab-ci-local".into());
     let out = Command::new(gcl).current_dir(&project).env("PATH", path).env("HOME", ctx.dir.path()).output().unwrap();
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -324,6 +333,7 @@ fn gitlab_keyless_template_hands_the_session_to_a_later_job() {
     assert!(out.status.success(), "{log}");
     assert!(log.contains(&format!("instance from dotenv {}", emu.url)), "{log}");
     assert!(log.contains("token present") && log.contains("mapped by the token exchange handler"), "{log}");
+    assert!(log.contains(&format!("verified {}", rel.archive(LINUX_X64))), "installed as written:\n{log}");
 }
 
 /// The debug-log query the remediation prints, run as printed by the real sf CLI against the
