@@ -141,3 +141,52 @@ impl FakeRelease {
         self
     }
 }
+
+/// README's "Try it" for someone with a release and no Rust toolchain: the block that unpacks an
+/// archive and runs `sfjwt-emulator demo`, run as written (sh -e) beside an archive laid out by
+/// scripts/release.sh, with neither cargo nor sfjwt on PATH. Then the emulator alone, with the
+/// sfjwt that install.sh would have put on PATH.
+#[test]
+fn the_release_archive_runs_the_demo_without_a_toolchain() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let try_it = readme.split("**Without a Rust toolchain**").nth(1).expect("README's release demo");
+    let block = try_it.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("its sh block");
+    let archive = block.split_whitespace().find(|w| w.ends_with(".tar.gz")).expect("the archive it unpacks");
+    let (version, target) = archive
+        .strip_prefix("sfjwt-")
+        .and_then(|r| r.strip_suffix(".tar.gz"))
+        .and_then(|r| r.split_once('-'))
+        .expect("sfjwt-VERSION-TARGET.tar.gz");
+    assert_eq!(target, LINUX_X64, "the README shows the Linux x86_64 archive");
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, version, &[target]);
+    let work = ctx.path("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::copy(rel.asset(archive), work.join(archive)).unwrap();
+    let bare_path = "/usr/bin:/bin";
+    for tool in ["cargo", "sfjwt", "sfjwt-emulator"] {
+        assert!(!bare_path.split(':').any(|d| Path::new(d).join(tool).exists()), "{tool} in {bare_path}");
+    }
+    let run = |cmd: &mut Command| {
+        let out = cmd.env_clear().env("PATH", bare_path).env("HOME", ctx.dir.path()).output().unwrap();
+        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{log}");
+        assert!(log.contains("$ sfjwt login") && log.contains("user_not_"), "the demo's story:\n{log}");
+    };
+    run(Command::new("sh").args(["-e", "-c", block]).current_dir(&work));
+    // Installed: sfjwt on PATH (where install.sh puts it), the emulator copied anywhere else.
+    let name = archive.trim_end_matches(".tar.gz");
+    let bin = ctx.path("bin");
+    let elsewhere = ctx.path("elsewhere");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(work.join(name).join("sfjwt"), bin.join("sfjwt")).unwrap();
+    std::fs::copy(work.join(name).join("sfjwt-emulator"), elsewhere.join("sfjwt-emulator")).unwrap();
+    let mut cmd = Command::new(elsewhere.join("sfjwt-emulator"));
+    cmd.arg("demo");
+    let out =
+        cmd.env_clear().env("PATH", format!("{}:{bare_path}", bin.display())).env("HOME", ctx.dir.path()).output();
+    let out = out.unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && log.contains("user_not_"), "{log}");
+}
