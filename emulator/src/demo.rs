@@ -43,10 +43,9 @@ fn sfjwt_bin() -> Result<PathBuf, String> {
         return Ok(PathBuf::from(p));
     }
     // Installed from a release: install.sh put sfjwt on PATH, the emulator may sit elsewhere.
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join(sibling.file_name().unwrap_or_default())).collect())
-        .unwrap_or_else(Vec::new);
-    if let Some(found) = on_path.into_iter().find(|p: &PathBuf| p.is_file()) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let name = sibling.file_name().unwrap_or_default();
+    if let Some(found) = std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()) {
         return Ok(found);
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
