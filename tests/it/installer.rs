@@ -499,3 +499,48 @@ fn scripts_pass_shellcheck() {
     check(&["-s", "sh", "install.sh"]);
     check(&["scripts/release.sh", "scripts/package-check.sh"]);
 }
+
+/// README's "In CI, pin the version and both checksums" block, run as written (sh -e) with the
+/// placeholders filled from the fake release and its URL pointed at it, as a mirror user would
+/// (SFJWT_BASE_URL); a wrong installer checksum stops it before install.sh runs.
+#[test]
+fn readme_pinned_install_recipe_runs_as_written() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let after = readme.split("**In CI, pin the version and both checksums**").nth(1).expect("the recipe");
+    let block = after.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("its sh block");
+    let ctx = Ctx::new();
+    let rel = FakeRelease::lay_out(&ctx, VERSION, &[LINUX_X64]).serve(&[]);
+    let repository = crate::release_workflow::manifest()["repository"].as_str().unwrap().to_string();
+    let fill = |installer_sum: &str| {
+        block
+            .replace(&format!("{repository}/releases/download"), &rel.base)
+            .replace("<sha256 of install.sh>", installer_sum)
+            .replace(&format!("<sha256 of {}>", rel.archive(LINUX_X64)), &rel.sha256(&rel.archive(LINUX_X64)))
+    };
+    let run = |script: String, dir: &Path| {
+        let work = ctx.path("work");
+        std::fs::create_dir_all(&work).unwrap();
+        let out = Command::new("sh")
+            .args(["-e", "-c", &script])
+            .current_dir(&work)
+            .env_clear()
+            .env("PATH", system_path())
+            .env("HOME", ctx.dir.path())
+            .env("SFJWT_BASE_URL", &rel.base)
+            .env("SFJWT_INSTALL_DIR", dir)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(work.join("install.sh"));
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let script = fill(&rel.sha256("install.sh"));
+    assert!(!script.contains('<'), "a placeholder left unfilled:\n{script}");
+    let bad_dir = ctx.path("bad");
+    let (ok, log) = run(fill(&"0".repeat(64)), &bad_dir);
+    assert!(!ok && !bad_dir.join("sfjwt").exists(), "a wrong installer checksum must stop the recipe:\n{log}");
+    let dir = ctx.path("bin");
+    let (ok, log) = run(script, &dir);
+    assert!(ok, "{log}");
+    assert!(log.contains(&format!("verified {}", rel.archive(LINUX_X64))), "{log}");
+    assert_eq!(installed_version(&dir), format!("sfjwt {}", env!("CARGO_PKG_VERSION")));
+}
