@@ -245,6 +245,8 @@ fn handler_files(dir: &Path, spec: &KeylessSpec<'_>) -> Vec<(PathBuf, String, bo
     add(format!("customMetadata/{ALLOW_TYPE}.{row_name}.md-meta.xml"), allow_row(spec), false);
     let handler = [
         el("description", &format!("Keyless CI login from {} OIDC tokens (made by sfjwt setup --keyless)", spec.provider.id())),
+        // Required by the Metadata API WSDL (OauthTokenExchangeHandler.developerName has no minOccurs="0").
+        el("developerName", &spec.handler_name()),
         format!(
             "    <enablements>\n        <apexExecutionUser>{}</apexExecutionUser>\n        <externalClientApp>{}</externalClientApp>\n        <isDefault>true</isDefault>\n    </enablements>\n",
             esc(spec.execution_user),

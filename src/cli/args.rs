@@ -464,12 +464,15 @@ pub struct SetupArgs {
     /// Keyless: the repository allowed to log in (GitHub owner/name, GitLab group/project)
     #[arg(long, value_name = "REPO", requires = "keyless")]
     pub repo: Option<String>,
-    /// Keyless: the only ref allowed (GitHub refs/heads/main, GitLab main) [default: any]
+    /// Keyless: the only ref allowed (GitHub refs/heads/main, GitLab main); --ref or --environment is required
     #[arg(long = "ref", value_name = "REF", requires = "keyless")]
     pub git_ref: Option<String>,
-    /// Keyless: the only deployment environment allowed [default: any]
+    /// Keyless: the only deployment environment allowed; --ref or --environment is required
     #[arg(long, value_name = "NAME", requires = "keyless")]
     pub environment: Option<String>,
+    /// Keyless: allow every ref and environment (pull requests, feature branches, tags): INSECURE
+    #[arg(long, requires = "keyless")]
+    pub insecure_allow_any_ref: bool,
     /// Keyless: the audience the handler requires [default: the --login-url My Domain]
     #[arg(long, value_name = "URL", requires = "keyless")]
     pub oidc_audience: Option<String>,

@@ -86,6 +86,16 @@ pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
         _ => r,
     });
     let environment = args.environment.as_deref().map(|e| plain("--environment", e, &[' '])).transpose()?;
+    if git_ref.is_none() && environment.is_none() && !args.insecure_allow_any_ref {
+        // Without either pin, any branch, tag or pull request run of the repository logs in.
+        return Err(Error::usage(
+            "--keyless needs --ref or --environment: without them every branch, tag and pull request of the repository could log in",
+            "pin the protected branch (--ref main) or deployment environment (--environment production); --insecure-allow-any-ref allows any run",
+        ));
+    }
+    if args.insecure_allow_any_ref && git_ref.is_none() && environment.is_none() {
+        notes.push("--insecure-allow-any-ref: every ref and environment of the repository can log in".into());
+    }
     let audience = match (&args.oidc_audience, &args.login_url) {
         (Some(a), _) => https_url("--oidc-audience", a)?,
         (None, Some(l)) => {

@@ -336,6 +336,7 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
             appmeta::gitignore(&args.source_dir, &rel.display().to_string())?;
         }
     }
+    ensure_dx_project(&args.source_dir)?;
     eprintln!("Wrote the keyless ({}) setup to {}:", k.provider.id(), args.source_dir.display());
     for w in &written {
         eprintln!("  {}{}", w.path.display(), if w.private { "  (consumer details: git-ignored)" } else { "" });
