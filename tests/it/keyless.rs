@@ -408,6 +408,8 @@ fn explain_recognises_token_exchange_refusals() {
             "exchange_token_rejected",
         ),
         ("HTTP 400 unauthorized_client", "exchange_not_enabled"),
+        // Reported by a public implementation (docs/evidence.md kx-29).
+        ("invalid_request: app not enabled for token exchange", "exchange_not_enabled"),
     ] {
         let r = ctx.run(ctx.sfjwt().args(["explain", text, "--format", "json"])).ok();
         assert_eq!(r.json()["cause"], cause, "{text}");
