@@ -473,6 +473,10 @@ pub struct SetupArgs {
     /// Keyless: allow every ref and environment (pull requests, feature branches, tags): INSECURE
     #[arg(long, requires = "keyless")]
     pub insecure_allow_any_ref: bool,
+    /// Keyless (GitHub): also allow this trigger (pull_request, pull_request_target, issue_comment, ...);
+    /// repeatable [default: push, workflow_dispatch, schedule]
+    #[arg(long, value_name = "EVENT", requires = "keyless")]
+    pub allow_event: Vec<String>,
     /// Keyless: the audience the handler requires [default: the --login-url My Domain]
     #[arg(long, value_name = "URL", requires = "keyless")]
     pub oidc_audience: Option<String>,

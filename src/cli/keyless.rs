@@ -13,6 +13,12 @@ pub struct KeylessSetup {
     pub repo: String,
     pub git_ref: Option<String>,
     pub environment: Option<String>,
+    /// `branch` / `tag` when --ref pins one.
+    pub ref_type: Option<String>,
+    /// GitLab: only protected refs.
+    pub protected_only: bool,
+    /// GitHub: the trusted triggers, comma-separated.
+    pub events: Option<String>,
     pub audience: String,
     pub issuer: String,
     pub jwks_url: String,
@@ -134,5 +140,37 @@ pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
         Some(u) => endpoint::username(u)?,
         None => endpoint::username(&args.username)?,
     };
-    Ok(KeylessSetup { provider, repo, git_ref, environment, audience, issuer, jwks_url, execution_user, notes })
+    let ref_type = git_ref.as_ref().map(|r| if r.starts_with("refs/tags/") { "tag" } else { "branch" }.to_string());
+    let events = events(provider, &args.allow_event)?;
+    let protected_only = provider == Provider::Gitlab;
+    Ok(KeylessSetup {
+        provider,
+        repo,
+        git_ref,
+        environment,
+        ref_type,
+        protected_only,
+        events,
+        audience,
+        issuer,
+        jwks_url,
+        execution_user,
+        notes,
+    })
+}
+
+/// GitHub's trusted triggers by default: push, workflow_dispatch, schedule; others (pull_request,
+/// pull_request_target, issue_comment: runs a fork or a commenter can start) only when named.
+fn events(provider: Provider, extra: &[String]) -> Result<Option<String>, Error> {
+    let mut all: Vec<String> = match provider {
+        Provider::Github => ["push", "workflow_dispatch", "schedule"].map(String::from).to_vec(),
+        Provider::Gitlab => Vec::new(),
+    };
+    for e in extra {
+        let e = plain("--allow-event", e, &[])?;
+        if !all.contains(&e) {
+            all.push(e);
+        }
+    }
+    Ok((!all.is_empty()).then(|| all.join(",")))
 }

@@ -327,6 +327,9 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         repo: &k.repo,
         git_ref: k.git_ref.as_deref(),
         environment: k.environment.as_deref(),
+        ref_type: k.ref_type.as_deref(),
+        protected_only: k.protected_only,
+        events: k.events.as_deref(),
         username,
         execution_user: &k.execution_user,
     };
@@ -350,6 +353,12 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         k.git_ref.as_deref().unwrap_or("(any ref)"),
         k.environment.as_deref().unwrap_or("(any environment)")
     );
+    if let Some(events) = &k.events {
+        println!("triggers:                 {events}");
+    }
+    if k.protected_only {
+        println!("refs:                     protected only (ref_protected)");
+    }
     println!("audience:                 {}", k.audience);
     println!();
     println!("Next:");

@@ -243,7 +243,7 @@ fn generated_apex_parses_and_performs_every_check() {
         ] {
             assert!(validate.contains(call), "validateIncomingToken lacks {call}: {validate}");
         }
-        let check = m("check");
+        let check = m("check") + &m("mismatch");
         for c in [
             "!ISSUER.equals(iss)",
             "!audienceMatches(aud)",
@@ -256,6 +256,9 @@ fn generated_apex_parses_and_performs_every_check() {
             "!same(row.Repository__c,repo)",
             "!same(row.Ref__c,ref)",
             "!same(row.Environment__c,env)",
+            "!same(row.Ref_Type__c,refType)",
+            "row.Protected_Only__c==true&&!same('true',text(claims.get('ref_protected')))",
+            "!listed(row.Events__c,event)",
             "nbfClaim!=null&&nbf==null",
             "returnnewVerdict(row.Username__c,null)",
         ] {
@@ -433,6 +436,34 @@ fn token_variants_against_the_generated_handler() {
             Some("ref not allowed for acme/app: refs/tags/main"),
         ),
         (
+            "tag main (ref_type tag)",
+            String::new(),
+            [with("ref", "refs/tags/main"), vec![("ref_type", "tag")]].concat(),
+            AUD,
+            Some("ref type not allowed for acme/app: tag"),
+        ),
+        (
+            "pull_request",
+            String::new(),
+            [good.to_vec(), vec![("event_name", "pull_request")]].concat(),
+            AUD,
+            Some("event not allowed for acme/app: pull_request"),
+        ),
+        (
+            "pull_request_target",
+            String::new(),
+            [good.to_vec(), vec![("event_name", "pull_request_target")]].concat(),
+            AUD,
+            Some("event not allowed for acme/app: pull_request_target"),
+        ),
+        (
+            "workflow_dispatch",
+            String::new(),
+            [good.to_vec(), vec![("event_name", "workflow_dispatch")]].concat(),
+            AUD,
+            None,
+        ),
+        (
             "environment PROD",
             String::new(),
             with("environment", "PROD"),
@@ -584,5 +615,47 @@ fn every_file_setup_writes_validates_against_the_metadata_wsdl() {
             Command::new("python3").arg(repo().join("tests/wsdl/check.py")).arg(&wsdl).args(&files).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{}:\n{text}{}", dir.display(), String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// GitLab rows require ref_type and ref_protected == "true" by default: an unprotected branch or a
+/// tag named like the branch is refused on the emulator, as by the generated Apex's mismatch().
+#[test]
+fn gitlab_rows_require_a_protected_branch() {
+    let ctx = Ctx::new();
+    let r = setup(&ctx, "gitlab", &["--repo", "acme/app", "--ref", "main", "-r", AUD]).ok();
+    assert!(r.stdout.contains("protected only"), "{}", r.stdout);
+    let src = ctx.path("src/main/default");
+    type Claims<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Claims, Option<&str>); 3] = [
+        (&[], None),
+        (&[("ref_protected", "false")], Some("ref not protected for acme/app: main")),
+        (&[("ref_type", "tag")], Some("ref type not allowed for acme/app: tag")),
+    ];
+    for (extra, refusal) in cases {
+        let claims: String = extra.iter().map(|(k, v)| format!("    {k}: \"{v}\"\n")).collect();
+        let path = ctx.path("gl.yaml");
+        std::fs::write(
+            &path,
+            format!(
+                "org:\n  name: Acme\nusers:\n  - username: {USERNAME}\n    permission-sets: [sfjwt_CI_Keyless_Access]\noidc-issuer:\n  kind: gitlab\n  request-token: {GL}\n  claims:\n    project_path: acme/app\n    ref: main\n{claims}behaviour:\n  handler-message: returned\n",
+                GL = crate::keyless::GL_REQUEST_TOKEN
+            ),
+        )
+        .unwrap();
+        let emu = Emu::start_with(&path, &["--source-dir", src.to_str().unwrap()]);
+        let token = crate::keyless::mint(&emu, "gitlab", crate::keyless::GL_REQUEST_TOKEN, AUD);
+        ctx.secret(token.clone());
+        let mut cmd = ctx.sfjwt();
+        cmd.args(printed_login(&r.stdout, &emu)).env("SFJWT_ID_TOKEN", &token);
+        let out = ctx.run(&mut cmd);
+        match refusal {
+            None => assert_eq!(out.code, 0, "{}", out.stderr),
+            Some(why) => {
+                assert_eq!(out.code, 3, "{why}: {}", out.stderr);
+                let j: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+                assert!(j["diagnosis"]["evidence"].to_string().contains(why), "{why}: {j:#}");
+            }
+        }
     }
 }
