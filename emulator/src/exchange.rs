@@ -152,12 +152,11 @@ fn validate(org: &Org, h: &HandlerSpec, token: &str, own: &str) -> Result<String
     }
     let gitlab = issuer.is_some_and(|i| i.spec.kind == IssuerKind::Gitlab);
     let repo = if gitlab { s("project_path") } else { s("repository") };
-    let event_claim = if gitlab { "pipeline_source" } else { "event_name" };
     // The generated Apex's loop: the first row of the repository that admits the token maps the
     // user; otherwise the first such row's reason (or the repository's) is the refusal.
     let mut first = None;
     for row in p.allow.iter().filter(|r| r.repository == repo) {
-        match row.mismatch(&repo, &s, event_claim) {
+        match row.mismatch(&repo, &s, gitlab) {
             None => return Ok(row.user.clone()),
             Some(why) => {
                 first.get_or_insert(why);

@@ -28,6 +28,14 @@ impl Provider {
         }
     }
 
+    /// The immutable id claims: (repository, owner).
+    pub fn id_claims(self) -> (&'static str, &'static str) {
+        match self {
+            Provider::Github => ("repository_id", "repository_owner_id"),
+            Provider::Gitlab => ("project_id", "namespace_id"),
+        }
+    }
+
     /// The claim naming the trigger: GitHub `event_name`, GitLab `pipeline_source`.
     pub fn event_claim(self) -> &'static str {
         match self {
@@ -58,6 +66,9 @@ pub struct KeylessSpec<'a> {
     pub repo: &'a str,
     pub git_ref: Option<&'a str>,
     pub environment: Option<&'a str>,
+    /// The repository's and owner's immutable ids; None: pinned by name only.
+    pub repo_id: Option<&'a str>,
+    pub owner_id: Option<&'a str>,
     /// `branch` or `tag` (the ref_type claim); None: any.
     pub ref_type: Option<&'a str>,
     /// Require ref_protected == "true" (GitLab).
@@ -90,6 +101,8 @@ pub fn handler_apex(spec: &KeylessSpec<'_>) -> String {
         .replace("__APP_NAME__", &apex_str(spec.app_name))
         .replace("__REPO_CLAIM__", spec.provider.repo_claim())
         .replace("__EVENT_CLAIM__", spec.provider.event_claim())
+        .replace("__REPO_ID_CLAIM__", spec.provider.id_claims().0)
+        .replace("__OWNER_ID_CLAIM__", spec.provider.id_claims().1)
 }
 
 fn class_meta() -> String {
@@ -147,14 +160,16 @@ fn allow_row(spec: &KeylessSpec<'_>) -> String {
         spec.protected_only
     );
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CustomMetadata xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n{}{}{}{}{}{}{}{}{}</CustomMetadata>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CustomMetadata xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n{}{}{}{}{}{}{}{}{}{}{}</CustomMetadata>\n",
         el("label", &label),
         el("protected", "false"),
         value("Environment__c", spec.environment),
         value("Events__c", spec.events),
+        value("Owner_Id__c", spec.owner_id),
         protected,
         value("Ref_Type__c", spec.ref_type),
         value("Ref__c", spec.git_ref),
+        value("Repository_Id__c", spec.repo_id),
         value("Repository__c", Some(spec.repo)),
         value("Username__c", Some(spec.username)),
     )
@@ -271,6 +286,8 @@ fn handler_files(dir: &Path, spec: &KeylessSpec<'_>) -> Vec<(PathBuf, String, bo
         ("Repository__c", "Repository", "GitHub repository (owner/name) or GitLab project_path: exact match"),
         ("Ref__c", "Ref", "GitHub ref (refs/heads/main) or GitLab ref (main); empty: any ref"),
         ("Environment__c", "Environment", "Deployment environment; empty: any, including none"),
+        ("Repository_Id__c", "Repository Id", "GitHub repository_id or GitLab project_id: exact match; empty: any"),
+        ("Owner_Id__c", "Owner Id", "GitHub repository_owner_id or GitLab namespace_id: exact match; empty: any"),
         ("Ref_Type__c", "Ref Type", "branch or tag (the ref_type claim): exact match; empty: any"),
         (
             "Events__c",

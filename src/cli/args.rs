@@ -477,6 +477,16 @@ pub struct SetupArgs {
     /// repeatable [default: push, workflow_dispatch, schedule]
     #[arg(long, value_name = "EVENT", requires = "keyless")]
     pub allow_event: Vec<String>,
+    /// Keyless: the repository's immutable id (GitHub repository_id, GitLab project_id)
+    #[arg(long, value_name = "ID", requires = "keyless")]
+    pub repo_id: Option<String>,
+    /// Keyless: the owner's immutable id (GitHub repository_owner_id, GitLab namespace_id)
+    #[arg(long, value_name = "ID", requires = "keyless")]
+    pub owner_id: Option<String>,
+    /// Keyless: pin the repository by name only (a deleted or renamed repository's name can be
+    /// taken by someone else): INSECURE
+    #[arg(long, requires = "keyless")]
+    pub insecure_name_only: bool,
     /// Keyless: the audience the handler requires [default: the --login-url My Domain]
     #[arg(long, value_name = "URL", requires = "keyless")]
     pub oidc_audience: Option<String>,

@@ -13,6 +13,8 @@ pub struct KeylessSetup {
     pub repo: String,
     pub git_ref: Option<String>,
     pub environment: Option<String>,
+    pub repo_id: Option<String>,
+    pub owner_id: Option<String>,
     /// `branch` / `tag` when --ref pins one.
     pub ref_type: Option<String>,
     /// GitLab: only protected refs.
@@ -143,7 +145,10 @@ pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
     let ref_type = git_ref.as_ref().map(|r| if r.starts_with("refs/tags/") { "tag" } else { "branch" }.to_string());
     let events = events(provider, &args.allow_event)?;
     let protected_only = provider == Provider::Gitlab;
+    let (repo_id, owner_id) = ids(args, provider, &repo)?;
     Ok(KeylessSetup {
+        repo_id,
+        owner_id,
         provider,
         repo,
         git_ref,
@@ -157,6 +162,33 @@ pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
         execution_user,
         notes,
     })
+}
+
+/// The immutable ids: both given, or neither with --insecure-name-only.
+fn ids(args: &SetupArgs, provider: Provider, repo: &str) -> Result<(Option<String>, Option<String>), Error> {
+    let digits = |flag: &str, v: &str| {
+        if !v.is_empty() && v.len() <= 20 && v.chars().all(|c| c.is_ascii_digit()) {
+            Ok(v.to_string())
+        } else {
+            Err(Error::usage(format!("invalid {flag} {v:?}"), "the numeric id, e.g. --repo-id 123456789"))
+        }
+    };
+    match (&args.repo_id, &args.owner_id) {
+        (Some(r), Some(o)) => Ok((Some(digits("--repo-id", r)?), Some(digits("--owner-id", o)?))),
+        (None, None) if args.insecure_name_only => Ok((None, None)),
+        _ => {
+            let how = match provider {
+                Provider::Github => format!("gh api repos/{repo} --jq '.id, .owner.id'"),
+                Provider::Gitlab => {
+                    format!("glab api projects/{} | jq '.id, .namespace.id'", repo.replace('/', "%2F"))
+                }
+            };
+            Err(Error::usage(
+                "--keyless needs --repo-id and --owner-id: a name alone admits whoever next owns it after a rename or deletion",
+                format!("look them up with `{how}`, or pass --insecure-name-only"),
+            ))
+        }
+    }
 }
 
 /// GitHub's trusted triggers by default: push, workflow_dispatch, schedule; others (pull_request,

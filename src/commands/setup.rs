@@ -327,6 +327,8 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         repo: &k.repo,
         git_ref: k.git_ref.as_deref(),
         environment: k.environment.as_deref(),
+        repo_id: k.repo_id.as_deref(),
+        owner_id: k.owner_id.as_deref(),
         ref_type: k.ref_type.as_deref(),
         protected_only: k.protected_only,
         events: k.events.as_deref(),

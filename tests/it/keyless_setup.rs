@@ -25,6 +25,10 @@ fn setup(ctx: &Ctx, ci: &str, extra: &[&str]) -> crate::common::Run {
         CONSUMER_KEY,
     ])
     .args(extra);
+    // The emulator's issuer mints repository/project id 100 and owner/namespace id 200.
+    if !extra.iter().any(|a| a.starts_with("--insecure-name-only") || *a == "--repo-id" || *a == "--owner-id") {
+        cmd.args(["--repo-id", "100", "--owner-id", "200"]);
+    }
     ctx.run(&mut cmd)
 }
 
@@ -259,6 +263,8 @@ fn generated_apex_parses_and_performs_every_check() {
             "!same(row.Ref_Type__c,refType)",
             "row.Protected_Only__c==true&&!same('true',text(claims.get('ref_protected')))",
             "!listed(row.Events__c,event)",
+            "!same(row.Repository_Id__c,repoId)",
+            "!same(row.Owner_Id__c,ownerId)",
             "nbfClaim!=null&&nbf==null",
             "returnnewVerdict(row.Username__c,null)",
         ] {
@@ -455,6 +461,20 @@ fn token_variants_against_the_generated_handler() {
             [good.to_vec(), vec![("event_name", "pull_request_target")]].concat(),
             AUD,
             Some("event not allowed for acme/app: pull_request_target"),
+        ),
+        (
+            "recreated repository (same name, new id)",
+            String::new(),
+            [good.to_vec(), vec![("repository_id", "999")]].concat(),
+            AUD,
+            Some("repository id not allowed for acme/app: 999"),
+        ),
+        (
+            "repository moved to a new owner of the same name",
+            String::new(),
+            [good.to_vec(), vec![("repository_owner_id", "998")]].concat(),
+            AUD,
+            Some("owner id not allowed for acme/app: 998"),
         ),
         (
             "workflow_dispatch",
@@ -658,4 +678,28 @@ fn gitlab_rows_require_a_protected_branch() {
             }
         }
     }
+}
+
+#[test]
+fn setup_keyless_refuses_a_name_only_pin_unless_told_so_loudly() {
+    let ctx = Ctx::new();
+    for extra in [&["--repo-id", "100"][..], &["--owner-id", "200"]] {
+        let mut args = vec!["--repo", "acme/app", "--ref", "main", "-r", AUD];
+        args.extend_from_slice(extra);
+        let r = setup(&ctx, "github", &args).code(2);
+        assert!(r.stderr.contains("--keyless needs --repo-id and --owner-id"), "{}", r.stderr);
+        assert!(r.stderr.contains("gh api repos/acme/app --jq '.id, .owner.id'"), "{}", r.stderr);
+    }
+    setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "-r", AUD, "--repo-id", "1x", "--owner-id", "2"])
+        .code(2)
+        .stderr_has("invalid --repo-id");
+    assert!(!ctx.path("src").exists());
+    setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "-r", AUD, "--insecure-name-only"]).ok();
+    let row = read(&ctx, "customMetadata/Sfjwt_Keyless_Allow.R_acme_app_refs_heads_main.md-meta.xml");
+    assert!(row.contains("<field>Repository_Id__c</field>\n        <value xsi:nil=\"true\"/>"), "{row}");
+    let ctx = Ctx::new();
+    setup(&ctx, "gitlab", &["--repo", "acme/app", "--ref", "main", "-r", AUD]).ok();
+    let row = read(&ctx, "customMetadata/Sfjwt_Keyless_Allow.R_acme_app_main.md-meta.xml");
+    assert!(row.contains(">100</value>") && row.contains(">200</value>"), "{row}");
+    assert!(read(&ctx, "classes/SfjwtKeylessHandler.cls").contains("REPO_ID_CLAIM = 'project_id'"));
 }
