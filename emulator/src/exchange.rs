@@ -131,35 +131,37 @@ fn validate(org: &Org, h: &HandlerSpec, token: &str, own: &str) -> Result<String
         return Err(format!("issuer not trusted: {}", s("iss")));
     }
     let expected_aud = if p.audience == "my-domain" { own.to_string() } else { p.audience.clone() };
-    let auds: Vec<String> = match claims.get("aud") {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        Some(Value::String(a)) => vec![a.clone()],
-        _ => vec![],
+    // As the generated Apex: exactly the audience, or a one-entry list of exactly it.
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => *a == expected_aud,
+        Some(Value::Array(a)) => a.len() == 1 && a[0].as_str() == Some(expected_aud.as_str()),
+        _ => false,
     };
-    if !auds.iter().any(|a| a.trim_end_matches('/') == expected_aud.trim_end_matches('/')) {
+    if !aud_ok {
         return Err(format!("audience mismatch: expected {expected_aud}"));
     }
     let now = org.now().unix_timestamp();
     if n("exp").is_none_or(|exp| exp <= now) {
         return Err("token expired".into());
     }
+    if claims.get("nbf").is_some_and(|v| !v.is_null()) && n("nbf").is_none() {
+        return Err("token nbf unreadable".into());
+    }
     if n("nbf").is_some_and(|nbf| nbf > now + 60) {
         return Err("token not yet valid".into());
     }
     let gitlab = issuer.is_some_and(|i| i.spec.kind == IssuerKind::Gitlab);
     let repo = if gitlab { s("project_path") } else { s("repository") };
-    let (git_ref, env) = (s("ref"), s("environment"));
-    let row = p.allow.iter().find(|r| {
-        r.repository == repo
-            && r.git_ref.as_ref().is_none_or(|x| *x == git_ref)
-            && r.environment.as_ref().is_none_or(|x| *x == env)
-    });
-    match row {
-        Some(r) => Ok(r.user.clone()),
-        None if !p.allow.iter().any(|r| r.repository == repo) => Err(format!("repository not allowed: {repo}")),
-        None if !p.allow.iter().any(|r| r.repository == repo && r.git_ref.as_ref().is_none_or(|x| *x == git_ref)) => {
-            Err(format!("ref not allowed for {repo}: {git_ref}"))
+    // The generated Apex's loop: the first row of the repository that admits the token maps the
+    // user; otherwise the first such row's reason (or the repository's) is the refusal.
+    let mut first = None;
+    for row in p.allow.iter().filter(|r| r.repository == repo) {
+        match row.mismatch(&repo, &s, gitlab) {
+            None => return Ok(row.user.clone()),
+            Some(why) => {
+                first.get_or_insert(why);
+            }
         }
-        None => Err(format!("environment not allowed for {repo}: {}", if env.is_empty() { "(none)" } else { &env })),
     }
+    Err(first.unwrap_or_else(|| format!("repository not allowed: {repo}")))
 }

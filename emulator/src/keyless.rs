@@ -101,7 +101,65 @@ pub struct AllowRow {
     pub git_ref: Option<String>,
     #[serde(default)]
     pub environment: Option<String>,
+    /// The immutable repository id (GitHub repository_id, GitLab project_id); absent means any.
+    #[serde(default)]
+    pub repo_id: Option<String>,
+    /// The owner's id (GitHub repository_owner_id, GitLab namespace_id); absent means any.
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    /// `branch` or `tag` (ref_type claim); absent means any.
+    #[serde(default)]
+    pub ref_type: Option<String>,
+    /// Only runs on a protected ref (ref_protected == "true").
+    #[serde(default)]
+    pub protected_only: bool,
+    /// Comma-separated triggers (GitHub event_name, GitLab pipeline_source); absent means any.
+    #[serde(default)]
+    pub events: Option<String>,
     pub user: String,
+}
+
+/// A row's field that pins something: present and not blank (the Apex String.isNotBlank).
+fn pinned(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+impl AllowRow {
+    /// Why this row (of the token's repository) does not admit the token, in the generated
+    /// Apex's rule order and words (SfjwtKeylessHandler.mismatch); None: it does.
+    pub fn mismatch(&self, repo: &str, claim: &dyn Fn(&str) -> String, gitlab: bool) -> Option<String> {
+        let (id_claim, owner_claim, event_claim) = if gitlab {
+            ("project_id", "namespace_id", "pipeline_source")
+        } else {
+            ("repository_id", "repository_owner_id", "event_name")
+        };
+        let (id, owner) = (claim(id_claim), claim(owner_claim));
+        if pinned(&self.repo_id).is_some_and(|r| r != id) {
+            return Some(format!("repository id not allowed for {repo}: {id} (recreated or renamed?)"));
+        }
+        if pinned(&self.owner_id).is_some_and(|o| o != owner) {
+            return Some(format!("owner id not allowed for {repo}: {owner}"));
+        }
+        let (ref_type, git_ref, event, env) =
+            (claim("ref_type"), claim("ref"), claim(event_claim), claim("environment"));
+        if pinned(&self.ref_type).is_some_and(|t| t != ref_type) {
+            return Some(format!("ref type not allowed for {repo}: {ref_type}"));
+        }
+        if pinned(&self.git_ref).is_some_and(|r| r != git_ref) {
+            return Some(format!("ref not allowed for {repo}: {git_ref}"));
+        }
+        if self.protected_only && claim("ref_protected") != "true" {
+            return Some(format!("ref not protected for {repo}: {git_ref}"));
+        }
+        if pinned(&self.events).is_some_and(|list| !list.split(',').any(|e| e.trim() == event)) {
+            return Some(format!("event not allowed for {repo}: {event}"));
+        }
+        if pinned(&self.environment).is_some_and(|e| e != env) {
+            let env = if env.is_empty() { "(none)".to_string() } else { env };
+            return Some(format!("environment not allowed for {repo}: {env}"));
+        }
+        None
+    }
 }
 
 /// The issuer at run time: its spec and a key made at start.
@@ -157,6 +215,8 @@ impl Issuer {
                 for (k, v) in [
                     ("repository", repo.clone()),
                     ("repository_owner", owner),
+                    ("repository_id", get("repository_id", "100")),
+                    ("repository_owner_id", get("repository_owner_id", "200")),
                     ("ref", git_ref.clone()),
                     ("ref_type", get("ref_type", "branch")),
                     ("workflow", get("workflow", "deploy")),
@@ -179,9 +239,12 @@ impl Issuer {
                 for (k, v) in [
                     ("project_path", project.clone()),
                     ("namespace_path", namespace),
+                    ("project_id", get("project_id", "100")),
+                    ("namespace_id", get("namespace_id", "200")),
                     ("ref", git_ref),
                     ("ref_type", get("ref_type", "branch")),
                     ("ref_protected", get("ref_protected", "true")),
+                    ("pipeline_source", get("pipeline_source", "push")),
                     ("pipeline_id", get("pipeline_id", "42")),
                     ("job_id", get("job_id", "4242")),
                     ("user_login", get("user_login", "octocat")),

@@ -60,6 +60,11 @@ pub fn handler(stem: &str, text: &str, files: &[PathBuf]) -> Result<HandlerSpec,
             repository: get("Repository__c").unwrap_or_default(),
             git_ref: get("Ref__c"),
             environment: get("Environment__c"),
+            repo_id: get("Repository_Id__c"),
+            owner_id: get("Owner_Id__c"),
+            ref_type: get("Ref_Type__c"),
+            protected_only: get("Protected_Only__c").is_some_and(|v| v == "true"),
+            events: get("Events__c"),
             user: get("Username__c").unwrap_or_default(),
         });
     }

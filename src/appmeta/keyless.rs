@@ -28,6 +28,22 @@ impl Provider {
         }
     }
 
+    /// The immutable id claims: (repository, owner).
+    pub fn id_claims(self) -> (&'static str, &'static str) {
+        match self {
+            Provider::Github => ("repository_id", "repository_owner_id"),
+            Provider::Gitlab => ("project_id", "namespace_id"),
+        }
+    }
+
+    /// The claim naming the trigger: GitHub `event_name`, GitLab `pipeline_source`.
+    pub fn event_claim(self) -> &'static str {
+        match self {
+            Provider::Github => "event_name",
+            Provider::Gitlab => "pipeline_source",
+        }
+    }
+
     /// The claim naming the repository: GitHub `repository`, GitLab `project_path`.
     pub fn repo_claim(self) -> &'static str {
         match self {
@@ -50,6 +66,15 @@ pub struct KeylessSpec<'a> {
     pub repo: &'a str,
     pub git_ref: Option<&'a str>,
     pub environment: Option<&'a str>,
+    /// The repository's and owner's immutable ids; None: pinned by name only.
+    pub repo_id: Option<&'a str>,
+    pub owner_id: Option<&'a str>,
+    /// `branch` or `tag` (the ref_type claim); None: any.
+    pub ref_type: Option<&'a str>,
+    /// Require ref_protected == "true" (GitLab).
+    pub protected_only: bool,
+    /// Comma-separated trigger events allowed (GitHub: push,workflow_dispatch,schedule); None: any.
+    pub events: Option<&'a str>,
     /// The user the allow-list row maps to.
     pub username: &'a str,
     /// The handler runs as this user (Salesforce recommends an integration user).
@@ -75,6 +100,9 @@ pub fn handler_apex(spec: &KeylessSpec<'_>) -> String {
         .replace("__JWKS_URL__", &apex_str(spec.jwks_url))
         .replace("__APP_NAME__", &apex_str(spec.app_name))
         .replace("__REPO_CLAIM__", spec.provider.repo_claim())
+        .replace("__EVENT_CLAIM__", spec.provider.event_claim())
+        .replace("__REPO_ID_CLAIM__", spec.provider.id_claims().0)
+        .replace("__OWNER_ID_CLAIM__", spec.provider.id_claims().1)
 }
 
 fn class_meta() -> String {
@@ -99,6 +127,23 @@ fn text_field(name: &str, label: &str, help: &str) -> String {
     )
 }
 
+/// Protected_Only__c: the row admits only runs on a protected ref (GitLab ref_protected).
+fn checkbox_field() -> String {
+    doc(
+        "CustomField",
+        &[
+            el("fullName", "Protected_Only__c"),
+            el("defaultValue", "false"),
+            el("description", "Only runs on a protected ref (GitLab ref_protected = true)"),
+            el("externalId", "false"),
+            el("fieldManageability", "SubscriberControlled"),
+            el("label", "Protected Only"),
+            el("type", "Checkbox"),
+        ]
+        .concat(),
+    )
+}
+
 fn allow_row(spec: &KeylessSpec<'_>) -> String {
     let value = |field: &str, v: Option<&str>| match v {
         Some(v) => format!(
@@ -110,12 +155,21 @@ fn allow_row(spec: &KeylessSpec<'_>) -> String {
         }
     };
     let label: String = format!("{} {}", spec.repo, spec.git_ref.unwrap_or("any ref")).chars().take(40).collect();
+    let protected = format!(
+        "    <values>\n        <field>Protected_Only__c</field>\n        <value xsi:type=\"xsd:boolean\">{}</value>\n    </values>\n",
+        spec.protected_only
+    );
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CustomMetadata xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n{}{}{}{}{}{}</CustomMetadata>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CustomMetadata xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n{}{}{}{}{}{}{}{}{}{}{}</CustomMetadata>\n",
         el("label", &label),
         el("protected", "false"),
         value("Environment__c", spec.environment),
+        value("Events__c", spec.events),
+        value("Owner_Id__c", spec.owner_id),
+        protected,
+        value("Ref_Type__c", spec.ref_type),
         value("Ref__c", spec.git_ref),
+        value("Repository_Id__c", spec.repo_id),
         value("Repository__c", Some(spec.repo)),
         value("Username__c", Some(spec.username)),
     )
@@ -232,10 +286,19 @@ fn handler_files(dir: &Path, spec: &KeylessSpec<'_>) -> Vec<(PathBuf, String, bo
         ("Repository__c", "Repository", "GitHub repository (owner/name) or GitLab project_path: exact match"),
         ("Ref__c", "Ref", "GitHub ref (refs/heads/main) or GitLab ref (main); empty: any ref"),
         ("Environment__c", "Environment", "Deployment environment; empty: any, including none"),
+        ("Repository_Id__c", "Repository Id", "GitHub repository_id or GitLab project_id: exact match; empty: any"),
+        ("Owner_Id__c", "Owner Id", "GitHub repository_owner_id or GitLab namespace_id: exact match; empty: any"),
+        ("Ref_Type__c", "Ref Type", "branch or tag (the ref_type claim): exact match; empty: any"),
+        (
+            "Events__c",
+            "Events",
+            "Comma-separated triggers allowed (GitHub event_name, GitLab pipeline_source); empty: any",
+        ),
         ("Username__c", "Username", "The Salesforce user this row logs in as"),
     ] {
         add(format!("{obj}/fields/{field}.field-meta.xml"), text_field(field, label, help), false);
     }
+    add(format!("{obj}/fields/Protected_Only__c.field-meta.xml"), checkbox_field(), false);
     let row_name: String = format!("{}_{}", spec.repo, spec.git_ref.unwrap_or("any"))
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
@@ -245,6 +308,8 @@ fn handler_files(dir: &Path, spec: &KeylessSpec<'_>) -> Vec<(PathBuf, String, bo
     add(format!("customMetadata/{ALLOW_TYPE}.{row_name}.md-meta.xml"), allow_row(spec), false);
     let handler = [
         el("description", &format!("Keyless CI login from {} OIDC tokens (made by sfjwt setup --keyless)", spec.provider.id())),
+        // Required by the Metadata API WSDL (OauthTokenExchangeHandler.developerName has no minOccurs="0").
+        el("developerName", &spec.handler_name()),
         format!(
             "    <enablements>\n        <apexExecutionUser>{}</apexExecutionUser>\n        <externalClientApp>{}</externalClientApp>\n        <isDefault>true</isDefault>\n    </enablements>\n",
             esc(spec.execution_user),

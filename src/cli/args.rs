@@ -464,12 +464,29 @@ pub struct SetupArgs {
     /// Keyless: the repository allowed to log in (GitHub owner/name, GitLab group/project)
     #[arg(long, value_name = "REPO", requires = "keyless")]
     pub repo: Option<String>,
-    /// Keyless: the only ref allowed (GitHub refs/heads/main, GitLab main) [default: any]
+    /// Keyless: the only ref allowed (GitHub refs/heads/main, GitLab main); --ref or --environment is required
     #[arg(long = "ref", value_name = "REF", requires = "keyless")]
     pub git_ref: Option<String>,
-    /// Keyless: the only deployment environment allowed [default: any]
+    /// Keyless: the only deployment environment allowed; --ref or --environment is required
     #[arg(long, value_name = "NAME", requires = "keyless")]
     pub environment: Option<String>,
+    /// Keyless: allow every ref and environment (pull requests, feature branches, tags): INSECURE
+    #[arg(long, requires = "keyless")]
+    pub insecure_allow_any_ref: bool,
+    /// Keyless (GitHub): also allow this trigger (pull_request, pull_request_target, issue_comment, ...);
+    /// repeatable [default: push, workflow_dispatch, schedule]
+    #[arg(long, value_name = "EVENT", requires = "keyless")]
+    pub allow_event: Vec<String>,
+    /// Keyless: the repository's immutable id (GitHub repository_id, GitLab project_id)
+    #[arg(long, value_name = "ID", requires = "keyless")]
+    pub repo_id: Option<String>,
+    /// Keyless: the owner's immutable id (GitHub repository_owner_id, GitLab namespace_id)
+    #[arg(long, value_name = "ID", requires = "keyless")]
+    pub owner_id: Option<String>,
+    /// Keyless: pin the repository by name only (a deleted or renamed repository's name can be
+    /// taken by someone else): INSECURE
+    #[arg(long, requires = "keyless")]
+    pub insecure_name_only: bool,
     /// Keyless: the audience the handler requires [default: the --login-url My Domain]
     #[arg(long, value_name = "URL", requires = "keyless")]
     pub oidc_audience: Option<String>,

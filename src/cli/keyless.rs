@@ -13,6 +13,14 @@ pub struct KeylessSetup {
     pub repo: String,
     pub git_ref: Option<String>,
     pub environment: Option<String>,
+    pub repo_id: Option<String>,
+    pub owner_id: Option<String>,
+    /// `branch` / `tag` when --ref pins one.
+    pub ref_type: Option<String>,
+    /// GitLab: only protected refs.
+    pub protected_only: bool,
+    /// GitHub: the trusted triggers, comma-separated.
+    pub events: Option<String>,
     pub audience: String,
     pub issuer: String,
     pub jwks_url: String,
@@ -86,6 +94,16 @@ pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
         _ => r,
     });
     let environment = args.environment.as_deref().map(|e| plain("--environment", e, &[' '])).transpose()?;
+    if git_ref.is_none() && environment.is_none() && !args.insecure_allow_any_ref {
+        // Without either pin, any branch, tag or pull request run of the repository logs in.
+        return Err(Error::usage(
+            "--keyless needs --ref or --environment: without them every branch, tag and pull request of the repository could log in",
+            "pin the protected branch (--ref main) or deployment environment (--environment production); --insecure-allow-any-ref allows any run",
+        ));
+    }
+    if args.insecure_allow_any_ref && git_ref.is_none() && environment.is_none() {
+        notes.push("--insecure-allow-any-ref: every ref and environment of the repository can log in".into());
+    }
     let audience = match (&args.oidc_audience, &args.login_url) {
         (Some(a), _) => https_url("--oidc-audience", a)?,
         (None, Some(l)) => {
@@ -124,5 +142,67 @@ pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
         Some(u) => endpoint::username(u)?,
         None => endpoint::username(&args.username)?,
     };
-    Ok(KeylessSetup { provider, repo, git_ref, environment, audience, issuer, jwks_url, execution_user, notes })
+    let ref_type = git_ref.as_ref().map(|r| if r.starts_with("refs/tags/") { "tag" } else { "branch" }.to_string());
+    let events = events(provider, &args.allow_event)?;
+    let protected_only = provider == Provider::Gitlab;
+    let (repo_id, owner_id) = ids(args, provider, &repo)?;
+    Ok(KeylessSetup {
+        repo_id,
+        owner_id,
+        provider,
+        repo,
+        git_ref,
+        environment,
+        ref_type,
+        protected_only,
+        events,
+        audience,
+        issuer,
+        jwks_url,
+        execution_user,
+        notes,
+    })
+}
+
+/// The immutable ids: both given, or neither with --insecure-name-only.
+fn ids(args: &SetupArgs, provider: Provider, repo: &str) -> Result<(Option<String>, Option<String>), Error> {
+    let digits = |flag: &str, v: &str| {
+        if !v.is_empty() && v.len() <= 20 && v.chars().all(|c| c.is_ascii_digit()) {
+            Ok(v.to_string())
+        } else {
+            Err(Error::usage(format!("invalid {flag} {v:?}"), "the numeric id, e.g. --repo-id 123456789"))
+        }
+    };
+    match (&args.repo_id, &args.owner_id) {
+        (Some(r), Some(o)) => Ok((Some(digits("--repo-id", r)?), Some(digits("--owner-id", o)?))),
+        (None, None) if args.insecure_name_only => Ok((None, None)),
+        _ => {
+            let how = match provider {
+                Provider::Github => format!("gh api repos/{repo} --jq '.id, .owner.id'"),
+                Provider::Gitlab => {
+                    format!("glab api projects/{} | jq '.id, .namespace.id'", repo.replace('/', "%2F"))
+                }
+            };
+            Err(Error::usage(
+                "--keyless needs --repo-id and --owner-id: a name alone admits whoever next owns it after a rename or deletion",
+                format!("look them up with `{how}`, or pass --insecure-name-only"),
+            ))
+        }
+    }
+}
+
+/// GitHub's trusted triggers by default: push, workflow_dispatch, schedule; others (pull_request,
+/// pull_request_target, issue_comment: runs a fork or a commenter can start) only when named.
+fn events(provider: Provider, extra: &[String]) -> Result<Option<String>, Error> {
+    let mut all: Vec<String> = match provider {
+        Provider::Github => ["push", "workflow_dispatch", "schedule"].map(String::from).to_vec(),
+        Provider::Gitlab => Vec::new(),
+    };
+    for e in extra {
+        let e = plain("--allow-event", e, &[])?;
+        if !all.contains(&e) {
+            all.push(e);
+        }
+    }
+    Ok((!all.is_empty()).then(|| all.join(",")))
 }

@@ -73,7 +73,8 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
         Outcome::Granted(g) => on_granted(&client, &s, g, report),
         Outcome::Refused { error, description } => {
             report.diagnosis = refusal_diagnosis(&s, &report, &error, &description);
-            let said = crate::secrets::terminal_safe(&format!("{error}: {description}"));
+            let said =
+                crate::secrets::scrub(&crate::secrets::terminal_safe(&format!("{error}: {description}"))).into_owned();
             eprintln!("error: Salesforce refused the grant: {said}");
             finish_failure(&s, report, Exit::Refused)
         }
@@ -114,6 +115,8 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
             return Err(e);
         }
     };
+    // Registered for every source (env:, file:, gitlab): any echo of it is scrubbed everywhere.
+    crate::secrets::register(token.expose());
     if s.github {
         ci::github_mask(token.expose());
     }
@@ -157,7 +160,8 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
                 preflight: &preflight,
             };
             report.diagnosis = diagnose::keyless::refused(&report.attempts, &error, &description, &ctx);
-            let said = crate::secrets::terminal_safe(&format!("{error}: {description}"));
+            let said =
+                crate::secrets::scrub(&crate::secrets::terminal_safe(&format!("{error}: {description}"))).into_owned();
             eprintln!("error: Salesforce refused the token exchange: {said}");
             finish_failure(s, report, Exit::Refused)
         }

@@ -327,6 +327,11 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         repo: &k.repo,
         git_ref: k.git_ref.as_deref(),
         environment: k.environment.as_deref(),
+        repo_id: k.repo_id.as_deref(),
+        owner_id: k.owner_id.as_deref(),
+        ref_type: k.ref_type.as_deref(),
+        protected_only: k.protected_only,
+        events: k.events.as_deref(),
         username,
         execution_user: &k.execution_user,
     };
@@ -336,6 +341,7 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
             appmeta::gitignore(&args.source_dir, &rel.display().to_string())?;
         }
     }
+    ensure_dx_project(&args.source_dir)?;
     eprintln!("Wrote the keyless ({}) setup to {}:", k.provider.id(), args.source_dir.display());
     for w in &written {
         eprintln!("  {}{}", w.path.display(), if w.private { "  (consumer details: git-ignored)" } else { "" });
@@ -349,6 +355,12 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         k.git_ref.as_deref().unwrap_or("(any ref)"),
         k.environment.as_deref().unwrap_or("(any environment)")
     );
+    if let Some(events) = &k.events {
+        println!("triggers:                 {events}");
+    }
+    if k.protected_only {
+        println!("refs:                     protected only (ref_protected)");
+    }
     println!("audience:                 {}", k.audience);
     println!();
     println!("Next:");

@@ -29,7 +29,9 @@ pub fn from_error_text(error: &str, description: &str) -> Vec<(Cause, Confidence
         return vec![(ExchangeTokenRejected, Likely)];
     }
     // diagnose::from_error_text hands these three texts here: none may fall through to it.
-    if has("unauthorized_client") {
+    // "app not enabled for token exchange": reported by lekkimworld/salesforce-tokenexchange-poc
+    // (README) when the app's policy lacks Enable Token Exchange Flow (docs/evidence.md kx-29).
+    if has("unauthorized_client") || has("not enabled for token exchange") {
         return vec![(ExchangeNotEnabled, Likely), (ExchangeHandlerMissing, Possible)];
     }
     if d.contains("approved this consumer") {
@@ -116,6 +118,7 @@ mod tests {
             (Cause::ExchangeTokenRejected, Confidence::Likely)
         );
         assert_eq!(top("unauthorized_client", "").0, Cause::ExchangeNotEnabled);
+        assert_eq!(top("invalid_request", "app not enabled for token exchange").0, Cause::ExchangeNotEnabled);
         assert_eq!(top("invalid_grant", "user hasn't approved this consumer").0, Cause::UserNotPreauthorized);
         // A handler's own message: at most possible.
         assert_eq!(

@@ -338,7 +338,11 @@ pub fn from_error_text(error: &str, description: &str) -> Vec<(Cause, Confidence
     let d = description.to_lowercase();
     let has = |s: &str| d.contains(s) || e.contains(s);
     // Keyless login (token exchange): its reported texts (keyless.md §1.9).
-    if has("token handler not found") || has("token handler validation failed") || has("unauthorized_client") {
+    if has("token handler not found")
+        || has("token handler validation failed")
+        || has("unauthorized_client")
+        || has("not enabled for token exchange")
+    {
         return keyless::from_error_text(error, description);
     }
     wordings::find(error, description)

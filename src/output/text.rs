@@ -140,11 +140,18 @@ pub fn junit(r: &Report) -> String {
     let mut failures = 0;
     let mut skipped = 0;
     let mut checks = r.checks.clone();
-    // Without explicit checks (login), the grant itself is the one test case.
-    if checks.is_empty() {
+    // Without explicit checks (login), the grant itself is the one test case; a failed run whose
+    // checks all passed (keyless: the oidc_token check, then a refused exchange) gets it too, so
+    // the file never says failures="0" for a failed run.
+    let failed_check = checks.iter().any(|c| c.status == CheckStatus::Fail);
+    if checks.is_empty() || (r.status != Status::Ok && !failed_check) {
+        let title = match r.target.flow {
+            crate::output::report::Flow::TokenExchange => "Token exchange",
+            crate::output::report::Flow::JwtBearer => "JWT bearer grant",
+        };
         checks.push(crate::output::report::Check {
             id: "grant".into(),
-            title: "JWT bearer grant".into(),
+            title: title.into(),
             status: if r.status == Status::Ok { CheckStatus::Pass } else { CheckStatus::Fail },
             detail: r.diagnosis.summary.clone(),
         });

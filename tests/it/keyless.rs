@@ -418,8 +418,104 @@ fn explain_recognises_token_exchange_refusals() {
             "exchange_token_rejected",
         ),
         ("HTTP 400 unauthorized_client", "exchange_not_enabled"),
+        // Reported by a public implementation (docs/evidence.md kx-29).
+        ("invalid_request: app not enabled for token exchange", "exchange_not_enabled"),
     ] {
         let r = ctx.run(ctx.sfjwt().args(["explain", text, "--format", "json"])).ok();
         assert_eq!(r.json()["cause"], cause, "{text}");
+    }
+}
+
+/// issue 22: a refused keyless login records a passing oidc_token check first; its JUnit file
+/// must still carry a failure (it said failures="0" with exit 3).
+#[test]
+fn a_refused_keyless_login_writes_a_failing_junit_case() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("keyless-rejected-generic");
+    let token = mint(&emu, "github", GH_REQUEST_TOKEN, &emu.url);
+    ctx.secret(token.clone());
+    let mut cmd = keyless(&ctx, &emu, "env:CI_OIDC");
+    cmd.env("CI_OIDC", &token).args(["--report", "r.xml"]);
+    ctx.run(&mut cmd).code(3);
+    let xml = ctx.read_clean("r.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let failures: usize = doc.descendants().filter(|n| n.has_tag_name("failure")).count();
+    assert_eq!(failures, 1, "{xml}");
+    let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+    assert_eq!(suite.attribute("failures"), Some("1"), "{xml}");
+    assert!(xml.contains("Token exchange") && xml.contains("exchange_token_rejected"), "{xml}");
+}
+
+/// A token endpoint that echoes the form it was sent (subject_token included) in its refusal.
+fn echoing_server() -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let answer = serde_json::json!({
+                "error": "invalid_request",
+                "error_description": format!("cannot read {}", String::from_utf8_lossy(&body)),
+            })
+            .to_string();
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    url
+}
+
+/// The OIDC token is a secret for every source, not only under GitHub Actions: a server that
+/// echoes `subject_token=…` reaches stderr, --json and the reports only as ***.
+#[test]
+fn an_echoed_oidc_token_is_scrubbed_for_every_source() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let token = format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(
+            r#"{"iss":"https://gitlab.com","aud":"x","sub":"project_path:acme/app:ref_type:branch:ref:main","exp":4102444800}"#
+        ),
+        "c2lnbmF0dXJlLW9mLXRoZS1lY2hvZWQtdG9rZW4tZm9yLXRlc3Rz"
+    );
+    let url = echoing_server();
+    for source in ["env:CI_OIDC", "gitlab", "file:id.jwt"] {
+        let ctx = Ctx::new();
+        ctx.secret(token.clone());
+        std::fs::write(ctx.path("id.jwt"), &token).unwrap();
+        let mut cmd = ctx.sfjwt();
+        cmd.args(["login", "--oidc", source, "-i", CLIENT_ID, "-r", &url, "--insecure-http", "--json"])
+            .args(["--report", "r.json", "--report", "r.md", "--report", "r.xml"])
+            .env("CI_OIDC", &token)
+            .env("SFJWT_ID_TOKEN", &token)
+            .env_remove("GITHUB_ACTIONS");
+        let r = ctx.run(&mut cmd).code(3);
+        assert!(r.stderr.contains("cannot read") && r.stderr.contains("***"), "{source}: {}", r.stderr);
+        // ctx.run already failed on any window of the token in stdout/stderr; the echo shows as ***.
+        assert!(!r.stdout.contains("cannot read") || r.stdout.contains("***"), "{source}: {}", r.stdout);
+        // read_clean fails on any window of the token; the reports that quote the answer show ***.
+        for report in ["r.json", "r.md"] {
+            let text = ctx.read_clean(report);
+            assert!(text.contains("cannot read") && text.contains("***"), "{source} {report}: {text}");
+        }
+        ctx.read_clean("r.xml");
     }
 }
