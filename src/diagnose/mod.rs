@@ -68,6 +68,8 @@ causes! {
     ExchangeTokenRejected => "exchange_token_rejected",
     ExchangeNotEnabled => "exchange_not_enabled",
     OidcTokenUnavailable => "oidc_token_unavailable",
+    // Issue 23: a user or org created minutes ago (forcedotcom/cli #1640, #2575).
+    ReplicationPending => "replication_pending",
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -130,6 +132,9 @@ impl Cause {
             | Cause::ExchangeTokenRejected
             | Cause::ExchangeNotEnabled
             | Cause::OidcTokenUnavailable => self.keyless_remediation(),
+            Cause::ReplicationPending => &[
+                "The user or org was created minutes ago and has not reached every Salesforce server yet: retry the login for a few minutes (`--wait-for-propagation`) before changing the app.",
+            ],
             _ => self.session_and_transport_remediation(),
         }
     }
@@ -152,9 +157,11 @@ impl Cause {
             ],
             Cause::IpRestricted => &[
                 "Add the runner's egress IPs to the profile's Login IP Ranges, or set the app's IP Relaxation to \"Relax IP restrictions\".",
+                "If the grant succeeded but the first API call answers INVALID_SESSION_ID: Setup > Session Settings > \"Lock sessions to the IP address from which they originated\" off (or the profile's \"Enforce login IP ranges on every request\"), and the app's IP Relaxation to \"Relax IP restrictions\".",
             ],
             Cause::HighAssuranceRequired => &[
                 "The app's session policy requires High Assurance, which JWT cannot satisfy: App Manager > the app > Manage > Edit Policies > High assurance session required: off for the CI app.",
+                "Or the CI user's profile: Setup > Profiles > the profile > Session Settings > \"Session Security Level Required at Login\": None (High Assurance there blocks API calls after a JWT login).",
             ],
             Cause::NoValidScopes => &["Add the \"Manage user data via APIs (api)\" scope to the app's OAuth scopes."],
             Cause::RateLimited => {
@@ -258,6 +265,9 @@ impl Cause {
             }
             Cause::ExchangeTokenRejected => "The org's token exchange handler refused the pipeline's OIDC token.",
             Cause::ExchangeNotEnabled => "The app does not allow the token exchange flow.",
+            Cause::ReplicationPending => {
+                "The user or org is new and not yet known everywhere: the login may work after a wait."
+            }
             Cause::OidcTokenUnavailable => "The pipeline's OIDC token could not be obtained.",
         }
     }

@@ -6,8 +6,8 @@ use super::{Cause, Confidence};
 use Cause::{
     ApiDisabledForOrg, ApiDisabledForUser, AppBlocked, AppNotInstalled, AssertionExpired, AudienceInvalid,
     CertificateMismatch, ClientCredentialsInvalid, ClientIdUnknown, HighAssuranceRequired, InvalidKey, IpRestricted,
-    MyDomainRequired, NetworkError, NoValidScopes, OrgInactive, RateLimited, Unknown, UnsupportedGrantType,
-    UserInactive, UserNotApproved, UserNotPreauthorized, UserUnknown, WrongEnvironment,
+    MyDomainRequired, NetworkError, NoValidScopes, OrgInactive, RateLimited, ReplicationPending, Unknown,
+    UnsupportedGrantType, UserInactive, UserNotApproved, UserNotPreauthorized, UserUnknown, WrongEnvironment,
 };
 use Confidence::*;
 
@@ -57,8 +57,13 @@ pub const WORDINGS: &[Wording] = &[
         causes: &[
             (UserNotPreauthorized, Likely),
             (UserNotApproved, Possible),
-            (UserUnknown, Possible),
+            // Posting to login/test instead of the org's My Domain (restforce #674, PR #886).
+            (MyDomainRequired, Possible),
+            // The login host of the other environment (omniphx/forrest #278).
             (WrongEnvironment, Possible),
+            // A user or org created minutes earlier (forcedotcom/cli #1640, #2575).
+            (ReplicationPending, Possible),
+            (UserUnknown, Possible),
             // Also answered for an uninstalled connected app (scenario switch; salesforce.md §2 #14).
             (AppNotInstalled, Possible),
         ],
@@ -110,7 +115,8 @@ pub const WORDINGS: &[Wording] = &[
         id: "invalid-assertion",
         error: None,
         needles: &["invalid assertion"],
-        causes: &[(CertificateMismatch, Likely), (InvalidKey, Possible)],
+        // A sandbox-suffixed user sent to the production host (forcedotcom/cli #217).
+        causes: &[(CertificateMismatch, Likely), (InvalidKey, Possible), (WrongEnvironment, Possible)],
         evidence: Evidence::Reported,
     },
     Wording {
@@ -165,7 +171,8 @@ pub const WORDINGS: &[Wording] = &[
     Wording {
         id: "rate-limit",
         error: None,
-        needles: &["rate_limit_exceeded", "number of logins exceeded"],
+        // "login rate exceeded" is Login History's status (forcedotcom/cli #3297).
+        needles: &["rate_limit_exceeded", "number of logins exceeded", "login rate exceeded"],
         causes: &[(RateLimited, Likely)],
         evidence: Evidence::Official,
     },
@@ -174,6 +181,13 @@ pub const WORDINGS: &[Wording] = &[
         error: None,
         needles: &["unsupported_grant_type", "grant type not supported"],
         causes: &[(UnsupportedGrantType, Likely)],
+        evidence: Evidence::Reported,
+    },
+    Wording {
+        id: "refresh-token-scope",
+        error: None,
+        needles: &["refresh_token scope is required"],
+        causes: &[(NoValidScopes, Likely)],
         evidence: Evidence::Reported,
     },
     Wording {
@@ -194,7 +208,15 @@ pub const WORDINGS: &[Wording] = &[
         id: "rest-session-invalid",
         error: None,
         needles: &["not valid for use with the rest api"],
-        causes: &[(HighAssuranceRequired, Likely)],
+        // Several resolved causes (issue 23): candidates, none confident.
+        causes: &[(HighAssuranceRequired, Possible), (IpRestricted, Possible)],
+        evidence: Evidence::Reported,
+    },
+    Wording {
+        id: "session-expired",
+        error: None,
+        needles: &["session expired or invalid", "illegal session", "session is invalid or has expired"],
+        causes: &[(IpRestricted, Possible), (HighAssuranceRequired, Possible)],
         evidence: Evidence::Reported,
     },
     Wording {
@@ -222,7 +244,13 @@ pub const WORDINGS: &[Wording] = &[
         id: "authentication-failure",
         error: None,
         needles: &["authentication failure", "invalid user credentials"],
-        causes: &[(Unknown, Possible), (HighAssuranceRequired, Possible), (UserUnknown, Possible)],
+        // High Assurance (jsforce #1291), the Permitted Users policy (restforce #248).
+        causes: &[
+            (HighAssuranceRequired, Possible),
+            (UserNotPreauthorized, Possible),
+            (UserUnknown, Possible),
+            (Unknown, Possible),
+        ],
         evidence: Evidence::Unconfirmed,
     },
 ];

@@ -16,6 +16,7 @@ mod assertion;
 mod cert_inspect;
 mod completions;
 mod contract;
+mod corpus;
 mod help;
 mod hostile;
 mod key_input;
