@@ -143,7 +143,6 @@ impl<'a> Layers<'a> {
         Ok(Layers { cfg, cfg_name, cfg_explicit, env, notes: Vec::new() })
     }
 
-
     fn env(&self, name: &str) -> Option<String> {
         (self.env)(name).filter(|v| !v.is_empty())
     }
@@ -235,10 +234,11 @@ impl<'a> Layers<'a> {
     /// (in a fleet run it was read per target and reported as a refusal).
     fn check_key_present(&self, source: &KeySource) -> Result<(), Error> {
         match source {
-            KeySource::File(p) if !p.is_file() => Err(Error::usage(
-                format!("the key file {} does not exist", crate::secrets::redact_long_runs(&p.display().to_string())),
-                "a relative key: in sfjwt.yaml is taken from the file's folder; check the path (or SFJWT_KEY_FILE)",
-            )),
+            // The same words as reading it would give, the path shortened the same way.
+            KeySource::File(p) if !p.exists() => Err(crate::credentials::keys::KeyError::NotFound {
+                path: source.describe().trim_start_matches("file ").to_string(),
+            }
+            .into()),
             KeySource::EnvVar(v) if self.env(v).is_none() => {
                 Err(Error::usage(format!("the key variable {v} is not set"), format!("set {v} to the private key")))
             }
@@ -513,7 +513,14 @@ mod tests {
         assert_eq!(id.client_id, "PRODID0001");
         let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
         layers.identity([None, None, None, None], false).expect("identity");
-        assert!(layers.notes.iter().any(|n| n == &format!("username from SFJWT_USERNAME overrides {} target prod", cfg.display())), "{:?}", layers.notes);
+        assert!(
+            layers
+                .notes
+                .iter()
+                .any(|n| n == &format!("username from SFJWT_USERNAME overrides {} target prod", cfg.display())),
+            "{:?}",
+            layers.notes
+        );
     }
 
     #[test]
