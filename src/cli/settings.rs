@@ -541,7 +541,7 @@ mod tests {
         let cfg = dir.path().join("sfjwt.yaml");
         let none = |_: &str| None;
         let mut layers = Layers::load(Some(&cfg), None, &none).expect("load");
-        let err = layers.key(None, None).err().expect("missing key file");
+        let err = layers.key(None, None).expect_err("missing key file");
         assert_eq!(err.exit(), crate::error::Exit::Usage);
         assert!(err.to_string().contains("does not exist"), "{err}");
         std::fs::create_dir(dir.path().join("keys")).expect("mkdir");
