@@ -11,22 +11,24 @@ const DEFAULT_REPOSITORY = "https://github.com/sfjwt/sfjwt";
 
 // One row per action.yml input; adding an input is adding a row (tests/it/action.rs checks the
 // rows against action.yml). Fields:
-//   env     the sfjwt environment variable it feeds; secrets travel only there, never in argv
+//   env     the sfjwt environment variable it feeds; secrets travel only there, never in argv.
+//           A row with a flag too is passed as the flag (a flag outranks sfjwt.yaml, so a file
+//           committed to the repository can never re-point the job) and its variable is cleared.
 //   flag    the sfjwt flag it adds, for the commands in `for` (a boolean input adds it when true)
 //   bool    true/false (as @actions/core's getBooleanInput: true True TRUE false False FALSE)
 //   raw     not trimmed (a key or passphrase is passed exactly as stored)
 //   secret  "key": mask every line of the decoded key; "value": mask the value
 //   default action.yml's default (the runner passes it; kept here for runs without a runner)
 const INPUTS = [
-  { name: "client-id", env: "SFJWT_CLIENT_ID" },
-  { name: "username", env: "SFJWT_USERNAME" },
+  { name: "client-id", env: "SFJWT_CLIENT_ID", flag: "--client-id", for: ["login", "doctor"] },
+  { name: "username", env: "SFJWT_USERNAME", flag: "--username", for: ["login", "doctor"] },
   { name: "private-key", env: "SFJWT_KEY", raw: true, secret: "key" },
   { name: "private-key-passphrase", env: "SFJWT_KEY_PASSPHRASE", raw: true, secret: "value" },
-  { name: "login-url", env: "SFJWT_LOGIN_URL", default: "login" },
-  { name: "audience", env: "SFJWT_AUDIENCE" },
-  { name: "ca-file", env: "SFJWT_CA_FILE" },
+  { name: "login-url", env: "SFJWT_LOGIN_URL", flag: "--login-url", for: ["login", "doctor"], default: "login" },
+  { name: "audience", env: "SFJWT_AUDIENCE", flag: "--audience", for: ["login", "doctor"] },
+  { name: "ca-file", env: "SFJWT_CA_FILE", flag: "--ca-file", for: ["login", "doctor"] },
   { name: "admin-token", env: "SFJWT_ADMIN_TOKEN", raw: true, secret: "value" },
-  { name: "admin-instance-url", env: "SFJWT_ADMIN_INSTANCE_URL" },
+  { name: "admin-instance-url", env: "SFJWT_ADMIN_INSTANCE_URL", flag: "--admin-instance-url", for: ["doctor"] },
   { name: "sf-alias", flag: "--sf-alias", for: ["login"] },
   { name: "export-env", flag: "--export-env", bool: true, for: ["login"], default: "false" },
   { name: "insecure-http", flag: "--insecure-http", bool: true, for: ["login", "doctor", "revoke"], default: "false" },
@@ -78,7 +80,7 @@ function sfjwtEnv(env, inputs) {
   for (const row of INPUTS) {
     if (!row.env) continue;
     delete out[row.env]; // a value left in the job's env must not override an empty input
-    if (inputs[row.name] !== "") out[row.env] = inputs[row.name];
+    if (!row.flag && inputs[row.name] !== "") out[row.env] = inputs[row.name];
   }
   return out;
 }

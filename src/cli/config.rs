@@ -49,6 +49,8 @@ pub struct Loaded {
     pub path: PathBuf,
     pub target_name: String,
     pub target: Target,
+    /// Named by `--target` (or a fleet run), not picked by the file's `default_target`.
+    pub explicit: bool,
 }
 
 /// Loads the chosen target: `--config FILE` (must exist) or ./sfjwt.yaml (if present).
@@ -70,6 +72,7 @@ pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Load
         }
     };
     let file = read(&path)?;
+    let explicit = target.is_some();
     let Some(name) = target.map(str::to_string).or(file.default_target.clone()) else {
         return Ok(None);
     };
@@ -80,7 +83,25 @@ pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Load
             format!("known targets: {}", if known.is_empty() { "none".into() } else { known.join(", ") }),
         ));
     };
-    Ok(Some(Loaded { path, target_name: name, target: t.clone() }))
+    let target = rebase(t.clone(), path.parent().unwrap_or(Path::new("")));
+    Ok(Some(Loaded { path, target_name: name, target, explicit }))
+}
+
+/// The target's relative paths (`key:`, `cert:`, `ca_file:`, `key_passphrase_file:`) taken from
+/// the file's folder, as a reader of the file expects, not from wherever the job happens to run.
+fn rebase(mut t: Target, dir: &Path) -> Target {
+    let join = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
+    t.cert = t.cert.map(join);
+    t.ca_file = t.ca_file.map(join);
+    t.key_passphrase_file = t.key_passphrase_file.map(join);
+    t.key = t.key.map(|k| {
+        if k == "-" || k.starts_with("env:") || k.contains("-----BEGIN") {
+            return k;
+        }
+        let p = PathBuf::from(k.strip_prefix("file:").unwrap_or(&k));
+        if p.is_relative() { dir.join(p).to_string_lossy().into_owned() } else { k }
+    });
+    t
 }
 
 /// Every target's name, for `doctor --all`: `--config FILE` or ./sfjwt.yaml, which must exist.

@@ -105,11 +105,17 @@ pub fn check_env_encoding() -> Result<(), Error> {
     Ok(())
 }
 
-/// The layers a value can come from, in order: a flag, the chosen target of sfjwt.yaml, the
-/// environment (then, for the login URL, sfdx-project.json). Shadowed values become notes.
+/// The layers a value can come from, in order: a flag, the environment, the config file, then
+/// (for the login URL) sfdx-project.json, as cargo and uv rank theirs: a committed sfjwt.yaml
+/// whose `default_target` names prod must never re-point a job whose SFJWT_* variables (or the
+/// Action's inputs) say UAT. A target named on the command line (`--target`, or each target of a
+/// fleet run) is a flag's choice, so its values rank above the environment: one job-level
+/// variable must not re-point every target of a fleet. Shadowed values become notes.
 pub(crate) struct Layers<'a> {
     cfg: config::Target,
     cfg_name: String,
+    /// The config target was named by a flag: it ranks above the environment.
+    cfg_explicit: bool,
     env: &'a dyn Fn(&str) -> Option<String>,
     pub notes: Vec<String>,
 }
@@ -133,7 +139,8 @@ impl<'a> Layers<'a> {
         let cfg = loaded.as_ref().map(|l| l.target.clone()).unwrap_or_default();
         let cfg_name =
             loaded.as_ref().map(|l| format!("{} target {}", l.path.display(), l.target_name)).unwrap_or_default();
-        Ok(Layers { cfg, cfg_name, env, notes: Vec::new() })
+        let cfg_explicit = loaded.as_ref().is_some_and(|l| l.explicit);
+        Ok(Layers { cfg, cfg_name, cfg_explicit, env, notes: Vec::new() })
     }
 
     fn env(&self, name: &str) -> Option<String> {
@@ -141,8 +148,14 @@ impl<'a> Layers<'a> {
     }
 
     fn pick(&mut self, what: &str, flag: (&str, Option<String>), cfg: Option<String>, var: &str) -> Option<String> {
-        let layers = [flag, (self.cfg_name.as_str(), cfg), (var, self.env(var))];
-        choose(&mut self.notes, what, &layers)
+        let cfg_name = self.cfg_name.clone();
+        let [a, b] = self.ranked_owned((cfg_name.as_str(), cfg), (var, self.env(var)));
+        choose(&mut self.notes, what, &[flag, a, b])
+    }
+
+    /// The config and environment layers in the order they rank (see the struct's comment).
+    fn ranked_owned<'b, T>(&self, cfg: (&'b str, T), env: (&'b str, T)) -> [(&'b str, T); 2] {
+        if self.cfg_explicit { [cfg, env] } else { [env, cfg] }
     }
 
     /// Client id, username, login URL and audience, merged and shape-checked.
@@ -164,12 +177,12 @@ impl<'a> Layers<'a> {
                     ));
                 }
             };
-        let layers = [
-            ("--login-url", login_url),
-            (self.cfg_name.as_str(), self.cfg.login_url.clone()),
+        let cfg_name = self.cfg_name.clone();
+        let [a, b] = self.ranked_owned(
+            (cfg_name.as_str(), self.cfg.login_url.clone()),
             ("SFJWT_LOGIN_URL", self.env("SFJWT_LOGIN_URL")),
-            ("sfdx-project.json sfdcLoginUrl", config::sfdx_login_url()),
-        ];
+        );
+        let layers = [("--login-url", login_url), a, b, ("sfdx-project.json sfdcLoginUrl", config::sfdx_login_url())];
         let login_url = choose(&mut self.notes, "login URL", &layers).unwrap_or_else(|| "login".into());
         let audience = self.pick("audience", ("--audience", audience), self.cfg.audience.clone(), "SFJWT_AUDIENCE");
         Ok(Identity {
@@ -180,25 +193,74 @@ impl<'a> Layers<'a> {
         })
     }
 
-    /// The key: a flag or the config names where it is; otherwise SFJWT_KEY / SFJWT_KEY_FILE.
+    /// The key: --key, then SFJWT_KEY / SFJWT_KEY_FILE and the config's `key:` in their rank.
     pub fn key(
         &mut self,
         flag: Option<String>,
         pass_flag: Option<PathBuf>,
     ) -> Result<(KeySource, Option<Passphrase>), Error> {
         let cfg_name = self.cfg_name.clone();
-        let spec =
-            choose(&mut self.notes, "key", &[("--key", flag.clone()), (cfg_name.as_str(), self.cfg.key.clone())]);
-        if spec.is_some() && (self.env("SFJWT_KEY").is_some() || self.env("SFJWT_KEY_FILE").is_some()) {
+        let env_key = self.env("SFJWT_KEY").is_some() || self.env("SFJWT_KEY_FILE").is_some();
+        let cfg_key = self.cfg.key.clone();
+        let spec = match (&flag, cfg_key) {
+            (Some(f), _) => Some(f.clone()),
+            (None, Some(c)) if self.cfg_explicit || !env_key => Some(c),
+            (None, Some(_)) => {
+                self.notes.push(format!("key from SFJWT_KEY/SFJWT_KEY_FILE overrides {cfg_name}"));
+                None
+            }
+            (None, None) => None,
+        };
+        if spec.is_some() && env_key {
             let from = if flag.is_some() { "--key" } else { cfg_name.as_str() };
             self.notes.push(format!("key from {from} overrides SFJWT_KEY/SFJWT_KEY_FILE"));
         }
-        let source = KeySource::resolve(spec.as_deref(), |k| self.env(k))?;
-        let passphrase = match pass_flag.or(self.cfg.key_passphrase_file.clone()) {
-            Some(p) => Some(Passphrase::from_file(&p)?),
-            None => (self.env)("SFJWT_KEY_PASSPHRASE").map(Passphrase::new),
+        let source = match spec {
+            Some(s) => KeySource::parse(&s)?,
+            None => self.env_key_source()?,
+        };
+        self.check_key_present(&source)?;
+        let env_pass = (self.env)("SFJWT_KEY_PASSPHRASE");
+        let cfg_pass = self.cfg.key_passphrase_file.clone();
+        let passphrase = match (pass_flag, cfg_pass) {
+            (Some(p), _) => Some(Passphrase::from_file(&p)?),
+            (None, Some(p)) if self.cfg_explicit || env_pass.is_none() => Some(Passphrase::from_file(&p)?),
+            _ => env_pass.map(Passphrase::new),
         };
         Ok((source, passphrase))
+    }
+
+    /// A key file that is not there, or a variable that is not set, is exit 2 before any request
+    /// (in a fleet run it was read per target and reported as a refusal).
+    fn check_key_present(&self, source: &KeySource) -> Result<(), Error> {
+        match source {
+            // The same words as reading it would give, the path shortened the same way.
+            KeySource::File(p) if !p.exists() => Err(crate::credentials::keys::KeyError::NotFound {
+                path: source.describe().trim_start_matches("file ").to_string(),
+            }
+            .into()),
+            KeySource::EnvVar(v) if self.env(v).is_none() => {
+                Err(Error::usage(format!("the key variable {v} is not set"), format!("set {v} to the private key")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// SFJWT_KEY (the key itself) or SFJWT_KEY_FILE (a path). A GitLab "File" variable puts a
+    /// path in SFJWT_KEY: a one-line value without a PEM header that names an existing file is
+    /// read as that file, with a note, rather than failing with "no PEM private key found".
+    fn env_key_source(&mut self) -> Result<KeySource, Error> {
+        let source = KeySource::resolve(None, |k| self.env(k))?;
+        if source == KeySource::EnvVar("SFJWT_KEY".into())
+            && let Some(v) = self.env("SFJWT_KEY")
+            && let Some(path) = key_path_in_var(&v)
+        {
+            self.notes.push(
+                "SFJWT_KEY holds the path of an existing file (a GitLab File variable): the key is read from that file; SFJWT_KEY_FILE is the variable meant for a path".into(),
+            );
+            return Ok(KeySource::File(path));
+        }
+        Ok(source)
     }
 
     fn net(&mut self, args: &LoginArgs) -> Result<NetSettings, Error> {
@@ -219,15 +281,30 @@ impl<'a> Layers<'a> {
         if net.retry_window > Duration::from_secs(3600) {
             return Err(Error::usage("--retry-window must be at most 1h", "e.g. --retry-window 60s"));
         }
+        let cfg_name = self.cfg_name.clone();
+        let [a, b] = self.ranked_owned(
+            (cfg_name.as_str(), self.cfg.ca_file.as_ref().map(|c| c.to_string_lossy().into_owned())),
+            ("SFJWT_CA_FILE", self.env("SFJWT_CA_FILE")),
+        );
+        let flag = args.ca_file.first().map(|c| c.to_string_lossy().into_owned());
+        let chosen = choose(&mut self.notes, "CA file", &[("--ca-file", flag), a, b]);
         net.ca_files = if !args.ca_file.is_empty() {
             args.ca_file.clone()
-        } else if let Some(c) = self.cfg.ca_file.clone() {
-            vec![c]
         } else {
-            self.env("SFJWT_CA_FILE").map(|c| vec![PathBuf::from(c)]).unwrap_or_default()
+            chosen.map(|c| vec![PathBuf::from(c)]).unwrap_or_default()
         };
         Ok(net)
     }
+}
+
+/// A value of SFJWT_KEY that is a path to an existing file, not a key: one line, no PEM header.
+fn key_path_in_var(v: &str) -> Option<PathBuf> {
+    let v = v.trim();
+    if v.is_empty() || v.len() > 4096 || v.contains('\n') || v.contains("-----BEGIN") {
+        return None;
+    }
+    let path = PathBuf::from(v);
+    path.is_file().then_some(path)
 }
 
 fn wait_for_propagation(args: &LoginArgs) -> Result<Option<Duration>, Error> {
@@ -406,5 +483,88 @@ mod tests {
         let mut notes = vec![];
         choose(&mut notes, "x", &[("a", Some("same".into())), ("b", Some("same".into()))]);
         assert!(notes.is_empty());
+    }
+
+    /// A config file with a `default_target` (prod) and a named target (uat), in a temp folder.
+    fn config_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let yaml = "default_target: prod\ntargets:\n  prod:\n    client_id: PRODID0001\n    username: ci@prod.com\n    login_url: login\n    key: keys/prod.key\n  uat:\n    client_id: UATID00001\n    username: ci@uat.com\n    login_url: test\n";
+        std::fs::write(dir.path().join("sfjwt.yaml"), yaml).expect("write");
+        dir
+    }
+
+    fn identity(cfg: &std::path::Path, target: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Identity {
+        let mut layers = Layers::load(Some(cfg), target, env).expect("load");
+        layers.identity([None, None, None, None], false).expect("identity")
+    }
+
+    #[test]
+    fn environment_beats_the_config_files_default_target() {
+        let dir = config_dir();
+        let cfg = dir.path().join("sfjwt.yaml");
+        let env = |k: &str| match k {
+            "SFJWT_USERNAME" => Some("ci@uat.com".to_string()),
+            "SFJWT_LOGIN_URL" => Some("test".to_string()),
+            _ => None,
+        };
+        let id = identity(&cfg, None, &env);
+        assert_eq!((id.username.as_str(), id.login_url.as_str()), ("ci@uat.com", "test"));
+        // What the variables leave out still comes from the file.
+        assert_eq!(id.client_id, "PRODID0001");
+        let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
+        layers.identity([None, None, None, None], false).expect("identity");
+        assert!(
+            layers
+                .notes
+                .iter()
+                .any(|n| n == &format!("username from SFJWT_USERNAME overrides {} target prod", cfg.display())),
+            "{:?}",
+            layers.notes
+        );
+    }
+
+    #[test]
+    fn flags_beat_the_environment_and_a_named_target_beats_the_environment() {
+        let dir = config_dir();
+        let cfg = dir.path().join("sfjwt.yaml");
+        let env = |k: &str| (k == "SFJWT_USERNAME").then(|| "env@x.com".to_string());
+        let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
+        let id = layers.identity([None, Some("flag@x.com".into()), None, None], false).expect("identity");
+        assert_eq!(id.username, "flag@x.com");
+        // `--target uat` is a flag's choice: one job variable must not re-point a named target.
+        assert_eq!(identity(&cfg, Some("uat"), &env).username, "ci@uat.com");
+    }
+
+    #[test]
+    fn config_key_paths_resolve_from_the_files_folder_and_a_missing_one_is_a_usage_error() {
+        let dir = config_dir();
+        let cfg = dir.path().join("sfjwt.yaml");
+        let none = |_: &str| None;
+        let mut layers = Layers::load(Some(&cfg), None, &none).expect("load");
+        let err = layers.key(None, None).expect_err("missing key file");
+        assert_eq!(err.exit(), crate::error::Exit::Usage);
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        std::fs::create_dir(dir.path().join("keys")).expect("mkdir");
+        std::fs::write(dir.path().join("keys/prod.key"), "x").expect("write");
+        let mut layers = Layers::load(Some(&cfg), None, &none).expect("load");
+        let (source, _) = layers.key(None, None).expect("key");
+        assert_eq!(source, KeySource::File(dir.path().join("keys/prod.key")));
+    }
+
+    #[test]
+    fn sfjwt_key_beats_the_default_targets_key_and_may_hold_a_file_path() {
+        let dir = config_dir();
+        let cfg = dir.path().join("sfjwt.yaml");
+        let keyfile = dir.path().join("gitlab-file-var");
+        std::fs::write(&keyfile, "x").expect("write");
+        let path = keyfile.display().to_string();
+        let env = move |k: &str| (k == "SFJWT_KEY").then(|| path.clone());
+        let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
+        let (source, _) = layers.key(None, None).expect("key");
+        assert_eq!(source, KeySource::File(keyfile));
+        assert!(layers.notes.iter().any(|n| n.contains("GitLab File variable")), "{:?}", layers.notes);
+        let env = |k: &str| (k == "SFJWT_KEY").then(|| "-----BEGIN PRIVATE KEY-----\nMII\n".to_string());
+        let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
+        assert_eq!(layers.key(None, None).expect("key").0, KeySource::EnvVar("SFJWT_KEY".into()));
     }
 }

@@ -49,14 +49,24 @@ test("the key and other secrets travel only in the environment, never in argv", 
   assert.equal(e.SFJWT_KEY, PEM);
   assert.equal(e.SFJWT_KEY_PASSPHRASE, "pw-secret-1");
   assert.equal(e.SFJWT_ADMIN_TOKEN, "00Dadmin!tok");
-  assert.equal(e.SFJWT_CA_FILE, "/ca.pem");
+  assert.equal(e.SFJWT_CA_FILE, undefined, "non-secret inputs go as flags; their variables are cleared");
   assert.equal(e.KEEP, "1");
   assert.equal(e.SFJWT_AUDIENCE, undefined, "an empty input clears a stale variable");
   assert.ok(!Object.keys(e).some((k) => k.startsWith("INPUT_")), "no INPUT_ variable reaches sfjwt");
   const argv = [...lib.loginArgs(i), ...lib.doctorArgs(i)].join(" ");
   for (const secret of [BODY[0], "pw-secret-1", "00Dadmin!tok"]) assert.ok(!argv.includes(secret));
-  assert.deepEqual(lib.loginArgs(i), ["login", "--github", "--sf-alias", "prod", "--export-env", "--report", "sfjwt-report.json"]);
-  assert.deepEqual(lib.doctorArgs(i), ["doctor", "--github", "--report", "sfjwt-report.json"]);
+  assert.deepEqual(lib.loginArgs(i), ["login", "--github", "--client-id", "3MVG9x", "--username", "ci@acme.com", "--login-url", "login", "--ca-file", "/ca.pem", "--sf-alias", "prod", "--export-env", "--report", "sfjwt-report.json"]);
+  assert.deepEqual(lib.doctorArgs(i), ["doctor", "--github", "--client-id", "3MVG9x", "--username", "ci@acme.com", "--login-url", "login", "--ca-file", "/ca.pem", "--admin-instance-url", "https://acme.my.salesforce.com", "--report", "sfjwt-report.json"]);
+});
+
+test("the inputs are flags: a committed sfjwt.yaml cannot re-point the job", () => {
+  const i = lib.readInputs(env({ "client-id": "3MVG9x", username: "ci@uat.com", "login-url": "test", "private-key": PEM }));
+  const e = lib.sfjwtEnv({ SFJWT_USERNAME: "stale@prod.com", SFJWT_LOGIN_URL: "login" }, i);
+  assert.equal(e.SFJWT_USERNAME, undefined);
+  assert.equal(e.SFJWT_LOGIN_URL, undefined);
+  const argv = lib.loginArgs(i);
+  assert.equal(argv[argv.indexOf("--username") + 1], "ci@uat.com");
+  assert.equal(argv[argv.indexOf("--login-url") + 1], "test");
 });
 
 test("masks: every key line, in each form a secret holds it; passphrase and admin token", () => {
@@ -179,7 +189,7 @@ test("release base URL: the input, else this action's repository, else Cargo.tom
 
 test("oidc: true logs in keyless, without a key, and never runs doctor", () => {
   const i = lib.readInputs(env({ "client-id": "3MVG9x", oidc: "true", "oidc-audience": "https://acme.my.salesforce.com" }));
-  assert.deepEqual(lib.loginArgs(i), ["login", "--github", "--oidc", "github", "--report", "sfjwt-report.json", "--oidc-audience", "https://acme.my.salesforce.com"]);
+  assert.deepEqual(lib.loginArgs(i), ["login", "--github", "--oidc", "github", "--client-id", "3MVG9x", "--login-url", "login", "--report", "sfjwt-report.json", "--oidc-audience", "https://acme.my.salesforce.com"]);
   assert.equal(lib.missingCredential(i), null);
   assert.match(lib.missingCredential(lib.readInputs(env({ oidc: "true", "private-key": "k" }))), /takes no private-key/);
   assert.match(lib.missingCredential(lib.readInputs(env({}))), /private-key input is empty/);
