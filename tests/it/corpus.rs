@@ -109,12 +109,15 @@ fn explain_is_never_confirmed_when_wrong_on_the_corpus() {
     assert!(f.confident_wrong.is_empty(), "confirmed but wrong: {:?}", f.confident_wrong);
 }
 
+/// The issue's target is top-1 ≥ 75 %; what is reached today (docs/evidence.md) is the floor this
+/// test holds, so a change that loses a case fails here. Raise `TOP1_FLOOR` as misses are fixed.
+const TOP1_FLOOR: f64 = 66.0;
+
 #[test]
-#[ignore = "issue 23 §2: below the thresholds until the misses are fixed"]
 fn explain_names_what_real_threads_resolved() {
     let f = measure(&corpus());
     report(&f);
-    assert!(f.top1_pct() >= 75.0, "top-1 {:.1} % < 75 %", f.top1_pct());
+    assert!(f.top1_pct() >= TOP1_FLOOR, "top-1 {:.1} % < {TOP1_FLOOR} %", f.top1_pct());
     assert!(f.candidates_pct() >= 95.0, "in-candidates {:.1} % < 95 %", f.candidates_pct());
     assert!(f.confident_wrong.is_empty(), "confirmed but wrong: {:?}", f.confident_wrong);
 }
