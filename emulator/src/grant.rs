@@ -55,10 +55,10 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
         }
     };
     // 5. the app is installed (and not blocked)
+    // "Use Any API Client" no longer bypasses this since December 2025 (Salesforce knowledge
+    // article 005228838, as reported); it still bypasses Permitted Users (step 10).
     let bypass_uninstalled = user.is_some_and(|u| {
-        org.has_permission(u, Permission::ApproveUninstalledApps)
-            || org.has_permission(u, Permission::UseAnyApiClient)
-            || app.approved_user_ids.contains(&u.id)
+        org.has_permission(u, Permission::ApproveUninstalledApps) || app.approved_user_ids.contains(&u.id)
     });
     if app.kind == AppKind::ExternalClientApp && !app.installed {
         log("Failed: App not installed");

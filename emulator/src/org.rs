@@ -131,11 +131,12 @@ pub const HIGH_ASSURANCE_REST: RestRefusal = RestRefusal {
 /// The user's profile lacks "API Enabled" (Partner WSDL ExceptionCode API_CURRENTLY_DISABLED).
 pub const USER_API_DISABLED: RestRefusal =
     RestRefusal { status: 403, code: "API_CURRENTLY_DISABLED", message: "API is disabled for this User" };
-/// An edition without API access (Partner WSDL ExceptionCode API_DISABLED_FOR_ORG).
+/// An edition without API access (Partner WSDL ExceptionCode API_DISABLED_FOR_ORG), in the REST
+/// API's own words (restforce #219); SOAP says "API is not enabled for this Organization or Partner".
 pub const ORG_API_DISABLED: RestRefusal = RestRefusal {
     status: 403,
     code: "API_DISABLED_FOR_ORG",
-    message: "API is not enabled for this Organization or Partner",
+    message: "The REST API is not enabled for this Organization.",
 };
 
 #[derive(Default)]

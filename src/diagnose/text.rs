@@ -98,6 +98,10 @@ pub fn explain(text: &str) -> Diagnosis {
         ];
     }
     d.candidates.retain(|c| ranked.iter().any(|(r, _)| *r == c.cause));
+    if d.cause == Cause::UnsupportedGrantType && text.to_lowercase().contains("http://") {
+        // The redirect to https:// turns the POST into a GET (SalesforceCommerceCloud/b2c-crm-sync #16).
+        d.evidence.push("the text shows an http:// URL: a login URL must be https://".into());
+    }
     d
 }
 
@@ -120,6 +124,36 @@ mod tests {
         assert_eq!(d.cause, Cause::AppBlocked);
         let d = explain("callback?error=access_denied&error_description=end-user+denied+authorization");
         assert_eq!(d.cause, Cause::AppBlocked);
+    }
+
+    #[test]
+    fn sf_cli_wrappers_and_key_errors_are_read() {
+        let d = explain("Here’s the error: error:0906D06C:PEM routines:PEM_read_bio:no start line");
+        assert_eq!(d.cause, Cause::InvalidKey);
+        let d = explain(
+            "Error authenticating with JWT.\nErrors encountered:\naudience is invalid [audience=https://login.salesforce.com login=https://test.salesforce.com/]",
+        );
+        assert_eq!(d.cause, Cause::AudienceInvalid);
+        let d = explain(
+            "Error (JwtGrantError): We encountered a JSON web token error. Here’s the error: JwtAuthError::Error authenticating with JWT.",
+        );
+        assert_eq!(d.cause, Cause::Unknown);
+        assert!(recognises("JwtAuthError::Error authenticating with JWT."));
+        let d = explain(
+            "This org appears to have a problem with its OAuth configuration. Reason: invalid_grant - invalid assertion",
+        );
+        assert_eq!(d.cause, Cause::CertificateMismatch);
+        let d = explain(
+            "sfdx auth:web:login -r http://login.salesforce.com\nError authenticating with auth code due to: grant type not supported",
+        );
+        assert_eq!(d.cause, Cause::UnsupportedGrantType);
+        assert!(d.evidence.iter().any(|e| e.contains("http://")), "{:?}", d.evidence);
+        let d = explain(
+            "MUTUAL_AUTHENTICATION_FAILED: This session could not be mutually authenticated for the use with REST API",
+        );
+        assert_eq!(d.cause, Cause::MutualTlsRequired);
+        let d = explain("API_CURRENTLY_DISABLED: API functionality is temporarily unavailable");
+        assert_eq!(d.cause, Cause::ApiTemporarilyUnavailable);
     }
 
     #[test]
