@@ -68,11 +68,16 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     };
     let mut progress = super::StderrProgress::new();
     let (outcome, attempts) = grant::run(&client, &s.net, &request, &mut progress)?;
+    let (outcome, attempts) =
+        clock_compensation(&client, &s, &request, &mut progress, (outcome, attempts), &mut report)?;
     report.attempts = attempts;
     match outcome {
         Outcome::Granted(g) => on_granted(&client, &s, g, report),
         Outcome::Refused { error, description } => {
             report.diagnosis = refusal_diagnosis(&s, &report, &error, &description);
+            if let Some(c) = report.checks.iter().find(|c| c.id == "clock") {
+                report.diagnosis.evidence.push(c.detail.clone());
+            }
             let said =
                 crate::secrets::scrub(&crate::secrets::terminal_safe(&format!("{error}: {description}"))).into_owned();
             eprintln!("error: Salesforce refused the grant: {said}");
@@ -80,6 +85,49 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
         }
         Outcome::NoAnswer { failure, detail } => no_answer(&s, report, failure, &detail),
     }
+}
+
+/// An expiry refusal from a server whose clock runs ahead: sign once more with exp relative to
+/// the server's clock (issue 23 §3), warn naming the skew, and keep both attempts. The report's
+/// `clock` check says what was measured and done, compensated or not.
+fn clock_compensation(
+    client: &reqwest::blocking::Client,
+    s: &LoginSettings,
+    request: &GrantRequest<'_>,
+    progress: &mut dyn grant::Progress,
+    (outcome, mut attempts): (Outcome, Vec<grant::Attempt>),
+    report: &mut Report,
+) -> Result<(Outcome, Vec<grant::Attempt>), Error> {
+    use crate::login::clock::{self, Skew};
+    use report::CheckStatus;
+    let Outcome::Refused { error, description } = &outcome else { return Ok((outcome, attempts)) };
+    let (status, detail) = match clock::assess(error, description, &attempts, s.lifetime) {
+        None | Some(Skew::NotTheCause) => return Ok((outcome, attempts)),
+        Some(Skew::Compensable(skew)) if s.clock_compensation => {
+            let said = clock::describe(skew);
+            eprintln!(
+                "warning: {said}: Salesforce refused the assertion as expired, so sfjwt signed it once more with exp relative to the server's clock (--no-clock-compensation turns this off); sync this machine's clock (NTP)"
+            );
+            let (again, more) = clock::retry(client, &s.net, request, skew, progress)?;
+            attempts.extend(more);
+            let detail = format!("{said}; compensated: signed once more with exp relative to the server's clock");
+            report.checks.push(clock_check(CheckStatus::Warn, detail));
+            return Ok((again, attempts));
+        }
+        Some(Skew::Compensable(skew)) => {
+            (CheckStatus::Fail, format!("{}; not compensated (--no-clock-compensation)", clock::describe(skew)))
+        }
+        Some(Skew::TooLarge(skew)) => (
+            CheckStatus::Fail,
+            format!("{}; beyond the ±{}s sfjwt compensates", clock::describe(skew), clock::MAX_SKEW_SECONDS),
+        ),
+    };
+    report.checks.push(clock_check(status, detail));
+    Ok((outcome, attempts))
+}
+
+fn clock_check(status: report::CheckStatus, detail: String) -> report::Check {
+    report::Check { id: "clock".into(), title: "Local clock agrees with the server".into(), status, detail }
 }
 
 fn no_answer(s: &LoginSettings, mut report: Report, failure: FailureKind, detail: &str) -> Result<Exit, Error> {

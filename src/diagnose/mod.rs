@@ -149,6 +149,7 @@ impl Cause {
         match self {
             Cause::AssertionExpired => &[
                 "The assertion's exp was already past when Salesforce read it: sync the runner's clock (NTP); sfjwt sets exp = now + --lifetime in UTC seconds.",
+                "`sfjwt login` signs once more with exp relative to the server's clock when its Date header shows it ahead (within 1 hour), unless --no-clock-compensation.",
             ],
             Cause::UserUnknown => {
                 &["Check the username (the JWT sub): it must exist in the org the login host serves."]

@@ -1,0 +1,103 @@
+//! Clock skew handled, not just named (issue 23 §3): when Salesforce refuses the assertion as
+//! expired and its `Date` header shows a clock ahead by more than the assertion's lifetime allows,
+//! sign once more with `exp` relative to the server's clock. The lifetime stays the same; the
+//! skew sfjwt will compensate is bounded, so a wild Date header cannot stretch an assertion.
+
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::login::grant::{self, Attempt, GrantRequest, Outcome, Progress};
+use crate::login::net::NetSettings;
+
+/// The most skew sfjwt compensates, either way.
+pub const MAX_SKEW_SECONDS: i64 = 3_600;
+/// A Date header has whole seconds and the request takes time: a skew this close to the lifetime
+/// already explains the refusal.
+const SLACK_SECONDS: i64 = 5;
+
+/// Server clock minus local clock, in seconds, from an HTTP `Date` header (IMF-fixdate).
+pub fn skew_from_date(date: &str) -> Option<i64> {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let server = time::PrimitiveDateTime::parse(date.trim(), &fmt).ok()?.assume_utc();
+    Some((server - time::OffsetDateTime::now_utc()).whole_seconds())
+}
+
+/// What the last answer's Date header says about an expiry refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skew {
+    /// No Date header, or a skew the lifetime covers: the clock does not explain the refusal.
+    NotTheCause,
+    /// Ahead (or behind) by this many seconds, within the bound: worth one more try.
+    Compensable(i64),
+    /// Beyond ±1 hour: reported, never compensated.
+    TooLarge(i64),
+}
+
+/// Reads the skew after a refusal; `None` when the refusal is not an expiry.
+pub fn assess(error: &str, description: &str, attempts: &[Attempt], lifetime: Duration) -> Option<Skew> {
+    let expiry = crate::diagnose::wordings::find(error, description).is_some_and(|w| w.id == "expired");
+    if !expiry {
+        return None;
+    }
+    let skew = attempts.iter().rev().find_map(|a| a.server_date.as_deref()).and_then(skew_from_date);
+    Some(classify(skew, lifetime))
+}
+
+fn classify(skew: Option<i64>, lifetime: Duration) -> Skew {
+    let allowed = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX).saturating_sub(SLACK_SECONDS);
+    match skew {
+        Some(s) if s.abs() > MAX_SKEW_SECONDS => Skew::TooLarge(s),
+        Some(s) if s.abs() >= allowed => Skew::Compensable(s),
+        _ => Skew::NotTheCause,
+    }
+}
+
+/// The grant once more, with `exp` = the server's now + lifetime; its attempts follow the first
+/// ones in the report.
+pub fn retry(
+    client: &reqwest::blocking::Client,
+    net: &NetSettings,
+    req: &GrantRequest<'_>,
+    skew: i64,
+    progress: &mut dyn Progress,
+) -> Result<(Outcome, Vec<Attempt>), Error> {
+    grant::run_shifted(client, net, req, skew.clamp(-MAX_SKEW_SECONDS, MAX_SKEW_SECONDS), progress)
+}
+
+/// How a skew reads in warnings and reports.
+pub fn describe(skew: i64) -> String {
+    let way = if skew >= 0 { "ahead of" } else { "behind" };
+    format!("the server's clock is {}s off the local one ({way} this machine)", skew)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIFETIME: Duration = Duration::from_secs(180);
+
+    #[test]
+    fn only_a_skew_beyond_the_lifetime_and_within_an_hour_is_compensated() {
+        assert_eq!(classify(Some(600), LIFETIME), Skew::Compensable(600));
+        assert_eq!(classify(Some(-600), LIFETIME), Skew::Compensable(-600));
+        assert_eq!(classify(Some(178), LIFETIME), Skew::Compensable(178));
+        assert_eq!(classify(Some(20), LIFETIME), Skew::NotTheCause);
+        assert_eq!(classify(None, LIFETIME), Skew::NotTheCause);
+        assert_eq!(classify(Some(3_601), LIFETIME), Skew::TooLarge(3_601));
+        assert_eq!(classify(Some(-7_200), LIFETIME), Skew::TooLarge(-7_200));
+    }
+
+    #[test]
+    fn dates_parse_and_garbage_does_not() {
+        assert!(skew_from_date("Sun, 06 Nov 1994 08:49:37 GMT").is_some_and(|s| s < 0));
+        assert_eq!(skew_from_date("yesterday"), None);
+    }
+
+    #[test]
+    fn only_expiry_refusals_are_assessed() {
+        assert_eq!(assess("invalid_grant", "invalid assertion", &[], LIFETIME), None);
+        assert_eq!(assess("invalid_grant", "expired authorization code", &[], LIFETIME), Some(Skew::NotTheCause));
+    }
+}
