@@ -78,9 +78,18 @@ pub const WORDINGS: &[Wording] = &[
         evidence: Evidence::Reported,
     },
     Wording {
+        id: "ec-app-not-found",
+        error: None,
+        // The web flow's error page, shown after the user logged in to the org itself: the My Domain
+        // question is settled, the app is not installed there (salesforce.md §2 #13b; PipedreamHQ/pipedream #21557).
+        needles: &["oauth_ec_app_not_found"],
+        causes: &[(AppNotInstalled, Likely), (MyDomainRequired, Possible)],
+        evidence: Evidence::Reported,
+    },
+    Wording {
         id: "app-not-found",
         error: None,
-        needles: &["app_not_found", "external client app is not installed", "oauth_ec_app_not_found"],
+        needles: &["app_not_found", "external client app is not installed"],
         causes: &[(MyDomainRequired, Likely), (AppNotInstalled, Possible)],
         evidence: Evidence::Reported,
     },
@@ -248,8 +257,9 @@ pub const WORDINGS: &[Wording] = &[
         id: "mutual-authentication",
         error: None,
         needles: &["mutual_authentication_failed", "could not be mutually authenticated"],
-        // Also resolved by an expired password in the same thread (jsforce #27).
-        causes: &[(MutualTlsRequired, Likely), (PasswordExpired, Possible)],
+        // The one public thread (jsforce #27) was resolved by an expired password, twice; the
+        // code's literal reading, mutual TLS enforced for the user, stays a candidate.
+        causes: &[(PasswordExpired, Likely), (MutualTlsRequired, Possible)],
         evidence: Evidence::Reported,
     },
     Wording {
