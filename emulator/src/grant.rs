@@ -187,6 +187,8 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
         Some(crate::org::ORG_API_DISABLED)
     } else if !user.api_enabled {
         Some(crate::org::USER_API_DISABLED)
+    } else if org.api_temporarily_unavailable {
+        Some(crate::org::API_TEMPORARILY_UNAVAILABLE)
     } else {
         None
     };

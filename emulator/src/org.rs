@@ -128,6 +128,14 @@ pub const HIGH_ASSURANCE_REST: RestRefusal = RestRefusal {
     code: "INVALID_SESSION_ID",
     message: "This session is not valid for use with the REST API",
 };
+/// API_CURRENTLY_DISABLED in its documented sense: "Because of a system problem, API functionality
+/// is temporarily unavailable" (SOAP API exception codes); the REST status and wording are
+/// unconfirmed.
+pub const API_TEMPORARILY_UNAVAILABLE: RestRefusal = RestRefusal {
+    status: 403,
+    code: "API_CURRENTLY_DISABLED",
+    message: "Because of a system problem, API functionality is temporarily unavailable",
+};
 /// The user's profile lacks "API Enabled" (Partner WSDL ExceptionCode API_CURRENTLY_DISABLED).
 pub const USER_API_DISABLED: RestRefusal =
     RestRefusal { status: 403, code: "API_CURRENTLY_DISABLED", message: "API is disabled for this User" };
@@ -160,6 +168,7 @@ pub struct Org {
     pub exp_skew: i64,
     pub login_rate_limit: Option<u32>,
     pub api_enabled: bool,
+    pub api_temporarily_unavailable: bool,
     pub api_access_control: bool,
     pub latency_ms: u64,
     pub profiles: Vec<Profile>,
@@ -196,6 +205,7 @@ impl Org {
             exp_skew: scenario.org.exp_skew_seconds,
             login_rate_limit: scenario.org.login_rate_limit,
             api_enabled: scenario.org.api_enabled,
+            api_temporarily_unavailable: scenario.org.api_temporarily_unavailable,
             api_access_control: scenario.org.api_access_control,
             latency_ms: scenario.latency_ms,
             profiles: vec![],

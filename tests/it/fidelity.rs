@@ -47,6 +47,25 @@ fn sessions_that_cannot_use_the_api_are_refused_after_the_grant() {
     }
 }
 
+/// `API_CURRENTLY_DISABLED` without "API is disabled for this User" is Salesforce's code for a
+/// temporarily unavailable API (issue 23 §2): the login stands (exit 0, the session handed on),
+/// with a warning saying so; no permissions fix, no revoked token.
+#[test]
+fn a_temporarily_unavailable_api_keeps_the_login() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("api-temporarily-unavailable");
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--report", "r.json", "--format", "json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("temporarily unavailable"), "{}", r.stderr);
+    assert!(r.stderr.contains("the login stands"), "{}", r.stderr);
+    assert!(!r.stderr.contains("API Enabled"), "no permissions fix: {}", r.stderr);
+    assert!(r.json()["instance_url"].is_string(), "the session is handed on: {}", r.stdout);
+    let j = report(&ctx, "r.json");
+    assert_eq!(j["status"], "ok");
+    let session = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "session").unwrap();
+    assert_eq!(session["status"], "warn");
+}
+
 /// `unknown_error: retry your request` is transient (§7.2): retried like a 5xx; exit 4 if it
 /// persists, the report saying Salesforce asked for a retry.
 #[test]

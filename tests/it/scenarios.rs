@@ -81,6 +81,7 @@ const fn faults(scenario: &'static str) -> Case {
 const CASES: &[Case] = &[
     case("api-disabled-org"),
     case("api-disabled-user"),
+    case("api-temporarily-unavailable"),
     case("app-blocked"),
     case("app-not-installed"),
     case("app-not-installed-hasnt-approved"),
