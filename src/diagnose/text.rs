@@ -154,6 +154,8 @@ mod tests {
         assert_eq!(d.cause, Cause::AppBlocked);
         let d = explain("callback?error=access_denied&error_description=end-user+denied+authorization");
         assert_eq!(d.cause, Cause::AppBlocked);
+        let d = explain("error=invalid_client_id&error_description=client%20identifier%20invalid");
+        assert_eq!(d.cause, Cause::ClientIdUnknown);
     }
 
     #[test]
