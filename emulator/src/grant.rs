@@ -181,7 +181,8 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
         return refuse("rate_limit_exceeded", "Number of logins exceeded");
     }
     let token = access_token(org, app.jwt_access_tokens, &user.id);
-    let rest_refusal = if app.high_assurance {
+    let profile_high_assurance = org.profile(&user.profile_id).is_some_and(|p| p.high_assurance);
+    let rest_refusal = if app.high_assurance || profile_high_assurance {
         Some(crate::org::HIGH_ASSURANCE_REST)
     } else if !org.api_enabled {
         Some(crate::org::ORG_API_DISABLED)

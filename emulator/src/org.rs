@@ -17,6 +17,8 @@ pub struct Profile {
     pub name: String,
     pub permissions: HashSet<Permission>,
     pub ip_ranges: Vec<(u32, u32)>,
+    /// Session Security Level Required at Login: High Assurance.
+    pub high_assurance: bool,
     /// The PermissionSet row that stands for this profile (IsOwnedByProfile = true).
     pub owned_ps: String,
 }
@@ -237,8 +239,14 @@ impl Org {
         }
 
         // Profiles: declared ones, then any a user or app names.
-        let mut profile_names: Vec<(String, Vec<Permission>, Vec<String>)> =
-            scenario.profiles.into_iter().map(|p| (p.name, p.permissions, p.login_ip_ranges)).collect();
+        let mut profile_names: Vec<(String, Vec<Permission>, Vec<String>)> = Vec::new();
+        let mut high_assurance_profiles: Vec<String> = Vec::new();
+        for p in scenario.profiles {
+            if p.high_assurance {
+                high_assurance_profiles.push(p.name.clone());
+            }
+            profile_names.push((p.name, p.permissions, p.login_ip_ranges));
+        }
         let named =
             scenario.users.iter().map(|u| u.profile.clone()).chain(app_specs.iter().flat_map(|a| a.profiles.clone()));
         for n in named.collect::<Vec<_>>() {
@@ -262,6 +270,7 @@ impl Org {
             });
             org.profiles.push(Profile {
                 id,
+                high_assurance: high_assurance_profiles.contains(&name),
                 name,
                 permissions: perms.into_iter().collect(),
                 ip_ranges,

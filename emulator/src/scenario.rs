@@ -263,6 +263,10 @@ pub struct ProfileSpec {
     /// loopback address, so a range without 127.0.0.1 restricts every test client.
     #[serde(default)]
     pub login_ip_ranges: Vec<String>,
+    /// "Session Security Level Required at Login: High Assurance": a JWT session is issued, then
+    /// REST refuses it (jsforce #1291, PR #1301), as for an app that requires High Assurance.
+    #[serde(default)]
+    pub high_assurance: bool,
 }
 
 #[derive(Debug, Deserialize)]

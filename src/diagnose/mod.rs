@@ -263,7 +263,7 @@ impl Cause {
             Cause::OrgInactive => "The org is locked, closed or suspended.",
             Cause::IpRestricted => "The login came from an IP address outside the user's allowed ranges.",
             Cause::HighAssuranceRequired => {
-                "The app requires a High Assurance session, which the JWT flow cannot provide."
+                "A High Assurance session is required (by the app's policy or the user's profile), which the JWT flow cannot provide."
             }
             Cause::NoValidScopes => "The app grants no usable OAuth scope.",
             Cause::RateLimited => "Too many logins for this user.",

@@ -115,6 +115,8 @@ const CASES: &[Case] = &[
     case("healthy-eca"),
     Case { user: SANDBOX_USER, ..case("healthy-sandbox") },
     Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance") },
+    // The profile, not the app, requires High Assurance: doctor rules the app out (issue 23 §2).
+    Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance-profile") },
     case("inactive-user"),
     case("inactive-user-doc-wording"),
     case("ip-relaxed"),

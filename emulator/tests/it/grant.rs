@@ -202,6 +202,8 @@ fn faults_are_injected_then_clear() {
 fn sessions_refused_after_the_grant() {
     for (scenario, status, code, message) in [
         ("high-assurance", 401, "INVALID_SESSION_ID", "This session is not valid for use with the REST API"),
+        // The profile's Session Security Level Required at Login, the app requiring nothing.
+        ("high-assurance-profile", 401, "INVALID_SESSION_ID", "This session is not valid for use with the REST API"),
         ("api-disabled-user", 403, "API_CURRENTLY_DISABLED", "API is disabled for this User"),
         // REST's own words (restforce #219), not SOAP's "… Organization or Partner".
         ("api-disabled-org", 403, "API_DISABLED_FOR_ORG", "The REST API is not enabled for this Organization."),
