@@ -67,9 +67,10 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
         wait_for_propagation: s.wait_for_propagation,
     };
     let mut progress = super::StderrProgress::new();
-    let (outcome, attempts) = grant::run(&client, &s.net, &request, &mut progress)?;
-    let (outcome, attempts) =
-        clock_compensation(&client, &s, &request, &mut progress, (outcome, attempts), &mut report)?;
+    let first = grant::run(&client, &s.net, &request, &mut progress)?;
+    let (outcome, attempts, clock) =
+        crate::login::clock::compensate(&client, &s.net, &request, &mut progress, s.clock_compensation, first)?;
+    clock_note(clock, &mut report);
     report.attempts = attempts;
     match outcome {
         Outcome::Granted(g) => on_granted(&client, &s, g, report),
@@ -87,47 +88,16 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     }
 }
 
-/// An expiry refusal from a server whose clock runs ahead: sign once more with exp relative to
-/// the server's clock (issue 23 §3), warn naming the skew, and keep both attempts. The report's
-/// `clock` check says what was measured and done, compensated or not.
-fn clock_compensation(
-    client: &reqwest::blocking::Client,
-    s: &LoginSettings,
-    request: &GrantRequest<'_>,
-    progress: &mut dyn grant::Progress,
-    (outcome, mut attempts): (Outcome, Vec<grant::Attempt>),
-    report: &mut Report,
-) -> Result<(Outcome, Vec<grant::Attempt>), Error> {
-    use crate::login::clock::{self, Skew};
-    use report::CheckStatus;
-    let Outcome::Refused { error, description } = &outcome else { return Ok((outcome, attempts)) };
-    let (status, detail) = match clock::assess(error, description, &attempts, s.lifetime) {
-        None | Some(Skew::NotTheCause) => return Ok((outcome, attempts)),
-        Some(Skew::Compensable(skew)) if s.clock_compensation => {
-            let said = clock::describe(skew);
-            eprintln!(
-                "warning: {said}: Salesforce refused the assertion as expired, so sfjwt signed it once more with exp relative to the server's clock (--no-clock-compensation turns this off); sync this machine's clock (NTP)"
-            );
-            let (again, more) = clock::retry(client, &s.net, request, skew, progress)?;
-            attempts.extend(more);
-            let detail = format!("{said}; compensated: signed once more with exp relative to the server's clock");
-            report.checks.push(clock_check(CheckStatus::Warn, detail));
-            return Ok((again, attempts));
-        }
-        Some(Skew::Compensable(skew)) => {
-            (CheckStatus::Fail, format!("{}; not compensated (--no-clock-compensation)", clock::describe(skew)))
-        }
-        Some(Skew::TooLarge(skew)) => (
-            CheckStatus::Fail,
-            format!("{}; beyond the ±{}s sfjwt compensates", clock::describe(skew), clock::MAX_SKEW_SECONDS),
-        ),
-    };
-    report.checks.push(clock_check(status, detail));
-    Ok((outcome, attempts))
-}
-
-fn clock_check(status: report::CheckStatus, detail: String) -> report::Check {
-    report::Check { id: "clock".into(), title: "Local clock agrees with the server".into(), status, detail }
+/// The clock check after an expiry refusal (issue 23 §3): a warning when the login went on with
+/// the server's clock, a failure when it did not.
+fn clock_note(note: Option<crate::login::clock::Note>, report: &mut Report) {
+    let Some(n) = note else { return };
+    if let Some(w) = &n.warning {
+        eprintln!("warning: {w}");
+    }
+    let status = if n.compensated { report::CheckStatus::Warn } else { report::CheckStatus::Fail };
+    let title = "Local clock agrees with the server".into();
+    report.checks.push(report::Check { id: "clock".into(), title, status, detail: n.detail });
 }
 
 fn no_answer(s: &LoginSettings, mut report: Report, failure: FailureKind, detail: &str) -> Result<Exit, Error> {

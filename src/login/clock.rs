@@ -54,16 +54,50 @@ fn classify(skew: Option<i64>, lifetime: Duration) -> Skew {
     }
 }
 
-/// The grant once more, with `exp` = the server's now + lifetime; its attempts follow the first
-/// ones in the report.
-pub fn retry(
+/// What the clock check found after an expiry refusal, for the report's `clock` check.
+#[derive(Debug)]
+pub struct Note {
+    /// Signed once more with exp relative to the server's clock.
+    pub compensated: bool,
+    pub detail: String,
+    /// For stderr, when the login went on with the server's clock.
+    pub warning: Option<String>,
+}
+
+/// After the grant: on an expiry refusal explained by the server's clock, and when `enabled`, the
+/// grant once more with `exp` = the server's now + lifetime; its attempts follow the first ones.
+/// Any other answer passes through untouched, with no note.
+pub fn compensate(
     client: &reqwest::blocking::Client,
     net: &NetSettings,
     req: &GrantRequest<'_>,
-    skew: i64,
     progress: &mut dyn Progress,
-) -> Result<(Outcome, Vec<Attempt>), Error> {
-    grant::run_shifted(client, net, req, skew.clamp(-MAX_SKEW_SECONDS, MAX_SKEW_SECONDS), progress)
+    enabled: bool,
+    (outcome, mut attempts): (Outcome, Vec<Attempt>),
+) -> Result<(Outcome, Vec<Attempt>, Option<Note>), Error> {
+    let Outcome::Refused { error, description } = &outcome else { return Ok((outcome, attempts, None)) };
+    let note = |compensated, detail, warning| Some(Note { compensated, detail, warning });
+    match assess(error, description, &attempts, req.lifetime) {
+        None | Some(Skew::NotTheCause) => Ok((outcome, attempts, None)),
+        Some(Skew::Compensable(skew)) if enabled => {
+            let said = describe(skew);
+            let warning = format!(
+                "{said}: Salesforce refused the assertion as expired, so sfjwt signed it once more with exp relative to the server's clock (--no-clock-compensation turns this off); sync this machine's clock (NTP)"
+            );
+            let (again, more) = grant::run_shifted(client, net, req, skew, progress)?;
+            attempts.extend(more);
+            let detail = format!("{said}; compensated: signed once more with exp relative to the server's clock");
+            Ok((again, attempts, note(true, detail, Some(warning))))
+        }
+        Some(Skew::Compensable(skew)) => {
+            let detail = format!("{}; not compensated (--no-clock-compensation)", describe(skew));
+            Ok((outcome, attempts, note(false, detail, None)))
+        }
+        Some(Skew::TooLarge(skew)) => {
+            let detail = format!("{}; beyond the ±{MAX_SKEW_SECONDS}s sfjwt compensates", describe(skew));
+            Ok((outcome, attempts, note(false, detail, None)))
+        }
+    }
 }
 
 /// How a skew reads in warnings and reports.
