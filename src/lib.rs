@@ -30,8 +30,11 @@ pub mod error;
 pub mod fleet;
 pub mod fsutil;
 pub mod login;
+pub mod net;
 pub mod org;
 pub mod output;
+pub mod record;
 pub mod secrets;
+pub mod sfcli;
 
 pub use error::{Error, Exit};

@@ -14,8 +14,8 @@ use crate::credentials::oidc::OidcSource;
 use crate::error::Error;
 use crate::login::endpoint::{HostPolicy, LoginUrl};
 use crate::login::exchange::SubjectTokenType;
-use crate::login::net::NetSettings;
 use crate::login::{assertion, endpoint};
+use crate::net::NetSettings;
 
 pub struct LoginSettings {
     pub client_id: String,
@@ -374,7 +374,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
     let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     check_outputs(args, github)?;
     if args.sf_alias.is_some() {
-        crate::output::ci::Sf::new().check_available()?;
+        crate::sfcli::Sf::new().check_available()?;
     }
     let e = |k: &str| env(k).filter(|v| !v.is_empty());
     let mut notes = std::mem::take(&mut layers.notes);

@@ -15,10 +15,11 @@ use crate::error::{Error, Exit};
 use crate::login::endpoint;
 use crate::login::exchange;
 use crate::login::grant::{self, GrantRequest, Granted, Outcome};
-use crate::login::net::FailureKind;
 use crate::login::session;
+use crate::net::FailureKind;
 use crate::output::ci;
-use crate::output::report::{self, Identity, Report, Status};
+use crate::output::report;
+use crate::record::{self, Identity, Report, Status};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -44,18 +45,18 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     if let Some(o) = &s.oidc {
         return keyless(&s, o, &env);
     }
-    let mut report = Report::new("login", target(&s));
+    let mut report = Report::new("login", target(&s), Diagnosis::ok());
     let key_source = s.key.as_ref().ok_or_else(|| Error::usage("no key given", "pass --key or set SFJWT_KEY"))?;
     let key = match keys::load(key_source, s.passphrase.as_ref()) {
         Ok(k) => k,
         Err(e) => {
             report.diagnosis = Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec![e.to_string()]);
             report.exit_code = Exit::Usage as u8;
-            report.write_all(&s.reports)?;
+            report::write_all(&report, &s.reports)?;
             return Err(e.into());
         }
     };
-    let client = crate::login::net::client(&s.net)?;
+    let client = crate::net::client(&s.net)?;
     let request = GrantRequest {
         login: &s.login,
         hosts: &s.hosts,
@@ -95,30 +96,31 @@ fn no_answer(s: &LoginSettings, mut report: Report, failure: FailureKind, detail
 fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<String>) -> Result<Exit, Error> {
     let mut report = Report::new(
         "login",
-        report::Target {
+        record::Target {
             client_id: Some(s.client_id.clone()),
             username: (!s.username.is_empty()).then(|| s.username.clone()),
             login_host: s.login.host_str().map(str::to_string),
             audience: Some(o.audience.clone()),
-            flow: report::Flow::TokenExchange,
+            flow: record::Flow::TokenExchange,
             oidc: None,
         },
+        Diagnosis::ok(),
     );
-    let client = crate::login::net::client(&s.net)?;
+    let client = crate::net::client(&s.net)?;
     let token = match oidc::acquire(&o.source, &o.audience, &client, &s.net, env, s.github) {
         Ok(t) => t,
         Err(e) => {
             let evidence = vec![format!("{}: {e}", o.source.describe())];
             report.diagnosis = Diagnosis::new(Cause::OidcTokenUnavailable, Confidence::Confirmed, evidence);
             report.exit_code = Exit::Usage as u8;
-            report.write_all(&s.reports)?;
+            report::write_all(&report, &s.reports)?;
             return Err(e);
         }
     };
     // Registered for every source (env:, file:, gitlab): any echo of it is scrubbed everywhere.
     crate::secrets::register(token.expose());
     if s.github {
-        ci::github_mask(token.expose());
+        crate::secrets::github_mask(token.expose());
     }
     let claims = oidc::decode(token.expose());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -126,10 +128,10 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
     for p in &preflight {
         eprintln!("warning: {p}");
     }
-    report.checks.push(report::Check {
+    report.checks.push(record::Check {
         id: "oidc_token".into(),
         title: "OIDC token claims (decoded, not verified)".into(),
-        status: if preflight.is_empty() { report::CheckStatus::Pass } else { report::CheckStatus::Warn },
+        status: if preflight.is_empty() { record::CheckStatus::Pass } else { record::CheckStatus::Warn },
         detail: claims.as_ref().map(diagnose::keyless::describe).unwrap_or_default(),
     });
     report.target.oidc = claims.clone();
@@ -178,7 +180,7 @@ fn on_granted(
     mut report: Report,
 ) -> Result<Exit, Error> {
     if s.github {
-        ci::github_mask(&g.access_token);
+        crate::secrets::github_mask(&g.access_token);
     }
     if let Some(d) = check_session(client, s, &g, &mut report) {
         crate::login::revoke::best_effort(client, &s.net, &g.instance_url, &g.access_token);
@@ -189,8 +191,8 @@ fn on_granted(
     granted(s, g, report)
 }
 
-fn target(s: &LoginSettings) -> report::Target {
-    report::Target {
+fn target(s: &LoginSettings) -> record::Target {
+    record::Target {
         client_id: Some(s.client_id.clone()),
         username: Some(s.username.clone()),
         login_host: s.login.host_str().map(str::to_string),
@@ -248,7 +250,7 @@ fn finish(s: &LoginSettings, mut report: Report, exit: Exit, skip: usize) -> Res
         ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
         ci::github_report(&report);
     }
-    report.write_all(&s.reports)?;
+    report::write_all(&report, &s.reports)?;
     let name = if exit == Exit::NoAnswer { "NoUsableAnswer" } else { "GrantRefused" };
     crate::output::envelope::set_failure(name, report.diagnosis.summary.clone(), Some(report.diagnosis.cause.id()));
     if crate::output::envelope::enabled() {
@@ -316,7 +318,7 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
     if s.github {
         ci::github_report(&report);
     }
-    report.write_all(&s.reports)?;
+    report::write_all(&report, &s.reports)?;
     Ok(Exit::Success)
 }
 
@@ -365,7 +367,7 @@ fn hand_off(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str, &s
         ci::dotenv(path, pairs)?;
     }
     if let Some(alias) = &s.sf_alias {
-        ci::sf_handoff(alias, &g.instance_url, token, &s.net.ca_files)?;
+        crate::sfcli::sf_handoff(alias, &g.instance_url, token, &s.net.ca_files)?;
         eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
     }
     Ok(())

@@ -11,7 +11,7 @@ use crate::error::{Error, Exit};
 use crate::fsutil;
 use crate::login::endpoint::{self, HostPolicy, LoginUrl};
 use crate::login::grant::{self, GrantRequest, Outcome};
-use crate::login::net::{self, NetSettings};
+use crate::net::{self, NetSettings};
 
 pub fn run(args: SetupArgs) -> Result<Exit, Error> {
     let username = endpoint::username(&args.username)?;
@@ -113,7 +113,7 @@ fn plan(args: &SetupArgs, username: &str) -> Result<Plan, Error> {
         }
     };
     if args.deploy {
-        crate::output::ci::Sf::new().check_available()?;
+        crate::sfcli::Sf::new().check_available()?;
     }
     Ok(Plan {
         contact: contact_email(args, username)?,
@@ -418,7 +418,7 @@ fn inside(child: &Path, parent: &Path) -> bool {
 }
 
 fn sf(args: &[&str]) -> Result<(), Error> {
-    let sf = crate::output::ci::Sf::new();
+    let sf = crate::sfcli::Sf::new();
     let status = sf.command(args).status().map_err(|e| sf.spawn_error(e, ""))?;
     if status.success() {
         Ok(())

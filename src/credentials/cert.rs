@@ -228,6 +228,16 @@ pub enum CertError {
     Generate(String),
 }
 
+impl crate::error::InputFault for CertError {
+    fn name(&self) -> &'static str {
+        "CertificateError"
+    }
+
+    fn help(&self) -> Option<String> {
+        CertError::help(self)
+    }
+}
+
 impl CertError {
     pub fn help(&self) -> Option<String> {
         Some(match self {

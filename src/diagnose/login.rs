@@ -3,7 +3,7 @@
 
 use super::{Cause, Confidence, Diagnosis};
 use crate::login::endpoint;
-use crate::login::net::FailureKind;
+use crate::net::FailureKind;
 
 /// The login as it was made.
 pub struct LoginContext<'a> {
@@ -133,14 +133,14 @@ pub fn from_session_refusal(code: &str, message: &str) -> Option<(Cause, Confide
 /// way, and the diagnosis when the session cannot use the API. `host` names where the grant was
 /// made, for the evidence (doctor's report names it elsewhere).
 pub struct SessionVerdict {
-    pub check: crate::output::report::Check,
+    pub check: crate::record::Check,
     pub warning: Option<String>,
     pub diagnosis: Option<Diagnosis>,
 }
 
 pub fn assess_session(result: crate::login::session::SessionCheck, host: Option<&str>) -> SessionVerdict {
     use crate::login::session::SessionCheck;
-    use crate::output::report::{Check, CheckStatus};
+    use crate::record::{Check, CheckStatus};
     let check = |status, detail: String| Check {
         id: "session".into(),
         title: "Session works after the grant".into(),

@@ -5,7 +5,7 @@
 use crate::appmeta::read::{AppKind, RepoApp};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::org::facts::{AppFacts, OrgFacts, UserFacts};
-use crate::output::report::{Check, CheckStatus};
+use crate::record::{Check, CheckStatus};
 
 /// Local facts gathered without the network (or from response headers).
 #[derive(Default)]

@@ -11,7 +11,7 @@ use crate::credentials::keys::RsaPrivateKey;
 use crate::error::Error;
 use crate::login::assertion::{self, Claims};
 use crate::login::endpoint::{self, HostPolicy, LOGIN, LoginUrl, TEST};
-use crate::login::net::{self, Exchange, FailureKind, NetSettings};
+use crate::net::{self, Exchange, FailureKind, NetSettings};
 
 pub struct GrantRequest<'a> {
     pub login: &'a LoginUrl,

@@ -4,7 +4,7 @@
 use reqwest::blocking::Client;
 
 use crate::login::grant::Granted;
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::net::{self, Exchange, NetSettings};
 
 /// The REST version of the check; every org since Spring '24 serves it.
 pub const API_VERSION: &str = "v60.0";

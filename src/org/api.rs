@@ -6,7 +6,7 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::net::{self, Exchange, NetSettings};
 
 pub const API_VERSION: &str = "v60.0";
 

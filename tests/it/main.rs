@@ -23,6 +23,7 @@ mod key_input;
 mod keygen;
 mod keyless;
 mod keyless_setup;
+mod layers;
 mod login;
 mod masking;
 mod printed;

@@ -3,20 +3,21 @@
 //! org through an admin session. It prints nothing: `commands::doctor` and the fleet do.
 
 mod local;
+pub mod plan;
 mod remote;
 
 use serde::Serialize;
 
 use crate::appmeta::read::RepoApp;
-use crate::cli::doctor::DoctorSettings;
 use crate::credentials::keys::RsaPrivateKey;
 use crate::diagnose::verdict::{self, Local};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
 use crate::login::endpoint;
-use crate::login::net::FailureKind;
+use crate::net::FailureKind;
 use crate::org::facts::OrgFacts;
-use crate::output::report::{self, Check, CheckStatus, Report};
+use crate::record::{self, Check, CheckStatus, Report};
+use plan::DoctorPlan;
 
 /// The certificate whose expiry the fleet page draws.
 #[derive(Clone, Debug, Serialize)]
@@ -37,7 +38,7 @@ pub struct Outcome {
 
 /// What the checks found so far, for the verdict.
 struct State<'a> {
-    s: &'a DoctorSettings,
+    s: &'a DoctorPlan,
     checks: Vec<Check>,
     local: Local,
     report: Report,
@@ -65,17 +66,18 @@ impl State<'_> {
     }
 }
 
-pub fn run(s: &DoctorSettings) -> Result<Outcome, Error> {
+pub fn run(s: &DoctorPlan) -> Result<Outcome, Error> {
     let l = &s.login;
     let report = Report::new(
         "doctor",
-        report::Target {
+        record::Target {
             client_id: Some(l.client_id.clone()),
             username: Some(l.username.clone()),
             login_host: l.login.host_str().map(str::to_string),
             audience: l.audience.clone(),
             ..Default::default()
         },
+        Diagnosis::ok(),
     );
     let local = Local {
         login_host_is_sandbox: endpoint::is_sandbox_host(l.login.host_str().unwrap_or_default()),
@@ -98,7 +100,7 @@ pub fn run(s: &DoctorSettings) -> Result<Outcome, Error> {
     local::given_certificate(&mut st)?;
     local::repository(&mut st);
     local::environment(&mut st);
-    let client = crate::login::net::client(&l.net)?;
+    let client = crate::net::client(&l.net)?;
     remote::grant(&mut st, &client)?;
     remote::org(&mut st, &client)?;
     Ok(finish(st))
@@ -125,7 +127,7 @@ fn finish(mut st: State<'_>) -> Outcome {
     let exit = if failed { Exit::CheckFailed } else { Exit::Success };
     st.report.diagnosis = d;
     st.report.checks = st.checks;
-    st.report.status = if failed { report::Status::Failed } else { report::Status::Ok };
+    st.report.status = if failed { record::Status::Failed } else { record::Status::Ok };
     st.report.exit_code = exit as u8;
     Outcome {
         report: st.report,

@@ -4,14 +4,14 @@
 use reqwest::blocking::Client;
 
 use super::State;
-use crate::cli::doctor::AdminSource;
+use crate::diagnose::doctor::plan::AdminSource;
 use crate::diagnose::verdict::{self, check};
 use crate::error::Error;
 use crate::login::endpoint;
 use crate::login::grant::{self, GrantRequest, Outcome};
 use crate::org::api::{AdminSession, OrgApi};
 use crate::org::facts;
-use crate::output::report::{CheckStatus, Identity};
+use crate::record::{CheckStatus, Identity};
 
 pub(super) fn grant(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
     let Some(k) = &st.key else {
@@ -137,7 +137,7 @@ pub(super) fn org(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
 /// The admin session stored by the Salesforce CLI. Recent sf versions redact tokens in
 /// `org display --json`, so ask the command made to reveal it.
 fn sf_session(alias: &str) -> Result<AdminSession, Error> {
-    let sf = crate::output::ci::Sf::new();
+    let sf = crate::sfcli::Sf::new();
     let run = |args: &[&str]| -> Result<serde_json::Value, Error> {
         let out = sf
             .command(args)
