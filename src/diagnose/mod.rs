@@ -1,6 +1,7 @@
 //! Why a grant failed: the cause vocabulary, and a verdict from the token endpoint's answers.
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
+pub mod attempt;
 pub mod doctor;
 pub mod keyless;
 pub mod login;
@@ -283,33 +284,28 @@ pub fn from_attempts(attempts: &[Attempt], refusal: Option<(&str, &str)>, failur
     if let Some((error, description)) = refusal {
         return from_refusal(error, description, evidence);
     }
-    let retried = attempts.iter().any(|a| a.requests > 1);
+    let Some(failure) = failure else { return Diagnosis::ok() };
+    // One cause for silence, whoever asks (login, doctor, setup): a TLS failure is not a network one.
+    let mut d = Diagnosis::new(login::from_failure(failure), Confidence::Confirmed, evidence);
     match failure {
-        Some(FailureKind::Tls) => {
-            let mut d = Diagnosis::new(Cause::TlsError, Confidence::Confirmed, evidence);
+        FailureKind::Tls => {
             let detail = attempts.last().and_then(|a| a.detail.as_deref()).unwrap_or_default();
             d.remediation = vec![login::tls_help(detail).to_string()];
-            d
         }
-        Some(FailureKind::RetryRequested) => {
-            let mut d = Diagnosis::new(Cause::NetworkError, Confidence::Confirmed, evidence);
+        FailureKind::RetryRequested => {
             d.remediation = vec![
                 "Salesforce answered every try with `unknown_error: retry your request`, a transient condition on its side: run the job again later (a longer --retry-window waits longer).".into(),
             ];
-            d
         }
-        Some(_) => {
-            let mut d = Diagnosis::new(Cause::NetworkError, Confidence::Confirmed, evidence);
-            if !retried {
-                // One request only (--max-retries 0, or an answer not worth retrying): say so.
-                d.remediation = vec![
-                    "Check connectivity to the login host, HTTPS_PROXY/NO_PROXY, and retry; this run made one request (--max-retries allows up to 10).".into(),
-                ];
-            }
-            d
+        _ if !attempts.iter().any(|a| a.requests > 1) => {
+            // One request only (--max-retries 0, or an answer not worth retrying): say so.
+            d.remediation = vec![
+                "Check connectivity to the login host, HTTPS_PROXY/NO_PROXY, and retry; this run made one request (--max-retries allows up to 10).".into(),
+            ];
         }
-        None => Diagnosis::ok(),
+        _ => {}
     }
+    d
 }
 
 pub fn describe_attempt(a: &Attempt) -> String {

@@ -140,9 +140,9 @@ pub fn junit(r: &Report) -> String {
     let mut failures = 0;
     let mut skipped = 0;
     let mut checks = r.checks.clone();
-    // Without explicit checks (login), the grant itself is the one test case; a failed run whose
-    // checks all passed (keyless: the oidc_token check, then a refused exchange) gets it too, so
-    // the file never says failures="0" for a failed run.
+    // A run that recorded no check (a key that could not be read), or a failed run whose checks
+    // all passed, gets the grant as its one test case, so the file never says failures="0" for a
+    // failed run. (Every login attempt records its own grant or exchange check.)
     let failed_check = checks.iter().any(|c| c.status == CheckStatus::Fail);
     if checks.is_empty() || (r.status != Status::Ok && !failed_check) {
         let title = match r.target.flow {

@@ -26,6 +26,7 @@ mod keyless_setup;
 mod layers;
 mod login;
 mod masking;
+mod one_attempt;
 mod printed;
 mod real_names;
 mod recipes;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::appmeta::read::RepoApp;
 use crate::credentials::keys::RsaPrivateKey;
 use crate::diagnose::verdict::{self, Local};
-use crate::diagnose::{self, Cause, Confidence, Diagnosis};
+use crate::diagnose::{Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
 use crate::login::endpoint;
 use crate::net::FailureKind;
@@ -49,6 +49,8 @@ struct State<'a> {
     failure: Option<FailureKind>,
     /// The check after the grant found the session unusable (High Assurance, API access off).
     session_refusal: Option<Diagnosis>,
+    /// The attempt's own reading of a refusal or of silence (as `login` reads it).
+    login_reading: Option<Diagnosis>,
     facts: Option<OrgFacts>,
 }
 
@@ -94,6 +96,7 @@ pub fn run(s: &DoctorPlan) -> Result<Outcome, Error> {
         refusal: None,
         failure: None,
         session_refusal: None,
+        login_reading: None,
         facts: None,
     };
     local::key(&mut st);
@@ -112,8 +115,7 @@ fn finish(mut st: State<'_>) -> Outcome {
     let base = if st.key.is_none() {
         Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec!["the private key could not be used".into()])
     } else {
-        let base = diagnose::from_attempts(&st.report.attempts, refusal, st.failure);
-        login_context_refine(&st, base)
+        st.login_reading.take().unwrap_or_else(Diagnosis::ok)
     };
     let mut d = verdict::verdict(base, refusal, st.facts.as_ref(), st.repo_app.as_ref(), &st.local, username);
     if let Some(s) = st.session_refusal.take() {
@@ -135,15 +137,6 @@ fn finish(mut st: State<'_>) -> Outcome {
         certificate: st.certificate,
         org_requests: st.facts.as_ref().map(|f| f.requests),
     }
-}
-
-/// The same host-aware reading as `login` (the My Domain rule, the audience and username hints),
-/// so the two commands agree on a refusal.
-fn login_context_refine(st: &State<'_>, base: Diagnosis) -> Diagnosis {
-    let l = &st.s.login;
-    let audience = st.report.attempts.last().map(|a| a.audience.clone()).unwrap_or_default();
-    let ctx = diagnose::login::LoginContext::new(&l.login, &l.username, &audience, &st.report.attempts);
-    diagnose::login::refine(base, &ctx)
 }
 
 /// Org data settles a High Assurance reading: the app's own session policy says so.
