@@ -15,6 +15,7 @@ pub(crate) mod action;
 mod assertion;
 mod cert_inspect;
 mod completions;
+mod connections;
 mod contract;
 mod corpus;
 mod help;
