@@ -184,7 +184,6 @@ pub fn is_retry_request(error: &str, description: &str) -> bool {
 #[derive(Debug)]
 pub struct Try {
     pub exchange: Exchange,
-    pub elapsed: Duration,
     pub retry_after: Option<Duration>,
 }
 
@@ -318,7 +317,7 @@ pub fn send_with_retries(
                 (Exchange::Failed { kind, detail }, None)
             }
         };
-        let t = Try { exchange, elapsed: t0.elapsed(), retry_after: after };
+        let t = Try { exchange, retry_after: after };
         let again = retryable(&t.exchange) && attempt < settings.max_retries;
         if !again {
             tries.push(t);
