@@ -21,6 +21,8 @@ pub enum Exit {
     CertExpired = 6,
     /// The certificate expires within the threshold.
     CertExpiring = 7,
+    /// sfjwt's own fault, a bug (BSD sysexits' EX_SOFTWARE): never the user's input.
+    Internal = 70,
 }
 
 impl From<Exit> for ExitCode {
@@ -73,8 +75,8 @@ impl Error {
             // Every certificate error is an input the user can fix (expiry and mismatch are
             // verdicts of `cert inspect`, not errors).
             Error::Input(_) | Error::Usage { .. } | Error::Io { .. } | Error::Sign(_) => Exit::Usage,
-            // Not the user's input, but no exit code of its own either: the contract has none.
-            Error::Internal(_) => Exit::Usage,
+            // A bug is not the user's mistake: a pipeline must not read it as one.
+            Error::Internal(_) => Exit::Internal,
         }
     }
 
@@ -123,5 +125,36 @@ impl std::error::Error for InputError {
 impl<E: InputFault> From<E> for Error {
     fn from(e: E) -> Error {
         Error::Input(InputError(Box::new(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_carries_its_exit_code_and_json_name() {
+        let internal = Error::Internal("cannot encode".into());
+        assert_eq!((internal.exit(), internal.name()), (Exit::Internal, "InternalError"));
+        let usage = Error::usage("bad flag", "fix it");
+        assert_eq!((usage.exit(), usage.name()), (Exit::Usage, "UsageError"));
+        // An input's own error keeps its words, its name and its next step.
+        let key: Error = Unreadable.into();
+        assert_eq!((key.exit(), key.name(), key.to_string()), (Exit::Usage, "InvalidKey", "unreadable".into()));
+        assert_eq!(key.help().as_deref(), Some("read it again"));
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("unreadable")]
+    struct Unreadable;
+
+    impl InputFault for Unreadable {
+        fn name(&self) -> &'static str {
+            "InvalidKey"
+        }
+
+        fn help(&self) -> Option<String> {
+            Some("read it again".into())
+        }
     }
 }

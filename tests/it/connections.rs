@@ -53,3 +53,33 @@ fn doctor_with_an_admin_session_opens_at_most_two_connections() {
     let n = accepted(&emu);
     assert!((1..=2).contains(&n), "{n} connections for {} requests", emu.requests().len());
 }
+
+/// A hand-off that fails after the grant (the sf CLI refusing the session) strands no live
+/// token: the login revokes what it was issued.
+#[test]
+fn a_failed_hand_off_revokes_the_issued_token() {
+    let emu = LoggedEmu::named("healthy");
+    let ctx = Ctx::new();
+    ctx.secret_key_file(&fixture_key());
+    let sf = ctx.path("sf");
+    std::fs::write(&sf, "#!/bin/sh\necho 'Error: the session was not accepted' >&2\nexit 1\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&sf, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let r = ctx.run(
+        ctx.sfjwt()
+            .args(["login", "-i", CLIENT_ID, "-o", USERNAME, "-r", &emu.url, "--sf-alias", "ci", "--key"])
+            .arg(fixture_key())
+            .arg("--ca-file")
+            .arg(&emu.ca)
+            .env("SFJWT_SF_BIN", &sf),
+    );
+    assert_eq!(r.code, 2, "a failed --sf-alias hand-off is exit 2\n{}", r.stderr);
+    assert!(r.stderr.contains("did not accept the session"), "{}", r.stderr);
+    let requests = emu.requests();
+    let granted = requests.iter().position(|q| q.starts_with("POST /services/oauth2/token"));
+    let revoked = requests.iter().position(|q| q.starts_with("POST /services/oauth2/revoke"));
+    assert!(granted.is_some() && revoked > granted, "the token is revoked after the grant: {requests:?}");
+}
