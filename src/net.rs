@@ -175,7 +175,7 @@ impl serde::Serialize for FailureKind {
     }
 }
 
-/// `unknown_error: retry your request` (HTTP 400) is transient (salesforce.md §7.2).
+/// `unknown_error: retry your request` (HTTP 400) is transient (docs/evidence.md#unknown-error-retry).
 pub fn is_retry_request(error: &str, description: &str) -> bool {
     error == "unknown_error" && description.to_ascii_lowercase().contains("retry")
 }

@@ -1,5 +1,5 @@
 //! The check after the grant: one cheap authenticated REST call. High Assurance, a user without
-//! "API Enabled" and editions without API all pass the grant and fail here (salesforce.md §7.2).
+//! "API Enabled" and editions without API all pass the grant and fail here (docs/evidence.md#api-disabled-user, #api-disabled-org).
 
 use reqwest::blocking::Client;
 
