@@ -174,7 +174,7 @@ fn granted<'c>(client: &'c Client, plan: &Plan<'_>, g: Granted, checks: &mut Vec
 }
 
 /// Whether the session is a sandbox's: the accepted audience, the login host, the instance host.
-pub fn is_sandbox(login: &LoginUrl, g: &Granted) -> bool {
+fn is_sandbox(login: &LoginUrl, g: &Granted) -> bool {
     let instance = url::Url::parse(&g.instance_url).ok();
     let instance_host = instance.as_ref().and_then(|u| u.host_str()).unwrap_or_default();
     hints::is_sandbox(None, login.host_str().unwrap_or_default(), instance_host, &g.audience)
