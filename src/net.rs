@@ -346,6 +346,26 @@ fn backoff(attempt: u32) -> Duration {
     ceiling.mul_f64(0.1 + 0.9 * frac)
 }
 
+/// A new My Domain can take minutes to resolve; say so rather than fail later. Bounded to 3 s.
+pub fn dns_warning(host: &str) -> Option<String> {
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = host.to_string();
+    std::thread::spawn(move || {
+        use std::net::ToSocketAddrs;
+        let _ = tx.send((h.as_str(), 443).to_socket_addrs().map(|mut a| a.next().is_some()).unwrap_or(false));
+    });
+    match rx.recv_timeout(Duration::from_secs(3)) {
+        Ok(true) => None,
+        Ok(false) => Some(format!(
+            "instance_url host {host} does not resolve yet; a new My Domain can take minutes to replicate"
+        )),
+        Err(_) => Some(format!("instance_url host {host} did not resolve within 3 s")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

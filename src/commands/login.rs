@@ -1,7 +1,5 @@
-//! `sfjwt login`: settings, the grant, the check after it, then the hand-off. Every failure
-//! writes the report and prints the diagnosis; nothing is handed on unless the session works.
-
-use std::time::Duration;
+//! `sfjwt login`: the settings, the one login attempt (`diagnose::attempt`), then the hand-off. Every
+//! failure writes the report and prints the diagnosis; nothing is handed on unless the session works.
 
 use reqwest::blocking::Client;
 
@@ -349,27 +347,7 @@ fn print_notes(s: &LoginSettings, g: &Granted, report: &Report, instance_host: &
             "warning: the access token is JWT-formatted (the app issues JWT-based access tokens): SOAP deploys below API v68 and raw --target-org use fail with it"
         );
     }
-    if let Some(warning) = dns_warning(instance_host) {
+    if let Some(warning) = crate::net::dns_warning(instance_host) {
         eprintln!("warning: {warning}");
-    }
-}
-
-/// A new My Domain can take minutes to resolve; say so rather than fail later. Bounded to 3 s.
-fn dns_warning(host: &str) -> Option<String> {
-    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
-        return None;
-    }
-    let (tx, rx) = std::sync::mpsc::channel();
-    let h = host.to_string();
-    std::thread::spawn(move || {
-        use std::net::ToSocketAddrs;
-        let _ = tx.send((h.as_str(), 443).to_socket_addrs().map(|mut a| a.next().is_some()).unwrap_or(false));
-    });
-    match rx.recv_timeout(Duration::from_secs(3)) {
-        Ok(true) => None,
-        Ok(false) => Some(format!(
-            "instance_url host {host} does not resolve yet; a new My Domain can take minutes to replicate"
-        )),
-        Err(_) => Some(format!("instance_url host {host} did not resolve within 3 s")),
     }
 }
