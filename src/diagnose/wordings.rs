@@ -65,7 +65,7 @@ pub const WORDINGS: &[Wording] = &[
             // A user or org created minutes earlier (forcedotcom/cli #1640, #2575).
             (ReplicationPending, Possible),
             (UserUnknown, Possible),
-            // Also answered for an uninstalled connected app (scenario switch; salesforce.md §2 #14).
+            // Also answered for an uninstalled connected app (scenario switch; docs/evidence.md#app-must-be-installed).
             (AppNotInstalled, Possible),
         ],
         evidence: Evidence::Reported,
@@ -306,6 +306,11 @@ pub const WORDINGS: &[Wording] = &[
         evidence: Evidence::SalesforceCode,
     },
 ];
+
+/// Whether a refusal says the assertion had expired (what the clock check after it reads).
+pub fn is_expiry(error: &str, description: &str) -> bool {
+    find(error, description).is_some_and(|w| w.id == "expired")
+}
 
 /// The wording an `error` / `error_description` pair matches, case-insensitively.
 pub fn find(error: &str, description: &str) -> Option<&'static Wording> {

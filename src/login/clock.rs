@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::login::grant::{self, Attempt, GrantRequest, Outcome, Progress};
-use crate::login::net::NetSettings;
+use crate::net::NetSettings;
 
 /// The most skew sfjwt compensates, either way.
 pub const MAX_SKEW_SECONDS: i64 = 3_600;
@@ -35,14 +35,10 @@ pub enum Skew {
     TooLarge(i64),
 }
 
-/// Reads the skew after a refusal; `None` when the refusal is not an expiry.
-pub fn assess(error: &str, description: &str, attempts: &[Attempt], lifetime: Duration) -> Option<Skew> {
-    let expiry = crate::diagnose::wordings::find(error, description).is_some_and(|w| w.id == "expired");
-    if !expiry {
-        return None;
-    }
+/// Reads the skew from the last answer's Date header, after an expiry refusal.
+pub fn assess(attempts: &[Attempt], lifetime: Duration) -> Skew {
     let skew = attempts.iter().rev().find_map(|a| a.server_date.as_deref()).and_then(skew_from_date);
-    Some(classify(skew, lifetime))
+    classify(skew, lifetime)
 }
 
 fn classify(skew: Option<i64>, lifetime: Duration) -> Skew {
@@ -64,22 +60,25 @@ pub struct Note {
     pub warning: Option<String>,
 }
 
-/// After the grant: on an expiry refusal explained by the server's clock, and when `enabled`, the
-/// grant once more with `exp` = the server's now + lifetime; its attempts follow the first ones.
-/// Any other answer passes through untouched, with no note.
+/// After the grant: on an expiry refusal (`expired`: the caller reads the refusal with the
+/// wording table) explained by the server's clock, and when `enabled`, the grant once more with
+/// `exp` = the server's now + lifetime; its attempts follow the first ones. Any other answer
+/// passes through untouched, with no note.
 pub fn compensate(
     client: &reqwest::blocking::Client,
     net: &NetSettings,
     req: &GrantRequest<'_>,
     progress: &mut dyn Progress,
-    enabled: bool,
+    (enabled, expired): (bool, bool),
     (outcome, mut attempts): (Outcome, Vec<Attempt>),
 ) -> Result<(Outcome, Vec<Attempt>, Option<Note>), Error> {
-    let Outcome::Refused { error, description } = &outcome else { return Ok((outcome, attempts, None)) };
+    if !expired || !matches!(outcome, Outcome::Refused { .. }) {
+        return Ok((outcome, attempts, None));
+    }
     let note = |compensated, detail, warning| Some(Note { compensated, detail, warning });
-    match assess(error, description, &attempts, req.lifetime) {
-        None | Some(Skew::NotTheCause) => Ok((outcome, attempts, None)),
-        Some(Skew::Compensable(skew)) if enabled => {
+    match assess(&attempts, req.lifetime) {
+        Skew::NotTheCause => Ok((outcome, attempts, None)),
+        Skew::Compensable(skew) if enabled => {
             let said = describe(skew);
             let warning = format!(
                 "{said}: Salesforce refused the assertion as expired, so sfjwt signed it once more with exp relative to the server's clock (--no-clock-compensation turns this off); sync this machine's clock (NTP)"
@@ -89,11 +88,11 @@ pub fn compensate(
             let detail = format!("{said}; compensated: signed once more with exp relative to the server's clock");
             Ok((again, attempts, note(true, detail, Some(warning))))
         }
-        Some(Skew::Compensable(skew)) => {
+        Skew::Compensable(skew) => {
             let detail = format!("{}; not compensated (--no-clock-compensation)", describe(skew));
             Ok((outcome, attempts, note(false, detail, None)))
         }
-        Some(Skew::TooLarge(skew)) => {
+        Skew::TooLarge(skew) => {
             let detail = format!("{}; beyond the ±{MAX_SKEW_SECONDS}s sfjwt compensates", describe(skew));
             Ok((outcome, attempts, note(false, detail, None)))
         }
@@ -130,8 +129,7 @@ mod tests {
     }
 
     #[test]
-    fn only_expiry_refusals_are_assessed() {
-        assert_eq!(assess("invalid_grant", "invalid assertion", &[], LIFETIME), None);
-        assert_eq!(assess("invalid_grant", "expired authorization code", &[], LIFETIME), Some(Skew::NotTheCause));
+    fn no_date_header_is_not_the_cause() {
+        assert_eq!(assess(&[], LIFETIME), Skew::NotTheCause);
     }
 }

@@ -6,6 +6,5 @@ pub mod clock;
 pub mod endpoint;
 pub mod exchange;
 pub mod grant;
-pub mod net;
 pub mod revoke;
 pub mod session;
