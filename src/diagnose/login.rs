@@ -259,7 +259,7 @@ mod tests {
         for user in ["ci@acme.com.dev", "ci@acme.com.br", "ci@acme.co.nz", "ci@acme.com.uat"] {
             let d = super::super::from_refusal("invalid_grant", "user hasn't approved this consumer", vec![]);
             let d = refine(d, &ctx("login.salesforce.com", user));
-            assert_eq!(d.cause, Cause::UserNotPreauthorized, "{user}");
+            assert_eq!(d.cause, Cause::UserNotApproved, "{user}");
             assert!(
                 d.candidates.iter().all(|c| c.cause != Cause::WrongEnvironment || c.confidence == Confidence::Possible),
                 "{user}"

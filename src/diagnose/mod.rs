@@ -24,7 +24,8 @@ impl Cause {
                 "A user with the \"Use Any API Client\" permission bypasses this check.",
             ],
             Cause::UserNotApproved => &[
-                "The app lets users self-authorize, and this user never approved it. JWT has no consent screen: switch Permitted Users to \"Admin approved users are pre-authorized\" and add the user's profile or a permission set.",
+                "App Manager > the app > Manage > Edit Policies > Permitted Users: \"Admin approved users are pre-authorized\" (External Client App: Policies > OAuth Policies > Permitted Users). JWT has no consent screen, so a self-authorize app refuses a user who never approved it.",
+                "Then Manage Profiles or Manage Permission Sets on the app, and add a profile or permission set the CI user holds. If the app already is admin-approved, this step alone is the fix (user_not_preauthorized).",
                 "Or log in once as the user through the web flow (/services/oauth2/authorize?response_type=code&client_id=…) to approve the app.",
             ],
             Cause::AppNotInstalled => &[
@@ -361,8 +362,8 @@ mod tests {
     #[test]
     fn wordings_map_to_causes() {
         let top = |e: &str, d: &str| from_error_text(e, d)[0].0;
-        assert_eq!(top("invalid_grant", "user hasn't approved this consumer"), Cause::UserNotPreauthorized);
-        assert_eq!(top("invalid_grant", "User Hasn't Approved This Consumer"), Cause::UserNotPreauthorized);
+        assert_eq!(top("invalid_grant", "user hasn't approved this consumer"), Cause::UserNotApproved);
+        assert_eq!(top("invalid_grant", "User Hasn't Approved This Consumer"), Cause::UserNotApproved);
         assert_eq!(
             top("invalid_app_access", "user is not admin approved to access this app"),
             Cause::UserNotPreauthorized

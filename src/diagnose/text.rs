@@ -200,7 +200,7 @@ mod tests {
         assert!(d.candidates.iter().any(|c| c.cause == Cause::UserNotPreauthorized));
         // Without that context the same words keep their usual reading.
         let d = explain("Error authenticating with JWT config due to: user hasn't approved this consumer");
-        assert_eq!(d.cause, Cause::UserNotPreauthorized);
+        assert_eq!(d.cause, Cause::UserNotApproved);
         // Another refusal in the same context is not a replication question.
         let d = explain("ERROR running org create scratch: invalid_grant: invalid assertion");
         assert_eq!(d.cause, Cause::CertificateMismatch);

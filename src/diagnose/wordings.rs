@@ -56,8 +56,12 @@ pub const WORDINGS: &[Wording] = &[
         error: None,
         needles: &["hasn't approved this consumer", "has not approved this consumer"],
         causes: &[
-            (UserNotPreauthorized, Likely),
-            (UserNotApproved, Possible),
+            // Text alone cannot tell the two policy causes apart. The threads that resolved it
+            // (fixtures/corpus/salesforce.yaml: Salesforce SE 164412, 184363, CloudSense) found a
+            // self-authorize app (a new app's default) and fixed it with "Admin approved users are
+            // pre-authorized"; none found an admin-approved app missing the user.
+            (UserNotApproved, Likely),
+            (UserNotPreauthorized, Possible),
             // Posting to login/test instead of the org's My Domain (restforce #674, PR #886).
             (MyDomainRequired, Possible),
             // The login host of the other environment (omniphx/forrest #278).

@@ -154,8 +154,8 @@ fn json_envelope_for_every_outcome() {
     assert_eq!(envelope(&r)["result"]["org_id"], "00D000000000001AAA");
     let r = ctx.run(ctx.login(&emu, USERNAME).arg("--json"));
     let v = envelope(&r);
-    assert_eq!((r.code, v["cause"].as_str()), (3, Some("user_not_preauthorized")), "{v}");
-    assert_eq!(v["result"]["diagnosis"]["cause"], "user_not_preauthorized");
+    assert_eq!((r.code, v["cause"].as_str()), (3, Some("user_not_approved")), "{v}");
+    assert_eq!(v["result"]["diagnosis"]["cause"], "user_not_approved");
     let r = ctx.run(ctx.doctor(&emu, USERNAME, true).arg("--json"));
     let v = envelope(&r);
     assert_eq!((r.code, v["cause"].as_str()), (1, Some("user_not_preauthorized")), "{v}");
@@ -273,7 +273,7 @@ fn json_has_no_duplicate_keys_and_explain_reports_are_honest() {
     .ok();
     let md = std::fs::read_to_string(ctx.path("e.md")).unwrap();
     assert!(!md.contains("| | |"), "an empty table:\n{md}");
-    assert!(md.contains("sfjwt explain: user_not_preauthorized"), "{md}");
+    assert!(md.contains("sfjwt explain: user_not_approved"), "{md}");
     ctx.run(ctx.sfjwt().args(["explain", "all good", "--report", "u.json"])).code(1);
     let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ctx.path("u.json")).unwrap()).unwrap();
     assert_eq!((j["status"].as_str(), j["exit_code"].as_u64()), (Some("failed"), Some(1)));

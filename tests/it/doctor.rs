@@ -16,7 +16,7 @@ const CASES: &[Case] = &[
         scenario: "not-preauthorized",
         user: USERNAME,
         extra: &[],
-        without_admin: ("user_not_preauthorized", "likely"),
+        without_admin: ("user_not_approved", "likely"),
         with_admin: ("user_not_preauthorized", "confirmed"),
     },
     Case {
@@ -30,7 +30,7 @@ const CASES: &[Case] = &[
         scenario: "assignment-expired",
         user: USERNAME,
         extra: &[],
-        without_admin: ("user_not_preauthorized", "likely"),
+        without_admin: ("user_not_approved", "likely"),
         with_admin: ("user_not_preauthorized", "confirmed"),
     },
     // The disputed text: without org data the more likely reading; with it, the right one.
@@ -38,7 +38,7 @@ const CASES: &[Case] = &[
         scenario: "self-authorize-not-approved",
         user: USERNAME,
         extra: &[],
-        without_admin: ("user_not_preauthorized", "likely"),
+        without_admin: ("user_not_approved", "likely"),
         with_admin: ("user_not_approved", "confirmed"),
     },
     Case {
@@ -52,7 +52,7 @@ const CASES: &[Case] = &[
         scenario: "app-not-installed-hasnt-approved",
         user: USERNAME,
         extra: &[],
-        without_admin: ("user_not_preauthorized", "likely"),
+        without_admin: ("user_not_approved", "likely"),
         with_admin: ("app_not_installed", "likely"),
     },
     Case {
@@ -130,14 +130,14 @@ const CASES: &[Case] = &[
         scenario: "healthy",
         user: "ci@acme.com.uat",
         extra: &[],
-        without_admin: ("user_not_preauthorized", "likely"),
+        without_admin: ("user_not_approved", "likely"),
         with_admin: ("user_unknown", "confirmed"),
     },
     Case {
         scenario: "healthy",
         user: "nobody@acme.com",
         extra: &[],
-        without_admin: ("user_not_preauthorized", "likely"),
+        without_admin: ("user_not_approved", "likely"),
         with_admin: ("user_unknown", "confirmed"),
     },
     Case {
@@ -244,7 +244,7 @@ fn a_session_without_setup_access_says_what_it_needs() {
     let r = ctx.run(&mut cmd).code(1);
     assert!(r.stderr.contains("the admin user needs View Setup and Configuration"), "{}", r.stderr);
     let j = report(&ctx, "r.json");
-    assert_eq!(j["diagnosis"]["cause"], "user_not_preauthorized");
+    assert_eq!(j["diagnosis"]["cause"], "user_not_approved");
     assert_eq!(j["diagnosis"]["confidence"], "likely");
     // A bad admin token is a failed check, not a crash.
     let mut cmd = ctx.doctor(&emu, USERNAME, false);
@@ -376,7 +376,7 @@ fn explain_reads_other_tools_errors() {
         ),
         (
             "simple_salesforce.exceptions.SalesforceAuthenticationFailed: INVALID_GRANT: user hasn't approved this consumer",
-            "user_not_preauthorized",
+            "user_not_approved",
         ),
         (
             r#"Invalid status code: 400, response body: {"error":"invalid_grant","error_description":"expired authorization code"}"#,

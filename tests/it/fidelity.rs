@@ -99,7 +99,7 @@ fn usernames_are_hints_not_verdicts() {
         let r = ctx.run(ctx.login(&emu, user).args(extra).args(["--report", "r.json"]));
         assert_eq!(r.code, 3, "{scenario}: {}", r.stderr);
         let j = report(&ctx, "r.json");
-        assert_eq!(j["diagnosis"]["cause"], "user_not_preauthorized", "{scenario}");
+        assert_eq!(j["diagnosis"]["cause"], "user_not_approved", "{scenario}");
         for c in j["diagnosis"]["candidates"].as_array().unwrap() {
             if c["cause"] == "wrong_environment" {
                 assert_eq!(c["confidence"], "possible", "{scenario}: a suffix may only add a possible candidate");

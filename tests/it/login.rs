@@ -116,7 +116,7 @@ fn gitlab_dotenv_content_and_mode() {
 #[test]
 fn refusals_exit_3_with_the_catalogue_text() {
     for (scenario, user, text, cause) in [
-        ("not-preauthorized", USERNAME, "user hasn't approved this consumer", "user_not_preauthorized"),
+        ("not-preauthorized", USERNAME, "user hasn't approved this consumer", "user_not_approved"),
         (
             "not-preauthorized-invalid-app-access",
             USERNAME,
@@ -132,7 +132,7 @@ fn refusals_exit_3_with_the_catalogue_text() {
         ("no-valid-scopes", USERNAME, "no valid scopes defined", "no_valid_scopes"),
         ("app-blocked", USERNAME, "this app is blocked by admin", "app_blocked"),
         // A sandbox-looking username on production: the suffix is a hint, never the verdict.
-        ("healthy", "ci@acme.com.uat", "user hasn't approved this consumer", "user_not_preauthorized"),
+        ("healthy", "ci@acme.com.uat", "user hasn't approved this consumer", "user_not_approved"),
     ] {
         let ctx = Ctx::new();
         let emu = Emu::start(scenario);

@@ -395,7 +395,7 @@ fn explain_cuts_long_input_between_characters() {
     }
     let r = ctx.run_stdin(ctx.sfjwt().args(["explain"]), &input);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with("cause: user_not_preauthorized"), "{}", r.stdout);
+    assert!(r.stdout.starts_with("cause: user_not_approved"), "{}", r.stdout);
 }
 
 #[test]
