@@ -98,6 +98,7 @@ macro_rules! scenario_tests {
 scenario_tests! {
     api_disabled_org: case("api-disabled-org"),
     api_disabled_user: case("api-disabled-user"),
+    api_temporarily_unavailable: case("api-temporarily-unavailable"),
     app_blocked: case("app-blocked"),
     app_not_installed: case("app-not-installed"),
     app_not_installed_hasnt_approved: case("app-not-installed-hasnt-approved"),
@@ -131,6 +132,8 @@ scenario_tests! {
     healthy_eca: case("healthy-eca"),
     healthy_sandbox: Case { user: SANDBOX_USER, ..case("healthy-sandbox") },
     high_assurance: Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance") },
+    // The profile, not the app, requires High Assurance: doctor rules the app out (issue 23 §2).
+    high_assurance_profile: Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance-profile") },
     inactive_user: case("inactive-user"),
     inactive_user_doc_wording: case("inactive-user-doc-wording"),
     ip_relaxed: case("ip-relaxed"),
