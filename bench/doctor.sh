@@ -2,14 +2,15 @@
 # Benchmark of `sfjwt doctor` against emulated orgs that answer after `latency-ms` (a distant org):
 #  1. round trips per doctor run, counted from the emulator's own request log;
 #  2. doctor's wall time against login's, in the same run, at 100 ms per answer;
-#  3. `doctor --all` over 20 emulated orgs against a single doctor, and its peak RSS.
+#  3. `doctor --all` over 50 emulated orgs against a single doctor, at the default --jobs (64: one
+#     wave), at every org at once, and at the old default (16: four waves); and its peak RSS.
 # Prints figures; asserts nothing. Usage: bash bench/doctor.sh [RUNS] [LATENCY_MS] [ORGS]
 # Needs hyperfine and /usr/bin/time (apt-get install hyperfine time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
 latency="${2:-100}"
-orgs="${3:-20}"
+orgs="${3:-50}"
 for tool in hyperfine /usr/bin/time python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install hyperfine time)" >&2; exit 2; }
 done
@@ -78,11 +79,14 @@ for i in $(seq -w 1 "$orgs"); do start_emu "org$i"; done
 } > "$work/sfjwt.yaml"
 export BENCH_ADMIN_TOKEN="$token"
 first=$(printf 't%s' "$(seq -w 1 "$orgs" | head -1)")
-# --jobs $orgs: every org at once; the default (16) runs 20 orgs in two waves.
+# --jobs $orgs: every org at once (up to the cap, 64); the default (64) runs up to 64 orgs in one
+# wave; --jobs 16, the default before issue 22, runs them in waves of 16.
+all_jobs=$(( orgs < 64 ? orgs : 64 ))
 hyperfine --warmup 1 --runs "$runs" --export-json "$work/fleet.json" \
   -n "doctor --target $first (one org)" "$bin doctor --config $work/sfjwt.yaml --target $first" \
-  -n "doctor --all --jobs $orgs ($orgs orgs)" "$bin doctor --config $work/sfjwt.yaml --all --jobs $orgs" \
-  -n "doctor --all ($orgs orgs, default --jobs 16)" "$bin doctor --config $work/sfjwt.yaml --all" \
+  -n "doctor --all --jobs $all_jobs ($orgs orgs)" "$bin doctor --config $work/sfjwt.yaml --all --jobs $all_jobs" \
+  -n "doctor --all ($orgs orgs, default --jobs)" "$bin doctor --config $work/sfjwt.yaml --all" \
+  -n "doctor --all --jobs 16 ($orgs orgs, the old default)" "$bin doctor --config $work/sfjwt.yaml --all --jobs 16" \
   > /dev/null
 python3 - "$work/fleet.json" <<'PY'
 import json, sys
@@ -92,7 +96,7 @@ for r in rs:
 for r in rs[1:]:
     print(f"   {r['command']} / one: {r['median'] / rs[0]['median']:.2f}x")
 PY
-"$bin" doctor --config "$work/sfjwt.yaml" --all --jobs "$orgs" --report "$work/r.json" 2>/dev/null >/dev/null || true
+"$bin" doctor --config "$work/sfjwt.yaml" --all --report "$work/r.json" 2>/dev/null >/dev/null || true
 python3 - "$work/r.json" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1])); s = j["summary"]
@@ -100,4 +104,4 @@ reqs = sorted(set(t["org_requests"] for t in j["targets"]))
 print(f"   targets ok: {s['ok']} of {s['targets']}; org requests per target: {reqs}")
 PY
 rss() { for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; done | sort -n | sed -n 3p; }
-echo "   peak RSS, median of 5 (KiB): doctor --all --jobs $orgs $(rss "$bin" doctor --config "$work/sfjwt.yaml" --all --jobs "$orgs"), one doctor $(rss "$bin" doctor --config "$work/sfjwt.yaml" --target "$first")"
+echo "   peak RSS, median of 5 (KiB): doctor --all (default --jobs) $(rss "$bin" doctor --config "$work/sfjwt.yaml" --all), --jobs 16 $(rss "$bin" doctor --config "$work/sfjwt.yaml" --all --jobs 16), one doctor $(rss "$bin" doctor --config "$work/sfjwt.yaml" --target "$first")"

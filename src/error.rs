@@ -38,7 +38,7 @@ pub enum Error {
     Input(InputError),
     /// A flag or setting that cannot be used as given.
     #[error("{message}")]
-    Usage { message: String, help: Option<String> },
+    Usage { kind: UsageKind, message: String, help: Option<String> },
     #[error("cannot {action} {path}")]
     Io {
         action: &'static str,
@@ -54,16 +54,62 @@ pub enum Error {
     Internal(String),
 }
 
+/// What kind of usage error, for `--json`'s `name`: a pipeline can tell a broken config file from
+/// a flag's bad value. Every kind exits 2; a usage error of no more specific kind is still named
+/// `UsageError`, the name every usage error had before (match `status` 2 to catch them all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsageKind {
+    /// Any other flag or setting that cannot be used as given.
+    General,
+    /// The config file (sfjwt.yaml): missing, too large, unparsable, or without the target named.
+    Config,
+    /// A flag's value is malformed or out of range (a duration, --jobs, --bits).
+    InvalidValue,
+    /// Flags that do not go together, or a flag the command does not take.
+    Conflict,
+    /// An argument the command does not know (clap).
+    UnknownArgument,
+    /// A required argument is missing (clap).
+    MissingArgument,
+}
+
+impl UsageKind {
+    /// The `--json` envelope's `name`.
+    pub fn name(self) -> &'static str {
+        match self {
+            UsageKind::General => "UsageError",
+            UsageKind::Config => "ConfigError",
+            UsageKind::InvalidValue => "InvalidFlagValue",
+            UsageKind::Conflict => "FlagConflict",
+            UsageKind::UnknownArgument => "UnknownArgument",
+            UsageKind::MissingArgument => "MissingArgument",
+        }
+    }
+}
+
 impl Error {
     pub fn usage(message: impl Into<String>, help: impl Into<String>) -> Self {
-        Error::Usage { message: message.into(), help: Some(help.into()) }
+        Error::usage_of(UsageKind::General, message, help)
+    }
+
+    /// A usage error of a named kind (see `UsageKind`).
+    pub fn usage_of(kind: UsageKind, message: impl Into<String>, help: impl Into<String>) -> Self {
+        Error::Usage { kind, message: message.into(), help: Some(help.into()) }
+    }
+
+    /// The usage error's kind, if it is one.
+    pub fn usage_kind(&self) -> Option<UsageKind> {
+        match self {
+            Error::Usage { kind, .. } => Some(*kind),
+            _ => None,
+        }
     }
 
     /// The error's kind, as the `--json` envelope names it.
     pub fn name(&self) -> &'static str {
         match self {
             Error::Input(e) => e.0.name(),
-            Error::Usage { .. } => "UsageError",
+            Error::Usage { kind, .. } => kind.name(),
             Error::Io { .. } => "IoError",
             Error::Sign(_) => "SignError",
             Error::Internal(_) => "InternalError",
@@ -138,6 +184,18 @@ mod tests {
         assert_eq!((internal.exit(), internal.name()), (Exit::Internal, "InternalError"));
         let usage = Error::usage("bad flag", "fix it");
         assert_eq!((usage.exit(), usage.name()), (Exit::Usage, "UsageError"));
+        // Kinds that differ have names of their own, and the same exit code.
+        let kinds = [
+            (UsageKind::Config, "ConfigError"),
+            (UsageKind::InvalidValue, "InvalidFlagValue"),
+            (UsageKind::Conflict, "FlagConflict"),
+            (UsageKind::UnknownArgument, "UnknownArgument"),
+            (UsageKind::MissingArgument, "MissingArgument"),
+        ];
+        for (kind, name) in kinds {
+            let e = Error::usage_of(kind, "bad", "fix it");
+            assert_eq!((e.exit(), e.name(), e.usage_kind()), (Exit::Usage, name, Some(kind)));
+        }
         // An input's own error keeps its words, its name and its next step.
         let key: Error = Unreadable.into();
         assert_eq!((key.exit(), key.name(), key.to_string()), (Exit::Usage, "InvalidKey", "unreadable".into()));

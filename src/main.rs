@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sfjwt::cli::Cli;
+use sfjwt::error::UsageKind;
 use sfjwt::output::envelope;
 use sfjwt::secrets::{scrub, terminal_safe};
 
@@ -21,15 +22,30 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     // args_os: an argument that is not UTF-8 must not panic here.
     if std::env::args_os().any(|a| a == "--json") {
         let first = text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
-        envelope::print(&envelope::error(sfjwt::Exit::Usage as u8, "UsageError", &first, None));
+        envelope::print(&envelope::error(sfjwt::Exit::Usage as u8, usage_kind(e.kind()).name(), &first, None));
     }
     ExitCode::from(sfjwt::Exit::Usage as u8)
+}
+
+/// clap's error kinds, as `--json` names them; any other is a plain `UsageError`.
+fn usage_kind(kind: clap::error::ErrorKind) -> UsageKind {
+    use clap::error::ErrorKind as K;
+    match kind {
+        K::UnknownArgument | K::InvalidSubcommand => UsageKind::UnknownArgument,
+        K::MissingRequiredArgument | K::MissingSubcommand => UsageKind::MissingArgument,
+        K::InvalidValue | K::ValueValidation | K::TooManyValues | K::TooFewValues | K::WrongNumberOfValues => {
+            UsageKind::InvalidValue
+        }
+        K::ArgumentConflict => UsageKind::Conflict,
+        _ => UsageKind::General,
+    }
 }
 
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, so printing to a closed pipe (`sfjwt … | head`) would panic in
     // println!; the default disposition ends the process quietly, as every Unix filter does.
     #[cfg(unix)]
+    #[allow(unsafe_code)]
     // SAFETY: called first, before any thread exists; only resets a signal's disposition.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);

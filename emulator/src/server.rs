@@ -51,6 +51,9 @@ pub async fn start(org: Org, opts: Options) -> Result<Running, String> {
                 _ = &mut rx => break,
                 accepted = listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
+                    // A kept-alive connection's answers go out in more than one write: with Nagle on,
+                    // each waits for the client's delayed ACK (40 ms on Linux), as no real server does.
+                    let _ = stream.set_nodelay(true);
                     crate::http::log_accepted(peer);
                     let org = org.clone();
                     let tls = tls.clone();

@@ -13,7 +13,7 @@ use super::epilogues;
     about = "Log CI/CD pipelines in to Salesforce with the OAuth 2.0 JWT bearer flow, and say why when Salesforce refuses",
     after_help = "Exit codes: 0 success, 1 doctor check failed, 2 usage or input error, 3 grant refused, \
                   4 no usable answer, 5 key does not match certificate, 6 certificate expired, \
-                  7 certificate expires within the threshold."
+                  7 certificate expires within the threshold, 70 internal error (a bug in sfjwt: please report it)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -350,7 +350,7 @@ pub struct DoctorArgs {
     #[arg(long, conflicts_with = "target")]
     pub all: bool,
     /// Targets checked at the same time in fleet mode (1-64)
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    #[arg(long, value_name = "N", default_value_t = super::doctor::DEFAULT_JOBS)]
     pub jobs: usize,
     /// Bound on each target's whole check, retries included, in fleet mode
     #[arg(long, value_name = "DURATION", default_value = "90s")]

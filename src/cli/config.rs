@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::Error;
+use crate::error::{Error, UsageKind};
 
 pub const DEFAULT_FILE: &str = "sfjwt.yaml";
 
@@ -61,7 +61,8 @@ pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Load
             let p = PathBuf::from(DEFAULT_FILE);
             if !p.is_file() {
                 if let Some(t) = target {
-                    return Err(Error::usage(
+                    return Err(Error::usage_of(
+                        UsageKind::Config,
                         format!("--target {t} given, but there is no {DEFAULT_FILE} here"),
                         "pass --config FILE, or run where sfjwt.yaml is",
                     ));
@@ -78,7 +79,8 @@ pub fn load(explicit: Option<&Path>, target: Option<&str>) -> Result<Option<Load
     };
     let Some(t) = file.targets.get(&name) else {
         let known: Vec<&str> = file.targets.keys().map(String::as_str).collect();
-        return Err(Error::usage(
+        return Err(Error::usage_of(
+            UsageKind::Config,
             format!("{}: no target named {name:?}", path.display()),
             format!("known targets: {}", if known.is_empty() { "none".into() } else { known.join(", ") }),
         ));
@@ -108,21 +110,27 @@ fn rebase(mut t: Target, dir: &Path) -> Target {
 pub fn target_names(explicit: Option<&Path>) -> Result<(PathBuf, Vec<String>), Error> {
     let path = explicit.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(DEFAULT_FILE));
     if explicit.is_none() && !path.is_file() {
-        return Err(Error::usage(
+        return Err(Error::usage_of(
+            UsageKind::Config,
             format!("--all checks every target of {DEFAULT_FILE}, and there is none here"),
             "pass --config FILE, or run where sfjwt.yaml is",
         ));
     }
     let file = read(&path)?;
     if file.targets.is_empty() {
-        return Err(Error::usage(format!("{} has no targets", path.display()), "add targets: to the file"));
+        return Err(Error::usage_of(
+            UsageKind::Config,
+            format!("{} has no targets", path.display()),
+            "add targets: to the file",
+        ));
     }
     Ok((path, file.targets.keys().cloned().collect()))
 }
 
 fn read(path: &Path) -> Result<ConfigFile, Error> {
     if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_CONFIG_BYTES as u64) {
-        return Err(Error::usage(
+        return Err(Error::usage_of(
+            UsageKind::Config,
             format!("config {} is larger than {MAX_CONFIG_BYTES} bytes", path.display()),
             "a config file holds a few targets",
         ));
@@ -139,7 +147,8 @@ fn read(path: &Path) -> Result<ConfigFile, Error> {
 /// Parses config text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<ConfigFile, Error> {
     if text.len() > MAX_CONFIG_BYTES {
-        return Err(Error::usage(
+        return Err(Error::usage_of(
+            UsageKind::Config,
             format!("config {origin} is larger than {MAX_CONFIG_BYTES} bytes"),
             "a config file holds a few targets",
         ));
@@ -148,7 +157,8 @@ pub fn parse(text: &str, origin: &str) -> Result<ConfigFile, Error> {
         // The parser's own excerpt quotes the file's lines, which can hold a pasted key or token:
         // only the location and the message are kept, long runs of key-like text cut out.
         let first = e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
-        Error::usage(
+        Error::usage_of(
+            UsageKind::Config,
             format!("invalid config {origin}: {}", crate::secrets::redact_long_runs(&first)),
             "the file holds `targets:` with client_id, username, login_url, audience, key, key_passphrase_file, ca_file, timeout, and for doctor admin_sf_org, admin_token_env, admin_instance_url, app_name, cert",
         )

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use crate::cli::settings::{self, LoginSettings};
 use crate::cli::{DoctorArgs, OutFormat, config, duration};
 use crate::diagnose::doctor::plan::{AdminSource, DoctorPlan, GrantPlan};
-use crate::error::Error;
+use crate::error::{Error, UsageKind};
 use crate::login::endpoint;
 
 /// One target's doctor: the engine's plan, and how this run prints and writes its report.
@@ -39,13 +39,24 @@ impl FleetFormat {
             "md" | "markdown" => Ok(FleetFormat::Markdown),
             "html" | "htm" => Ok(FleetFormat::Html),
             "xml" => Ok(FleetFormat::Junit),
-            _ => Err(Error::usage(
+            _ => Err(Error::usage_of(
+                UsageKind::InvalidValue,
                 format!("cannot tell the fleet report format of {}", path.display()),
                 "name the file .json, .md (Markdown matrix), .html (page) or .xml (JUnit)",
             )),
         }
     }
 }
+
+/// Targets checked at once by default: a typical estate (up to 64 orgs) in one wave, since a
+/// target's time is almost all waiting on its org. The cap bounds what one run holds: a thread
+/// and about 0.5 MiB per target in flight (docs/performance.md), and at most two connections each,
+/// within macOS's default limit of 256 open files.
+pub const DEFAULT_JOBS: usize = 64;
+/// The most targets `--jobs` lets run at once.
+pub const MAX_JOBS: usize = 64;
+// A typical estate (50 orgs, issue 22) in one wave at the default, within the cap.
+const _: () = assert!(DEFAULT_JOBS >= 50 && DEFAULT_JOBS <= MAX_JOBS);
 
 pub struct FleetSettings {
     pub config: PathBuf,
@@ -63,7 +74,9 @@ pub enum DoctorMode {
 }
 
 fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
-    duration::parse(value).map_err(|e| Error::usage(format!("invalid {flag}: {e}"), format!("e.g. {flag} 30s")))
+    duration::parse(value).map_err(|e| {
+        Error::usage_of(UsageKind::InvalidValue, format!("invalid {flag}: {e}"), format!("e.g. {flag} 30s"))
+    })
 }
 
 pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
@@ -77,13 +90,15 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         (l.no_clock_compensation, "--no-clock-compensation"),
     ];
     if let Some((_, flag)) = login_only.iter().find(|(given, _)| *given) {
-        return Err(Error::usage(
+        return Err(Error::usage_of(
+            UsageKind::Conflict,
             format!("doctor does not take {flag}: it reports, it hands no session on"),
             "use it with `sfjwt login`; `sfjwt doctor --help` lists doctor's flags",
         ));
     }
     if args.login.oidc.is_some() {
-        return Err(Error::usage(
+        return Err(Error::usage_of(
+            UsageKind::Conflict,
             "doctor checks the JWT bearer setup; it does not take --oidc",
             "diagnose a keyless login with `sfjwt login --oidc ... --report report.json`",
         ));
@@ -93,7 +108,11 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         let name = args.login.target.first().cloned();
         let s = one(args, name, env, true, expires_within)?;
         if matches!(s.format, Some(OutFormat::Env) | Some(OutFormat::Shell)) {
-            return Err(Error::usage("doctor prints its report as json or yaml", "use --format json or --format yaml"));
+            return Err(Error::usage_of(
+                UsageKind::InvalidValue,
+                "doctor prints its report as json or yaml",
+                "use --format json or --format yaml",
+            ));
         }
         return Ok(DoctorMode::Single(Box::new(s)));
     }
@@ -102,19 +121,28 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     } else {
         let (path, known) = config::target_names(args.login.config.as_deref())?;
         if let Some(bad) = args.login.target.iter().find(|t| !known.contains(t)) {
-            return Err(Error::usage(
+            return Err(Error::usage_of(
+                UsageKind::Config,
                 format!("{}: no target named {bad:?}", path.display()),
                 format!("known targets: {}", known.join(", ")),
             ));
         }
         (path, args.login.target.clone())
     };
-    if !(1..=64).contains(&args.jobs) {
-        return Err(Error::usage(format!("--jobs {} is out of range", args.jobs), "use 1 to 64"));
+    if !(1..=MAX_JOBS).contains(&args.jobs) {
+        return Err(Error::usage_of(
+            UsageKind::InvalidValue,
+            format!("--jobs {} is out of range", args.jobs),
+            format!("use 1 to {MAX_JOBS}"),
+        ));
     }
     let deadline = parse_duration("--deadline", &args.deadline)?;
     if deadline < Duration::from_secs(1) || deadline > Duration::from_secs(3600) {
-        return Err(Error::usage("--deadline must be between 1s and 1h", "e.g. --deadline 90s"));
+        return Err(Error::usage_of(
+            UsageKind::InvalidValue,
+            "--deadline must be between 1s and 1h",
+            "e.g. --deadline 90s",
+        ));
     }
     let reports = args
         .login
@@ -125,12 +153,21 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     let json_stdout = match args.login.format {
         None => false,
         Some(OutFormat::Json) => true,
-        Some(_) => return Err(Error::usage("doctor --all prints its report as json", "use --format json")),
+        Some(_) => {
+            return Err(Error::usage_of(
+                UsageKind::InvalidValue,
+                "doctor --all prints its report as json",
+                "use --format json",
+            ));
+        }
     };
     let mut targets = Vec::new();
     for name in names {
-        let mut s = one(args, Some(name.clone()), env, false, expires_within)
-            .map_err(|e| Error::usage(format!("target {name}: {e}"), e.help().unwrap_or_default()))?;
+        let mut s = one(args, Some(name.clone()), env, false, expires_within).map_err(|e| {
+            // The target's own error keeps its kind (a config error stays one).
+            let kind = e.usage_kind().unwrap_or(UsageKind::General);
+            Error::usage_of(kind, format!("target {name}: {e}"), e.help().unwrap_or_default())
+        })?;
         bound_by_deadline(&mut s.plan.login, deadline);
         targets.push(s.plan);
     }
@@ -250,5 +287,28 @@ fn admin_source(
             "set SFJWT_ADMIN_TOKEN (or --admin-token, or admin_token_env in the target)",
         )),
         (None, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn jobs_of(args: &[&str]) -> Result<usize, clap::Error> {
+        let cli = Cli::try_parse_from([&["sfjwt", "doctor", "--all"], args].concat())?;
+        match cli.command {
+            Command::Doctor(d) => Ok(d.jobs),
+            _ => unreachable!("parsed as doctor"),
+        }
+    }
+
+    /// The default is DEFAULT_JOBS (held to a 50-target wave at compile time, below).
+    #[test]
+    fn the_default_runs_fifty_targets_in_one_wave() {
+        assert_eq!(jobs_of(&[]).unwrap(), DEFAULT_JOBS);
+        assert_eq!(jobs_of(&["--jobs", "8"]).unwrap(), 8);
     }
 }

@@ -4,7 +4,7 @@ use super::{load_optional_key, print_json};
 use crate::cli::duration;
 use crate::cli::{Format, InspectArgs};
 use crate::credentials::cert::{self, CertInfo};
-use crate::error::{Error, Exit};
+use crate::error::{Error, Exit, UsageKind};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -23,8 +23,13 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
         .expires_within
         .as_deref()
         .map(|s| {
-            duration::parse(s)
-                .map_err(|e| Error::usage(format!("invalid --expires-within: {e}"), "e.g. --expires-within 30d"))
+            duration::parse(s).map_err(|e| {
+                Error::usage_of(
+                    UsageKind::InvalidValue,
+                    format!("invalid --expires-within: {e}"),
+                    "e.g. --expires-within 30d",
+                )
+            })
         })
         .transpose()?;
     let info = cert::load(&args.cert)?;
@@ -87,8 +92,13 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
 /// `sfjwt cert rotate`: a new key and certificate, the app's metadata updated in place.
 pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     use crate::fsutil;
-    let bits = cert::Bits::parse(args.bits)
-        .ok_or_else(|| Error::usage(format!("--bits {} is not supported", args.bits), "use 2048, 3072 or 4096"))?;
+    let bits = cert::Bits::parse(args.bits).ok_or_else(|| {
+        Error::usage_of(
+            UsageKind::InvalidValue,
+            format!("--bits {} is not supported", args.bits),
+            "use 2048, 3072 or 4096",
+        )
+    })?;
     let app = the_app(&args)?;
     let date = time::OffsetDateTime::now_utc().date();
     let name = args.name.clone().unwrap_or_else(|| {

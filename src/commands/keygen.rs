@@ -4,27 +4,34 @@ use serde::Serialize;
 use super::print_json;
 use crate::cli::{Format, KeygenArgs};
 use crate::credentials::cert::{self, Bits, CertInfo, CertRequest};
-use crate::error::{Error, Exit};
+use crate::error::{Error, Exit, UsageKind};
 use crate::fsutil::{self, PUBLIC_MODE, SECRET_MODE};
 
 /// Every flag checked, and the two destinations free (or --force), before a key is made.
 fn validate(args: &KeygenArgs) -> Result<(Bits, std::path::PathBuf, std::path::PathBuf), Error> {
-    let bits = Bits::parse(args.bits)
-        .ok_or_else(|| Error::usage(format!("--bits {} is not supported", args.bits), "use 2048, 3072 or 4096"))?;
+    let bits = Bits::parse(args.bits).ok_or_else(|| {
+        Error::usage_of(
+            UsageKind::InvalidValue,
+            format!("--bits {} is not supported", args.bits),
+            "use 2048, 3072 or 4096",
+        )
+    })?;
     if !(1..=3650).contains(&args.days) {
-        return Err(Error::usage(
+        return Err(Error::usage_of(
+            UsageKind::InvalidValue,
             format!("--days {} is out of range", args.days),
             "use 1 to 3650 days (rotate yearly: 365)",
         ));
     }
     if args.name.is_empty() || args.name.contains(['/', '\\']) || args.name.starts_with('.') {
-        return Err(Error::usage(
+        return Err(Error::usage_of(
+            UsageKind::InvalidValue,
             format!("invalid --name {:?}", args.name),
             "give a plain file name such as server; use --out-dir for the folder",
         ));
     }
     if args.cn.trim().is_empty() {
-        return Err(Error::usage("--cn must not be empty", "e.g. --cn ci.acme.com"));
+        return Err(Error::usage_of(UsageKind::InvalidValue, "--cn must not be empty", "e.g. --cn ci.acme.com"));
     }
     if !args.out_dir.is_dir() {
         return Err(Error::usage(

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::RevokeArgs;
 use crate::cli::duration;
-use crate::error::{Error, Exit};
+use crate::error::{Error, Exit, UsageKind};
 use crate::login::endpoint::{self, HostPolicy};
 use crate::login::revoke::{Revoked, revoke};
 use crate::net::{self, NetSettings};
@@ -25,8 +25,8 @@ pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
         .ok_or_else(|| Error::usage("no instance URL", "pass --instance-url or set SF_ORG_INSTANCE_URL"))?;
     // The instance URL came from a server's answer or a variable: it gets the login host's rules.
     let url = HostPolicy::new(&args.allow_host, args.insecure_http).login_url(&instance)?;
-    let timeout =
-        duration::parse(&args.timeout).map_err(|e| Error::usage(format!("invalid --timeout: {e}"), "e.g. 30s"))?;
+    let timeout = duration::parse(&args.timeout)
+        .map_err(|e| Error::usage_of(UsageKind::InvalidValue, format!("invalid --timeout: {e}"), "e.g. 30s"))?;
     let token = read_token()?;
     // Registered: an answer echoing it (even form-encoded) is scrubbed like any other secret.
     crate::secrets::register(&token);

@@ -161,6 +161,32 @@ fn json_envelope_for_every_outcome() {
     assert_eq!((r.code, v["cause"].as_str()), (1, Some("user_not_preauthorized")), "{v}");
 }
 
+/// `--json` names a usage error by its kind where kinds differ, and keeps `UsageError` for the
+/// rest; every one of them exits 2 (README: "Exit codes").
+#[test]
+fn usage_errors_are_named_by_kind() {
+    let ctx = Ctx::new();
+    std::fs::write(ctx.path("empty.yaml"), "targets: {}\n").unwrap();
+    std::fs::write(ctx.path("one.yaml"), format!("targets:\n  p:\n    client_id: {CLIENT_ID}\n")).unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["doctor", "--all", "--config", "empty.yaml"], "ConfigError"),
+        (&["keygen", "--bits", "1000"], "InvalidFlagValue"),
+        (&["doctor", "--config", "one.yaml", "--target", "p", "--target", "q"], "ConfigError"),
+        (&["doctor", "--all", "--target", "p"], "FlagConflict"),
+        (&["doctor", "--all", "--jobs", "0", "--config", "one.yaml"], "InvalidFlagValue"),
+        (&["doctor", "--all", "--deadline", "soon", "--config", "one.yaml"], "InvalidFlagValue"),
+        (&["doctor", "--export-env"], "FlagConflict"),
+        (&["login", "--bogus"], "UnknownArgument"),
+        (&["cert", "inspect"], "MissingArgument"),
+        (&["revoke"], "UsageError"),
+    ];
+    for (args, name) in cases {
+        let r = ctx.run(ctx.sfjwt().args(*args).arg("--json"));
+        let v = envelope(&r);
+        assert_eq!((r.code, v["name"].as_str()), (2, Some(*name)), "{args:?}: {v}\n{}", r.stderr);
+    }
+}
+
 /// sf's own spellings, for users coming from `sf org login jwt`.
 #[test]
 fn sf_flag_spellings_work() {

@@ -215,6 +215,7 @@ fn bad_fleet_settings_are_usage_errors_before_any_request() {
         .code(2)
         .stderr_has("no target named \"nope\"");
     f.ctx.run(&mut f.doctor(&["--all", "--jobs", "0"])).code(2).stderr_has("--jobs 0 is out of range");
+    f.ctx.run(&mut f.doctor(&["--all", "--jobs", "65"])).code(2).stderr_has("use 1 to 64");
     f.ctx.run(&mut f.doctor(&["--all", "--deadline", "0s"])).code(2).stderr_has("--deadline must be between");
     f.ctx
         .run(&mut f.doctor(&["--all", "--report", "fleet.yaml"]))

@@ -3,11 +3,12 @@
 //! against a fresh emulator, recorded whole
 //! (exit code, stdout, stderr) in one snapshot per scenario: tests/it/snapshots/it__scenarios__*.snap.
 //!
+//! One test per scenario, named after it: `cargo test --test it scenarios::healthy_eca` runs one.
 //! After an intended change to what sfjwt prints, re-accept with
-//! `INSTA_UPDATE=always cargo test --test it scenarios` and review `git diff tests/it/snapshots`.
+//! `INSTA_UPDATE=always cargo test --test it scenarios::` (or one scenario's test) and review
+//! `git diff tests/it/snapshots`.
 
 use std::process::Command;
-use std::sync::Mutex;
 
 use sfjwt_testsupport::{SANDBOX_USER, Transcript};
 
@@ -77,78 +78,94 @@ const fn faults(scenario: &'static str) -> Case {
     Case { steps: NO_ADMIN, ..case(scenario) }
 }
 
-/// One case per scenario file, sorted by name; `every_scenario_has_a_case` keeps it complete.
-const CASES: &[Case] = &[
-    case("api-disabled-org"),
-    case("api-disabled-user"),
-    case("api-temporarily-unavailable"),
-    case("app-blocked"),
-    case("app-not-installed"),
-    case("app-not-installed-hasnt-approved"),
-    case("assignment-expired"),
-    case("certificate-mismatch"),
-    case("clock-ahead"),
+/// Each `name: case` becomes a `#[test] fn name` that runs the case and checks its snapshot, and
+/// an entry of `CASES` (the list `every_scenario_has_a_case` holds against fixtures/orgs).
+macro_rules! scenario_tests {
+    ($($test:ident: $case:expr,)*) => {
+        const CASES: &[(&str, Case)] = &[$((stringify!($test), $case),)*];
+        $(
+            #[test]
+            fn $test() {
+                user_sees(&$case);
+            }
+        )*
+    };
+}
+
+// One test per scenario file, sorted by name, named after it (`-` becomes `_`), so that
+// `cargo test --test it scenarios::healthy_eca` runs and re-accepts one scenario alone;
+// `every_scenario_has_a_case` keeps the list complete and the names matching.
+scenario_tests! {
+    api_disabled_org: case("api-disabled-org"),
+    api_disabled_user: case("api-disabled-user"),
+    api_temporarily_unavailable: case("api-temporarily-unavailable"),
+    app_blocked: case("app-blocked"),
+    app_not_installed: case("app-not-installed"),
+    app_not_installed_hasnt_approved: case("app-not-installed-hasnt-approved"),
+    assignment_expired: case("assignment-expired"),
+    certificate_mismatch: case("certificate-mismatch"),
+    clock_ahead: case("clock-ahead"),
     // Apps deployed from the repository's metadata; the outsider holds none of the permission sets.
-    Case {
+    deployed_users: Case {
         user: "outsider@acme.com",
         client_id: "3MVG9Deployed.connected_app",
         source_dir: Some("connected-app"),
         ..case("deployed-users")
     },
     // A production user whose name ends in .dev: an ordinary domain, not a sandbox suffix.
-    Case { user: "ci@acme.com.dev", ..case("dev-domain-not-preauthorized") },
-    case("eca-my-domain-audience"),
-    case("eca-not-installed"),
-    case("example"),
-    faults("faults-429"),
-    faults("faults-503"),
-    Case { extra: &["--max-retries", "0"], ..faults("faults-always-503") },
-    faults("faults-drop"),
-    Case { extra: &["--timeout", "2s", "--max-retries", "0"], ..faults("faults-hang") },
+    dev_domain_not_preauthorized: Case { user: "ci@acme.com.dev", ..case("dev-domain-not-preauthorized") },
+    eca_my_domain_audience: case("eca-my-domain-audience"),
+    eca_not_installed: case("eca-not-installed"),
+    example: case("example"),
+    faults_429: faults("faults-429"),
+    faults_503: faults("faults-503"),
+    faults_always_503: Case { extra: &["--max-retries", "0"], ..faults("faults-always-503") },
+    faults_drop: faults("faults-drop"),
+    faults_hang: Case { extra: &["--timeout", "2s", "--max-retries", "0"], ..faults("faults-hang") },
     // Every path hangs, the admin session's too; the same bounds as faults-hang.
-    Case { extra: &["--timeout", "2s", "--max-retries", "0"], ..faults("faults-hang-always") },
-    faults("faults-html"),
-    faults("faults-slow"),
-    faults("faults-truncated"),
-    case("frozen-user"),
-    case("healthy"),
-    case("healthy-eca"),
-    Case { user: SANDBOX_USER, ..case("healthy-sandbox") },
-    Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance") },
+    faults_hang_always: Case { extra: &["--timeout", "2s", "--max-retries", "0"], ..faults("faults-hang-always") },
+    faults_html: faults("faults-html"),
+    faults_slow: faults("faults-slow"),
+    faults_truncated: faults("faults-truncated"),
+    frozen_user: case("frozen-user"),
+    healthy: case("healthy"),
+    healthy_eca: case("healthy-eca"),
+    healthy_sandbox: Case { user: SANDBOX_USER, ..case("healthy-sandbox") },
+    high_assurance: Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance") },
     // The profile, not the app, requires High Assurance: doctor rules the app out (issue 23 §2).
-    Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance-profile") },
-    case("inactive-user"),
-    case("inactive-user-doc-wording"),
-    case("ip-relaxed"),
-    case("ip-restricted"),
-    keyless("keyless-expired"),
-    Case { steps: &[Keyless(Oidc::Gitlab)], ..case("keyless-gitlab") },
-    keyless("keyless-healthy"),
-    keyless("keyless-no-handler"),
-    keyless("keyless-not-enabled"),
-    keyless("keyless-not-preauthorized"),
-    keyless("keyless-rejected-generic"),
-    keyless("keyless-wrong-audience"),
-    keyless("keyless-wrong-ref"),
-    keyless("keyless-wrong-repo"),
-    case("many-permission-sets"),
-    case("no-composite"),
-    case("no-valid-scopes"),
-    case("not-preauthorized"),
-    case("not-preauthorized-invalid-app-access"),
-    case("org-inactive"),
-    case("permission-set-group"),
-    case("propagation-delay"),
+    high_assurance_profile: Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance-profile") },
+    inactive_user: case("inactive-user"),
+    inactive_user_doc_wording: case("inactive-user-doc-wording"),
+    ip_relaxed: case("ip-relaxed"),
+    ip_restricted: case("ip-restricted"),
+    keyless_expired: keyless("keyless-expired"),
+    keyless_gitlab: Case { steps: &[Keyless(Oidc::Gitlab)], ..case("keyless-gitlab") },
+    keyless_healthy: keyless("keyless-healthy"),
+    keyless_no_handler: keyless("keyless-no-handler"),
+    keyless_not_enabled: keyless("keyless-not-enabled"),
+    keyless_not_preauthorized: keyless("keyless-not-preauthorized"),
+    keyless_rejected_generic: keyless("keyless-rejected-generic"),
+    keyless_wrong_audience: keyless("keyless-wrong-audience"),
+    keyless_wrong_ref: keyless("keyless-wrong-ref"),
+    keyless_wrong_repo: keyless("keyless-wrong-repo"),
+    many_permission_sets: case("many-permission-sets"),
+    no_composite: case("no-composite"),
+    no_valid_scopes: case("no-valid-scopes"),
+    not_preauthorized: case("not-preauthorized"),
+    not_preauthorized_invalid_app_access: case("not-preauthorized-invalid-app-access"),
+    org_inactive: case("org-inactive"),
+    permission_set_group: case("permission-set-group"),
+    propagation_delay: case("propagation-delay"),
     // The limit is one grant per user: the second login is the refusal, and doctor's grant too.
-    Case { steps: &[Login, Login, Doctor, DoctorAdmin], shared_emulator: true, ..case("rate-limited") },
+    rate_limited: Case { steps: &[Login, Login, Doctor, DoctorAdmin], shared_emulator: true, ..case("rate-limited") },
     // A sandbox user created inside the sandbox: no suffix to hint at the environment.
-    case("sandbox-user-without-suffix"),
-    faults("retry-request-persistent"),
-    faults("retry-request-transient"),
-    case("self-authorize-approved"),
-    case("self-authorize-not-approved"),
-    case("use-any-api-client"),
-];
+    sandbox_user_without_suffix: case("sandbox-user-without-suffix"),
+    retry_request_persistent: faults("retry-request-persistent"),
+    retry_request_transient: faults("retry-request-transient"),
+    self_authorize_approved: case("self-authorize-approved"),
+    self_authorize_not_approved: case("self-authorize-not-approved"),
+    use_any_api_client: case("use-any-api-client"),
+}
 
 fn start(case: &Case) -> Emu {
     match case.source_dir {
@@ -249,7 +266,11 @@ fn login_history_unordered(stderr: &str) -> String {
 
 #[test]
 fn every_scenario_has_a_case() {
-    let cases: Vec<String> = CASES.iter().map(|c| c.scenario.to_string()).collect();
+    for (test, case) in CASES {
+        // The test's name is the scenario's, so a filter finds it.
+        assert_eq!(*test, case.scenario.replace('-', "_"), "test {test} runs scenario {}", case.scenario);
+    }
+    let cases: Vec<String> = CASES.iter().map(|(_, c)| c.scenario.to_string()).collect();
     let files = sfjwt_testsupport::scenario_names();
     let missing: Vec<&String> = files.iter().filter(|f| !cases.contains(f)).collect();
     let stale: Vec<&String> = cases.iter().filter(|c| !files.contains(c)).collect();
@@ -272,38 +293,22 @@ fn every_scenario_has_a_case() {
 /// Snapshots of this module that are not scenario cases.
 const OTHER_SNAPSHOTS: &[&str] = &["tls_failure_without_the_emulator_ca"];
 
-/// Runs the cases on a few threads (most of a run is waiting on the emulator), then checks every
-/// snapshot and names all that differ, not only the first.
-#[test]
-fn every_scenario_as_the_user_sees_it() {
-    let next = Mutex::new(CASES.iter());
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                while let Some(case) = { next.lock().unwrap().next() } {
-                    let started = std::time::Instant::now();
-                    let text = transcript(case);
-                    // A figure, not an assertion: `--nocapture` shows where the suite's time goes.
-                    eprintln!("{:>6.2}s {}", started.elapsed().as_secs_f64(), case.scenario);
-                    results.lock().unwrap().push((case.scenario, text));
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|(scenario, _)| *scenario);
-    let mut failed = Vec::new();
-    for (scenario, transcript) in results {
-        let check = std::panic::catch_unwind(|| sfjwt_testsupport::cmd_snapshot!(scenario, transcript));
-        if check.is_err() {
-            failed.push(scenario);
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "snapshots differ for {failed:?} (INSTA_UPDATE=always to re-accept, then review the diff)"
-    );
+/// The tests of `scenario_tests!`, by name (`scenarios::<name>`), for suites that run them again.
+pub(crate) fn test_names() -> impl Iterator<Item = &'static str> {
+    CASES.iter().map(|(test, _)| *test)
+}
+
+/// Scenarios whose time goes into waiting (hangs, timeouts, retry backoff, a slow org) and
+/// whose output no date reaches: tests/it/future_clock.rs runs every other scenario again under
+/// a moved clock, these only here, once.
+pub(crate) const SLOW: &[&str] =
+    &["faults_429", "faults_503", "faults_hang", "faults_hang_always", "faults_slow", "retry_request_persistent"];
+
+/// The case's transcript against its snapshot, `it__scenarios__<scenario>.snap`.
+fn user_sees(case: &Case) {
+    // Named `transcript` as before, so the snapshots' recorded expression stays the same.
+    let transcript = transcript(case);
+    sfjwt_testsupport::cmd_snapshot!(case.scenario, transcript);
 }
 
 /// The TLS failure a runner without the org's CA meets: the error and the hint to --ca-file.
