@@ -332,6 +332,7 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         ref_type: k.ref_type.as_deref(),
         protected_only: k.protected_only,
         events: k.events.as_deref(),
+        job_workflow_ref: k.job_workflow_ref.as_deref(),
         username,
         execution_user: &k.execution_user,
     };
@@ -357,6 +358,9 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
     );
     if let Some(events) = &k.events {
         println!("triggers:                 {events}");
+    }
+    if let Some(w) = &k.job_workflow_ref {
+        println!("workflow:                 {w}");
     }
     if k.protected_only {
         println!("refs:                     protected only (ref_protected)");
