@@ -345,8 +345,12 @@ pub fn route(issuer: Option<&Issuer>, req: &Request, own_url: &str, now: i64) ->
 /// for its repository, and 404 for any other, as the real APIs do for a repository one cannot see.
 fn api(issuer: &Issuer, req: &Request, path: &str) -> Response {
     if let Some(want) = &issuer.spec.api_token {
-        let auth = req.headers.get("authorization").map(String::as_str).unwrap_or_default();
-        if auth != format!("Bearer {want}") {
+        // GitHub: `Authorization: Bearer`; GitLab: `PRIVATE-TOKEN` (its REST authentication docs).
+        let presented = match issuer.spec.kind {
+            IssuerKind::Github => req.headers.get("authorization").and_then(|a| a.strip_prefix("Bearer ")),
+            IssuerKind::Gitlab => req.headers.get("private-token").map(String::as_str),
+        };
+        if presented != Some(want.as_str()) {
             return Response::Json(401, json!({"message": "Bad credentials"}));
         }
     }

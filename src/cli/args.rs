@@ -485,7 +485,8 @@ pub struct SetupArgs {
     /// looked up through the CI's API]
     #[arg(long, value_name = "ID", requires = "keyless")]
     pub repo_id: Option<String>,
-    /// Keyless: the owner's immutable id (GitHub repository_owner_id, GitLab namespace_id)
+    /// Keyless: the owner's immutable id (GitHub repository_owner_id, GitLab namespace_id) [default:
+    /// looked up through the CI's API]
     #[arg(long, value_name = "ID", requires = "keyless")]
     pub owner_id: Option<String>,
     /// Keyless: pin the repository by name only (a deleted or renamed repository's name can be

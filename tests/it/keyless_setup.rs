@@ -137,6 +137,11 @@ fn setup_keyless_refuses_bad_input_before_writing() {
         (&["--repo", "acme/app", "--oidc-audience", "http://x"], "invalid --oidc-audience"),
         (&["--repo", "acme/app", "-r", AUD, "--kind", "connected-app"], "External Client App"),
         (&["--repo", "acme/app", "-r", AUD, "--key", "k.pem", "--cert", "c.crt"], "cannot be used with"),
+        (&["--repo", "acme/app", "-r", AUD, "--job-workflow-ref", "acme/app"], "invalid --job-workflow-ref"),
+        (
+            &["--repo", "acme/app", "-r", AUD, "--job-workflow-ref", "a/b/.github/workflows/d.yml@'x"],
+            "invalid --job-workflow-ref",
+        ),
     ];
     for (extra, needle) in cases {
         // --ref is given so each case reaches the check it names.
@@ -145,6 +150,10 @@ fn setup_keyless_refuses_bad_input_before_writing() {
         setup(&ctx, "github", &extra).code(2).stderr_has(needle);
         assert!(!ctx.path("src").exists(), "{extra:?} wrote files");
     }
+    // job_workflow_ref is GitHub's claim: GitLab has none to compare it with.
+    let gl = ["--repo", "acme/app", "--ref", "main", "-r", AUD, "--job-workflow-ref", "a/b/.github/workflows/d.yml@x"];
+    setup(&ctx, "gitlab", &gl).code(2).stderr_has("--job-workflow-ref is GitHub's claim");
+    assert!(!ctx.path("src").exists());
 }
 
 fn scenario(ctx: &Ctx) -> PathBuf {

@@ -31,7 +31,7 @@ fn env(name: &str) -> Option<String> {
 impl Api {
     /// GitHub: GITHUB_API_URL, else GHES's `https://HOST/api/v3` when the issuer is
     /// `https://HOST/_services/token`, else api.github.com; token GH_TOKEN or GITHUB_TOKEN.
-    /// GitLab: CI_API_V4_URL, else the instance's `/api/v4`; token GITLAB_TOKEN.
+    /// GitLab: CI_API_V4_URL, else the instance's `/api/v4`; token GITLAB_TOKEN (as PRIVATE-TOKEN).
     pub fn from_env(provider: Provider, issuer: &str) -> Api {
         let (var, default, tokens): (_, String, &[&'static str]) = match provider {
             Provider::Github => {
@@ -94,8 +94,12 @@ pub fn ids(
                 }
                 Provider::Gitlab => req.header("Accept", "application/json"),
             };
-            if let Some((_, t)) = &api.token {
-                req = req.bearer_auth(t.as_str());
+            // GitHub takes the token as a bearer; GitLab documents PRIVATE-TOKEN for personal,
+            // project and group access tokens.
+            match (&api.token, provider) {
+                (Some((_, t)), Provider::Github) => req = req.bearer_auth(t.as_str()),
+                (Some((_, t)), Provider::Gitlab) => req = req.header("PRIVATE-TOKEN", t.as_str()),
+                (None, _) => {}
             }
             req
         },
