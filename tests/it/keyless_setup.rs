@@ -341,10 +341,13 @@ fn generated_apex_parses_and_performs_every_check() {
         ] {
             assert!(pins.contains(c), "the generated tests lack {c}: {pins}");
         }
+        // Apex identifiers ignore case: a local `now` would be the class's NOW.
+        let all_tests: String = test["methods"].as_object().unwrap().values().filter_map(|v| v.as_str()).collect();
+        assert!(!all_tests.contains("Longnow=") && !all_tests.contains("Datetimenow="), "a local shadows NOW");
         let times = m_test("expiredAndNotYetValidTokensAreRefused");
         for c in [
-            "'token expired',variant('exp',now-1)",
-            "'token not yet valid',variant('nbf',now+61)",
+            "'token expired',variant('exp',seconds-1)",
+            "'token not yet valid',variant('nbf',seconds+61)",
             "'token nbf unreadable'",
         ] {
             assert!(times.contains(c), "the generated tests lack {c}: {times}");
