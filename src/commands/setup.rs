@@ -356,6 +356,10 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         k.git_ref.as_deref().unwrap_or("(any ref)"),
         k.environment.as_deref().unwrap_or("(any environment)")
     );
+    match (&k.repo_id, &k.owner_id) {
+        (Some(r), Some(o)) => println!("ids:                      repository {r}, owner {o}"),
+        _ => println!("ids:                      none pinned (--insecure-name-only)"),
+    }
     if let Some(events) = &k.events {
         println!("triggers:                 {events}");
     }

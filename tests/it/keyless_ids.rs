@@ -52,6 +52,7 @@ fn setup_looks_the_github_ids_up_and_the_pinned_row_admits_the_run() {
     let emu = Emu::start_with(&scenario(&ctx, "github", claims), &[]);
     let r = setup(&ctx, &emu, "github", "acme/app", Some(API_TOKEN)).ok();
     assert!(r.stderr.contains("acme/app: repository id 4242, owner id 4343 (from https://"), "{}", r.stderr);
+    assert!(r.stdout.contains("ids:                      repository 4242, owner 4343"), "{}", r.stdout);
     let row = read(&ctx, "customMetadata/Sfjwt_Keyless_Allow.R_acme_app_refs_heads_main.md-meta.xml");
     assert!(row.contains(">4242</value>") && row.contains(">4343</value>"), "{row}");
     drop(emu);

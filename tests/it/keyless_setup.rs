@@ -501,7 +501,8 @@ fn setup_keyless_refuses_a_name_only_pin_unless_told_so_loudly() {
         .code(2)
         .stderr_has("invalid --repo-id");
     assert!(!ctx.path("src").exists());
-    setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "-r", AUD, "--insecure-name-only"]).ok();
+    let r = setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "-r", AUD, "--insecure-name-only"]).ok();
+    assert!(r.stdout.contains("ids:                      none pinned (--insecure-name-only)"), "{}", r.stdout);
     let row = read(&ctx, "customMetadata/Sfjwt_Keyless_Allow.R_acme_app_refs_heads_main.md-meta.xml");
     assert!(row.contains("<field>Repository_Id__c</field>\n        <value xsi:nil=\"true\"/>"), "{row}");
     let ctx = Ctx::new();

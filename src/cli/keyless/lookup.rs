@@ -33,20 +33,13 @@ impl Api {
     /// `https://HOST/_services/token`, else api.github.com; token GH_TOKEN or GITHUB_TOKEN.
     /// GitLab: CI_API_V4_URL, else the instance's `/api/v4`; token GITLAB_TOKEN (as PRIVATE-TOKEN).
     pub fn from_env(provider: Provider, issuer: &str) -> Api {
-        let (var, default, tokens): (_, String, &[&'static str]) = match provider {
-            Provider::Github => {
-                let ghes = issuer.strip_suffix("/_services/token").map(|host| format!("{host}/api/v3"));
-                (
-                    "GITHUB_API_URL",
-                    ghes.unwrap_or_else(|| "https://api.github.com".into()),
-                    &["GH_TOKEN", "GITHUB_TOKEN"],
-                )
-            }
-            Provider::Gitlab => ("CI_API_V4_URL", format!("{issuer}/api/v4"), &["GITLAB_TOKEN"]),
+        let (var, tokens): (_, &[&'static str]) = match provider {
+            Provider::Github => ("GITHUB_API_URL", &["GH_TOKEN", "GITHUB_TOKEN"]),
+            Provider::Gitlab => ("CI_API_V4_URL", &["GITLAB_TOKEN"]),
         };
         let (base, base_from) = match env(var) {
             Some(v) => (v, var),
-            None => (default, "default"),
+            None => (default_base(provider, issuer), "default"),
         };
         let token = tokens.iter().find_map(|t| env(t).map(|v| (*t, Zeroizing::new(v))));
         if let Some((_, t)) = &token {
@@ -60,6 +53,17 @@ impl Api {
             Provider::Github => format!("{}/repos/{repo}", self.base),
             Provider::Gitlab => format!("{}/projects/{}", self.base, repo.replace('/', "%2F")),
         }
+    }
+}
+
+/// The API of the issuer's instance: GHES `https://HOST/api/v3` for an issuer
+/// `https://HOST/_services/token`, else api.github.com; GitLab `{instance}/api/v4`.
+fn default_base(provider: Provider, issuer: &str) -> String {
+    match provider {
+        Provider::Github => issuer
+            .strip_suffix("/_services/token")
+            .map_or_else(|| "https://api.github.com".into(), |host| format!("{host}/api/v3")),
+        Provider::Gitlab => format!("{issuer}/api/v4"),
     }
 }
 
@@ -187,6 +191,15 @@ mod tests {
         }
         let gl = parse(Provider::Gitlab, "g/sub/p", r#"{"id":7,"path_with_namespace":"g/sub/p","namespace":{"id":8}}"#);
         assert_eq!(gl, Ok(("7".into(), "8".into())));
+    }
+
+    #[test]
+    fn default_apis_follow_the_issuer() {
+        let gh = |i: &str| default_base(Provider::Github, i);
+        assert_eq!(gh("https://token.actions.githubusercontent.com"), "https://api.github.com");
+        assert_eq!(gh("https://ghe.acme.com/_services/token"), "https://ghe.acme.com/api/v3");
+        assert_eq!(default_base(Provider::Gitlab, "https://gitlab.com"), "https://gitlab.com/api/v4");
+        assert_eq!(default_base(Provider::Gitlab, "https://git.acme.com"), "https://git.acme.com/api/v4");
     }
 
     #[test]
