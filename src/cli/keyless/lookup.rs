@@ -194,6 +194,36 @@ mod tests {
     }
 
     #[test]
+    fn refusals_say_what_to_do() {
+        let api = |token: Option<&'static str>| Api {
+            base: "https://api.github.com".into(),
+            base_from: "default",
+            token: token.map(|t| (t, Zeroizing::new("t".to_string()))),
+        };
+        let (none, with) = (api(None), api(Some("GH_TOKEN")));
+        assert_eq!(
+            refused(Provider::Github, &with, 301, r#"{"message":"Moved Permanently"}"#),
+            "HTTP 301: Moved Permanently (the repository was renamed or transferred: pass its current name as --repo)"
+        );
+        assert_eq!(
+            refused(Provider::Github, &with, 401, r#"{"message":"Bad credentials"}"#),
+            "HTTP 401: Bad credentials (GH_TOKEN was refused)"
+        );
+        assert_eq!(
+            refused(Provider::Github, &none, 403, "<html>rate limited</html>"),
+            "HTTP 403 (a private repository, or the rate limit, needs GH_TOKEN or GITHUB_TOKEN)"
+        );
+        assert_eq!(
+            refused(Provider::Gitlab, &none, 404, r#"{"message":"404 Project Not Found"}"#),
+            "HTTP 404: 404 Project Not Found (a private repository, or the rate limit, needs GITLAB_TOKEN)"
+        );
+        // A server's message is one bounded line.
+        let long = format!(r#"{{"message":"a\nb{}"}}"#, "x".repeat(500));
+        let said = refused(Provider::Github, &none, 500, &long);
+        assert!(said.starts_with("HTTP 500: a b") && said.len() < 230, "{said}");
+    }
+
+    #[test]
     fn default_apis_follow_the_issuer() {
         let gh = |i: &str| default_base(Provider::Github, i);
         assert_eq!(gh("https://token.actions.githubusercontent.com"), "https://api.github.com");
