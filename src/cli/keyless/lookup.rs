@@ -10,7 +10,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::appmeta::keyless::Provider;
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::net::{self, Exchange, NetSettings};
 
 /// An answer for one repository is a few KiB; anything larger is not the CI's API talking.
 const BODY_LIMIT: u64 = 256 * 1024;
