@@ -16,6 +16,8 @@ use crate::scenario::PermittedUsers;
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
 const JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+/// The generated Apex's SKEW_SECONDS: the clock skew tolerated for nbf.
+const SKEW_SECONDS: i64 = 60;
 /// Summer '24 limit (keyless.md §1.10).
 const MAX_SUBJECT_TOKEN: usize = 10_000;
 
@@ -125,7 +127,6 @@ fn validate(org: &Org, h: &HandlerSpec, token: &str, own: &str) -> Result<String
     }
     let claims = crate::jwt::parse(token).map_err(|e| format!("not a JWT: {e}"))?.claims;
     let s = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let n = |k: &str| claims.get(k).and_then(Value::as_i64);
     let p = &h.policy;
     if s("iss") != p.issuer {
         return Err(format!("issuer not trusted: {}", s("iss")));
@@ -141,13 +142,16 @@ fn validate(org: &Org, h: &HandlerSpec, token: &str, own: &str) -> Result<String
         return Err(format!("audience mismatch: expected {expected_aud}"));
     }
     let now = org.now().unix_timestamp();
-    if n("exp").is_none_or(|exp| exp <= now) {
+    // As the generated Apex's check(): exp and nbf read by toDatetime, nbf with SKEW_SECONDS.
+    if epoch(claims.get("exp")).is_none_or(|exp| exp <= now) {
         return Err("token expired".into());
     }
-    if claims.get("nbf").is_some_and(|v| !v.is_null()) && n("nbf").is_none() {
+    let nbf_claim = claims.get("nbf").filter(|v| !v.is_null());
+    let nbf = epoch(nbf_claim);
+    if nbf_claim.is_some() && nbf.is_none() {
         return Err("token nbf unreadable".into());
     }
-    if n("nbf").is_some_and(|nbf| nbf > now + 60) {
+    if nbf.is_some_and(|nbf| nbf > now + SKEW_SECONDS) {
         return Err("token not yet valid".into());
     }
     let gitlab = issuer.is_some_and(|i| i.spec.kind == IssuerKind::Gitlab);
@@ -164,4 +168,42 @@ fn validate(org: &Org, h: &HandlerSpec, token: &str, own: &str) -> Result<String
         }
     }
     Err(first.unwrap_or_else(|| format!("repository not allowed: {repo}")))
+}
+
+/// A claim as epoch seconds, read as the generated Apex's toDatetime reads it: a number (a
+/// Decimal truncated), a string of digits, or an ISO-8601 date-time string (a space may stand for
+/// the `T`); anything else is unreadable (None).
+fn epoch(value: Option<&Value>) -> Option<i64> {
+    match value? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.trunc() as i64)),
+        Value::String(s) => {
+            let s = s.trim();
+            if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
+                return s.parse().ok();
+            }
+            let iso = s.replace(' ', "T");
+            time::OffsetDateTime::parse(&iso, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(time::OffsetDateTime::unix_timestamp)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn exp_and_nbf_read_as_the_generated_apex_reads_them() {
+        let e = |v: serde_json::Value| super::epoch(Some(&v));
+        assert_eq!(e(json!(1_768_478_400)), Some(1_768_478_400));
+        assert_eq!(e(json!(1_768_478_400.9)), Some(1_768_478_400));
+        assert_eq!(e(json!(" 1768478400 ")), Some(1_768_478_400));
+        assert_eq!(e(json!("2026-01-15T12:00:00Z")), Some(1_768_478_400));
+        assert_eq!(e(json!("2026-01-15 12:00:00Z")), Some(1_768_478_400));
+        for unreadable in [json!("next tuesday"), json!("-5"), json!(""), json!(true), json!([1])] {
+            assert_eq!(e(unreadable.clone()), None, "{unreadable}");
+        }
+    }
 }

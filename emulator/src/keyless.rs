@@ -35,6 +35,13 @@ pub struct IssuerSpec {
     /// Seconds from issue to `exp`; negative mints an already expired token.
     #[serde(default = "default_lifetime")]
     pub lifetime_seconds: i64,
+    /// Seconds from now to `nbf`; positive mints a token not valid yet [default: `iat`]. A
+    /// `nbf` in `claims` (a string) is minted as given instead.
+    #[serde(default)]
+    pub not_before_seconds: Option<i64>,
+    /// The bearer token the CI's REST API wants (GH_TOKEN / GITLAB_TOKEN); absent: any or none.
+    #[serde(default)]
+    pub api_token: Option<String>,
     /// Claims of the minted token beyond the standard ones (repository, ref, environment, ...).
     #[serde(default)]
     pub claims: BTreeMap<String, String>,
@@ -116,6 +123,9 @@ pub struct AllowRow {
     /// Comma-separated triggers (GitHub event_name, GitLab pipeline_source); absent means any.
     #[serde(default)]
     pub events: Option<String>,
+    /// GitHub `job_workflow_ref` (the reusable workflow that runs); absent means any.
+    #[serde(default)]
+    pub job_workflow_ref: Option<String>,
     pub user: String,
 }
 
@@ -153,6 +163,10 @@ impl AllowRow {
         }
         if pinned(&self.events).is_some_and(|list| !list.split(',').any(|e| e.trim() == event)) {
             return Some(format!("event not allowed for {repo}: {event}"));
+        }
+        let workflow = claim("job_workflow_ref");
+        if pinned(&self.job_workflow_ref).is_some_and(|w| w != workflow) {
+            return Some(format!("workflow not allowed for {repo}: {workflow}"));
         }
         if pinned(&self.environment).is_some_and(|e| e != env) {
             let env = if env.is_empty() { "(none)".to_string() } else { env };
@@ -220,7 +234,10 @@ impl Issuer {
                     ("ref", git_ref.clone()),
                     ("ref_type", get("ref_type", "branch")),
                     ("workflow", get("workflow", "deploy")),
-                    ("job_workflow_ref", format!("{repo}/.github/workflows/deploy.yml@{git_ref}")),
+                    (
+                        "job_workflow_ref",
+                        get("job_workflow_ref", &format!("{repo}/.github/workflows/deploy.yml@{git_ref}")),
+                    ),
                     ("event_name", get("event_name", "push")),
                     ("run_id", get("run_id", "1234567890")),
                     ("actor", get("actor", "octocat")),
@@ -262,7 +279,9 @@ impl Issuer {
         let iat = exp.min(now) - 5;
         claims.insert("iss".into(), self.iss().into());
         claims.insert("iat".into(), iat.into());
-        claims.insert("nbf".into(), iat.into());
+        if !c.contains_key("nbf") {
+            claims.insert("nbf".into(), self.spec.not_before_seconds.map_or(iat, |s| now + s).into());
+        }
         claims.insert("exp".into(), exp.into());
         claims.insert("jti".into(), crate::grant::random_alnum(24).into());
         let header = json!({"alg": "RS256", "typ": "JWT", "kid": self.kid});
@@ -295,6 +314,9 @@ pub fn route(issuer: Option<&Issuer>, req: &Request, own_url: &str, now: i64) ->
     if !kind_ok {
         return Some(Response::Json(404, json!({"message": format!("the scenario's issuer is not {kind}")})));
     }
+    if let Some(path) = tail.strip_prefix("api/") {
+        return Some(api(issuer, req, path));
+    }
     let base = format!("{}/_oidc/{kind}", own_url.trim_end_matches('/'));
     Some(match (req.method.as_str(), tail) {
         ("GET", ".well-known/jwks") => Response::Json(200, issuer.jwks()),
@@ -316,6 +338,55 @@ pub fn route(issuer: Option<&Issuer>, req: &Request, own_url: &str, now: i64) ->
         }
         _ => Response::Json(404, json!({"message": "not found"})),
     })
+}
+
+/// `/_oidc/{github,gitlab}/api/...`: the CI's REST API as `setup` reads it (GitHub
+/// `repos/OWNER/NAME`, GitLab `v4/projects/URL-ENCODED-PATH`), answering the ids the issuer mints
+/// for its repository, and 404 for any other, as the real APIs do for a repository one cannot see.
+fn api(issuer: &Issuer, req: &Request, path: &str) -> Response {
+    if let Some(want) = &issuer.spec.api_token {
+        // GitHub: `Authorization: Bearer`; GitLab: `PRIVATE-TOKEN` (its REST authentication docs).
+        let presented = match issuer.spec.kind {
+            IssuerKind::Github => req.headers.get("authorization").and_then(|a| a.strip_prefix("Bearer ")),
+            IssuerKind::Gitlab => req.headers.get("private-token").map(String::as_str),
+        };
+        if presented != Some(want.as_str()) {
+            return Response::Json(401, json!({"message": "Bad credentials"}));
+        }
+    }
+    let c = &issuer.spec.claims;
+    let get = |k: &str, d: &str| c.get(k).cloned().unwrap_or_else(|| d.to_string());
+    let id = |k: &str| get(k, if k.contains("owner") || k.contains("namespace") { "200" } else { "100" });
+    let number = |v: String| v.parse::<u64>().map_or(Value::String(v), Value::from);
+    let not_found = Response::Json(404, json!({"message": "Not Found"}));
+    match (req.method.as_str(), issuer.spec.kind) {
+        ("GET", IssuerKind::Github) => {
+            let repo = get("repository", "acme/app");
+            if !path.strip_prefix("repos/").is_some_and(|p| p.eq_ignore_ascii_case(&repo)) {
+                return not_found;
+            }
+            let (owner, name) = repo.split_once('/').unwrap_or_default();
+            Response::Json(
+                200,
+                json!({"id": number(id("repository_id")), "name": name, "full_name": repo,
+                       "owner": {"login": owner, "id": number(id("repository_owner_id"))}}),
+            )
+        }
+        ("GET", IssuerKind::Gitlab) => {
+            let project = get("project_path", "acme/app");
+            let asked = path.strip_prefix("v4/projects/").map(|p| p.replace("%2F", "/").replace("%2f", "/"));
+            if asked.as_deref() != Some(project.as_str()) || !path.contains("%2") {
+                return not_found;
+            }
+            let namespace = project.rsplit_once('/').map(|(n, _)| n.to_string()).unwrap_or_default();
+            Response::Json(
+                200,
+                json!({"id": number(id("project_id")), "path_with_namespace": project,
+                       "namespace": {"id": number(id("namespace_id")), "full_path": namespace}}),
+            )
+        }
+        _ => not_found,
+    }
 }
 
 /// Verifies an RS256 JWT against a JWKS document by `kid`, with the emulator's own code.
@@ -354,6 +425,8 @@ mod tests {
             issuer: None,
             request_token: "rt".into(),
             lifetime_seconds: 300,
+            not_before_seconds: None,
+            api_token: None,
             claims: BTreeMap::from([("repository".into(), "acme/app".into())]),
         }
     }

@@ -65,6 +65,7 @@ pub fn handler(stem: &str, text: &str, files: &[PathBuf]) -> Result<HandlerSpec,
             ref_type: get("Ref_Type__c"),
             protected_only: get("Protected_Only__c").is_some_and(|v| v == "true"),
             events: get("Events__c"),
+            job_workflow_ref: get("Job_Workflow_Ref__c"),
             user: get("Username__c").unwrap_or_default(),
         });
     }

@@ -75,6 +75,8 @@ pub struct KeylessSpec<'a> {
     pub protected_only: bool,
     /// Comma-separated trigger events allowed (GitHub: push,workflow_dispatch,schedule); None: any.
     pub events: Option<&'a str>,
+    /// GitHub: the reusable workflow (job_workflow_ref) that alone may log in; None: any.
+    pub job_workflow_ref: Option<&'a str>,
     /// The user the allow-list row maps to.
     pub username: &'a str,
     /// The handler runs as this user (Salesforce recommends an integration user).
@@ -160,11 +162,12 @@ fn allow_row(spec: &KeylessSpec<'_>) -> String {
         spec.protected_only
     );
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CustomMetadata xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n{}{}{}{}{}{}{}{}{}{}{}</CustomMetadata>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CustomMetadata xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n{}{}{}{}{}{}{}{}{}{}{}{}</CustomMetadata>\n",
         el("label", &label),
         el("protected", "false"),
         value("Environment__c", spec.environment),
         value("Events__c", spec.events),
+        value("Job_Workflow_Ref__c", spec.job_workflow_ref),
         value("Owner_Id__c", spec.owner_id),
         protected,
         value("Ref_Type__c", spec.ref_type),
@@ -293,6 +296,11 @@ fn handler_files(dir: &Path, spec: &KeylessSpec<'_>) -> Vec<(PathBuf, String, bo
             "Events__c",
             "Events",
             "Comma-separated triggers allowed (GitHub event_name, GitLab pipeline_source); empty: any",
+        ),
+        (
+            "Job_Workflow_Ref__c",
+            "Job Workflow Ref",
+            "GitHub job_workflow_ref (OWNER/REPO/.github/workflows/FILE@REF of a reusable workflow): exact match; empty: any",
         ),
         ("Username__c", "Username", "The Salesforce user this row logs in as"),
     ] {

@@ -451,7 +451,7 @@ pub struct SetupArgs {
     /// The org's login URL, for --wait-for-propagation
     #[arg(long, short = 'r', value_name = "URL")]
     pub login_url: Option<String>,
-    /// Extra CA certificates for --wait-for-propagation
+    /// Extra CA certificates for --wait-for-propagation and the keyless id lookup
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
     /// Allow plain http for --login-url (loopback test servers only)
@@ -482,10 +482,16 @@ pub struct SetupArgs {
     /// repeatable [default: push, workflow_dispatch, schedule]
     #[arg(long, value_name = "EVENT", requires = "keyless")]
     pub allow_event: Vec<String>,
-    /// Keyless: the repository's immutable id (GitHub repository_id, GitLab project_id)
+    /// Keyless (GitHub): only runs of this reusable workflow (the job_workflow_ref claim, e.g.
+    /// acme/ci/.github/workflows/deploy.yml@refs/heads/main)
+    #[arg(long, value_name = "REF", requires = "keyless")]
+    pub job_workflow_ref: Option<String>,
+    /// Keyless: the repository's immutable id (GitHub repository_id, GitLab project_id) [default:
+    /// looked up through the CI's API]
     #[arg(long, value_name = "ID", requires = "keyless")]
     pub repo_id: Option<String>,
-    /// Keyless: the owner's immutable id (GitHub repository_owner_id, GitLab namespace_id)
+    /// Keyless: the owner's immutable id (GitHub repository_owner_id, GitLab namespace_id) [default:
+    /// looked up through the CI's API]
     #[arg(long, value_name = "ID", requires = "keyless")]
     pub owner_id: Option<String>,
     /// Keyless: pin the repository by name only (a deleted or renamed repository's name can be

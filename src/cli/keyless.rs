@@ -8,6 +8,8 @@ use crate::cli::{KeylessCi, SetupArgs};
 use crate::error::Error;
 use crate::login::endpoint;
 
+mod lookup;
+
 pub struct KeylessSetup {
     pub provider: Provider,
     pub repo: String,
@@ -21,6 +23,8 @@ pub struct KeylessSetup {
     pub protected_only: bool,
     /// GitHub: the trusted triggers, comma-separated.
     pub events: Option<String>,
+    /// GitHub: the only reusable workflow (job_workflow_ref) allowed.
+    pub job_workflow_ref: Option<String>,
     pub audience: String,
     pub issuer: String,
     pub jwks_url: String,
@@ -145,8 +149,10 @@ pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
     let ref_type = git_ref.as_ref().map(|r| if r.starts_with("refs/tags/") { "tag" } else { "branch" }.to_string());
     let events = events(provider, &args.allow_event)?;
     let protected_only = provider == Provider::Gitlab;
-    let (repo_id, owner_id) = ids(args, provider, &repo)?;
+    let job_workflow_ref = job_workflow_ref(args, provider)?;
+    let (repo_id, owner_id) = ids(args, provider, &repo, &issuer, &mut notes)?;
     Ok(KeylessSetup {
+        job_workflow_ref,
         repo_id,
         owner_id,
         provider,
@@ -164,8 +170,15 @@ pub fn resolve(args: &SetupArgs, ci: KeylessCi) -> Result<KeylessSetup, Error> {
     })
 }
 
-/// The immutable ids: both given, or neither with --insecure-name-only.
-fn ids(args: &SetupArgs, provider: Provider, repo: &str) -> Result<(Option<String>, Option<String>), Error> {
+/// The immutable ids: both given, looked up through the CI's API when neither is, or neither
+/// with --insecure-name-only.
+fn ids(
+    args: &SetupArgs,
+    provider: Provider,
+    repo: &str,
+    issuer: &str,
+    notes: &mut Vec<String>,
+) -> Result<(Option<String>, Option<String>), Error> {
     let digits = |flag: &str, v: &str| {
         if !v.is_empty() && v.len() <= 20 && v.chars().all(|c| c.is_ascii_digit()) {
             Ok(v.to_string())
@@ -173,22 +186,50 @@ fn ids(args: &SetupArgs, provider: Provider, repo: &str) -> Result<(Option<Strin
             Err(Error::usage(format!("invalid {flag} {v:?}"), "the numeric id, e.g. --repo-id 123456789"))
         }
     };
+    let how = match provider {
+        Provider::Github => format!("gh api repos/{repo} --jq '.id, .owner.id'"),
+        Provider::Gitlab => format!("glab api projects/{} | jq '.id, .namespace.id'", repo.replace('/', "%2F")),
+    };
+    let needed =
+        "--keyless needs --repo-id and --owner-id: a name alone admits whoever next owns it after a rename or deletion";
     match (&args.repo_id, &args.owner_id) {
         (Some(r), Some(o)) => Ok((Some(digits("--repo-id", r)?), Some(digits("--owner-id", o)?))),
         (None, None) if args.insecure_name_only => Ok((None, None)),
-        _ => {
-            let how = match provider {
-                Provider::Github => format!("gh api repos/{repo} --jq '.id, .owner.id'"),
-                Provider::Gitlab => {
-                    format!("glab api projects/{} | jq '.id, .namespace.id'", repo.replace('/', "%2F"))
+        (None, None) => {
+            let api = lookup::Api::from_env(provider, issuer);
+            match lookup::ids(provider, repo, &api, &args.ca_file) {
+                Ok((r, o)) => {
+                    notes.push(format!("{repo}: repository id {r}, owner id {o} (from {})", api.base));
+                    Ok((Some(r), Some(o)))
                 }
-            };
-            Err(Error::usage(
-                "--keyless needs --repo-id and --owner-id: a name alone admits whoever next owns it after a rename or deletion",
-                format!("look them up with `{how}`, or pass --insecure-name-only"),
-            ))
+                Err(why) => Err(Error::usage(
+                    format!("{needed}; looking them up through {} failed: {why}", api.base),
+                    format!(
+                        "look them up with `{how}` and pass --repo-id and --owner-id, or pass --insecure-name-only"
+                    ),
+                )),
+            }
         }
+        _ => Err(Error::usage(needed, format!("look them up with `{how}`, or pass --insecure-name-only"))),
     }
+}
+
+/// `--job-workflow-ref`: GitHub's claim for the reusable workflow a job runs
+/// (OWNER/REPO/.github/workflows/FILE@REF); GitLab has no such claim.
+fn job_workflow_ref(args: &SetupArgs, provider: Provider) -> Result<Option<String>, Error> {
+    let Some(w) = args.job_workflow_ref.as_deref() else { return Ok(None) };
+    if provider == Provider::Gitlab {
+        return Err(Error::usage("--job-workflow-ref is GitHub's claim", "drop it for --keyless gitlab"));
+    }
+    let w = plain("--job-workflow-ref", w, &['/', '@'])?;
+    let shape = w.split_once('@').is_some_and(|(path, r)| path.contains("/.github/workflows/") && !r.is_empty());
+    if !shape {
+        return Err(Error::usage(
+            format!("invalid --job-workflow-ref {w:?}"),
+            "OWNER/REPO/.github/workflows/FILE.yml@REF, e.g. acme/ci/.github/workflows/deploy.yml@refs/heads/main",
+        ));
+    }
+    Ok(Some(w))
 }
 
 /// GitHub's trusted triggers by default: push, workflow_dispatch, schedule; others (pull_request,

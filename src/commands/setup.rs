@@ -333,6 +333,7 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         ref_type: k.ref_type.as_deref(),
         protected_only: k.protected_only,
         events: k.events.as_deref(),
+        job_workflow_ref: k.job_workflow_ref.as_deref(),
         username,
         execution_user: &k.execution_user,
     };
@@ -356,8 +357,15 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
         k.git_ref.as_deref().unwrap_or("(any ref)"),
         k.environment.as_deref().unwrap_or("(any environment)")
     );
+    match (&k.repo_id, &k.owner_id) {
+        (Some(r), Some(o)) => println!("ids:                      repository {r}, owner {o}"),
+        _ => println!("ids:                      none pinned (--insecure-name-only)"),
+    }
     if let Some(events) = &k.events {
         println!("triggers:                 {events}");
+    }
+    if let Some(w) = &k.job_workflow_ref {
+        println!("workflow:                 {w}");
     }
     if k.protected_only {
         println!("refs:                     protected only (ref_protected)");

@@ -8,10 +8,10 @@ use std::process::Command;
 use crate::common::*;
 use crate::keyless::GH_REQUEST_TOKEN;
 
-const AUD: &str = "https://acme.my.salesforce.com";
-const CONSUMER_KEY: &str = "3MVG9KeylessConsumerKey0123456789";
+pub(crate) const AUD: &str = "https://acme.my.salesforce.com";
+pub(crate) const CONSUMER_KEY: &str = "3MVG9KeylessConsumerKey0123456789";
 
-fn setup(ctx: &Ctx, ci: &str, extra: &[&str]) -> crate::common::Run {
+pub(crate) fn setup(ctx: &Ctx, ci: &str, extra: &[&str]) -> crate::common::Run {
     let mut cmd = ctx.sfjwt();
     cmd.args([
         "setup",
@@ -32,7 +32,7 @@ fn setup(ctx: &Ctx, ci: &str, extra: &[&str]) -> crate::common::Run {
     ctx.run(&mut cmd)
 }
 
-fn read(ctx: &Ctx, rel: &str) -> String {
+pub(crate) fn read(ctx: &Ctx, rel: &str) -> String {
     std::fs::read_to_string(ctx.path("src/main/default").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
@@ -44,7 +44,7 @@ fn assert_xml_well_formed(dir: &Path) {
 }
 
 #[test]
-fn setup_keyless_generates_every_piece_of_keyless_md_section_6() {
+fn setup_keyless_writes_every_file_with_its_fields() {
     let ctx = Ctx::new();
     let r =
         setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "--environment", "production", "-r", AUD]).ok();
@@ -137,6 +137,11 @@ fn setup_keyless_refuses_bad_input_before_writing() {
         (&["--repo", "acme/app", "--oidc-audience", "http://x"], "invalid --oidc-audience"),
         (&["--repo", "acme/app", "-r", AUD, "--kind", "connected-app"], "External Client App"),
         (&["--repo", "acme/app", "-r", AUD, "--key", "k.pem", "--cert", "c.crt"], "cannot be used with"),
+        (&["--repo", "acme/app", "-r", AUD, "--job-workflow-ref", "acme/app"], "invalid --job-workflow-ref"),
+        (
+            &["--repo", "acme/app", "-r", AUD, "--job-workflow-ref", "a/b/.github/workflows/d.yml@'x"],
+            "invalid --job-workflow-ref",
+        ),
     ];
     for (extra, needle) in cases {
         // --ref is given so each case reaches the check it names.
@@ -145,6 +150,10 @@ fn setup_keyless_refuses_bad_input_before_writing() {
         setup(&ctx, "github", &extra).code(2).stderr_has(needle);
         assert!(!ctx.path("src").exists(), "{extra:?} wrote files");
     }
+    // job_workflow_ref is GitHub's claim: GitLab has none to compare it with.
+    let gl = ["--repo", "acme/app", "--ref", "main", "-r", AUD, "--job-workflow-ref", "a/b/.github/workflows/d.yml@x"];
+    setup(&ctx, "gitlab", &gl).code(2).stderr_has("--job-workflow-ref is GitHub's claim");
+    assert!(!ctx.path("src").exists());
 }
 
 fn scenario(ctx: &Ctx) -> PathBuf {
@@ -160,7 +169,7 @@ fn scenario(ctx: &Ctx) -> PathBuf {
 }
 
 /// The login command `setup` printed, with the emulator as the org and its CA.
-fn printed_login(stdout: &str, emu: &Emu) -> Vec<String> {
+pub(crate) fn printed_login(stdout: &str, emu: &Emu) -> Vec<String> {
     let line = stdout.lines().find(|l| l.contains("then: sfjwt login")).expect(stdout);
     let mut args: Vec<String> =
         line.split("then: sfjwt ").nth(1).unwrap().split_whitespace().map(str::to_string).collect();
@@ -265,6 +274,8 @@ fn generated_apex_parses_and_performs_every_check() {
             "!listed(row.Events__c,event)",
             "!same(row.Repository_Id__c,repoId)",
             "!same(row.Owner_Id__c,ownerId)",
+            "String.isNotBlank(row.Job_Workflow_Ref__c)&&!same(row.Job_Workflow_Ref__c,workflow)",
+            "nbf!=null&&nbf>now.addSeconds(SKEW_SECONDS)",
             "nbfClaim!=null&&nbf==null",
             "returnnewVerdict(row.Username__c,null)",
         ] {
@@ -310,6 +321,38 @@ fn generated_apex_parses_and_performs_every_check() {
         for c in ["'MAIN'", "'PRODUCTION'", "'Test-Org/test-repo'", "twoAudiences", "'token nbf unreadable'"] {
             assert!(every.contains(c), "the generated tests lack the case {c}");
         }
+        // The variants of tests/it/keyless_variants.rs, asserted by the generated Apex tests too.
+        let m_test =
+            |name: &str| test["methods"][name].as_str().unwrap_or_else(|| panic!("no test {name}")).to_string();
+        let pins = m_test("idsRefKindsTriggersAndWorkflowsAreChecked");
+        for c in [
+            "variant(SfjwtKeylessHandler.REPO_ID_CLAIM,'999')",
+            "variant(SfjwtKeylessHandler.OWNER_ID_CLAIM,'998')",
+            "variant('ref_type','tag')",
+            "variant('ref','refs/tags/main')",
+            "variant('ref','refs/heads/MAIN')",
+            "variant('ref_protected','false')",
+            "variant(SfjwtKeylessHandler.EVENT_CLAIM,'pull_request')",
+            "variant(SfjwtKeylessHandler.EVENT_CLAIM,'pull_request_target')",
+            "variant(SfjwtKeylessHandler.EVENT_CLAIM,'PUSH')",
+            "variant('job_workflow_ref',other)",
+            "variant('environment','PRODUCTION')",
+            "variant('sub','repo:test-org@200/test-repo@100:environment:production')",
+        ] {
+            assert!(pins.contains(c), "the generated tests lack {c}: {pins}");
+        }
+        // Apex identifiers ignore case: a local `now` would be the class's NOW.
+        let all_tests: String = test["methods"].as_object().unwrap().values().filter_map(|v| v.as_str()).collect();
+        assert!(!all_tests.contains("Longnow=") && !all_tests.contains("Datetimenow="), "a local shadows NOW");
+        let times = m_test("expiredAndNotYetValidTokensAreRefused");
+        for c in [
+            "'token expired',variant('exp',seconds-1)",
+            "'token not yet valid',variant('nbf',seconds+61)",
+            "'token nbf unreadable'",
+        ] {
+            assert!(times.contains(c), "the generated tests lack {c}: {times}");
+        }
+        assert!(t.contains(r#"'{"alg":"none","typ":"JWT"}'"#) && t.contains(r#"'{"alg":"HS256","typ":"JWT"}'"#), "{t}");
     }
 }
 
@@ -398,200 +441,6 @@ fn setup_keyless_writes_the_dx_project_its_deploy_step_needs() {
     assert!(r.stderr.contains("Created sfdx-project.json"), "{}", r.stderr);
 }
 
-/// The scenario for a deployed setup, with the CI token's claims and issuer.
-fn scenario_with(ctx: &Ctx, issuer_extra: &str, claims: &[(&str, &str)]) -> PathBuf {
-    let path = ctx.path("org.yaml");
-    let claims: String = claims.iter().map(|(k, v)| format!("    {k}: \"{v}\"\n")).collect();
-    std::fs::write(
-        &path,
-        format!(
-            "org:\n  name: Acme\nusers:\n  - username: {USERNAME}\n    permission-sets: [sfjwt_CI_Keyless_Access]\noidc-issuer:\n  kind: github\n  request-token: {GH_REQUEST_TOKEN}\n{issuer_extra}  claims:\n{claims}behaviour:\n  handler-message: returned\n"
-        ),
-    )
-    .unwrap();
-    path
-}
-
-/// Token variants against the generated handler loaded by the emulator (the Apex line deciding
-/// each is asserted in generated_apex_parses_and_performs_every_check; docs/keyless.md tabulates
-/// both): case variants, a tag named like the branch, other issuers and audiences, expired tokens.
-#[test]
-fn token_variants_against_the_generated_handler() {
-    let ctx = Ctx::new();
-    let r = setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "--environment", "prod", "-r", AUD]).ok();
-    let src = ctx.path("src/main/default");
-    let good = [("repository", "acme/app"), ("ref", "refs/heads/main"), ("environment", "prod")];
-    let with = |k: &str, v: &'static str| -> Vec<(&'static str, &'static str)> {
-        good.iter().map(|(gk, gv)| if *gk == k { (*gk, v) } else { (*gk, *gv) }).collect()
-    };
-    type Case = (&'static str, String, Vec<(&'static str, &'static str)>, &'static str, Option<&'static str>);
-    let cases: Vec<Case> = vec![
-        ("allow-listed", String::new(), good.to_vec(), AUD, None),
-        (
-            "branch MAIN",
-            String::new(),
-            with("ref", "refs/heads/MAIN"),
-            AUD,
-            Some("ref not allowed for acme/app: refs/heads/MAIN"),
-        ),
-        (
-            "tag main",
-            String::new(),
-            with("ref", "refs/tags/main"),
-            AUD,
-            Some("ref not allowed for acme/app: refs/tags/main"),
-        ),
-        (
-            "tag main (ref_type tag)",
-            String::new(),
-            [with("ref", "refs/tags/main"), vec![("ref_type", "tag")]].concat(),
-            AUD,
-            Some("ref type not allowed for acme/app: tag"),
-        ),
-        (
-            "pull_request",
-            String::new(),
-            [good.to_vec(), vec![("event_name", "pull_request")]].concat(),
-            AUD,
-            Some("event not allowed for acme/app: pull_request"),
-        ),
-        (
-            "pull_request_target",
-            String::new(),
-            [good.to_vec(), vec![("event_name", "pull_request_target")]].concat(),
-            AUD,
-            Some("event not allowed for acme/app: pull_request_target"),
-        ),
-        (
-            "recreated repository (same name, new id)",
-            String::new(),
-            [good.to_vec(), vec![("repository_id", "999")]].concat(),
-            AUD,
-            Some("repository id not allowed for acme/app: 999"),
-        ),
-        (
-            "repository moved to a new owner of the same name",
-            String::new(),
-            [good.to_vec(), vec![("repository_owner_id", "998")]].concat(),
-            AUD,
-            Some("owner id not allowed for acme/app: 998"),
-        ),
-        (
-            "workflow_dispatch",
-            String::new(),
-            [good.to_vec(), vec![("event_name", "workflow_dispatch")]].concat(),
-            AUD,
-            None,
-        ),
-        (
-            "environment PROD",
-            String::new(),
-            with("environment", "PROD"),
-            AUD,
-            Some("environment not allowed for acme/app: PROD"),
-        ),
-        (
-            "repository ACME/app",
-            String::new(),
-            with("repository", "ACME/app"),
-            AUD,
-            Some("repository not allowed: ACME/app"),
-        ),
-        (
-            "other issuer",
-            "  issuer: https://evil.example\n".into(),
-            good.to_vec(),
-            AUD,
-            Some("issuer not trusted: https://evil.example"),
-        ),
-        (
-            "issuer in capitals",
-            "  issuer: https://TOKEN.actions.githubusercontent.com\n".into(),
-            good.to_vec(),
-            AUD,
-            Some("issuer not trusted"),
-        ),
-        ("other audience", String::new(), good.to_vec(), "https://other.my.salesforce.com", Some("audience mismatch")),
-        (
-            "audience in capitals",
-            String::new(),
-            good.to_vec(),
-            "https://ACME.my.salesforce.com",
-            Some("audience mismatch"),
-        ),
-        ("expired", "  lifetime-seconds: -600\n".into(), good.to_vec(), AUD, Some("token expired")),
-    ];
-    for (name, issuer, claims, audience, refusal) in cases {
-        let emu = Emu::start_with(&scenario_with(&ctx, &issuer, &claims), &["--source-dir", src.to_str().unwrap()]);
-        let mut args = printed_login(&r.stdout, &emu);
-        let a = args.iter().position(|a| a == "--oidc-audience").unwrap();
-        args[a + 1] = audience.to_string();
-        let mut cmd = ctx.sfjwt();
-        cmd.args(args)
-            .env("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/_oidc/github/token?api-version=2.0", emu.url))
-            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", GH_REQUEST_TOKEN);
-        ctx.secret(GH_REQUEST_TOKEN);
-        let out = ctx.run_revealing(&mut cmd);
-        match refusal {
-            None => assert_eq!(out.code, 0, "{name}: {}", out.stderr),
-            Some(why) => {
-                assert_eq!(out.code, 3, "{name}: {}", out.stderr);
-                let j: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-                assert!(j["diagnosis"]["evidence"].to_string().contains(why), "{name}: {j:#}");
-            }
-        }
-    }
-}
-
-/// Unsigned (alg=none) and HS256 tokens carrying allow-listed claims: refused before any claim is read.
-#[test]
-fn unsigned_and_hs256_tokens_are_refused() {
-    use base64::Engine;
-    let b64 = |s: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    let ctx = Ctx::new();
-    setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "-r", AUD]).ok();
-    let src = ctx.path("src/main/default");
-    let emu = Emu::start_with(&scenario(&ctx), &["--source-dir", src.to_str().unwrap()]);
-    let real = crate::keyless::mint(&emu, "github", GH_REQUEST_TOKEN, AUD);
-    let claims = real.split('.').nth(1).unwrap().to_string();
-    // HS256 keyed with the issuer's public JWKS (the classic algorithm confusion).
-    let jwks = std::process::Command::new("curl")
-        .args(["-fsS", "--cacert"])
-        .arg(&emu.ca)
-        .arg(format!("{}/_oidc/github/.well-known/jwks", emu.url))
-        .output()
-        .unwrap()
-        .stdout;
-    let hs_header = b64(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let input = format!("{hs_header}.{claims}");
-    let mac = std::process::Command::new("sh")
-        .args(["-c", "printf %s \"$1\" | openssl dgst -sha256 -hmac \"$2\" -binary", "sh", &input])
-        .arg(String::from_utf8_lossy(&jwks).to_string())
-        .output()
-        .unwrap()
-        .stdout;
-    let variants = [
-        ("alg=none", format!("{}.{claims}.", b64(br#"{"alg":"none","typ":"JWT"}"#))),
-        ("HS256", format!("{input}.{}", b64(&mac))),
-    ];
-    for (name, token) in variants {
-        ctx.secret(token.clone());
-        let mut cmd = ctx.sfjwt();
-        cmd.args(["login", "--oidc", "env:CI_OIDC", "-i", CONSUMER_KEY, "-r", &emu.url, "--ca-file"])
-            .arg(&emu.ca)
-            .args(["--oidc-audience", AUD, "--report", "r.json"])
-            .env("CI_OIDC", &token)
-            .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL");
-        let out = ctx.run(&mut cmd);
-        assert_eq!(out.code, 3, "{name}: {}", out.stderr);
-        let j: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-        assert!(
-            j["diagnosis"]["evidence"].to_string().contains("signature does not verify against the issuer's JWKS"),
-            "{name}: {j:#}"
-        );
-    }
-}
-
 /// Every metadata file `setup` writes (External Client App, connected app, keyless GitHub and
 /// GitLab, and `cert rotate`'s) against the Metadata API WSDL simple-salesforce ships: an oracle
 /// sfjwt did not write (tests/wsdl/check.py).
@@ -638,48 +487,6 @@ fn every_file_setup_writes_validates_against_the_metadata_wsdl() {
     }
 }
 
-/// GitLab rows require ref_type and ref_protected == "true" by default: an unprotected branch or a
-/// tag named like the branch is refused on the emulator, as by the generated Apex's mismatch().
-#[test]
-fn gitlab_rows_require_a_protected_branch() {
-    let ctx = Ctx::new();
-    let r = setup(&ctx, "gitlab", &["--repo", "acme/app", "--ref", "main", "-r", AUD]).ok();
-    assert!(r.stdout.contains("protected only"), "{}", r.stdout);
-    let src = ctx.path("src/main/default");
-    type Claims<'a> = &'a [(&'a str, &'a str)];
-    let cases: [(Claims, Option<&str>); 3] = [
-        (&[], None),
-        (&[("ref_protected", "false")], Some("ref not protected for acme/app: main")),
-        (&[("ref_type", "tag")], Some("ref type not allowed for acme/app: tag")),
-    ];
-    for (extra, refusal) in cases {
-        let claims: String = extra.iter().map(|(k, v)| format!("    {k}: \"{v}\"\n")).collect();
-        let path = ctx.path("gl.yaml");
-        std::fs::write(
-            &path,
-            format!(
-                "org:\n  name: Acme\nusers:\n  - username: {USERNAME}\n    permission-sets: [sfjwt_CI_Keyless_Access]\noidc-issuer:\n  kind: gitlab\n  request-token: {GL}\n  claims:\n    project_path: acme/app\n    ref: main\n{claims}behaviour:\n  handler-message: returned\n",
-                GL = crate::keyless::GL_REQUEST_TOKEN
-            ),
-        )
-        .unwrap();
-        let emu = Emu::start_with(&path, &["--source-dir", src.to_str().unwrap()]);
-        let token = crate::keyless::mint(&emu, "gitlab", crate::keyless::GL_REQUEST_TOKEN, AUD);
-        ctx.secret(token.clone());
-        let mut cmd = ctx.sfjwt();
-        cmd.args(printed_login(&r.stdout, &emu)).env("SFJWT_ID_TOKEN", &token);
-        let out = ctx.run(&mut cmd);
-        match refusal {
-            None => assert_eq!(out.code, 0, "{}", out.stderr),
-            Some(why) => {
-                assert_eq!(out.code, 3, "{why}: {}", out.stderr);
-                let j: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-                assert!(j["diagnosis"]["evidence"].to_string().contains(why), "{why}: {j:#}");
-            }
-        }
-    }
-}
-
 #[test]
 fn setup_keyless_refuses_a_name_only_pin_unless_told_so_loudly() {
     let ctx = Ctx::new();
@@ -694,7 +501,8 @@ fn setup_keyless_refuses_a_name_only_pin_unless_told_so_loudly() {
         .code(2)
         .stderr_has("invalid --repo-id");
     assert!(!ctx.path("src").exists());
-    setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "-r", AUD, "--insecure-name-only"]).ok();
+    let r = setup(&ctx, "github", &["--repo", "acme/app", "--ref", "main", "-r", AUD, "--insecure-name-only"]).ok();
+    assert!(r.stdout.contains("ids:                      none pinned (--insecure-name-only)"), "{}", r.stdout);
     let row = read(&ctx, "customMetadata/Sfjwt_Keyless_Allow.R_acme_app_refs_heads_main.md-meta.xml");
     assert!(row.contains("<field>Repository_Id__c</field>\n        <value xsi:nil=\"true\"/>"), "{row}");
     let ctx = Ctx::new();
