@@ -2,6 +2,7 @@
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
 pub mod doctor;
+pub mod entra;
 pub mod keyless;
 pub mod login;
 pub mod text;
@@ -70,6 +71,24 @@ causes! {
     OidcTokenUnavailable => "oidc_token_unavailable",
     // Issue 23: a user or org created minutes ago (forcedotcom/cli #1640, #2575).
     ReplicationPending => "replication_pending",
+    // Microsoft Entra refusals (issue 25 §2): their table and fixes are in entra.rs.
+    EntraAppNotInTenant => "entra_app_not_in_tenant",
+    EntraResourceNotFound => "entra_resource_not_found",
+    EntraAdminConsentRequired => "entra_admin_consent_required",
+    EntraConsentDeclined => "entra_consent_declined",
+    EntraAssignmentRequired => "entra_assignment_required",
+    EntraCertificateNotRegistered => "entra_certificate_not_registered",
+    EntraAssertionInvalid => "entra_assertion_invalid",
+    EntraAssertionExpired => "entra_assertion_expired",
+    EntraFederatedTokenExpired => "entra_federated_token_expired",
+    EntraFederatedCredentialMismatch => "entra_federated_credential_mismatch",
+    EntraClientSecretInvalid => "entra_client_secret_invalid",
+    EntraClientSecretExpired => "entra_client_secret_expired",
+    EntraTenantNotFound => "entra_tenant_not_found",
+    EntraWrongAuthority => "entra_wrong_authority",
+    EntraConditionalAccess => "entra_conditional_access",
+    EntraInvalidScope => "entra_invalid_scope",
+    EntraPublicClientMismatch => "entra_public_client_mismatch",
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -135,8 +154,14 @@ impl Cause {
             Cause::ReplicationPending => &[
                 "The user or org was created minutes ago and has not reached every Salesforce server yet: retry the login for a few minutes (`--wait-for-propagation`) before changing the app.",
             ],
+            c if c.is_entra() => entra::remediation(c),
             _ => self.session_and_transport_remediation(),
         }
+    }
+
+    /// Whether the cause is one of Microsoft Entra's (`entra_` ids).
+    pub fn is_entra(self) -> bool {
+        self.id().starts_with("entra_")
     }
 
     /// The fixes of the causes past the app and the user: the assertion, the session, the
@@ -269,6 +294,7 @@ impl Cause {
                 "The user or org is new and not yet known everywhere: the login may work after a wait."
             }
             Cause::OidcTokenUnavailable => "The pipeline's OIDC token could not be obtained.",
+            _ => entra::summary(self),
         }
     }
 }
