@@ -373,26 +373,36 @@ pub fn explain(text: &str) -> Option<Diagnosis> {
     diagnose(text, None, vec![])
 }
 
-/// Login's reading of the token endpoint's answer (`error`, `error_description`, `error_codes`);
-/// `keyless` says whether the assertion sent was the CI's OIDC token. `evidence` leads the report's.
+/// Login's reading of the token endpoint's answer body (JSON with `error`, `error_description`,
+/// `error_codes`, or whatever else came back); `keyless` says whether the assertion sent was the
+/// CI's OIDC token. `evidence` leads the report's.
 pub fn from_answer(body: &str, keyless: bool, evidence: Vec<String>) -> Diagnosis {
-    let text = match serde_json::from_str::<serde_json::Value>(body) {
+    match serde_json::from_str::<serde_json::Value>(body) {
         Ok(v) => {
             let field = |k: &str| v.get(k).and_then(|s| s.as_str()).unwrap_or_default().to_string();
-            let codes: Vec<String> = v
+            let codes: Vec<u64> = v
                 .get("error_codes")
                 .and_then(|c| c.as_array())
-                .map(|a| a.iter().filter_map(|n| n.as_u64()).map(|n| format!("AADSTS{n}")).collect())
+                .map(|a| a.iter().filter_map(|n| n.as_u64()).collect())
                 .unwrap_or_default();
-            format!("{}: {} {}", field("error"), field("error_description"), codes.join(" "))
+            from_refusal(&field("error"), &field("error_description"), &codes, keyless, evidence)
         }
-        Err(_) => body.to_string(),
-    };
-    diagnose(&text, Some(keyless), evidence).unwrap_or_else(|| {
-        let mut d = Diagnosis::new(Cause::Unknown, Possible, vec![]);
-        d.evidence.push("the answer holds no AADSTS code".into());
-        d
-    })
+        Err(_) => from_refusal("", body, &[], keyless, evidence),
+    }
+}
+
+/// The same from an answer already parsed into its fields.
+pub fn from_refusal(error: &str, description: &str, codes: &[u64], keyless: bool, evidence: Vec<String>) -> Diagnosis {
+    let codes: Vec<String> = codes.iter().map(|n| format!("AADSTS{n}")).collect();
+    let text = format!("{error}: {description} {}", codes.join(" "));
+    match diagnose(&text, Some(keyless), evidence.clone()) {
+        Some(d) => d,
+        None => {
+            let mut evidence = evidence;
+            evidence.push("the answer holds no AADSTS code or wording sfjwt reads".into());
+            Diagnosis::new(Cause::Unknown, Possible, evidence)
+        }
+    }
 }
 
 fn diagnose(text: &str, keyless: Option<bool>, mut evidence: Vec<String>) -> Option<Diagnosis> {
@@ -629,6 +639,10 @@ mod tests {
         let body = r#"{"error":"invalid_client","error_description":"AADSTS700024: Client assertion is not within its valid time range.","error_codes":[700024]}"#;
         assert_eq!(from_answer(body, true, vec![]).cause, EntraFederatedTokenExpired);
         assert_eq!(from_answer(body, false, vec![]).cause, EntraAssertionExpired);
+        let d = from_refusal("invalid_client", "", &[7000222], false, vec!["attempt 1".into()]);
+        assert_eq!((d.cause, d.evidence[0].as_str()), (EntraClientSecretExpired, "attempt 1"));
+        let d = from_answer("<html>bad gateway</html>", false, vec!["attempt 1".into()]);
+        assert_eq!((d.cause, d.evidence.len()), (Cause::Unknown, 2));
     }
 
     #[test]
