@@ -121,3 +121,14 @@ fn the_code_table_and_the_ledger_agree() {
         assert!(d.evidence.iter().any(|e| e.contains(&format!("docs/evidence.md#{}", code.id))), "{}", code.id);
     }
 }
+
+/// `--json` wraps the Entra diagnosis in the same envelope as every other outcome.
+#[test]
+fn explain_json_envelope_carries_the_entra_cause() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e065");
+    let r = ctx.run(ctx.sfjwt().args(["explain", &text, "--json"])).ok();
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["status"], 0, "{v}");
+    assert_eq!(v["result"]["cause"], "entra_client_secret_expired", "{v}");
+}
