@@ -19,6 +19,9 @@ use Confidence::{Likely, Possible};
 /// Most of the input an excerpt shows, in characters.
 const EXCERPT: usize = 240;
 
+/// Distinct codes read from one text at most (a real answer carries one or two; a pasted log a few).
+const MAX_CODES: usize = 16;
+
 /// Texts that say the assertion was the CI's OIDC token (a federated credential), not one the
 /// client signed: azure-identity's assertion credentials, azure/login, and the az CLI, which in CI
 /// reaches AADSTS700024 through azure/login's federated token (Azure/login #180, #372).
@@ -329,6 +332,7 @@ pub fn codes_in(text: &str) -> Vec<u32> {
             let digits: String = rest.chars().take_while(char::is_ascii_digit).take(8).collect();
             if let Ok(n) = digits.parse::<u32>()
                 && !out.contains(&n)
+                && out.len() < MAX_CODES
             {
                 out.push(n);
             }
@@ -548,7 +552,7 @@ fn assertion_and_credential_remediation(cause: Cause) -> &'static [&'static str]
             "Client credentials take exactly one scope, RESOURCE/.default (e.g. --scope https://graph.microsoft.com/.default): not permission names (User.Read, user_impersonation), not openid/profile/offline_access, not several resources at once.",
         ],
         EntraPublicClientMismatch => &[
-            "Entra expected a client assertion or secret and got neither. An interactive app: App registrations > the app > Authentication > register the redirect URI under Single-page application or Mobile and desktop applications, not Web. A pipeline: check that the assertion (the OIDC token) was not empty.",
+            "Entra expected a client assertion or secret and got neither. An interactive app: App registrations > the app > Authentication > register the redirect URI under Single-page application or Mobile and desktop applications, not Web (path not verified). A pipeline: check that the assertion (the OIDC token) was not empty.",
         ],
         _ => &[],
     }
@@ -596,6 +600,8 @@ mod tests {
         assert_eq!(codes_in("> Sign-in error code:  90095 > Failure"), vec![90095]);
         assert_eq!(codes_in(r#"{"error_codes": [ 700027 ], "x": 1}"#), vec![700027]);
         assert_eq!(codes_in("AADSTS%3a nothing"), Vec::<u32>::new());
+        let flood: String = (0..10_000).map(|n| format!("AADSTS{n} ")).collect();
+        assert_eq!(codes_in(&flood).len(), MAX_CODES);
     }
 
     #[test]
