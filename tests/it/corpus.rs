@@ -159,3 +159,17 @@ mod entra {
         assert!(f.confident_wrong.is_empty(), "confirmed but wrong: {:?}", f.confident_wrong);
     }
 }
+
+/// Every Entra text, resolved or not, reads as some `entra_` cause: none falls through to the
+/// Salesforce wordings or to `unknown` (the unresolved cases have no answer to check, but a reading).
+#[test]
+fn every_entra_text_reads_as_an_entra_cause() {
+    let unread: Vec<String> = load("entra.yaml")
+        .iter()
+        .filter_map(|c| {
+            let d = explain(&c.text);
+            (!d.cause.is_entra()).then(|| format!("{} -> {}", c.id, d.cause.id()))
+        })
+        .collect();
+    assert!(unread.is_empty(), "not read as an Entra cause: {unread:?}");
+}
