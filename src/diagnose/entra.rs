@@ -367,7 +367,7 @@ pub fn find(text: &str, keyless: Option<bool>) -> Option<(&'static EntraCode, Op
     })
 }
 
-/// Whether a text holds anything Entra's: a known row, or at least an AADSTS code.
+/// Whether a text holds a refusal sfjwt reads (an AADSTS code outside the table is not one).
 pub fn recognises(text: &str) -> bool {
     find(text, None).is_some()
 }
@@ -441,7 +441,24 @@ fn excerpt(text: &str, row: &EntraCode) -> String {
         lower.contains("aadsts") || row.needles.iter().any(|n| lower.contains(n))
     };
     let line = text.lines().map(str::trim).find(hit).unwrap_or_else(|| text.trim());
-    line.chars().take(EXCERPT).collect()
+    safe(&line.chars().take(EXCERPT).collect::<String>())
+}
+
+/// Pasted text made fit for a report: a JWT on the same line (an assertion, an OIDC token) is
+/// removed, control characters become spaces.
+fn safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("eyJ") {
+        let run =
+            rest[at..].find(|c: char| !(c.is_ascii_alphanumeric() || "-_.=".contains(c))).unwrap_or(rest.len() - at);
+        out.push_str(&rest[..at]);
+        // A token is long (every JWT opens with "eyJ"); a short run so spelt is an ordinary word.
+        out.push_str(if run > 16 { "<JWT removed>" } else { &rest[at..at + run] });
+        rest = &rest[at + run..];
+    }
+    out.push_str(rest);
+    crate::secrets::terminal_safe(&out)
 }
 
 /// The values Entra quotes back that the fix needs: the federated token's issuer, subject and
@@ -460,7 +477,7 @@ fn quoted_values(text: &str) -> Vec<String> {
         } else {
             ""
         };
-        out.push(format!("the answer's {label}: '{value}'{shape}"));
+        out.push(format!("the answer's {label}: '{}'{shape}", safe(&value)));
     }
     out
 }
@@ -659,6 +676,17 @@ mod tests {
         );
         assert_eq!(top("Need admin approval: only an admin can grant"), EntraAdminConsentRequired);
         assert_eq!(top("invalid_grant: user hasn't approved this consumer"), Cause::None);
+    }
+
+    #[test]
+    fn a_pasted_token_never_reaches_the_evidence() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmEvYiJ9.c2lnbmF0dXJl";
+        let d = explain(&format!(
+            "AADSTS700024: Client assertion is not within its valid time range. assertion={jwt}\u{1b}[2J"
+        ))
+        .unwrap();
+        assert!(d.evidence.iter().all(|e| !e.contains("eyJ") && !e.contains('\u{1b}')), "{:?}", d.evidence);
+        assert_eq!(safe("x eyJshort y"), "x eyJshort y");
     }
 
     #[test]
