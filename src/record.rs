@@ -176,6 +176,24 @@ causes! {
     PasswordExpired => "password_expired",
     MutualTlsRequired => "mutual_tls_required",
     ApiTemporarilyUnavailable => "api_temporarily_unavailable",
+    // Microsoft Entra refusals (issue 25 §2): their table and fixes are in diagnose/entra.rs.
+    EntraAppNotInTenant => "entra_app_not_in_tenant",
+    EntraResourceNotFound => "entra_resource_not_found",
+    EntraAdminConsentRequired => "entra_admin_consent_required",
+    EntraConsentDeclined => "entra_consent_declined",
+    EntraAssignmentRequired => "entra_assignment_required",
+    EntraCertificateNotRegistered => "entra_certificate_not_registered",
+    EntraAssertionInvalid => "entra_assertion_invalid",
+    EntraAssertionExpired => "entra_assertion_expired",
+    EntraFederatedTokenExpired => "entra_federated_token_expired",
+    EntraFederatedCredentialMismatch => "entra_federated_credential_mismatch",
+    EntraClientSecretInvalid => "entra_client_secret_invalid",
+    EntraClientSecretExpired => "entra_client_secret_expired",
+    EntraTenantNotFound => "entra_tenant_not_found",
+    EntraWrongAuthority => "entra_wrong_authority",
+    EntraConditionalAccess => "entra_conditional_access",
+    EntraInvalidScope => "entra_invalid_scope",
+    EntraPublicClientMismatch => "entra_public_client_mismatch",
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

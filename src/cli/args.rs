@@ -40,7 +40,7 @@ pub enum Command {
     /// Run every check (key, certificate, clock, grant, the org via an admin session, the repo's
     /// app metadata) and diagnose; exit 1 when a check fails
     Doctor(Box<DoctorArgs>),
-    /// Diagnose an error line copied from another tool's log (sf, simple-salesforce, a raw JSON body)
+    /// Diagnose an error line copied from another tool's log (sf, simple-salesforce, az/MSAL AADSTS codes, a raw JSON body)
     Explain(ExplainArgs),
     /// Bootstrap CI: key, certificate, consumer key, and the app's metadata ready to deploy
     Setup(Box<SetupArgs>),

@@ -91,6 +91,7 @@ pub const EXPLAIN: &str = "\
 Examples:
   $ sfjwt explain \"invalid_grant: user hasn't approved this consumer\"
   $ sf org login jwt --json 2>&1 | sfjwt explain --report explain.md
+  $ sfjwt explain \"AADSTS65001: The user or administrator has not consented to use the application\"
 
 Exit codes: 0 a cause was identified, 1 the text holds no error sfjwt recognises, 2 usage error
 (no text).";

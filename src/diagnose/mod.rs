@@ -3,6 +3,7 @@
 
 pub mod attempt;
 pub mod doctor;
+pub mod entra;
 pub mod keyless;
 pub mod login;
 pub mod text;
@@ -56,8 +57,14 @@ impl Cause {
             Cause::ReplicationPending => &[
                 "The user or org was created minutes ago and has not reached every Salesforce server yet: retry the login for a few minutes (`--wait-for-propagation`) before changing the app.",
             ],
+            c if c.is_entra() => entra::remediation(c),
             _ => self.session_and_transport_remediation(),
         }
+    }
+
+    /// Whether the cause is one of Microsoft Entra's (`entra_` ids).
+    pub fn is_entra(self) -> bool {
+        self.id().starts_with("entra_")
     }
 
     /// The fixes of the causes past the app and the user: the assertion, the session, the
@@ -215,6 +222,7 @@ impl Cause {
                 "The user or org is new and not yet known everywhere: the login may work after a wait."
             }
             Cause::OidcTokenUnavailable => "The pipeline's OIDC token could not be obtained.",
+            _ => entra::summary(self),
         }
     }
 }

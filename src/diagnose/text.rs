@@ -57,11 +57,15 @@ fn pairs(text: &str) -> Vec<(String, String, String)> {
 /// Whether the text holds an error wording sfjwt knows (even one whose cause is unknown, such as
 /// `authentication failure`): `explain` exits 1 only when it holds none.
 pub fn recognises(text: &str) -> bool {
-    pairs(text).iter().any(|(e, d, _)| super::wordings::find(e, d).is_some())
+    super::entra::recognises(text) || pairs(text).iter().any(|(e, d, _)| super::wordings::find(e, d).is_some())
 }
 
 /// The diagnosis of free text from another tool's log; `Unknown` when nothing in it is an error.
 pub fn explain(text: &str) -> Diagnosis {
+    // Microsoft Entra's AADSTS codes name their cause better than any OAuth error word beside them.
+    if let Some(d) = super::entra::explain(text) {
+        return d;
+    }
     let rank = |c: Cause| match c {
         Cause::Unknown => 0,
         Cause::AudienceInvalid => 1,

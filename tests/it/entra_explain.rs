@@ -1,0 +1,134 @@
+//! `sfjwt explain` on Microsoft Entra refusals (issue 25 §2): whole-command snapshots of real
+//! AADSTS texts from fixtures/corpus/entra.yaml (each quoted with its thread), the report's schema,
+//! and the code table kept in step with docs/evidence.md.
+
+use crate::common::*;
+use sfjwt::diagnose::entra::CODES;
+
+/// A corpus case's text, by id: the snapshots run on what people really pasted.
+fn corpus_text(id: &str) -> String {
+    let path = repo().join("fixtures/corpus/entra.yaml");
+    let cases: Vec<serde_json::Value> = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case = cases.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no corpus case {id}"));
+    case["text"].as_str().unwrap().to_string()
+}
+
+/// azure/login's federated login refused: the three values Entra quotes, and the credential to add
+/// (Azure/login #175).
+#[test]
+fn explain_federated_credential_mismatch_from_azure_login() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e021");
+    sfjwt_snapshot!(ctx, "explain_entra_70021", ctx.sfjwt().args(["explain", &text]));
+}
+
+/// The az CLI under azure/login with a secret (Azure/login #498): the secret's Value, not its ID.
+#[test]
+fn explain_client_secret_invalid_from_the_az_cli() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e051");
+    sfjwt_snapshot!(ctx, "explain_entra_7000215", ctx.sfjwt().args(["explain", &text]));
+}
+
+/// An expired secret, with the app id Entra names (spencerwooo/onedrive-vercel-index #1051).
+#[test]
+fn explain_client_secret_expired() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e065");
+    sfjwt_snapshot!(ctx, "explain_entra_7000222", ctx.sfjwt().args(["explain", &text]));
+}
+
+/// The consent page's text carries no code at all; its wording still reads
+/// (Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2 #44).
+#[test]
+fn explain_need_admin_approval_without_a_code() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e097");
+    sfjwt_snapshot!(ctx, "explain_entra_need_admin_approval", ctx.sfjwt().args(["explain", &text]));
+}
+
+/// A client-credentials scope without /.default (MicrosoftDocs/azure-docs #99862), read from stdin
+/// as `az … 2>&1 | sfjwt explain` would pass it, with a JSON report that validates.
+#[test]
+fn explain_invalid_scope_from_stdin_with_a_valid_report() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e106");
+    let r = ctx.run_stdin(ctx.sfjwt().args(["explain", "--report", "e.json"]), text.as_bytes()).ok();
+    assert!(r.stdout.starts_with("cause: entra_invalid_scope (likely)\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("help: Client credentials take exactly one scope, RESOURCE/.default"), "{}", r.stdout);
+    validate_with_schema(&ctx.path("e.json"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ctx.path("e.json")).unwrap()).unwrap();
+    assert_eq!(report["diagnosis"]["cause"], "entra_invalid_scope");
+    assert_eq!(report["exit_code"], 0);
+}
+
+/// `--format json` on a token endpoint's JSON answer (the JSON form Entra sends, corpus e045):
+/// the candidates of a code threads resolved two ways, neither more than possible.
+#[test]
+fn explain_json_of_a_raw_answer_lists_both_readings_of_700027() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e045");
+    let r = ctx.run(ctx.sfjwt().args(["explain", &text, "--format", "json"])).ok();
+    let d = r.json();
+    assert_eq!(d["cause"], "entra_assertion_invalid");
+    assert_eq!(d["confidence"], "possible");
+    let named: Vec<&str> = d["candidates"].as_array().unwrap().iter().map(|c| c["cause"].as_str().unwrap()).collect();
+    assert_eq!(named, ["entra_assertion_invalid", "entra_certificate_not_registered"]);
+    assert!(d["docs"].as_str().unwrap().ends_with("/docs/causes.md#entra_assertion_invalid"));
+}
+
+/// A code sfjwt does not read is not explained (exit 1), but the answer says where Microsoft
+/// explains it. (A made-up code: every real one in the corpus is in the table.)
+#[test]
+fn explain_an_unknown_aadsts_code_points_to_microsoft() {
+    let ctx = Ctx::new();
+    let r = ctx.run(ctx.sfjwt().args(["explain", "AADSTS99999: not a code sfjwt reads"])).code(1);
+    assert!(r.stdout.starts_with("cause: unknown (possible)\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("help: Microsoft's description and fix: https://login.microsoftonline.com/error?code=99999")
+    );
+}
+
+/// One row of docs/evidence.md: id, behaviour, cause, level.
+fn ledger() -> Vec<[String; 4]> {
+    let text = std::fs::read_to_string(repo().join("docs/evidence.md")).unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("| <a id=\"aadsts-"))
+        .map(|l| {
+            let cells: Vec<String> = l.trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect();
+            assert_eq!(cells.len(), 5, "a ledger row has 5 cells: {l}");
+            let id = cells[0].rsplit("</a>").next().unwrap().to_string();
+            [id, cells[1].clone(), cells[2].clone(), cells[3].clone()]
+        })
+        .collect()
+}
+
+/// Every row of the code table has its ledger row (same level, same first cause), every ledger
+/// row is in the table, and explain reads each row's quoted text as that cause.
+#[test]
+fn the_code_table_and_the_ledger_agree() {
+    let rows = ledger();
+    assert_eq!(rows.len(), CODES.len(), "ledger rows {:?}", rows.iter().map(|r| &r[0]).collect::<Vec<_>>());
+    for code in CODES {
+        let [_, behaviour, cause, level] =
+            rows.iter().find(|r| r[0] == code.id).unwrap_or_else(|| panic!("no ledger row {}", code.id));
+        assert_eq!(level, code.evidence.id(), "{}: ledger and code disagree on the level", code.id);
+        assert_eq!(cause, code.causes[0].0.id(), "{}: ledger and code disagree on the cause", code.id);
+        let text = behaviour.split('`').nth(1).unwrap_or_default();
+        let d = sfjwt::diagnose::text::explain(text);
+        assert_eq!(d.cause.id(), cause, "{}: explain {text:?}", code.id);
+        assert!(d.evidence.iter().any(|e| e.contains(&format!("docs/evidence.md#{}", code.id))), "{}", code.id);
+    }
+}
+
+/// `--json` wraps the Entra diagnosis in the same envelope as every other outcome.
+#[test]
+fn explain_json_envelope_carries_the_entra_cause() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e065");
+    let r = ctx.run(ctx.sfjwt().args(["explain", &text, "--json"])).ok();
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["status"], 0, "{v}");
+    assert_eq!(v["result"]["cause"], "entra_client_secret_expired", "{v}");
+}
