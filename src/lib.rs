@@ -26,6 +26,7 @@ pub mod cli;
 pub mod commands;
 pub mod credentials;
 pub mod diagnose;
+pub mod entra;
 pub mod error;
 pub mod fleet;
 pub mod fsutil;
