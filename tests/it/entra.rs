@@ -281,6 +281,7 @@ def post(u, data=None, **kw):
 app.http_client.post = post
 r = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
 def part(jwt, i):
+    jwt = jwt.decode() if isinstance(jwt, bytes) else jwt
     p = jwt.split(".")[i]
     return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
 out = {k: v for k, v in r.items() if k != "access_token"}
