@@ -122,7 +122,10 @@ fn certificate_login_hands_on_the_token_and_masks_it() {
     assert_eq!(output(&out, "cause"), "none");
     // The token is the tenant's: for Graph, for this app, with the consented role.
     let c = claims(&token);
-    assert_eq!((c["aud"].as_str(), c["appid"].as_str(), c["tid"].as_str()), (Some("https://graph.microsoft.com"), Some(APP), Some(TENANT_ID)));
+    assert_eq!(
+        (c["aud"].as_str(), c["appid"].as_str(), c["tid"].as_str()),
+        (Some("https://graph.microsoft.com"), Some(APP), Some(TENANT_ID))
+    );
     assert_eq!(c["roles"][0], "Sites.Read.All");
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
     assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("client_assertion")));
@@ -199,9 +202,15 @@ fn hosts_tenants_and_flags_are_checked_before_any_request() {
         .arg(cert());
     ctx.run(&mut cmd).code(2).stderr_has("not a Microsoft Entra login host").stderr_has("--allow-host 127.0.0.1");
     ctx.run(&mut cert_login_as(&ctx, &emu, "common", APP)).code(2).stderr_has("cannot be used with client credentials");
-    ctx.run(&mut cert_login_as(&ctx, &emu, TENANT, "ENTER_YOUR_CLIENT_ID")).code(2).stderr_has("not an Application (client) ID");
-    ctx.run(cert_login(&ctx, &emu).args(["--scope", "https://graph.microsoft.com/User.Read"])).code(2).stderr_has("RESOURCE/.default");
-    ctx.run(cert_login(&ctx, &emu).args(["-o", "ci@acme.com"])).code(2).stderr_has("--username is not used by --provider entra");
+    ctx.run(&mut cert_login_as(&ctx, &emu, TENANT, "ENTER_YOUR_CLIENT_ID"))
+        .code(2)
+        .stderr_has("not an Application (client) ID");
+    ctx.run(cert_login(&ctx, &emu).args(["--scope", "https://graph.microsoft.com/User.Read"]))
+        .code(2)
+        .stderr_has("RESOURCE/.default");
+    ctx.run(cert_login(&ctx, &emu).args(["-o", "ci@acme.com"]))
+        .code(2)
+        .stderr_has("--username is not used by --provider entra");
     let mut other = entra(&ctx, &emu);
     other.arg("--key").arg(fixture_key()).arg("--cert").arg(repo().join("fixtures/orgs/other.crt"));
     ctx.run(&mut other).code(5).stderr_has("the key does not match the certificate");
@@ -216,7 +225,14 @@ fn emulator_refuses_a_wrong_client_secret_in_entras_format() {
     let out = Command::new("curl")
         .args(["-sS", "--cacert"])
         .arg(&emu.ca)
-        .args(["-d", "grant_type=client_credentials", "-d", &format!("client_id={APP}"), "-d", "client_secret=secret-id-not-value"])
+        .args([
+            "-d",
+            "grant_type=client_credentials",
+            "-d",
+            &format!("client_id={APP}"),
+            "-d",
+            "client_secret=secret-id-not-value",
+        ])
         .args(["-d", "scope=https://graph.microsoft.com/.default", &format!("{}/{TENANT}/oauth2/v2.0/token", emu.url)])
         .output()
         .expect("curl");
@@ -226,6 +242,30 @@ fn emulator_refuses_a_wrong_client_secret_in_entras_format() {
     assert!(d.starts_with("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent"), "{d}");
     for field in ["trace_id", "correlation_id", "timestamp"] {
         assert!(j[field].as_str().is_some_and(|v| d.contains(v)), "{field} not in the description: {j}");
+    }
+}
+
+/// Every AADSTS code the emulator's tenant can answer has a sourced row in docs/evidence.md.
+#[test]
+fn every_entra_refusal_of_the_emulator_has_a_ledger_row() {
+    let code = std::fs::read_to_string(repo().join("emulator/src/entra.rs")).unwrap();
+    let flat: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let codes: Vec<&str> = flat
+        .split("refusal(")
+        .skip(1) // the definition is filtered below: its third parameter is not a number
+        .filter_map(|rest| rest.split(", ").nth(2))
+        .filter(|c| c.chars().all(|ch| ch.is_ascii_digit()))
+        .collect();
+    assert!(codes.len() >= 10, "found {codes:?}");
+    let ledger = std::fs::read_to_string(repo().join("docs/evidence.md")).unwrap();
+    let entra = ledger.split("## Microsoft Entra").nth(1).expect("an Entra section").split("\n## ").next().unwrap();
+    for c in codes {
+        let row = entra.lines().find(|l| l.starts_with("| <a id=\"en-") && l.contains(&format!("AADSTS{c}")));
+        let row = row.unwrap_or_else(|| panic!("no ledger row for AADSTS{c}"));
+        assert!(
+            ["official", "reported", "unconfirmed"].iter().any(|lvl| row.contains(&format!(" | {lvl} | "))),
+            "{row}"
+        );
     }
 }
 
