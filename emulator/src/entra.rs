@@ -528,6 +528,129 @@ fn access_token(tenant: &Tenant, app: &App, resource: &str, now: i64) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_lc_rs::signature::{RSA_PSS_SHA256, RsaKeyPair};
+
+    const APP: &str = "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60";
+    const BASE: &str = "https://127.0.0.1:1/contoso.onmicrosoft.com";
+    const NOW: i64 = 1_800_000_000;
+
+    fn fixtures() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+    }
+
+    /// The bundled test key (fixtures/keys/ci.key, PKCS#8) and a tenant holding its certificate.
+    fn setup(certificate: &str) -> (Tenant, RsaKeyPair, String) {
+        let pem = std::fs::read_to_string(fixtures().join("keys/ci.key")).unwrap();
+        let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let key = RsaKeyPair::from_pkcs8(&der).unwrap();
+        let spec = TenantSpec {
+            id: "7a1c2e4b-0d9f-4c3e-8b6a-2f5e9d1c0a47".into(),
+            domains: vec!["contoso.onmicrosoft.com".into()],
+            apps: vec![AppSpec {
+                client_id: APP.into(),
+                in_tenant: true,
+                certificates: vec![certificate.into()],
+                secrets: vec![],
+                federated_credentials: vec![],
+                roles: vec!["Sites.Read.All".into()],
+            }],
+        };
+        let tenant = Tenant::new(spec, &fixtures().join("orgs")).unwrap();
+        let x5t = URL_SAFE_NO_PAD.encode(&tenant.apps[0].certs[0].sha256);
+        (tenant, key, x5t)
+    }
+
+    fn sign(key: &RsaKeyPair, header: Value, claims: Value) -> String {
+        let input =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let mut sig = vec![0u8; key.public_modulus_len()];
+        key.sign(&RSA_PSS_SHA256, &aws_lc_rs::rand::SystemRandom::new(), input.as_bytes(), &mut sig).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    }
+
+    fn good_claims(jti: &str) -> Value {
+        json!({"aud": format!("{BASE}/oauth2/v2.0/token"), "iss": APP, "sub": APP, "jti": jti,
+               "nbf": NOW - 10, "iat": NOW - 10, "exp": NOW + 290})
+    }
+
+    /// The AADSTS code of the answer to one grant with this assertion (0: a token).
+    fn code(tenant: &Tenant, assertion: &str) -> u64 {
+        let form: Form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("client_assertion_type", ASSERTION_TYPE),
+            ("client_assertion", assertion),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        match token(tenant, None, &form, BASE, NOW) {
+            Ok(_) => 0,
+            Err(Response::Json(_, body)) => body["error_codes"][0].as_u64().unwrap(),
+            Err(_) => panic!("not a JSON answer"),
+        }
+    }
+
+    #[test]
+    fn certificate_assertions_are_checked_claim_by_claim() {
+        let (tenant, key, x5t) = setup("ci.crt");
+        let header = json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t});
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), good_claims("j1"))), 0);
+        // The same jti again is a replay.
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), good_claims("j1"))), 50027);
+        let with = |k: &str, v: Value| {
+            let mut c = good_claims(&format!("j-{k}"));
+            c[k] = v;
+            c
+        };
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), with("iss", json!("someone-else")))), 700021);
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), with("sub", json!("someone-else")))), 700021);
+        let v1 = format!("{BASE}/oauth2/token");
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), with("aud", json!(v1)))), 700023);
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), with("exp", json!(NOW - 400)))), 700024);
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), with("nbf", json!(NOW + 400)))), 700024);
+        // A fractional NumericDate, as MSAL for Python sends, is a time like any other.
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), with("exp", json!(NOW as f64 + 290.5)))), 0);
+        let mut c = good_claims("j-nojti");
+        c.as_object_mut().unwrap().remove("jti");
+        assert_eq!(code(&tenant, &sign(&key, header.clone(), c)), 50027);
+        // A tampered body no longer verifies against the registered certificate.
+        let signed = sign(&key, header.clone(), good_claims("j-t"));
+        let mut parts: Vec<String> = signed.split('.').map(str::to_string).collect();
+        parts[1] = URL_SAFE_NO_PAD.encode(good_claims("j-other").to_string());
+        assert_eq!(code(&tenant, &parts.join(".")), 50013);
+        // RS256 signatures are not accepted under alg PS256.
+        let rs = {
+            let input = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header.to_string()),
+                URL_SAFE_NO_PAD.encode(good_claims("j-rs").to_string())
+            );
+            let mut sig = vec![0u8; key.public_modulus_len()];
+            key.sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                input.as_bytes(),
+                &mut sig,
+            )
+            .unwrap();
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+        };
+        assert_eq!(code(&tenant, &rs), 50013);
+        // An unknown thumbprint: the certificate is not registered.
+        let other = json!({"alg": "PS256", "x5t#S256": URL_SAFE_NO_PAD.encode([7u8; 32])});
+        assert_eq!(code(&tenant, &sign(&key, other, good_claims("j-x5t"))), 700027);
+    }
+
+    #[test]
+    fn a_key_whose_certificate_is_not_uploaded_is_700027() {
+        let (tenant, key, _) = setup("other.crt");
+        let ci = cert(&std::fs::read_to_string(fixtures().join("orgs/ci.crt")).unwrap()).unwrap();
+        let header = json!({"alg": "PS256", "x5t#S256": URL_SAFE_NO_PAD.encode(&ci.sha256)});
+        assert_eq!(code(&tenant, &sign(&key, header, good_claims("j"))), 700027);
+    }
 
     #[test]
     fn scope_must_be_one_resource_default() {
