@@ -170,6 +170,27 @@ fn every_key_input_form_signs_an_accepted_assertion() {
     ctx.run(base(&ctx).env("SFJWT_KEY", &pem)).ok();
     ctx.run(base(&ctx).arg("--key").arg(format!("file:{}", fixture_key().display()))).ok();
     ctx.run_stdin(base(&ctx).args(["--key", "-"]), pem.as_bytes()).ok();
+    // One base64 line in the CI secret (base64 -w0 server.key), and an encrypted PKCS#8 key.
+    use base64::Engine;
+    ctx.run(base(&ctx).env("SFJWT_KEY", base64::engine::general_purpose::STANDARD.encode(&pem))).ok();
+    let pass = "entra-passphrase-0123";
+    ctx.secret(pass);
+    let key = fixture_key().display().to_string();
+    ctx.openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-v2",
+        "aes-256-cbc",
+        "-in",
+        &key,
+        "-passout",
+        &format!("pass:{pass}"),
+        "-out",
+        "enc.pem",
+    ]);
+    std::fs::write(ctx.path("pass.txt"), pass).unwrap();
+    ctx.run(base(&ctx).args(["--key", "enc.pem", "--key-passphrase-file", "pass.txt"])).ok();
+    ctx.run(base(&ctx).args(["--key", "enc.pem"]).env("SFJWT_KEY_PASSPHRASE", pass)).ok();
 }
 
 /// Keyless with a token handed over by the CI (env:VAR, file:PATH): the report shows the token's
