@@ -312,6 +312,9 @@ fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str)
     rep.exit_code = exit as u8;
     if s.github {
         ci::github_outputs(&[("cause", rep.diagnosis.cause)])?;
+        let fix = rep.diagnosis.remediation.first().map(|f| format!(" Fix: {f}")).unwrap_or_default();
+        ci::github_error(&format!("sfjwt login: {}", rep.diagnosis.cause), &format!("{}.{fix}", rep.diagnosis.summary));
+        ci::github_summary(&rep.markdown());
     }
     rep.write_all(&s.reports)?;
     crate::output::envelope::set_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
@@ -397,6 +400,9 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
         s.client_id, s.scope
     );
     rep.status = "ok";
+    if s.github {
+        ci::github_summary(&rep.markdown());
+    }
     rep.write_all(&s.reports)?;
     Ok(Exit::Success)
 }

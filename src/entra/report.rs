@@ -109,6 +109,41 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The step summary: what was asked, what happened, and on failure the cause and its fix.
+    pub fn markdown(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let t = &self.target;
+        let mut rows = vec![
+            ("tenant", t.tenant.clone()),
+            ("client id", t.client_id.clone()),
+            ("flow", t.flow.to_string()),
+            ("scope", t.scope.clone()),
+        ];
+        match &self.identity {
+            Some(i) if self.status == "ok" => {
+                rows.push(("tenant id", i.tenant_id.clone()));
+                rows.push(("roles", if i.roles.is_empty() { "none".into() } else { i.roles.join(", ") }));
+            }
+            _ => {
+                rows.push(("cause", format!("`{}`", self.diagnosis.cause)));
+                rows.push(("why", self.diagnosis.summary.clone()));
+                if let Some(a) = &self.answer {
+                    rows.push(("Entra said", a.error_description.clone()));
+                }
+                if let Some(fix) = self.diagnosis.remediation.first() {
+                    rows.push(("fix", fix.clone()));
+                }
+            }
+        }
+        let mut md = format!("### sfjwt login (Microsoft Entra): {}\n\n| | |\n|---|---|\n", self.status);
+        for (k, v) in rows {
+            md.push_str(&format!("| {k} | {} |\n", cell(&v)));
+        }
+        md
+    }
+}
+
 fn extension(path: &Path) -> String {
     path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase()
 }

@@ -120,6 +120,11 @@ fn certificate_login_hands_on_the_token_and_masks_it() {
     assert_eq!(output(&out, "tenant-id"), TENANT_ID);
     assert_eq!(output(&out, "roles"), "Sites.Read.All");
     assert_eq!(output(&out, "cause"), "none");
+    let summary = std::fs::read_to_string(ctx.path(STEP_SUMMARY)).unwrap();
+    assert!(
+        summary.contains("### sfjwt login (Microsoft Entra): ok") && summary.contains("| roles | Sites.Read.All |"),
+        "{summary}"
+    );
     // The token is the tenant's: for Graph, for this app, with the consented role.
     let c = claims(&token);
     assert_eq!(
@@ -225,8 +230,11 @@ fn refusal_report_and_outputs_name_the_cause_and_keep_entras_ids() {
     let outputs = ctx.path("gh-output");
     let mut cmd = cert_login(&ctx, &emu);
     cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_OUTPUT", &outputs).args(["--report", "r.yaml", "--report", "r.json"]);
-    ctx.run(&mut cmd).code(3);
+    ctx.run(&mut cmd).code(3).stderr_has("::error title=sfjwt login%3A entra_certificate_not_registered::");
     assert!(std::fs::read_to_string(&outputs).unwrap().contains("cause=entra_certificate_not_registered"));
+    let summary = std::fs::read_to_string(ctx.path(STEP_SUMMARY)).unwrap();
+    assert!(summary.contains("| cause | `entra_certificate_not_registered` |"), "{summary}");
+    assert!(summary.contains("| Entra said | AADSTS700027: The certificate with identifier"), "{summary}");
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
     assert_eq!(rep["diagnosis"]["cause"], "entra_certificate_not_registered");
     assert_eq!(rep["answer"]["error_codes"][0], 700027);
