@@ -316,6 +316,55 @@ fn readme_workflow_is_the_linted_example() {
     );
 }
 
+/// examples/entra.gitlab-ci.yml under gitlab-ci-local (shell executor): the login job as written
+/// (plus the flags that point it at the emulator), its dotenv reaching the next job. gitlab-ci-local
+/// has no OIDC issuer: the id_tokens variable is given as GitLab would fill it.
+#[test]
+#[ignore = "needs gitlab-ci-local: source scripts/tools.sh"]
+fn gitlab_example_logs_in_keylessly_under_gitlab_ci_local() {
+    let ctx = Ctx::new();
+    let emu = Emu::start_with(&scenario("gitlab"), &[]);
+    let token = crate::keyless::mint(&emu, "gitlab", crate::keyless::GL_REQUEST_TOKEN, "api://AzureADTokenExchange");
+    ctx.secret(token.clone());
+    let project = ctx.path("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let example = std::fs::read_to_string(repo().join("examples/entra.gitlab-ci.yml")).unwrap();
+    let pointed = format!("--oidc gitlab -r {} --allow-host 127.0.0.1 --ca-file {}", emu.url, emu.ca.display());
+    let graph =
+        "'curl -fsS -H \"Authorization: Bearer $ENTRA_ACCESS_TOKEN\" https://graph.microsoft.com/v1.0/sites/root'";
+    assert!(example.contains("--oidc gitlab ") && example.contains(graph), "the example changed: update this test");
+    let job = example
+        .replace("--oidc gitlab ", &format!("{pointed} "))
+        .replace(graph, "test -n \"$ENTRA_ACCESS_TOKEN\" && echo \"token present for tenant $ENTRA_TENANT_ID\"");
+    std::fs::write(project.join(".gitlab-ci.yml"), job).unwrap();
+    std::fs::write(
+        project.join(".gitlab-ci-local-variables.yml"),
+        format!("ENTRA_TENANT_ID: {TENANT}\nENTRA_CLIENT_ID: {APP}\nSFJWT_ID_TOKEN: {token}\n"),
+    )
+    .unwrap();
+    for args in
+        [&["init", "-q"][..], &["add", "."], &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "t"]]
+    {
+        assert!(Command::new("git").args(args).current_dir(&project).status().unwrap().success());
+    }
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
+    let mut path = vec![bin_dir];
+    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let gcl = std::env::var_os("SFJWT_GCL_BIN").unwrap_or_else(|| "gitlab-ci-local".into());
+    let out = Command::new(gcl)
+        .current_dir(&project)
+        .env("PATH", std::env::join_paths(path).unwrap())
+        .env("HOME", ctx.dir.path())
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    ctx.assert_no_secrets(&log);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains(&format!("Logged in to Microsoft Entra tenant {TENANT_ID}")), "{log}");
+    // The dotenv report's ENTRA_TENANT_ID (the token's tid) replaced the domain the job was given.
+    assert!(log.contains(&format!("token present for tenant {TENANT_ID}")), "{log}");
+}
+
 /// Every AADSTS code the emulator's tenant can answer has a sourced row in docs/evidence.md.
 #[test]
 fn every_entra_refusal_of_the_emulator_has_a_ledger_row() {
