@@ -365,6 +365,57 @@ fn gitlab_example_logs_in_keylessly_under_gitlab_ci_local() {
     assert!(log.contains(&format!("token present for tenant {TENANT_ID}")), "{log}");
 }
 
+/// README's GitHub workflow (examples/entra-graph.yml) under act (self-hosted mode) against the
+/// emulator: sfjwt from this build instead of the release download, pointed at the emulator, the
+/// Graph call replaced by printing what a later step sees. The ID token comes from the fake
+/// ACTIONS_ID_TOKEN_REQUEST_URL; act applies the masks.
+#[test]
+#[ignore = "needs act: source scripts/tools.sh"]
+fn github_workflow_runs_under_act_and_masks_the_tokens() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let run = ctx.path("act-run");
+    std::fs::create_dir_all(run.join(".github/workflows")).unwrap();
+    let wf = std::fs::read_to_string(repo().join("examples/entra-graph.yml")).unwrap();
+    let install = "run: curl -fsSL https://github.com/sfjwt/sfjwt/releases/latest/download/install.sh | sh";
+    let graph = "curl -fsS -H \"Authorization: Bearer $TOKEN\" https://graph.microsoft.com/v1.0/sites/root";
+    assert!(wf.contains(install) && wf.contains(graph) && wf.contains("--oidc github "), "the example changed");
+    let wf = wf
+        .replace(install, "run: echo \"$SFJWT_BIN_DIR\" >> \"$GITHUB_PATH\"")
+        .replace("--oidc github ", "--oidc github -r \"$EMU_URL\" --allow-host 127.0.0.1 --ca-file \"$EMU_CA\" ")
+        .replace(
+            graph,
+            "echo \"token: $TOKEN roles: ${{ steps.entra.outputs.roles }} cause: ${{ steps.entra.outputs.cause }}\"",
+        );
+    std::fs::write(run.join(".github/workflows/entra.yml"), wf).unwrap();
+    for args in
+        [&["init", "-q"][..], &["add", "."], &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "t"]]
+    {
+        assert!(Command::new("git").args(args).current_dir(&run).status().unwrap().success());
+    }
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
+    let act = std::env::var_os("SFJWT_ACT_BIN").unwrap_or_else(|| "act".into());
+    let out = Command::new(act)
+        .current_dir(&run)
+        .args(["push", "-W", ".github/workflows/entra.yml", "-P", "ubuntu-latest=-self-hosted"])
+        .args(["--var", &format!("ENTRA_TENANT_ID={TENANT}"), "--var", &format!("ENTRA_CLIENT_ID={APP}")])
+        .args(["--env", &format!("SFJWT_BIN_DIR={}", bin_dir.display())])
+        .args(["--env", &format!("EMU_URL={}", emu.url), "--env", &format!("EMU_CA={}", emu.ca.display())])
+        .args(["--env", &format!("ACTIONS_ID_TOKEN_REQUEST_URL={}/_oidc/github/token?api-version=2.0", emu.url)])
+        .args(["--env", &format!("ACTIONS_ID_TOKEN_REQUEST_TOKEN={GH_REQUEST_TOKEN}")])
+        .env("HOME", ctx.dir.path())
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{log}");
+    ctx.secret(GH_REQUEST_TOKEN);
+    ctx.assert_no_secrets(&log);
+    assert!(!log.contains("eyJ"), "a JWT (the ID token or the access token) reached act's log:\n{log}");
+    for needle in ["token: *** roles: Sites.Read.All cause: none", "Logged in to Microsoft Entra tenant"] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
 /// Every AADSTS code the emulator's tenant can answer has a sourced row in docs/evidence.md.
 #[test]
 fn every_entra_refusal_of_the_emulator_has_a_ledger_row() {
