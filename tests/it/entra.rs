@@ -223,6 +223,27 @@ fn keyless_from_a_variable_or_a_file_reports_the_tokens_claims() {
         .stderr_has("cause: entra_federated_credential_mismatch");
 }
 
+/// Entra's answers go through the shared retry rules: a 503 is retried, an HTML page that never
+/// stops is no usable answer (exit 4), never a refusal with a made-up cause.
+#[test]
+fn server_errors_are_retried_and_html_is_no_usable_answer() {
+    let ctx = Ctx::new();
+    let healthy = std::fs::read_to_string(scenario("healthy")).unwrap();
+    let with = |name: &str, faults: &str| {
+        let text = healthy.replace("../orgs/ci.crt", &cert().display().to_string());
+        let path = ctx.path(name);
+        std::fs::write(&path, format!("{text}faults:\n  all-paths: true\n{faults}")).unwrap();
+        Emu::start_with(&path, &[])
+    };
+    let emu = with("503.yaml", "  server-errors: {count: 1, status: 503}\n");
+    ctx.run(&mut cert_login(&ctx, &emu)).ok().stderr_has("note: HTTP 503").stderr_has("retrying in");
+    let emu = with("html.yaml", "  html-maintenance: 100\n");
+    let r = ctx.run(cert_login(&ctx, &emu).args(["--max-retries", "1", "--report", "r.json"])).code(4);
+    assert!(r.stderr.contains("(unexpected_answer)"), "{}", r.stderr);
+    let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!((rep["diagnosis"]["cause"].as_str(), rep["requests"].as_u64()), (Some("network_error"), Some(2)));
+}
+
 #[test]
 fn refusal_report_and_outputs_name_the_cause_and_keep_entras_ids() {
     let ctx = Ctx::new();
