@@ -185,7 +185,11 @@ pub fn route(
     let tid = &tenant.spec_id;
     Some(match (req.method.as_str(), tail) {
         ("GET", "discovery/v2.0/keys") => Response::Json(200, tenant.jwks()),
-        ("GET", _) if tail.ends_with("openid-configuration") => Response::Json(200, openid_configuration(&base, tid)),
+        // Entra's discovery names the tenant by its id, whichever name the request used.
+        ("GET", _) if tail.ends_with("openid-configuration") => {
+            let canonical = format!("{}/{tid}", own_url.trim_end_matches('/'));
+            Response::Json(200, openid_configuration(&canonical, tid))
+        }
         ("POST", "oauth2/v2.0/token") => match token(tenant, issuer, &req.form(), &base, now) {
             Ok(body) => Response::Json(200, body),
             Err(r) => r,
@@ -397,8 +401,12 @@ fn check_certificate(tenant: &Tenant, app: &App, jwt: &Jwt, base: &str, now: i64
         );
         return Err(refusal(401, "invalid_client", 700021, &text, now));
     }
+    // The token endpoint as requested, or under the tenant's id (what discovery names; MSAL
+    // sends that one). Whether Entra accepts a domain in `aud` is unconfirmed (evidence en-20).
     let endpoint = format!("{base}/oauth2/v2.0/token");
-    if !jwt.audiences().iter().any(|a| a.eq_ignore_ascii_case(&endpoint)) {
+    let (origin, _) = base.rsplit_once('/').unwrap_or((base, ""));
+    let by_id = format!("{origin}/{}/oauth2/v2.0/token", tenant.spec_id);
+    if !jwt.audiences().iter().any(|a| a.eq_ignore_ascii_case(&endpoint) || a.eq_ignore_ascii_case(&by_id)) {
         let text = format!(
             "Client assertion audience claim does not match Realm issuer. Review the documentation at {DOCS_CERT} ."
         );

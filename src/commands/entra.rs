@@ -46,34 +46,48 @@ pub fn run(args: LoginCommand) -> Result<Exit, Error> {
     let s = settings(&args, &env)?;
     let mut rep = Report::new(target(&s));
     let client = net::client(&s.net)?;
-    let assertion = match assertion(&s, &client, &env, &mut rep) {
+    // The endpoint first: it is the assertion's `aud`.
+    let endpoint = if s.authority.tenant_is_id() {
+        s.authority.token_endpoint()
+    } else {
+        let (found, n) = token::discover(&client, &s.net, &s.authority.discovery_url(), s.authority.host());
+        rep.requests = n;
+        match found {
+            Ok(e) => e,
+            Err(answer) => return on_answer(&s, answer, rep),
+        }
+    };
+    rep.target.token_endpoint = endpoint.clone();
+    let assertion = match assertion(&s, &endpoint, &client, &env, &mut rep) {
         Ok(a) => a,
         Err((e, exit)) => {
             rep.exit_code = exit as u8;
             rep.write_all(&s.reports)?;
-            return match exit {
-                Exit::KeyMismatch => {
-                    eprintln!("error: {e}");
-                    Ok(exit)
-                }
-                _ => Err(e),
-            };
+            if exit == Exit::KeyMismatch {
+                eprintln!("error: {e}");
+                crate::output::envelope::set_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause));
+                return Ok(exit);
+            }
+            return Err(e);
         }
     };
-    let endpoint = s.authority.token_endpoint();
     let request =
         token::Request { endpoint: &endpoint, client_id: &s.client_id, scope: &s.scope, assertion: &assertion };
     let (answer, requests) = token::request(&client, &s.net, &request);
-    rep.requests = requests;
+    rep.requests += requests;
+    on_answer(&s, answer, rep)
+}
+
+fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Exit, Error> {
     match answer {
-        Answer::Granted(g) => granted(&s, g, rep),
-        Answer::Refused { status, refusal } => refused(&s, status, refusal, rep),
+        Answer::Granted(g) => granted(s, g, rep),
+        Answer::Refused { status, refusal } => refused(s, status, refusal, rep),
         Answer::NoAnswer { kind, detail } => {
             let cause = if kind == FailureKind::Tls { "tls_error" } else { "network_error" };
             let said = crate::secrets::terminal_safe(&detail);
             eprintln!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
-            rep.fail(cause, "no usable answer from the token endpoint", vec![said], vec![]);
-            finish_failure(&s, rep, Exit::NoAnswer, "NoUsableAnswer")
+            rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], vec![]);
+            finish_failure(s, rep, Exit::NoAnswer, "NoUsableAnswer")
         }
     }
 }
@@ -224,12 +238,13 @@ type Failed = (Error, Exit);
 /// and have set the report's cause.
 fn assertion(
     s: &Settings,
+    endpoint: &str,
     client: &reqwest::blocking::Client,
     env: Env,
     rep: &mut Report,
 ) -> Result<zeroize::Zeroizing<String>, Failed> {
     match &s.credential {
-        Credential::Certificate { key, passphrase, cert } => sign(s, key, passphrase.as_ref(), cert, rep),
+        Credential::Certificate { key, passphrase, cert } => sign(s, endpoint, key, passphrase.as_ref(), cert, rep),
         Credential::Oidc { source, audience } => {
             let token = oidc::acquire(source, audience, client, &s.net, env, s.github).map_err(|e| {
                 rep.fail(
@@ -252,6 +267,7 @@ fn assertion(
 
 fn sign(
     s: &Settings,
+    endpoint: &str,
     key: &KeySource,
     passphrase: Option<&Passphrase>,
     cert_path: &std::path::Path,
@@ -275,7 +291,7 @@ fn sign(
         );
         return Err((Error::usage(msg, "sfjwt cert inspect CERT --key KEY checks a pair"), Exit::KeyMismatch));
     }
-    let claims = crate::entra::assertion::Claims::new(&s.client_id, &s.authority.token_endpoint(), s.lifetime);
+    let claims = crate::entra::assertion::Claims::new(&s.client_id, endpoint, s.lifetime);
     let thumbprint = crate::entra::assertion::x5t_s256(&info.sha256_fingerprint);
     crate::entra::assertion::sign(&key, &thumbprint, &claims).map_err(|e| (e, Exit::Usage))
 }
@@ -354,6 +370,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
     }
     let roles = token::roles(token);
     let have = roles.clone().unwrap_or_default();
+    let token_endpoint = rep.target.token_endpoint.clone();
     let tenant_id = claim(token, "tid").unwrap_or_else(|| s.authority.tenant.clone());
     rep.identity = Some(report::Identity {
         tenant_id: tenant_id.clone(),
@@ -379,7 +396,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
     let out = Output {
         tenant_id: &tenant_id,
         client_id: &s.client_id,
-        token_endpoint: s.authority.token_endpoint(),
+        token_endpoint,
         scope: &s.scope,
         token_type: &g.token_type,
         expires_in: g.expires_in,

@@ -34,6 +34,17 @@ impl Authority {
     pub fn token_endpoint(&self) -> String {
         format!("{}/{}/oauth2/v2.0/token", self.origin, self.tenant)
     }
+
+    /// Where MSAL reads the tenant's endpoints.
+    pub fn discovery_url(&self) -> String {
+        format!("{}/{}/v2.0/.well-known/openid-configuration", self.origin, self.tenant)
+    }
+
+    /// A directory id (GUID) names the endpoint directly; a domain is resolved by discovery.
+    pub fn tenant_is_id(&self) -> bool {
+        let groups: Vec<usize> = self.tenant.split('-').map(str::len).collect();
+        groups == [8, 4, 4, 4, 12] && self.tenant.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+    }
 }
 
 fn origin(value: &str, allow: &[String]) -> Result<String, Error> {

@@ -130,6 +130,47 @@ pub fn classify(ex: Exchange) -> Answer {
     }
 }
 
+/// Discovery (`{authority}/v2.0/.well-known/openid-configuration`), as MSAL does it: the tenant's
+/// token endpoint under its id, when `--tenant` is a domain. The endpoint must stay on the
+/// authority's host (it receives the assertion). `Err` is the answer to report instead.
+pub fn discover(
+    client: &reqwest::blocking::Client,
+    settings: &NetSettings,
+    discovery_url: &str,
+    host: &str,
+) -> (Result<String, Answer>, usize) {
+    let tries = net::send_with_retries(
+        settings,
+        || client.get(discovery_url).header("Accept", "application/json"),
+        |t, wait| eprintln!("note: {}; retrying in {:.1}s", describe(&t.exchange), wait.as_secs_f64()),
+    );
+    let n = tries.len();
+    let Some(last) = tries.into_iter().last() else {
+        return (Err(Answer::NoAnswer { kind: FailureKind::Connect, detail: "no request was sent".into() }), n);
+    };
+    let (status, body) = match &last.exchange {
+        Exchange::Answer { status, body, .. } => (*status, body.clone()),
+        Exchange::Failed { .. } => return (Err(classify(last.exchange)), n),
+    };
+    let endpoint = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("token_endpoint").and_then(|e| e.as_str()).map(str::to_string))
+        .filter(|e| url::Url::parse(e).is_ok_and(|u| u.scheme() == "https" && u.authority() == host));
+    match endpoint {
+        Some(e) if status == 200 => (Ok(e), n),
+        _ => match classify(last.exchange) {
+            Answer::Granted(_) => (
+                Err(Answer::NoAnswer {
+                    kind: FailureKind::UnexpectedAnswer,
+                    detail: format!("the OpenID configuration (HTTP {status}) names no token endpoint on {host}"),
+                }),
+                n,
+            ),
+            other => (Err(other), n),
+        },
+    }
+}
+
 /// The `roles` claim of a JWT access token (read, not verified: the token is for the resource,
 /// and only says what Entra put in it). `None` when the token is not a JWT.
 pub fn roles(access_token: &str) -> Option<Vec<String>> {

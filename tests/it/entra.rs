@@ -135,7 +135,28 @@ fn certificate_login_hands_on_the_token_and_masks_it() {
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
     assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("client_assertion")));
     assert_eq!(rep["identity"]["roles"][0], "Sites.Read.All");
-    assert_eq!(rep["target"]["token_endpoint"], format!("{}/{TENANT}/oauth2/v2.0/token", emu.url));
+    // --tenant named a domain: discovery gave the endpoint under the tenant's id.
+    assert_eq!(rep["target"]["token_endpoint"], format!("{}/{TENANT_ID}/oauth2/v2.0/token", emu.url));
+}
+
+/// As MSAL does: a domain is resolved by the tenant's OpenID configuration (whose endpoints name
+/// the tenant's id, the `aud` then sent); a tenant id needs no discovery.
+#[test]
+fn a_domain_is_resolved_by_discovery_a_tenant_id_is_not() {
+    let ctx = Ctx::new();
+    let log = ctx.path("emulator.log");
+    let emu = Emu::spawn_logged(&emulator_bin(), &scenario("healthy"), &[], &log);
+    ctx.run(&mut cert_login(&ctx, &emu)).ok();
+    ctx.run(&mut cert_login_as(&ctx, &emu, TENANT_ID, APP)).ok();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let requests: Vec<&str> =
+        text.lines().filter(|l| l.contains(" -> ")).map(|l| l.split(" (").next().unwrap_or(l)).collect();
+    let token = format!("POST /{TENANT_ID}/oauth2/v2.0/token -> 200");
+    assert_eq!(
+        requests,
+        [format!("GET /{TENANT}/v2.0/.well-known/openid-configuration -> 200"), token.clone(), token],
+        "{text}"
+    );
 }
 
 /// The formats that exist to carry the token carry it; the others never do.
