@@ -1,4 +1,5 @@
-//! The `--report` file of an Entra login: JSON or YAML (by extension), the same top-level shape
+//! The `--report` file of an Entra login: JSON or YAML (by extension), `schema_version: entra-1`
+//! (not schema/report.schema.json, whose version is "1"): the same top-level shape
 //! as a Salesforce login's report (schema_version, tool, command, status, exit_code, target,
 //! diagnosis, identity), with Entra's fields. Never the assertion, the OIDC token or the token.
 
@@ -76,7 +77,7 @@ impl Report {
     pub fn new(target: Target) -> Report {
         let now = time::OffsetDateTime::now_utc();
         Report {
-            schema_version: "1",
+            schema_version: "entra-1",
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command: "login",
             timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),

@@ -282,6 +282,7 @@ fn refusal_report_and_outputs_name_the_cause_and_keep_entras_ids() {
     assert_eq!(rep["answer"]["error_codes"][0], 700027);
     assert_eq!(rep["answer"]["trace_id"].as_str().map(str::len), Some(36));
     assert_eq!(rep["exit_code"], 3);
+    assert_eq!(rep["schema_version"], "entra-1");
     let yaml: serde_yaml::Value = serde_yaml::from_str(&ctx.read_clean("r.yaml")).unwrap();
     assert_eq!(yaml["diagnosis"]["cause"].as_str(), Some("entra_certificate_not_registered"));
 }
