@@ -459,6 +459,22 @@ fn github_workflow_runs_under_act_and_masks_the_tokens() {
     }
 }
 
+/// The GitHub Action with `provider: entra` (tests/action/entra.yml) under act against the
+/// emulator: certificate login, required role, outputs to a later step, the token masked; the
+/// post step has nothing to revoke (no instance URL).
+#[test]
+#[ignore = "needs act: source scripts/tools.sh"]
+fn action_with_provider_entra_logs_in_under_act() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let (code, log) = crate::action::act(&ctx, "entra.yml", &emu, &[("ENTRA_CERT", cert().display().to_string())]);
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains("eyJ"), "a JWT reached act's log:\n{log}");
+    for needle in [&format!("tenant-id: {TENANT_ID}")[..], "roles: Sites.Read.All", "cause: none", "token: ***"] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
 /// Every AADSTS code the emulator's tenant can answer has a sourced row in docs/evidence.md.
 #[test]
 fn every_entra_refusal_of_the_emulator_has_a_ledger_row() {
