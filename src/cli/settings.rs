@@ -14,8 +14,8 @@ use crate::credentials::oidc::OidcSource;
 use crate::error::Error;
 use crate::login::endpoint::{HostPolicy, LoginUrl};
 use crate::login::exchange::SubjectTokenType;
-use crate::login::net::NetSettings;
 use crate::login::{assertion, endpoint};
+use crate::net::NetSettings;
 
 pub struct LoginSettings {
     pub client_id: String,
@@ -84,6 +84,10 @@ const READ_VARS: &[&str] = &[
     "SFJWT_TIMEOUT",
     "SFJWT_ADMIN_TOKEN",
     "SFJWT_ADMIN_INSTANCE_URL",
+    "SFJWT_OIDC_AUDIENCE",
+    "SFJWT_TOKEN_HANDLER",
+    "SFJWT_ID_TOKEN",
+    "SFJWT_SF_BIN",
     "SFJWT_ACCESS_TOKEN",
     "SF_ACCESS_TOKEN",
     "SF_ORG_INSTANCE_URL",
@@ -234,11 +238,17 @@ impl<'a> Layers<'a> {
     /// (in a fleet run it was read per target and reported as a refusal).
     fn check_key_present(&self, source: &KeySource) -> Result<(), Error> {
         match source {
-            // The same words as reading it would give, the path shortened the same way.
-            KeySource::File(p) if !p.exists() => Err(crate::credentials::keys::KeyError::NotFound {
-                path: source.describe().trim_start_matches("file ").to_string(),
+            // The same words as reading it would give: key material passed as a path is named as
+            // such, otherwise the path is shortened the same way.
+            KeySource::File(p) if !p.exists() => {
+                use crate::credentials::keys::{KeyError, looks_like_key_material};
+                Err(if looks_like_key_material(&p.to_string_lossy()) {
+                    KeyError::MaterialAsPath
+                } else {
+                    KeyError::NotFound { path: source.describe().trim_start_matches("file ").to_string() }
+                }
+                .into())
             }
-            .into()),
             KeySource::EnvVar(v) if self.env(v).is_none() => {
                 Err(Error::usage(format!("the key variable {v} is not set"), format!("set {v} to the private key")))
             }
@@ -374,7 +384,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
     let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     check_outputs(args, github)?;
     if args.sf_alias.is_some() {
-        crate::output::ci::Sf::new().check_available()?;
+        crate::sfcli::Sf::new().check_available()?;
     }
     let e = |k: &str| env(k).filter(|v| !v.is_empty());
     let mut notes = std::mem::take(&mut layers.notes);

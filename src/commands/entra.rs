@@ -15,7 +15,7 @@ use crate::entra::causes::{self, EntraCause};
 use crate::entra::report::{self, Report};
 use crate::entra::token::{self, Answer, Granted};
 use crate::error::{Error, Exit};
-use crate::login::net::{self, FailureKind, NetSettings};
+use crate::net::{self, FailureKind, NetSettings};
 use crate::output::ci;
 
 enum Credential {
@@ -257,7 +257,7 @@ fn assertion(
             })?;
             crate::secrets::register(token.expose());
             if s.github {
-                ci::github_mask(token.expose());
+                crate::secrets::github_mask(token.expose());
             }
             rep.target.oidc = oidc::decode(token.expose());
             Ok(zeroize::Zeroizing::new(token.expose().to_string()))
@@ -366,7 +366,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
     let token: &str = &g.access_token;
     crate::secrets::register(token);
     if s.github {
-        ci::github_mask(token);
+        crate::secrets::github_mask(token);
     }
     let roles = token::roles(token);
     let have = roles.clone().unwrap_or_default();

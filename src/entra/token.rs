@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use crate::login::net::{self, Exchange, FailureKind, NetSettings};
+use crate::net::{self, Exchange, FailureKind, NetSettings};
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
