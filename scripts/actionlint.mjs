@@ -12,7 +12,6 @@ const STALE = [
   /label "ubuntu-24\.04-arm" is unknown/, // Linux arm64 hosted runners (2025)
   /undefined variable "vars"/, // configuration variables, the `vars` context (2023)
   /label "macos-15-intel" is unknown/, // the last Intel macOS image (macos-13 was retired in 2025)
-  /undefined variable "vars"/, // configuration variables, the `vars` context (2023)
 ];
 
 const require = createRequire(import.meta.url);
