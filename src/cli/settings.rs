@@ -40,6 +40,8 @@ pub struct LoginSettings {
     pub reports: Vec<PathBuf>,
     /// Make one REST call after the grant to check the session works.
     pub verify: bool,
+    /// Sign once more with exp relative to the server's clock after an expiry refusal (issue 23 §3).
+    pub clock_compensation: bool,
     /// Which value won where several sources gave one (printed on stderr).
     pub notes: Vec<String>,
     /// Keyless login (token exchange) instead of the JWT bearer grant.
@@ -408,6 +410,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
         sf_alias: args.sf_alias.clone(),
         reports: args.report.clone(),
         verify: !args.no_verify,
+        clock_compensation: !args.no_clock_compensation,
         notes,
         oidc,
     })
