@@ -44,6 +44,16 @@ const INPUTS = [
   { name: "oidc", bool: true, default: "false" },
   { name: "oidc-audience", flag: "--oidc-audience", for: ["login"] },
   { name: "token-handler", flag: "--token-handler", for: ["login"] },
+  // Microsoft Entra (issue 25): `provider: entra` logs in to a tenant (client credentials with a
+  // certificate assertion, or with oidc: true the job's token through a federated credential).
+  // Empty provider is Salesforce; `list` inputs give one flag per word.
+  { name: "provider", flag: "--provider", for: ["login"] },
+  { name: "tenant", flag: "--tenant", for: ["login"] },
+  { name: "certificate", flag: "--cert", for: ["login"] },
+  { name: "scope", flag: "--scope", for: ["login"] },
+  { name: "require-role", flag: "--require-role", for: ["login"], list: true },
+  // A non-Entra authority host (a proxy, a test tenant); Salesforce logins take it too.
+  { name: "allow-host", flag: "--allow-host", for: ["login"], list: true },
 ];
 
 class InputError extends Error {}
@@ -93,6 +103,8 @@ function flagsFor(command, inputs) {
     const v = inputs[row.name];
     if (row.bool) {
       if (v === true) args.push(row.flag);
+    } else if (row.list) {
+      for (const item of v.split(/[\s,]+/).filter((x) => x)) args.push(row.flag, item);
     } else if (v !== "") {
       args.push(row.flag, v);
     }
@@ -102,11 +114,21 @@ function flagsFor(command, inputs) {
 
 function loginArgs(inputs) {
   const keyless = inputs.oidc === true ? ["--oidc", "github"] : [];
-  return ["login", "--github", ...keyless, ...flagsFor("login", inputs)];
+  // login-url's default names Salesforce's login host; an Entra login's default authority is
+  // login.microsoftonline.com (sfjwt's own default), so the Salesforce default is not passed.
+  const used = isEntra(inputs) && inputs["login-url"] === "login" ? { ...inputs, "login-url": "" } : inputs;
+  return ["login", "--github", ...keyless, ...flagsFor("login", used)];
+}
+
+function isEntra(inputs) {
+  return inputs.provider === "entra";
 }
 
 /** What the login needs before it runs: the key, unless the login is keyless. */
 function missingCredential(inputs) {
+  if (isEntra(inputs) && inputs.oidc !== true && !inputs.certificate) {
+    return "provider: entra needs the certificate input (the certificate uploaded to the app registration), or oidc: true";
+  }
   if (inputs.oidc === true) {
     return inputs["private-key"] ? "oidc: true takes no private-key (the pipeline's OIDC token replaces it)" : null;
   }
@@ -290,6 +312,7 @@ module.exports = {
   sfjwtEnv,
   flagsFor,
   loginArgs,
+  isEntra,
   missingCredential,
   doctorArgs,
   revokeCommand,

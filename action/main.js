@@ -86,8 +86,8 @@ function main() {
     }
     return 0;
   }
-  // doctor checks the JWT bearer setup; a keyless refusal is diagnosed by login itself.
-  if (login.code === 3 && inputs.oidc !== true && inputs["admin-token"] && inputs["admin-instance-url"]) {
+  // doctor checks the JWT bearer setup; a keyless or Entra refusal is diagnosed by login itself.
+  if (login.code === 3 && inputs.oidc !== true && !lib.isEntra(inputs) && inputs["admin-token"] && inputs["admin-instance-url"]) {
     console.log("Asking the org why (sfjwt doctor with the admin session)…");
     run(bin, lib.doctorArgs(inputs), env);
   }

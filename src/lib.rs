@@ -34,6 +34,7 @@ pub mod cli;
 pub mod commands;
 pub mod credentials;
 pub mod diagnose;
+pub mod entra;
 pub mod error;
 pub(crate) mod fleet;
 pub(crate) mod fsutil;

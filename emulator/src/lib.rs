@@ -3,6 +3,7 @@
 
 pub mod composite;
 pub mod demo;
+pub mod entra;
 pub mod exchange;
 pub mod grant;
 pub mod http;

@@ -186,6 +186,7 @@ pub struct Org {
     pub state: Mutex<State>,
     pub issuer: Option<crate::keyless::Issuer>,
     pub handlers: Vec<crate::keyless::HandlerSpec>,
+    pub entra: Option<crate::entra::Tenant>,
 }
 
 impl Org {
@@ -223,6 +224,7 @@ impl Org {
             state: Mutex::new(State::default()),
             issuer: scenario.oidc_issuer.map(crate::keyless::Issuer::new).transpose()?,
             handlers: scenario.token_exchange_handlers,
+            entra: scenario.entra_tenant.map(|t| crate::entra::Tenant::new(t, base)).transpose()?,
         };
 
         let mut app_specs = scenario.apps;

@@ -37,6 +37,10 @@ pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
     if let Some(r) = crate::keyless::route(org.issuer.as_ref(), req, own_url, org.now().unix_timestamp()) {
         return r;
     }
+    let now = org.now().unix_timestamp();
+    if let Some(r) = crate::entra::route(org.entra.as_ref(), org.issuer.as_ref(), req, own_url, now) {
+        return r;
+    }
     match (req.method.as_str(), path) {
         ("POST", "/services/oauth2/token")
             if req.form().get("grant_type").map(String::as_str) == Some(crate::exchange::GRANT_TYPE) =>

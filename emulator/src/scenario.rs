@@ -37,6 +37,9 @@ pub struct Scenario {
     /// Token exchange handlers enabled for the scenario's apps (keyless login).
     #[serde(default)]
     pub token_exchange_handlers: Vec<crate::keyless::HandlerSpec>,
+    /// A Microsoft Entra tenant served under /{tenant}/ (issue 25).
+    #[serde(default)]
+    pub entra_tenant: Option<crate::entra::TenantSpec>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -33,8 +33,8 @@ pub enum Command {
     Cert(CertCommand),
     /// Print a signed JWT bearer assertion (for debugging, or for other HTTP clients)
     Assertion(AssertionArgs),
-    /// Log in with the JWT bearer grant; on refusal, say why
-    Login(Box<LoginArgs>),
+    /// Log in with the JWT bearer grant (or to Microsoft Entra with --provider entra); on refusal, say why
+    Login(Box<super::entra::LoginCommand>),
     /// Revoke an access token (from SF_ACCESS_TOKEN, SFJWT_ACCESS_TOKEN or standard input), e.g. at the end of a job
     Revoke(RevokeArgs),
     /// Run every check (key, certificate, clock, grant, the org via an admin session, the repo's

@@ -52,9 +52,14 @@ Examples:
   $ eval \"$(sfjwt login -i 3MVG9Example.key_1 -o ci@acme.com -r test --format shell)\"
   $ sfjwt login --config sfjwt.yaml --target uat --dotenv sf.env --report sfjwt-report.json
 
+Microsoft Entra (--provider entra; SFJWT_TENANT, SFJWT_CERT; outputs ENTRA_ACCESS_TOKEN,
+ENTRA_TENANT_ID, ENTRA_CLIENT_ID; -r is the authority host, default login.microsoftonline.com):
+  $ sfjwt login --provider entra --tenant contoso.onmicrosoft.com -i CLIENT_ID --key ci.key --cert ci.crt
+  $ sfjwt login --provider entra --tenant TENANT_ID -i CLIENT_ID --oidc github --require-role Sites.Read.All
+
 Exit codes: 0 logged in, 2 usage or input error, 3 refused (by the token endpoint, or the session
 cannot use the API: the check after the grant), 4 no usable answer (network, TLS, timeout, 5xx or
-garbage after retries).";
+garbage after retries), 5 (Entra) the key does not match --cert.";
 
 pub const REVOKE: &str = "\
 The token comes from SF_ACCESS_TOKEN (what `sfjwt login` exports), then SFJWT_ACCESS_TOKEN, then

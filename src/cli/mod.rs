@@ -5,8 +5,10 @@ mod args;
 pub mod config;
 pub mod doctor;
 pub mod duration;
+pub mod entra;
 mod epilogues;
 pub mod keyless;
 pub mod settings;
 
 pub use args::*;
+pub use entra::{EntraArgs, LoginCommand, Provider};

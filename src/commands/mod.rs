@@ -4,6 +4,7 @@ mod assertion;
 mod cert;
 mod completions;
 mod doctor;
+mod entra;
 mod explain;
 mod keygen;
 mod login;
@@ -31,13 +32,24 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Cert(crate::cli::CertCommand::Rotate(args)) => cert::rotate(args),
         Command::Setup(args) => setup::run(*args),
         Command::Assertion(args) => assertion::run(args),
-        Command::Login(args) => login::run(*args),
+        Command::Login(args) => login_command(*args),
         Command::Revoke(args) => revoke::run(args),
         Command::Doctor(args) => doctor::run(*args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }
+}
+
+/// `login`: Salesforce, or Microsoft Entra with `--provider entra` (its flags refused otherwise).
+fn login_command(args: crate::cli::LoginCommand) -> Result<Exit, Error> {
+    if args.entra.provider == crate::cli::Provider::Entra {
+        return entra::run(args);
+    }
+    if let Some(flag) = args.entra.given().first() {
+        return Err(Error::usage(format!("{flag} is for Microsoft Entra logins"), "add --provider entra"));
+    }
+    login::run(args.login)
 }
 
 /// Under `--json` every command produces its JSON form, which the envelope carries.

@@ -129,3 +129,21 @@ pub fn github_report(report: &crate::record::Report) {
             .and_then(|mut f| f.write_all(format!("{md}\n").as_bytes()));
     }
 }
+
+/// An `::error` annotation, title and message escaped as GitHub requires.
+pub fn github_error(title: &str, message: &str) {
+    let line = format!("::error title={}::{}", escape_property(title), escape_command(message));
+    eprintln!("{}", crate::secrets::scrub(&line));
+}
+
+/// Appends Markdown to the job's step summary (GITHUB_STEP_SUMMARY), secrets scrubbed; best effort.
+pub fn github_summary(markdown: &str) {
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        let md = crate::secrets::scrub(markdown);
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(format!("{md}\n").as_bytes()));
+    }
+}

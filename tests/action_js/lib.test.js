@@ -194,3 +194,20 @@ test("oidc: true logs in keyless, without a key, and never runs doctor", () => {
   assert.match(lib.missingCredential(lib.readInputs(env({ oidc: "true", "private-key": "k" }))), /takes no private-key/);
   assert.match(lib.missingCredential(lib.readInputs(env({}))), /private-key input is empty/);
 });
+
+test("provider: entra passes the Entra flags, drops Salesforce's default login URL, never runs doctor", () => {
+  const i = lib.readInputs(env({
+    "client-id": "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60", provider: "entra", tenant: "contoso.onmicrosoft.com",
+    "private-key": PEM, certificate: "ci.crt", "login-url": "login", "require-role": "Sites.Read.All, User.Read.All",
+  }));
+  assert.equal(lib.isEntra(i), true);
+  assert.deepEqual(lib.loginArgs(i), ["login", "--github", "--client-id", "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60", "--report", "sfjwt-report.json",
+    "--provider", "entra", "--tenant", "contoso.onmicrosoft.com", "--cert", "ci.crt", "--require-role", "Sites.Read.All", "--require-role", "User.Read.All"]);
+  assert.equal(lib.missingCredential(i), null);
+  assert.match(lib.missingCredential(lib.readInputs(env({ provider: "entra", "private-key": PEM }))), /needs the certificate input/);
+  const keyless = lib.readInputs(env({ provider: "entra", tenant: "t", oidc: "true", "login-url": "login.microsoftonline.us" }));
+  assert.equal(lib.missingCredential(keyless), null);
+  assert.deepEqual(lib.loginArgs(keyless).slice(0, 6), ["login", "--github", "--oidc", "github", "--login-url", "login.microsoftonline.us"]);
+  // A Salesforce login is unchanged: no --provider flag.
+  assert.ok(!lib.loginArgs(lib.readInputs(env({ "client-id": "3MVG9x", "private-key": PEM }))).includes("--provider"));
+});

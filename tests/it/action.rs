@@ -583,9 +583,21 @@ fn action_metadata_is_consistent() {
     outputs.sort();
     assert_eq!(
         outputs,
-        ["access-token", "cause", "instance-url", "is-sandbox", "org-id", "report", "user-id", "username"]
+        [
+            "access-token",
+            "cause",
+            "instance-url",
+            "is-sandbox",
+            "org-id",
+            "report",
+            "roles",
+            "tenant-id",
+            "user-id",
+            "username"
+        ]
     );
     let written = std::fs::read_to_string(repo().join("src/commands/login.rs")).unwrap()
+        + &std::fs::read_to_string(repo().join("src/commands/entra.rs")).unwrap()
         + &std::fs::read_to_string(repo().join("action/main.js")).unwrap();
     for o in &outputs {
         assert!(

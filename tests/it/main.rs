@@ -5,6 +5,7 @@ mod common;
 
 mod canary;
 mod doctor;
+mod entra;
 mod entra_explain;
 mod fake_release;
 mod fidelity;

@@ -1,0 +1,486 @@
+//! `sfjwt login --provider entra`: settings, the client assertion (certificate or CI token), the
+//! grant, the roles check after it, then outputs as for Salesforce. Every failure writes the
+//! report and names a cause; nothing is handed on unless the grant and the check passed.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::{LoginArgs, LoginCommand, OutFormat, duration};
+use crate::credentials::keys::{self, KeySource, Passphrase};
+use crate::credentials::{cert, oidc};
+use crate::entra::authority::Authority;
+use crate::entra::causes::{self, EntraCause};
+use crate::entra::report::{self, Report};
+use crate::entra::token::{self, Answer, Granted};
+use crate::error::{Error, Exit};
+use crate::net::{self, FailureKind, NetSettings};
+use crate::output::ci;
+
+enum Credential {
+    Certificate { key: KeySource, passphrase: Option<Passphrase>, cert: PathBuf },
+    Oidc { source: oidc::OidcSource, audience: String },
+}
+
+struct Settings {
+    authority: Authority,
+    client_id: String,
+    scope: String,
+    credential: Credential,
+    lifetime: Duration,
+    net: NetSettings,
+    format: Option<OutFormat>,
+    show_token: bool,
+    github: bool,
+    export_env: bool,
+    dotenv: Option<PathBuf>,
+    reports: Vec<PathBuf>,
+    require_roles: Vec<String>,
+}
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+pub fn run(args: LoginCommand) -> Result<Exit, Error> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let s = settings(&args, &env)?;
+    let mut rep = Report::new(target(&s));
+    let client = net::client(&s.net)?;
+    // The endpoint first: it is the assertion's `aud`.
+    let endpoint = if s.authority.tenant_is_id() {
+        s.authority.token_endpoint()
+    } else {
+        let (found, n) = token::discover(&client, &s.net, &s.authority.discovery_url(), s.authority.host());
+        rep.requests = n;
+        match found {
+            Ok(e) => e,
+            Err(answer) => return on_answer(&s, answer, rep),
+        }
+    };
+    rep.target.token_endpoint = endpoint.clone();
+    let assertion = match assertion(&s, &endpoint, &client, &env, &mut rep) {
+        Ok(a) => a,
+        Err((e, exit)) => {
+            rep.exit_code = exit as u8;
+            rep.write_all(&s.reports)?;
+            if exit == Exit::KeyMismatch {
+                eprintln!("error: {e}");
+                crate::output::envelope::set_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause));
+                return Ok(exit);
+            }
+            return Err(e);
+        }
+    };
+    let request =
+        token::Request { endpoint: &endpoint, client_id: &s.client_id, scope: &s.scope, assertion: &assertion };
+    let (answer, requests) = token::request(&client, &s.net, &request);
+    rep.requests += requests;
+    on_answer(&s, answer, rep)
+}
+
+fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Exit, Error> {
+    match answer {
+        Answer::Granted(g) => granted(s, g, rep),
+        Answer::Refused { status, refusal } => refused(s, status, refusal, rep),
+        Answer::NoAnswer { kind, detail } => {
+            let cause = if kind == FailureKind::Tls { "tls_error" } else { "network_error" };
+            let said = crate::secrets::terminal_safe(&detail);
+            eprintln!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
+            rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], vec![]);
+            finish_failure(s, rep, Exit::NoAnswer, "NoUsableAnswer")
+        }
+    }
+}
+
+/// Flags that mean something only to Salesforce are refused, not ignored.
+fn refuse_salesforce_flags(a: &LoginArgs) -> Result<(), Error> {
+    let given = [
+        ("--username", a.username.is_some()),
+        ("--audience", a.audience.is_some()),
+        ("--sf-alias", a.sf_alias.is_some()),
+        ("--subject-token-type", a.subject_token_type.is_some()),
+        ("--token-handler", a.token_handler.is_some()),
+        ("--wait-for-propagation", a.wait_for_propagation.is_some()),
+        ("--insecure-http", a.insecure_http),
+        ("--config", a.config.is_some()),
+        ("--target", !a.target.is_empty()),
+    ];
+    match given.iter().find(|(_, on)| *on) {
+        Some((flag, _)) => Err(Error::usage(
+            format!("{flag} is not used by --provider entra"),
+            "an Entra login takes --tenant, --client-id, --key and --cert (or --oidc), and --scope",
+        )),
+        None => Ok(()),
+    }
+}
+
+fn settings(args: &LoginCommand, env: Env) -> Result<Settings, Error> {
+    let a = &args.login;
+    let e = &args.entra;
+    refuse_salesforce_flags(a)?;
+    let tenant = e.tenant.clone().or_else(|| env("SFJWT_TENANT")).ok_or_else(|| {
+        Error::usage("no tenant given", "pass --tenant with the Directory (tenant) ID, or set SFJWT_TENANT")
+    })?;
+    let authority = Authority::new(a.login_url.as_deref(), &tenant, &a.allow_host)?;
+    let client_id = a.client_id.clone().or_else(|| env("SFJWT_CLIENT_ID")).ok_or_else(|| {
+        Error::usage(
+            "no client id given",
+            "pass --client-id (-i) with the Application (client) ID, or set SFJWT_CLIENT_ID",
+        )
+    })?;
+    let lifetime = duration::parse(&a.lifetime)
+        .map_err(|err| Error::usage(format!("invalid --lifetime: {err}"), "e.g. --lifetime 300s"))?;
+    report::check_paths(&a.report)?;
+    Ok(Settings {
+        authority,
+        client_id: client_id_shape(&client_id)?,
+        scope: scope(e.scope.as_deref())?,
+        credential: credential(args, env)?,
+        lifetime: crate::login::assertion::validate_lifetime(lifetime)?,
+        net: net_settings(a, env)?,
+        format: a.format,
+        show_token: a.show_token,
+        github: a.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
+        export_env: a.export_env,
+        dotenv: a.dotenv.clone(),
+        reports: a.report.clone(),
+        require_roles: e.require_role.clone(),
+    })
+}
+
+/// An Application (client) ID is a GUID; placeholders such as ENTER_YOUR_CLIENT_ID are a
+/// common cause of AADSTS700016 (issue 25 research), caught here before any request.
+fn client_id_shape(value: &str) -> Result<String, Error> {
+    let v = value.trim();
+    let groups: Vec<usize> = v.split('-').map(str::len).collect();
+    if groups == [8, 4, 4, 4, 12] && v.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Ok(v.to_ascii_lowercase());
+    }
+    Err(Error::usage(
+        format!("--client-id {:?} is not an Application (client) ID", crate::secrets::terminal_safe(v)),
+        "copy the Application (client) ID (a GUID) from the app registration's Overview",
+    ))
+}
+
+fn scope(value: Option<&str>) -> Result<String, Error> {
+    let v = value.unwrap_or(crate::entra::DEFAULT_SCOPE).trim();
+    if v.split_whitespace().count() != 1 || !v.ends_with("/.default") || v == "/.default" {
+        return Err(Error::usage(
+            format!("--scope {v:?}: the client credentials grant takes exactly one RESOURCE/.default scope"),
+            format!("e.g. --scope {}", crate::entra::DEFAULT_SCOPE),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn credential(args: &LoginCommand, env: Env) -> Result<Credential, Error> {
+    let a = &args.login;
+    if let Some(spec) = &a.oidc {
+        if args.entra.cert.is_some() {
+            return Err(Error::usage("--cert and --oidc do not go together", "a keyless login sends no certificate"));
+        }
+        let audience = a.oidc_audience.clone().unwrap_or_else(|| crate::entra::FEDERATED_AUDIENCE.into());
+        return Ok(Credential::Oidc { source: oidc::OidcSource::parse(spec)?, audience });
+    }
+    let key = KeySource::resolve(a.key.key.as_deref(), env)?;
+    let passphrase = match &a.key.key_passphrase_file {
+        Some(p) => Some(Passphrase::from_file(p)?),
+        None => env("SFJWT_KEY_PASSPHRASE").map(Passphrase::new),
+    };
+    let cert = args.entra.cert.clone().or_else(|| env("SFJWT_CERT").map(PathBuf::from)).ok_or_else(|| {
+        Error::usage(
+            "no certificate given",
+            "pass --cert with the certificate uploaded to the app registration (its thumbprint goes in the assertion), or use --oidc",
+        )
+    })?;
+    Ok(Credential::Certificate { key, passphrase, cert })
+}
+
+fn net_settings(a: &LoginArgs, env: Env) -> Result<NetSettings, Error> {
+    let mut net = NetSettings::default();
+    if let Some(t) = a.timeout.clone().or_else(|| env("SFJWT_TIMEOUT")) {
+        net.timeout =
+            duration::parse(&t).map_err(|e| Error::usage(format!("invalid --timeout: {e}"), "e.g. --timeout 30s"))?;
+        if net.timeout.is_zero() || net.timeout > Duration::from_secs(600) {
+            return Err(Error::usage("--timeout must be between 1s and 600s", "e.g. --timeout 30s"));
+        }
+    }
+    if a.max_retries > 10 {
+        return Err(Error::usage(format!("--max-retries {} is out of range", a.max_retries), "use 0 to 10"));
+    }
+    net.max_retries = a.max_retries;
+    net.retry_window = duration::parse(&a.retry_window)
+        .map_err(|e| Error::usage(format!("invalid --retry-window: {e}"), "e.g. --retry-window 60s"))?;
+    net.ca_files = if a.ca_file.is_empty() {
+        env("SFJWT_CA_FILE").map(PathBuf::from).into_iter().collect()
+    } else {
+        a.ca_file.clone()
+    };
+    Ok(net)
+}
+
+fn target(s: &Settings) -> report::Target {
+    report::Target {
+        provider: "entra",
+        tenant: s.authority.tenant.clone(),
+        client_id: s.client_id.clone(),
+        token_endpoint: s.authority.token_endpoint(),
+        scope: s.scope.clone(),
+        flow: if matches!(s.credential, Credential::Oidc { .. }) { "federated" } else { "client_assertion" },
+        required_roles: s.require_roles.clone(),
+        oidc: None,
+    }
+}
+
+type Failed = (Error, Exit);
+
+/// The client assertion: signed here, or the CI's OIDC token. Failures carry their exit code
+/// and have set the report's cause.
+fn assertion(
+    s: &Settings,
+    endpoint: &str,
+    client: &reqwest::blocking::Client,
+    env: Env,
+    rep: &mut Report,
+) -> Result<zeroize::Zeroizing<String>, Failed> {
+    match &s.credential {
+        Credential::Certificate { key, passphrase, cert } => sign(s, endpoint, key, passphrase.as_ref(), cert, rep),
+        Credential::Oidc { source, audience } => {
+            let token = oidc::acquire(source, audience, client, &s.net, env, s.github).map_err(|e| {
+                rep.fail(
+                    "oidc_token_unavailable",
+                    "the CI's OIDC token could not be read",
+                    vec![format!("{}: {e}", source.describe())],
+                    vec![],
+                );
+                (e, Exit::Usage)
+            })?;
+            crate::secrets::register(token.expose());
+            if s.github {
+                crate::secrets::github_mask(token.expose());
+            }
+            rep.target.oidc = oidc::decode(token.expose());
+            Ok(zeroize::Zeroizing::new(token.expose().to_string()))
+        }
+    }
+}
+
+fn sign(
+    s: &Settings,
+    endpoint: &str,
+    key: &KeySource,
+    passphrase: Option<&Passphrase>,
+    cert_path: &std::path::Path,
+    rep: &mut Report,
+) -> Result<zeroize::Zeroizing<String>, Failed> {
+    let key = keys::load(key, passphrase).map_err(|e| {
+        rep.fail("invalid_key", "the private key cannot be used", vec![e.to_string()], vec![e.help()]);
+        (Error::from(e), Exit::Usage)
+    })?;
+    let info = cert::load(cert_path).map_err(|e| {
+        rep.fail("invalid_key", "the certificate cannot be read", vec![e.to_string()], vec![]);
+        (Error::from(e), Exit::Usage)
+    })?;
+    if !cert::key_matches(&info, &key) {
+        let msg = format!("the key does not match the certificate {}", cert_path.display());
+        rep.fail(
+            "certificate_mismatch",
+            &msg,
+            vec![],
+            vec!["pass the certificate made from this key (sfjwt cert inspect CERT --key KEY checks a pair)".into()],
+        );
+        return Err((Error::usage(msg, "sfjwt cert inspect CERT --key KEY checks a pair"), Exit::KeyMismatch));
+    }
+    let claims = crate::entra::assertion::Claims::new(&s.client_id, endpoint, s.lifetime);
+    let thumbprint = crate::entra::assertion::x5t_s256(&info.sha256_fingerprint);
+    crate::entra::assertion::sign(&key, &thumbprint, &claims).map_err(|e| (e, Exit::Usage))
+}
+
+fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) -> Result<Exit, Error> {
+    let keyless = matches!(s.credential, Credential::Oidc { .. });
+    let cause = causes::from_refusal(refusal.code(), &refusal.error_description, keyless);
+    let headline = crate::secrets::scrub(&crate::secrets::terminal_safe(refusal.headline())).into_owned();
+    let error = crate::secrets::terminal_safe(&refusal.error);
+    eprintln!("error: Microsoft Entra refused the token request: {error}: {headline}");
+    rep.answer = Some(report::Answer {
+        http_status: status,
+        error: refusal.error.clone(),
+        error_codes: refusal.error_codes.clone(),
+        error_description: headline.clone(),
+        trace_id: refusal.trace_id.clone(),
+        correlation_id: refusal.correlation_id.clone(),
+    });
+    rep.fail(cause.id, cause.summary, vec![headline], vec![cause.fix.into()]);
+    print_cause(&cause);
+    if let (Some(t), Some(c)) = (&refusal.trace_id, &refusal.correlation_id) {
+        let (t, c) = (crate::secrets::terminal_safe(t), crate::secrets::terminal_safe(c));
+        eprintln!("note: Entra's trace ID {t}, correlation ID {c} (quote both to Microsoft support)");
+    }
+    finish_failure(s, rep, Exit::Refused, "GrantRefused")
+}
+
+fn print_cause(cause: &EntraCause) {
+    eprintln!("cause: {}: {}", cause.id, cause.summary);
+    eprintln!("help: {}", cause.fix);
+}
+
+fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Exit, Error> {
+    rep.exit_code = exit as u8;
+    if s.github {
+        ci::github_outputs(&[("cause", rep.diagnosis.cause)])?;
+        let fix = rep.diagnosis.remediation.first().map(|f| format!(" Fix: {f}")).unwrap_or_default();
+        ci::github_error(&format!("sfjwt login: {}", rep.diagnosis.cause), &format!("{}.{fix}", rep.diagnosis.summary));
+        ci::github_summary(&rep.markdown());
+    }
+    rep.write_all(&s.reports)?;
+    crate::output::envelope::set_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
+    if crate::output::envelope::enabled() {
+        super::print_json(&rep)?;
+    }
+    Ok(exit)
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    tenant_id: &'a str,
+    client_id: &'a str,
+    token_endpoint: String,
+    scope: &'a str,
+    token_type: &'a str,
+    expires_in: Option<u64>,
+    roles: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<&'a str>,
+}
+
+/// The claims of the access token sfjwt reads: `tid` and `aud` (for the summary), `roles`.
+fn claim(token: &str, name: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get(name)?.as_str().map(str::to_string)
+}
+
+fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
+    let token: &str = &g.access_token;
+    crate::secrets::register(token);
+    if s.github {
+        crate::secrets::github_mask(token);
+    }
+    let roles = token::roles(token);
+    let have = roles.clone().unwrap_or_default();
+    let token_endpoint = rep.target.token_endpoint.clone();
+    let tenant_id = claim(token, "tid").unwrap_or_else(|| s.authority.tenant.clone());
+    rep.identity = Some(report::Identity {
+        tenant_id: tenant_id.clone(),
+        app_id: s.client_id.clone(),
+        audience: claim(token, "aud").unwrap_or_default(),
+        roles: have.clone(),
+        expires_in: g.expires_in,
+    });
+    let missing: Vec<&String> = s.require_roles.iter().filter(|r| !have.contains(r)).collect();
+    if !missing.is_empty() {
+        return roles_missing(s, roles.is_some(), &missing, &have, rep);
+    }
+    if roles.as_ref().is_some_and(Vec::is_empty) {
+        eprintln!(
+            "warning: the access token carries no application permissions (roles): calls that need one will get 403 until an admin grants consent; --require-role ROLE fails the login instead"
+        );
+    }
+    let pairs = [
+        ("ENTRA_ACCESS_TOKEN", token),
+        ("ENTRA_TENANT_ID", tenant_id.as_str()),
+        ("ENTRA_CLIENT_ID", s.client_id.as_str()),
+    ];
+    let out = Output {
+        tenant_id: &tenant_id,
+        client_id: &s.client_id,
+        token_endpoint,
+        scope: &s.scope,
+        token_type: &g.token_type,
+        expires_in: g.expires_in,
+        roles: &have,
+        access_token: s.show_token.then_some(token),
+    };
+    match s.format {
+        Some(OutFormat::Json) => super::print_json(&out)?,
+        Some(OutFormat::Yaml) => print!("{}", serde_saphyr::to_string(&out).unwrap_or_default()),
+        Some(OutFormat::Env) => print!("{}", ci::env_lines(&pairs)?),
+        Some(OutFormat::Shell) => print!("{}", ci::shell_lines(&pairs)?),
+        None => {}
+    }
+    hand_off(s, &pairs, &tenant_id, &have)?;
+    let shown = if have.is_empty() { "none".to_string() } else { have.join(", ") };
+    eprintln!(
+        "Logged in to Microsoft Entra tenant {tenant_id} as application {} ({}); roles: {shown}",
+        s.client_id, s.scope
+    );
+    rep.status = "ok";
+    if s.github {
+        ci::github_summary(&rep.markdown());
+    }
+    rep.write_all(&s.reports)?;
+    Ok(Exit::Success)
+}
+
+fn hand_off(s: &Settings, pairs: &[(&str, &str)], tenant_id: &str, roles: &[String]) -> Result<(), Error> {
+    if s.github {
+        let roles = roles.join(",");
+        ci::github_outputs(&[
+            ("access-token", pairs[0].1),
+            ("tenant-id", tenant_id),
+            ("client-id", &s.client_id),
+            ("roles", &roles),
+            ("cause", "none"),
+        ])?;
+        if s.export_env {
+            ci::github_env(&pairs[..2])?;
+        }
+    }
+    if let Some(path) = &s.dotenv {
+        ci::dotenv(path, pairs)?;
+    }
+    Ok(())
+}
+
+/// The check after the grant: an application permission without admin consent gives a token
+/// without that role (entra.md §4), so the login fails here instead of a 403 later.
+fn roles_missing(
+    s: &Settings,
+    jwt: bool,
+    missing: &[&String],
+    have: &[String],
+    mut rep: Report,
+) -> Result<Exit, Error> {
+    let cause = causes::ADMIN_CONSENT_REQUIRED;
+    let list = missing.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let had = if have.is_empty() { "none".to_string() } else { have.join(", ") };
+    let evidence = if jwt {
+        format!("the access token's roles: {had}; required: {list}")
+    } else {
+        format!("the access token is not a JWT, so its roles cannot be read; required: {list}")
+    };
+    eprintln!("error: the grant succeeded, but the token lacks the required application permission(s): {list}");
+    eprintln!("  evidence: {evidence}");
+    rep.fail(cause.id, cause.summary, vec![evidence], vec![cause.fix.into()]);
+    print_cause(&cause);
+    finish_failure(s, rep, Exit::Refused, "GrantRefused")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_are_guids_and_scopes_one_default() {
+        assert!(client_id_shape("ENTER_YOUR_CLIENT_ID").is_err());
+        assert_eq!(
+            client_id_shape("0B5C8F3E-1111-2222-3333-444455556666").unwrap(),
+            "0b5c8f3e-1111-2222-3333-444455556666"
+        );
+        assert_eq!(scope(None).unwrap(), "https://graph.microsoft.com/.default");
+        assert!(scope(Some("https://graph.microsoft.com/User.Read")).is_err());
+        assert!(scope(Some("a/.default b/.default")).is_err());
+    }
+}

@@ -1,0 +1,163 @@
+//! The `--report` file of an Entra login: JSON or YAML (by extension), `schema_version: entra-1`
+//! (not schema/report.schema.json, whose version is "1"): the same top-level shape
+//! as a Salesforce login's report (schema_version, tool, command, status, exit_code, target,
+//! diagnosis, identity), with Entra's fields. Never the assertion, the OIDC token or the token.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Error;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Target {
+    pub provider: &'static str,
+    pub tenant: String,
+    pub client_id: String,
+    pub token_endpoint: String,
+    pub scope: String,
+    /// `client_assertion` (certificate) or `federated` (the CI's OIDC token).
+    pub flow: &'static str,
+    pub required_roles: Vec<String>,
+    /// The OIDC token's claims (decoded, not verified), keyless only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<crate::credentials::oidc::OidcClaims>,
+}
+
+/// What Entra answered to a refused grant (its own ids kept for a support request).
+#[derive(Clone, Debug, Serialize)]
+pub struct Answer {
+    pub http_status: u16,
+    pub error: String,
+    pub error_codes: Vec<u64>,
+    pub error_description: String,
+    pub trace_id: Option<String>,
+    pub correlation_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnosis {
+    pub cause: &'static str,
+    pub summary: String,
+    pub evidence: Vec<String>,
+    pub remediation: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Identity {
+    pub tenant_id: String,
+    pub app_id: String,
+    pub audience: String,
+    pub roles: Vec<String>,
+    pub expires_in: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: &'static str,
+    pub tool: Tool,
+    pub command: &'static str,
+    pub timestamp: String,
+    pub status: &'static str,
+    pub exit_code: u8,
+    pub target: Target,
+    pub requests: usize,
+    pub answer: Option<Answer>,
+    pub diagnosis: Diagnosis,
+    pub identity: Option<Identity>,
+}
+
+impl Report {
+    pub fn new(target: Target) -> Report {
+        let now = time::OffsetDateTime::now_utc();
+        Report {
+            schema_version: "entra-1",
+            tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
+            command: "login",
+            timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            status: "failed",
+            exit_code: 0,
+            target,
+            requests: 0,
+            answer: None,
+            diagnosis: Diagnosis { cause: "none", summary: String::new(), evidence: vec![], remediation: vec![] },
+            identity: None,
+        }
+    }
+
+    pub fn fail(&mut self, cause: &'static str, summary: &str, evidence: Vec<String>, remediation: Vec<String>) {
+        self.diagnosis = Diagnosis { cause, summary: summary.to_string(), evidence, remediation };
+    }
+
+    /// Writes every report, secrets scrubbed.
+    pub fn write_all(&self, paths: &[PathBuf]) -> Result<(), Error> {
+        for path in paths {
+            let fail = |e: String| Error::Internal(format!("cannot render the report: {e}"));
+            let text = match extension(path).as_str() {
+                "json" => serde_json::to_string_pretty(self).map(|s| s + "\n").map_err(|e| fail(e.to_string()))?,
+                _ => serde_saphyr::to_string(self).map_err(|e| fail(e.to_string()))?,
+            };
+            let text = crate::secrets::scrub(&text);
+            crate::fsutil::write_atomic(path, text.as_bytes(), crate::fsutil::PUBLIC_MODE)?;
+        }
+        Ok(())
+    }
+}
+
+impl Report {
+    /// The step summary: what was asked, what happened, and on failure the cause and its fix.
+    pub fn markdown(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let t = &self.target;
+        let mut rows = vec![
+            ("tenant", t.tenant.clone()),
+            ("client id", t.client_id.clone()),
+            ("flow", t.flow.to_string()),
+            ("scope", t.scope.clone()),
+        ];
+        match &self.identity {
+            Some(i) if self.status == "ok" => {
+                rows.push(("tenant id", i.tenant_id.clone()));
+                rows.push(("roles", if i.roles.is_empty() { "none".into() } else { i.roles.join(", ") }));
+            }
+            _ => {
+                rows.push(("cause", format!("`{}`", self.diagnosis.cause)));
+                rows.push(("why", self.diagnosis.summary.clone()));
+                if let Some(a) = &self.answer {
+                    rows.push(("Entra said", a.error_description.clone()));
+                }
+                if let Some(fix) = self.diagnosis.remediation.first() {
+                    rows.push(("fix", fix.clone()));
+                }
+            }
+        }
+        let mut md = format!("### sfjwt login (Microsoft Entra): {}\n\n| | |\n|---|---|\n", self.status);
+        for (k, v) in rows {
+            md.push_str(&format!("| {k} | {} |\n", cell(&v)));
+        }
+        md
+    }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase()
+}
+
+/// Entra reports are JSON or YAML; checked before any request, so a typo costs no login.
+pub fn check_paths(paths: &[PathBuf]) -> Result<(), Error> {
+    for p in paths {
+        if !matches!(extension(p).as_str(), "json" | "yaml" | "yml") {
+            return Err(Error::usage(
+                format!("--report {}: an Entra login writes .json or .yaml reports", p.display()),
+                "name the file r.json or r.yaml (Markdown and JUnit reports are Salesforce-only for now)",
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,564 @@
+//! `sfjwt login --provider entra` (issue 25 §1, §3) against the emulator's Entra tenant
+//! (fixtures/entra/*.yaml): a certificate login and a keyless (federated) login, each refusal as
+//! a whole-command snapshot, the outputs, and MSAL for Python as the independent client.
+//!
+//! Re-accept intended output changes with `INSTA_UPDATE=always cargo test --test it entra::`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::common::*;
+use crate::keyless::GH_REQUEST_TOKEN;
+
+const TENANT: &str = "contoso.onmicrosoft.com";
+const TENANT_ID: &str = "7a1c2e4b-0d9f-4c3e-8b6a-2f5e9d1c0a47";
+const APP: &str = "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60";
+/// Entra's per-answer ids change every run.
+const FILTERS: &[(&str, &str)] = &[(r"(trace ID |correlation ID )[0-9a-f-]{36}", "$1[GUID]")];
+
+fn scenario(name: &str) -> PathBuf {
+    repo().join("fixtures/entra").join(format!("{name}.yaml"))
+}
+
+fn start(name: &str) -> Emu {
+    Emu::start_with(&scenario(name), &[])
+}
+
+fn cert() -> PathBuf {
+    repo().join("fixtures/orgs/ci.crt")
+}
+
+/// `sfjwt login --provider entra` at the emulator's tenant, without a credential yet.
+fn entra(ctx: &Ctx, emu: &Emu) -> Command {
+    entra_as(ctx, emu, TENANT, APP)
+}
+
+fn entra_as(ctx: &Ctx, emu: &Emu, tenant: &str, app: &str) -> Command {
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "--provider", "entra", "--tenant", tenant, "-i", app, "-r", &emu.url])
+        .args(["--allow-host", "127.0.0.1", "--ca-file"])
+        .arg(&emu.ca);
+    cmd.env_remove("ACTIONS_ID_TOKEN_REQUEST_URL").env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+    cmd
+}
+
+/// With the bundled test key and its certificate.
+fn cert_login(ctx: &Ctx, emu: &Emu) -> Command {
+    cert_login_as(ctx, emu, TENANT, APP)
+}
+
+fn cert_login_as(ctx: &Ctx, emu: &Emu, tenant: &str, app: &str) -> Command {
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = entra_as(ctx, emu, tenant, app);
+    cmd.arg("--key").arg(fixture_key()).arg("--cert").arg(cert());
+    cmd
+}
+
+/// Keyless: the token from the emulator's GitHub-shaped token service.
+fn keyless_login(ctx: &Ctx, emu: &Emu) -> Command {
+    ctx.secret(GH_REQUEST_TOKEN);
+    let mut cmd = entra(ctx, emu);
+    cmd.args(["--oidc", "github"])
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/_oidc/github/token?api-version=2.0", emu.url))
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", GH_REQUEST_TOKEN);
+    cmd
+}
+
+fn claims(jwt: &str) -> serde_json::Value {
+    use base64::Engine;
+    let body = jwt.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body).unwrap()).unwrap()
+}
+
+fn output(file: &str, name: &str) -> String {
+    let prefix = format!("{name}=");
+    file.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name} in {file}")).to_string()
+}
+
+/// Every step of each story as the user sees it: exit code, stdout, stderr.
+#[test]
+fn snapshots_of_a_login_and_each_refusal() {
+    type Build = fn(&Ctx, &Emu) -> Command;
+    let cases: &[(&str, &str, Build, &[&str])] = &[
+        ("certificate_login", "healthy", cert_login, &["--format", "json"]),
+        ("keyless_login", "healthy", keyless_login, &[]),
+        ("admin_consent_missing", "no-consent", cert_login, &["--require-role", "Sites.Read.All"]),
+        ("app_not_in_tenant", "not-installed", cert_login, &[]),
+        ("tenant_not_found", "healthy", |c, e| cert_login_as(c, e, "fabrikam.onmicrosoft.com", APP), &[]),
+        ("certificate_not_registered", "other-certificate", cert_login, &[]),
+        ("assertion_expired", "clock-ahead", cert_login, &[]),
+        ("federated_credential_mismatch", "wrong-subject", keyless_login, &[]),
+        ("federated_token_expired", "expired-oidc-token", keyless_login, &[]),
+    ];
+    for (name, scenario, build, extra) in cases {
+        let ctx = Ctx::new();
+        let emu = start(scenario);
+        let mut cmd = build(&ctx, &emu);
+        cmd.args(*extra);
+        let run = ctx.run(&mut cmd);
+        sfjwt_testsupport::cmd_snapshot!(filters = FILTERS, format!("entra_{name}"), run);
+    }
+}
+
+#[test]
+fn certificate_login_hands_on_the_token_and_masks_it() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let outputs = ctx.path("gh-output");
+    let mut cmd = cert_login(&ctx, &emu);
+    cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_OUTPUT", &outputs).args(["--report", "r.json"]);
+    cmd.args(["--require-role", "Sites.Read.All"]);
+    let r = ctx.run_revealing(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = std::fs::read_to_string(&outputs).unwrap();
+    let token = output(&out, "access-token");
+    assert!(r.stderr.lines().any(|l| l == format!("::add-mask::{token}")), "{}", r.stderr);
+    ctx.secret(token.clone());
+    ctx.assert_no_secrets(&r.stdout);
+    let unmasked: Vec<&str> = r.stderr.lines().filter(|l| !l.starts_with("::add-mask::")).collect();
+    ctx.assert_no_secrets(&unmasked.join("\n"));
+    assert_eq!(output(&out, "tenant-id"), TENANT_ID);
+    assert_eq!(output(&out, "roles"), "Sites.Read.All");
+    assert_eq!(output(&out, "cause"), "none");
+    let summary = std::fs::read_to_string(ctx.path(STEP_SUMMARY)).unwrap();
+    assert!(
+        summary.contains("### sfjwt login (Microsoft Entra): ok") && summary.contains("| roles | Sites.Read.All |"),
+        "{summary}"
+    );
+    // The token is the tenant's: for Graph, for this app, with the consented role.
+    let c = claims(&token);
+    assert_eq!(
+        (c["aud"].as_str(), c["appid"].as_str(), c["tid"].as_str()),
+        (Some("https://graph.microsoft.com"), Some(APP), Some(TENANT_ID))
+    );
+    assert_eq!(c["roles"][0], "Sites.Read.All");
+    let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("client_assertion")));
+    assert_eq!(rep["identity"]["roles"][0], "Sites.Read.All");
+    // --tenant named a domain: discovery gave the endpoint under the tenant's id.
+    assert_eq!(rep["target"]["token_endpoint"], format!("{}/{TENANT_ID}/oauth2/v2.0/token", emu.url));
+}
+
+/// As MSAL does: a domain is resolved by the tenant's OpenID configuration (whose endpoints name
+/// the tenant's id, the `aud` then sent); a tenant id needs no discovery.
+#[test]
+fn a_domain_is_resolved_by_discovery_a_tenant_id_is_not() {
+    let ctx = Ctx::new();
+    let log = ctx.path("emulator.log");
+    let emu = Emu::spawn_logged(&emulator_bin(), &scenario("healthy"), &[], &log);
+    ctx.run(&mut cert_login(&ctx, &emu)).ok();
+    ctx.run(&mut cert_login_as(&ctx, &emu, TENANT_ID, APP)).ok();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let requests: Vec<&str> =
+        text.lines().filter(|l| l.contains(" -> ")).map(|l| l.split(" (").next().unwrap_or(l)).collect();
+    let token = format!("POST /{TENANT_ID}/oauth2/v2.0/token -> 200");
+    assert_eq!(
+        requests,
+        [format!("GET /{TENANT}/v2.0/.well-known/openid-configuration -> 200"), token.clone(), token],
+        "{text}"
+    );
+}
+
+/// The formats that exist to carry the token carry it; the others never do.
+#[test]
+fn env_and_shell_formats_carry_the_token_json_only_with_show_token() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let r = ctx.run_revealing(cert_login(&ctx, &emu).args(["--format", "env", "--dotenv", "entra.env"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let token = output(&r.stdout, "ENTRA_ACCESS_TOKEN");
+    assert_eq!(output(&r.stdout, "ENTRA_TENANT_ID"), TENANT_ID);
+    assert_eq!(claims(&token)["appid"], APP);
+    let dotenv = std::fs::read_to_string(ctx.path("entra.env")).unwrap();
+    assert!(dotenv.contains(&format!("ENTRA_CLIENT_ID={APP}")) && dotenv.contains("ENTRA_ACCESS_TOKEN=ey"), "{dotenv}");
+    let r = ctx.run_revealing(cert_login(&ctx, &emu).args(["--format", "shell"]));
+    assert!(r.stdout.contains("export ENTRA_ACCESS_TOKEN='ey"), "{}", r.stdout);
+    let r = ctx.run(cert_login(&ctx, &emu).args(["--format", "json"])).ok();
+    assert!(r.json().get("access_token").is_none(), "{}", r.stdout);
+    let r = ctx.run_revealing(cert_login(&ctx, &emu).args(["--format", "json", "--show-token"]));
+    assert!(r.json()["access_token"].as_str().unwrap().starts_with("ey"), "{}", r.stdout);
+}
+
+/// The key arrives as for Salesforce: a path, env:VAR, standard input, SFJWT_KEY_FILE, SFJWT_KEY.
+#[test]
+fn every_key_input_form_signs_an_accepted_assertion() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    ctx.secret_key_file(&fixture_key());
+    let pem = std::fs::read_to_string(fixture_key()).unwrap();
+    let base = |ctx: &Ctx| {
+        let mut c = entra(ctx, &emu);
+        c.arg("--cert").arg(cert());
+        c
+    };
+    ctx.run(base(&ctx).args(["--key", "env:MY_ENTRA_KEY"]).env("MY_ENTRA_KEY", &pem)).ok();
+    ctx.run(base(&ctx).env("SFJWT_KEY_FILE", fixture_key())).ok();
+    ctx.run(base(&ctx).env("SFJWT_KEY", &pem)).ok();
+    ctx.run(base(&ctx).arg("--key").arg(format!("file:{}", fixture_key().display()))).ok();
+    ctx.run_stdin(base(&ctx).args(["--key", "-"]), pem.as_bytes()).ok();
+    // One base64 line in the CI secret (base64 -w0 server.key), and an encrypted PKCS#8 key.
+    use base64::Engine;
+    ctx.run(base(&ctx).env("SFJWT_KEY", base64::engine::general_purpose::STANDARD.encode(&pem))).ok();
+    let pass = "entra-passphrase-0123";
+    ctx.secret(pass);
+    let key = fixture_key().display().to_string();
+    ctx.openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-v2",
+        "aes-256-cbc",
+        "-in",
+        &key,
+        "-passout",
+        &format!("pass:{pass}"),
+        "-out",
+        "enc.pem",
+    ]);
+    std::fs::write(ctx.path("pass.txt"), pass).unwrap();
+    ctx.run(base(&ctx).args(["--key", "enc.pem", "--key-passphrase-file", "pass.txt"])).ok();
+    ctx.run(base(&ctx).args(["--key", "enc.pem"]).env("SFJWT_KEY_PASSPHRASE", pass)).ok();
+}
+
+/// Keyless with a token handed over by the CI (env:VAR, file:PATH): the report shows the token's
+/// claims (never the token) and the federated flow.
+#[test]
+fn keyless_from_a_variable_or_a_file_reports_the_tokens_claims() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let token = crate::keyless::mint(&emu, "github", GH_REQUEST_TOKEN, "api://AzureADTokenExchange");
+    ctx.secret(token.clone());
+    std::fs::write(ctx.path("id.jwt"), format!("{token}\n")).unwrap();
+    ctx.run(entra(&ctx, &emu).args(["--oidc", "env:CI_ID_TOKEN", "--report", "r.json"]).env("CI_ID_TOKEN", &token))
+        .ok();
+    let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("federated")));
+    assert_eq!(rep["target"]["oidc"]["sub"], "repo:acme/app:ref:refs/heads/main");
+    assert_eq!(rep["target"]["oidc"]["aud"][0], "api://AzureADTokenExchange");
+    ctx.run(entra(&ctx, &emu).args(["--oidc", "file:id.jwt"])).ok();
+    // A token for another audience matches no federated credential.
+    let other = crate::keyless::mint(&emu, "github", GH_REQUEST_TOKEN, "https://example.com");
+    ctx.secret(other.clone());
+    ctx.run(entra(&ctx, &emu).args(["--oidc", "env:CI_ID_TOKEN"]).env("CI_ID_TOKEN", &other))
+        .code(3)
+        .stderr_has("Assertion Audience: 'https://example.com'")
+        .stderr_has("cause: entra_federated_credential_mismatch");
+}
+
+/// Entra's answers go through the shared retry rules: a 503 is retried, an HTML page that never
+/// stops is no usable answer (exit 4), never a refusal with a made-up cause.
+#[test]
+fn server_errors_are_retried_and_html_is_no_usable_answer() {
+    let ctx = Ctx::new();
+    let healthy = std::fs::read_to_string(scenario("healthy")).unwrap();
+    let with = |name: &str, faults: &str| {
+        let text = healthy.replace("../orgs/ci.crt", &cert().display().to_string());
+        let path = ctx.path(name);
+        std::fs::write(&path, format!("{text}faults:\n  all-paths: true\n{faults}")).unwrap();
+        Emu::start_with(&path, &[])
+    };
+    let emu = with("503.yaml", "  server-errors: {count: 1, status: 503}\n");
+    ctx.run(&mut cert_login(&ctx, &emu)).ok().stderr_has("note: HTTP 503").stderr_has("retrying in");
+    let emu = with("html.yaml", "  html-maintenance: 100\n");
+    let r = ctx.run(cert_login(&ctx, &emu).args(["--max-retries", "1", "--report", "r.json"])).code(4);
+    assert!(r.stderr.contains("(unexpected_answer)"), "{}", r.stderr);
+    let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!((rep["diagnosis"]["cause"].as_str(), rep["requests"].as_u64()), (Some("network_error"), Some(2)));
+}
+
+#[test]
+fn refusal_report_and_outputs_name_the_cause_and_keep_entras_ids() {
+    let ctx = Ctx::new();
+    let emu = start("other-certificate");
+    let outputs = ctx.path("gh-output");
+    let mut cmd = cert_login(&ctx, &emu);
+    cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_OUTPUT", &outputs).args(["--report", "r.yaml", "--report", "r.json"]);
+    ctx.run(&mut cmd).code(3).stderr_has("::error title=sfjwt login%3A entra_certificate_not_registered::");
+    assert!(std::fs::read_to_string(&outputs).unwrap().contains("cause=entra_certificate_not_registered"));
+    let summary = std::fs::read_to_string(ctx.path(STEP_SUMMARY)).unwrap();
+    assert!(summary.contains("| cause | `entra_certificate_not_registered` |"), "{summary}");
+    assert!(summary.contains("| Entra said | AADSTS700027: The certificate with identifier"), "{summary}");
+    let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    assert_eq!(rep["diagnosis"]["cause"], "entra_certificate_not_registered");
+    assert_eq!(rep["answer"]["error_codes"][0], 700027);
+    assert_eq!(rep["answer"]["trace_id"].as_str().map(str::len), Some(36));
+    assert_eq!(rep["exit_code"], 3);
+    assert_eq!(rep["schema_version"], "entra-1");
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&ctx.read_clean("r.yaml")).unwrap();
+    assert_eq!(yaml["diagnosis"]["cause"].as_str(), Some("entra_certificate_not_registered"));
+}
+
+#[test]
+fn hosts_tenants_and_flags_are_checked_before_any_request() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    // The emulator is no Entra host: without --allow-host nothing is sent.
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "--provider", "entra", "--tenant", TENANT, "-i", APP, "-r", &emu.url, "--key"])
+        .arg(fixture_key())
+        .arg("--cert")
+        .arg(cert());
+    ctx.run(&mut cmd).code(2).stderr_has("not a Microsoft Entra login host").stderr_has("--allow-host 127.0.0.1");
+    ctx.run(&mut cert_login_as(&ctx, &emu, "common", APP)).code(2).stderr_has("cannot be used with client credentials");
+    ctx.run(&mut cert_login_as(&ctx, &emu, TENANT, "ENTER_YOUR_CLIENT_ID"))
+        .code(2)
+        .stderr_has("not an Application (client) ID");
+    ctx.run(cert_login(&ctx, &emu).args(["--scope", "https://graph.microsoft.com/User.Read"]))
+        .code(2)
+        .stderr_has("RESOURCE/.default");
+    ctx.run(cert_login(&ctx, &emu).args(["-o", "ci@acme.com"]))
+        .code(2)
+        .stderr_has("--username is not used by --provider entra");
+    let mut other = entra(&ctx, &emu);
+    other.arg("--key").arg(fixture_key()).arg("--cert").arg(repo().join("fixtures/orgs/other.crt"));
+    ctx.run(&mut other).code(5).stderr_has("the key does not match the certificate");
+    // Entra flags on a Salesforce login are refused, not ignored.
+    ctx.run(ctx.sfjwt().args(["login", "--tenant", TENANT])).code(2).stderr_has("add --provider entra");
+}
+
+/// The emulator's refusal of a client secret, in Entra's shape, read with curl (sfjwt sends none).
+#[test]
+fn emulator_refuses_a_wrong_client_secret_in_entras_format() {
+    let emu = start("healthy");
+    let out = Command::new("curl")
+        .args(["-sS", "--cacert"])
+        .arg(&emu.ca)
+        .args([
+            "-d",
+            "grant_type=client_credentials",
+            "-d",
+            &format!("client_id={APP}"),
+            "-d",
+            "client_secret=secret-id-not-value",
+        ])
+        .args(["-d", "scope=https://graph.microsoft.com/.default", &format!("{}/{TENANT}/oauth2/v2.0/token", emu.url)])
+        .output()
+        .expect("curl");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((j["error"].as_str(), j["error_codes"][0].as_u64()), (Some("invalid_client"), Some(7000215)));
+    let d = j["error_description"].as_str().unwrap();
+    assert!(d.starts_with("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent"), "{d}");
+    for field in ["trace_id", "correlation_id", "timestamp"] {
+        assert!(j[field].as_str().is_some_and(|v| d.contains(v)), "{field} not in the description: {j}");
+    }
+}
+
+/// README's Entra workflow is examples/entra-graph.yml, which .ci/run lints with actionlint.
+#[test]
+fn readme_workflow_is_the_linted_example() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let example = std::fs::read_to_string(repo().join("examples/entra-graph.yml")).unwrap();
+    let body: String = example.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    assert!(
+        readme.contains(&format!("```yaml\n{body}```")),
+        "README's Entra workflow differs from examples/entra-graph.yml"
+    );
+    assert!(
+        body.contains("id-token: write")
+            && body.contains("--provider entra --tenant")
+            && body.contains("--oidc github")
+    );
+}
+
+/// examples/entra.gitlab-ci.yml under gitlab-ci-local (shell executor): the login job as written
+/// (plus the flags that point it at the emulator), its dotenv reaching the next job. gitlab-ci-local
+/// has no OIDC issuer: the id_tokens variable is given as GitLab would fill it.
+#[test]
+#[ignore = "needs gitlab-ci-local: source scripts/tools.sh"]
+fn gitlab_example_logs_in_keylessly_under_gitlab_ci_local() {
+    let ctx = Ctx::new();
+    let emu = Emu::start_with(&scenario("gitlab"), &[]);
+    let token = crate::keyless::mint(&emu, "gitlab", crate::keyless::GL_REQUEST_TOKEN, "api://AzureADTokenExchange");
+    ctx.secret(token.clone());
+    let project = ctx.path("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let example = std::fs::read_to_string(repo().join("examples/entra.gitlab-ci.yml")).unwrap();
+    let pointed = format!("--oidc gitlab -r {} --allow-host 127.0.0.1 --ca-file {}", emu.url, emu.ca.display());
+    let graph =
+        "'curl -fsS -H \"Authorization: Bearer $ENTRA_ACCESS_TOKEN\" https://graph.microsoft.com/v1.0/sites/root'";
+    assert!(example.contains("--oidc gitlab ") && example.contains(graph), "the example changed: update this test");
+    let job = example
+        .replace("--oidc gitlab ", &format!("{pointed} "))
+        .replace(graph, "test -n \"$ENTRA_ACCESS_TOKEN\" && echo \"token present for tenant $ENTRA_TENANT_ID\"");
+    std::fs::write(project.join(".gitlab-ci.yml"), job).unwrap();
+    std::fs::write(
+        project.join(".gitlab-ci-local-variables.yml"),
+        format!("ENTRA_TENANT_ID: {TENANT}\nENTRA_CLIENT_ID: {APP}\nSFJWT_ID_TOKEN: {token}\n"),
+    )
+    .unwrap();
+    for args in
+        [&["init", "-q"][..], &["add", "."], &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "t"]]
+    {
+        assert!(Command::new("git").args(args).current_dir(&project).status().unwrap().success());
+    }
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
+    let mut path = vec![bin_dir];
+    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let gcl = std::env::var_os("SFJWT_GCL_BIN").unwrap_or_else(|| "gitlab-ci-local".into());
+    let out = Command::new(gcl)
+        .current_dir(&project)
+        .env("PATH", std::env::join_paths(path).unwrap())
+        .env("HOME", ctx.dir.path())
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    ctx.assert_no_secrets(&log);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains(&format!("Logged in to Microsoft Entra tenant {TENANT_ID}")), "{log}");
+    // The dotenv report's ENTRA_TENANT_ID (the token's tid) replaced the domain the job was given.
+    assert!(log.contains(&format!("token present for tenant {TENANT_ID}")), "{log}");
+}
+
+/// README's GitHub workflow (examples/entra-graph.yml) under act (self-hosted mode) against the
+/// emulator: sfjwt from this build instead of the release download, pointed at the emulator, the
+/// Graph call replaced by printing what a later step sees. The ID token comes from the fake
+/// ACTIONS_ID_TOKEN_REQUEST_URL; act applies the masks.
+#[test]
+#[ignore = "needs act: source scripts/tools.sh"]
+fn github_workflow_runs_under_act_and_masks_the_tokens() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let run = ctx.path("act-run");
+    std::fs::create_dir_all(run.join(".github/workflows")).unwrap();
+    let wf = std::fs::read_to_string(repo().join("examples/entra-graph.yml")).unwrap();
+    let install = "run: curl -fsSL https://github.com/sfjwt/sfjwt/releases/latest/download/install.sh | sh";
+    let graph = "curl -fsS -H \"Authorization: Bearer $TOKEN\" https://graph.microsoft.com/v1.0/sites/root";
+    assert!(wf.contains(install) && wf.contains(graph) && wf.contains("--oidc github "), "the example changed");
+    let wf = wf
+        .replace(install, "run: echo \"$SFJWT_BIN_DIR\" >> \"$GITHUB_PATH\"")
+        .replace("--oidc github ", "--oidc github -r \"$EMU_URL\" --allow-host 127.0.0.1 --ca-file \"$EMU_CA\" ")
+        .replace(
+            graph,
+            "echo \"token: $TOKEN roles: ${{ steps.entra.outputs.roles }} cause: ${{ steps.entra.outputs.cause }}\"",
+        );
+    std::fs::write(run.join(".github/workflows/entra.yml"), wf).unwrap();
+    for args in
+        [&["init", "-q"][..], &["add", "."], &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "t"]]
+    {
+        assert!(Command::new("git").args(args).current_dir(&run).status().unwrap().success());
+    }
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
+    let act = std::env::var_os("SFJWT_ACT_BIN").unwrap_or_else(|| "act".into());
+    let out = Command::new(act)
+        .current_dir(&run)
+        .args(["push", "-W", ".github/workflows/entra.yml", "-P", "ubuntu-latest=-self-hosted"])
+        .args(["--var", &format!("ENTRA_TENANT_ID={TENANT}"), "--var", &format!("ENTRA_CLIENT_ID={APP}")])
+        .args(["--env", &format!("SFJWT_BIN_DIR={}", bin_dir.display())])
+        .args(["--env", &format!("EMU_URL={}", emu.url), "--env", &format!("EMU_CA={}", emu.ca.display())])
+        .args(["--env", &format!("ACTIONS_ID_TOKEN_REQUEST_URL={}/_oidc/github/token?api-version=2.0", emu.url)])
+        .args(["--env", &format!("ACTIONS_ID_TOKEN_REQUEST_TOKEN={GH_REQUEST_TOKEN}")])
+        .env("HOME", ctx.dir.path())
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{log}");
+    ctx.secret(GH_REQUEST_TOKEN);
+    ctx.assert_no_secrets(&log);
+    assert!(!log.contains("eyJ"), "a JWT (the ID token or the access token) reached act's log:\n{log}");
+    for needle in ["token: *** roles: Sites.Read.All cause: none", "Logged in to Microsoft Entra tenant"] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
+/// The GitHub Action with `provider: entra` (tests/action/entra.yml) under act against the
+/// emulator: certificate login, required role, outputs to a later step, the token masked; the
+/// post step has nothing to revoke (no instance URL).
+#[test]
+#[ignore = "needs act: source scripts/tools.sh"]
+fn action_with_provider_entra_logs_in_under_act() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let (code, log) = crate::action::act(&ctx, "entra.yml", &emu, &[("ENTRA_CERT", cert().display().to_string())]);
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains("eyJ"), "a JWT reached act's log:\n{log}");
+    for needle in [&format!("tenant-id: {TENANT_ID}")[..], "roles: Sites.Read.All", "cause: none", "token: ***"] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
+/// Every AADSTS code the emulator's tenant can answer has a sourced row in docs/evidence.md.
+#[test]
+fn every_entra_refusal_of_the_emulator_has_a_ledger_row() {
+    let code = std::fs::read_to_string(repo().join("emulator/src/entra.rs")).unwrap();
+    let flat: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let codes: Vec<&str> = flat
+        .split("refusal(")
+        .skip(1) // the definition is filtered below: its third parameter is not a number
+        .filter_map(|rest| rest.split(", ").nth(2))
+        .filter(|c| c.chars().all(|ch| ch.is_ascii_digit()))
+        .collect();
+    assert!(codes.len() >= 10, "found {codes:?}");
+    let ledger = std::fs::read_to_string(repo().join("docs/evidence.md")).unwrap();
+    let entra = ledger.split("## Microsoft Entra").nth(1).expect("an Entra section").split("\n## ").next().unwrap();
+    for c in codes {
+        let row = entra.lines().find(|l| l.starts_with("| <a id=\"en-") && l.contains(&format!("AADSTS{c}")));
+        let row = row.unwrap_or_else(|| panic!("no ledger row for AADSTS{c}"));
+        assert!(
+            ["official", "reported", "unconfirmed"].iter().any(|lvl| row.contains(&format!(" | {lvl} | "))),
+            "{row}"
+        );
+    }
+}
+
+/// MSAL for Python (Microsoft's client, `msal` on PyPI) logs in to the same tenant with the same
+/// certificate, both ways it signs (RS256 + x5t from a SHA-1 thumbprint; PS256 + x5t#S256 from
+/// the certificate), and sfjwt's login succeeds against the same emulator.
+#[test]
+#[ignore = "needs msal (pip); source scripts/tools.sh"]
+fn msal_for_python_and_sfjwt_both_log_in() {
+    let ctx = Ctx::new();
+    let log = ctx.path("emulator.log");
+    let emu = Emu::spawn_logged(&emulator_bin(), &scenario("healthy"), &[], &log);
+    for mode in ["sha1", "sha256"] {
+        let out = Command::new("python3")
+            .args(["-c", MSAL_SCRIPT, &emu.url, TENANT, APP, mode])
+            .arg(fixture_key())
+            .arg(cert())
+            .env("REQUESTS_CA_BUNDLE", &emu.ca)
+            .output()
+            .expect("python3");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "MSAL ({mode}): {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        let j: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(j["token_type"], "Bearer", "MSAL ({mode}): {j}");
+        assert_eq!(j["roles"][0], "Sites.Read.All", "MSAL ({mode}): {j}");
+        assert_eq!(j["alg"], if mode == "sha1" { "RS256" } else { "PS256" });
+    }
+    let requests = std::fs::read_to_string(&log).unwrap();
+    assert!(requests.contains(&format!("GET /{TENANT}/v2.0/.well-known/openid-configuration -> 200")), "{requests}");
+    let r = ctx.run(cert_login(&ctx, &emu).args(["--require-role", "Sites.Read.All"])).ok();
+    assert!(r.stderr.contains(&format!("Logged in to Microsoft Entra tenant {TENANT_ID}")), "{}", r.stderr);
+}
+
+/// Prints MSAL's answer without the token, plus the token's roles and the assertion's alg.
+const MSAL_SCRIPT: &str = r#"
+import base64, json, sys, msal
+url, tenant, client_id, mode, key, cert = sys.argv[1:7]
+cred = {"private_key": open(key).read()}
+if mode == "sha1":
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    c = x509.load_pem_x509_certificate(open(cert, "rb").read())
+    cred["thumbprint"] = c.fingerprint(hashes.SHA1()).hex()
+else:
+    cred["public_certificate"] = open(cert).read()
+app = msal.ConfidentialClientApplication(client_id, authority=f"{url}/{tenant}", client_credential=cred,
+    validate_authority=False, instance_discovery=False)
+sent = []
+orig = app.http_client.post
+def post(u, data=None, **kw):
+    sent.append(data or {})
+    return orig(u, data=data, **kw)
+app.http_client.post = post
+r = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+def part(jwt, i):
+    jwt = jwt.decode() if isinstance(jwt, bytes) else jwt
+    p = jwt.split(".")[i]
+    return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+out = {k: v for k, v in r.items() if k != "access_token"}
+if "access_token" in r:
+    out["roles"] = part(r["access_token"], 1).get("roles", [])
+assertion = next((d.get("client_assertion") for d in sent if d.get("client_assertion")), None)
+out["alg"] = part(assertion, 0)["alg"] if assertion else None
+print(json.dumps(out))
+sys.exit(0 if "access_token" in r else 1)
+"#;
