@@ -132,3 +132,52 @@ fn explain_json_envelope_carries_the_entra_cause() {
     assert_eq!(v["status"], 0, "{v}");
     assert_eq!(v["result"]["cause"], "entra_client_secret_expired", "{v}");
 }
+
+/// `login --provider entra` reads a refusal with its own small table (src/entra/causes.rs, below
+/// diagnosis in the layers); `explain` with diagnose::entra. Both must name the same cause for
+/// every code the login's table knows, so a pipeline's login and a pasted log agree.
+#[test]
+fn login_and_explain_name_the_same_entra_cause_for_every_code() {
+    use sfjwt::diagnose::entra::from_refusal as explain_reading;
+    use sfjwt::entra::causes::from_refusal as login_reading;
+    let not_registered =
+        "The certificate with identifier used to sign the client assertion is not registered on application.";
+    let bad_signature = "Client assertion contains an invalid signature.";
+    let codes: &[(u64, &str)] = &[
+        (700016, ""),
+        (70001, ""),
+        (500011, ""),
+        (65001, ""),
+        (90094, ""),
+        (90095, ""),
+        (700027, not_registered),
+        (700027, bad_signature),
+        (50013, ""),
+        (700021, ""),
+        (700023, ""),
+        (700024, ""),
+        (70021, ""),
+        (700211, ""),
+        (700212, ""),
+        (700213, ""),
+        (7000215, ""),
+        (7000222, ""),
+        (90002, ""),
+        (900023, ""),
+        (53003, ""),
+        (70011, ""),
+        (1002012, ""),
+        (7000218, ""),
+    ];
+    let mut disagree = Vec::new();
+    for &(code, text) in codes {
+        for keyless in [false, true] {
+            let login = login_reading(Some(code), text, keyless).id;
+            let explain = explain_reading("invalid_client", text, &[code], keyless, vec![]).cause.id();
+            if login != explain {
+                disagree.push(format!("AADSTS{code} keyless={keyless} {text:?}: login {login}, explain {explain}"));
+            }
+        }
+    }
+    assert!(disagree.is_empty(), "login and explain disagree:\n{}", disagree.join("\n"));
+}

@@ -13,6 +13,8 @@ const LAYERS: &[&str] = &[
     "credentials",
     "appmeta",
     "login",
+    // Microsoft Entra's grant (issue 25): a login of its own, beside Salesforce's.
+    "entra",
     "org",
     "record",
     "diagnose",
