@@ -179,12 +179,17 @@ fn one(
     let login = settings::resolve(&login_args, env)?;
     let target = config::load(args.login.config.as_deref(), name.as_deref())?.map(|l| l.target).unwrap_or_default();
     let admin = admin_source(args, &target, env, single)?;
+    let cert = args.cert.clone().or(target.cert);
+    if let Some(path) = cert.as_ref().filter(|p| !p.exists()) {
+        // Exit 2 before any request, as for a missing key: read later, it was one target's failure.
+        return Err(crate::credentials::cert::CertError::NotFound { path: path.display().to_string() }.into());
+    }
     Ok(DoctorSettings {
         name,
         login,
         admin,
         app_name: args.app_name.clone().or(target.app_name),
-        cert: args.cert.clone().or(target.cert),
+        cert,
         source_dir: args.source_dir.clone(),
         expires_within,
         allow_host: args.login.allow_host.clone(),

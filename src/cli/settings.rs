@@ -293,7 +293,20 @@ impl<'a> Layers<'a> {
         } else {
             chosen.map(|c| vec![PathBuf::from(c)]).unwrap_or_default()
         };
+        check_ca_files_present(&net.ca_files)?;
         Ok(net)
+    }
+}
+
+/// A CA file that is not there is exit 2 before any request: read later, a fleet target would
+/// report it as that target's failure, and `sf` would be handed a path Node cannot open.
+fn check_ca_files_present(files: &[PathBuf]) -> Result<(), Error> {
+    match files.iter().find(|f| !f.exists()) {
+        Some(f) => Err(Error::usage(
+            format!("CA file {} does not exist", f.display()),
+            "--ca-file, SFJWT_CA_FILE and a target's ca_file: name a PEM bundle of CA certificates (a target's path is taken from its file's folder)",
+        )),
+        None => Ok(()),
     }
 }
 

@@ -237,6 +237,29 @@ fn bad_fleet_settings_are_usage_errors_before_any_request() {
         .stderr_has("--all checks every target of sfjwt.yaml, and there is none here");
 }
 
+/// A target's `cert:` or `ca_file:` naming a file that is not there (paths from the file's
+/// folder) is exit 2 before any request, like a missing `key:`; before, it was read at run time
+/// and reported as that target's failure.
+#[test]
+fn a_missing_cert_or_ca_file_in_a_target_is_exit_2_before_any_request() {
+    let ctx = Ctx::new();
+    let emu = LoggedEmu::named("healthy");
+    let base = target("prod", &emu, None, "");
+    let real_ca = format!("ca_file: {}", emu.ca.display());
+    std::fs::create_dir_all(ctx.path("ci")).unwrap();
+    for (config, message) in [
+        (format!("{base}    cert: certs/prod.crt\n"), "certs/prod.crt does not exist"),
+        (base.replace(&real_ca, "ca_file: proxy-ca.pem"), "proxy-ca.pem does not exist"),
+    ] {
+        std::fs::write(ctx.path("ci/sfjwt.yaml"), format!("targets:\n{config}")).unwrap();
+        let r = ctx.run(ctx.sfjwt().args(["doctor", "--all", "--config"]).arg(ctx.path("ci/sfjwt.yaml"))).code(2);
+        assert!(r.stderr.contains("target prod") && r.stderr.contains(message), "{}", r.stderr);
+        // Resolved from the file's folder, not from where the job runs.
+        assert!(r.stderr.contains(&ctx.path("ci").display().to_string()), "{}", r.stderr);
+        assert!(emu.requests().is_empty(), "no request before the settings are whole: {:?}", emu.requests());
+    }
+}
+
 /// The HTML page as a browser renders it: Debian's Chromium, headless, loads the file, and the
 /// test reads the DOM it built and takes a screenshot.
 #[test]
