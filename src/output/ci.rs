@@ -120,6 +120,8 @@ impl Sf {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.bin);
+        // Only what sf needs: never the key, its passphrase or the admin token.
+        crate::output::sf_env::restrict(&mut cmd);
         cmd.args(args).env("SF_SKIP_NEW_VERSION_CHECK", "true");
         cmd
     }

@@ -4,4 +4,5 @@
 pub mod ci;
 pub mod envelope;
 pub mod report;
+pub mod sf_env;
 pub mod text;

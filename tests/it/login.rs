@@ -449,6 +449,50 @@ fn sf_cli_handoff() {
     assert!(result.get("privateKey").is_none(), "sf pinned a key file");
 }
 
+/// `--sf-alias` starts sf with an allow-listed environment: a fake sf (SFJWT_SF_BIN) writes out
+/// what it was given. Before, it inherited sfjwt's whole environment: the key in SFJWT_KEY, the
+/// passphrase, the admin token and every other secret of the job.
+#[test]
+fn sf_gets_only_the_environment_it_needs() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let dump = ctx.path("sf-env.txt");
+    let fake = ctx.path("fake-sf");
+    std::fs::write(&fake, format!("#!/bin/sh\nenv > '{}'\n", dump.display())).unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let pem = std::fs::read_to_string(fixture_key()).unwrap();
+    ctx.secret(&pem);
+    ctx.secret("pass-phrase-never-for-sf");
+    ctx.secret(ADMIN_TOKEN);
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "-i", CLIENT_ID, "-o", USERNAME, "-r", &emu.url, "--ca-file"])
+        .arg(&emu.ca)
+        .args(["--sf-alias", "emu"])
+        .env("SFJWT_SF_BIN", &fake)
+        .env("SFJWT_KEY", &pem)
+        .env("SFJWT_KEY_PASSPHRASE", "pass-phrase-never-for-sf")
+        .env("SFJWT_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("DEPLOY_SECRET", "job-secret-never-for-sf")
+        .env("NO_PROXY", "internal.example")
+        .env("LC_ALL", "C.UTF-8")
+        .env("SF_USE_GENERIC_UNIX_KEYCHAIN", "true");
+    ctx.run(&mut cmd).ok();
+    let env = std::fs::read_to_string(&dump).unwrap();
+    let names: Vec<&str> = env.lines().filter_map(|l| l.split_once('=').map(|(k, _)| k)).collect();
+    for needed in ["PATH", "HOME", "NO_PROXY", "LC_ALL", "SF_USE_GENERIC_UNIX_KEYCHAIN", "SF_ACCESS_TOKEN"] {
+        assert!(names.contains(&needed), "sf needs {needed}: {names:?}");
+    }
+    // The CA sfjwt was given reaches sf as Node's variable.
+    assert!(env.contains(&format!("NODE_EXTRA_CA_CERTS={}", emu.ca.display())), "{env}");
+    for secret in ["SFJWT_KEY", "SFJWT_KEY_PASSPHRASE", "SFJWT_ADMIN_TOKEN", "DEPLOY_SECRET"] {
+        assert!(!names.contains(&secret), "{secret} reached sf: {names:?}");
+    }
+    for value in ["PRIVATE KEY", "pass-phrase-never-for-sf", ADMIN_TOKEN, "job-secret-never-for-sf"] {
+        assert!(!env.contains(value), "a secret's value reached sf");
+    }
+    assert!(!names.iter().any(|n| n.starts_with("SFJWT_")), "{names:?}");
+}
+
 /// Splits a printed command the way sh would for the simple quoting sfjwt uses ('…').
 fn shell_words(line: &str) -> Vec<String> {
     let out = std::process::Command::new("sh")
