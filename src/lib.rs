@@ -19,7 +19,8 @@
 //!   hand-off (GitHub outputs and masks, dotenv, the Salesforce CLI).
 //! - `commands/`: one file per subcommand: settings from `cli`, then the core, then printing.
 //! - `secrets.rs`: every secret seen in this process, scrubbed from anything printed or written;
-//!   `error.rs`: the error type and exit codes; `fsutil.rs`: files written with safe modes.
+//!   `error.rs`: the error type and exit codes; `fsutil.rs`: files written with safe modes;
+//!   `untrusted.rs`: server text made inert (no NUL, escape sequence or bidi override) on arrival.
 
 pub mod appmeta;
 pub mod cli;
@@ -33,5 +34,6 @@ pub mod login;
 pub mod org;
 pub mod output;
 pub mod secrets;
+pub mod untrusted;
 
 pub use error::{Error, Exit};

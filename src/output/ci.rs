@@ -177,7 +177,7 @@ pub fn sf_handoff(alias: &str, instance_url: &str, token: &str, ca_files: &[Path
         return Ok(());
     }
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let text = crate::secrets::scrub(&text.replace(token, "***")).into_owned();
+    let text = crate::untrusted::text(&crate::secrets::scrub(&text.replace(token, "***")));
     let mut excerpt: String = text.trim().chars().take(600).collect();
     if excerpt.is_empty() {
         excerpt = format!("sf exited with {} and printed nothing", out.status);
