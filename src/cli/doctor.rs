@@ -88,6 +88,8 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     let login_only = [
         (l.dotenv.is_some(), "--dotenv"),
         (l.sf_alias.is_some(), "--sf-alias"),
+        (l.set_default, "--set-default"),
+        (l.set_default_dev_hub, "--set-default-dev-hub"),
         (l.export_env, "--export-env"),
         (l.show_token, "--show-token"),
         (l.no_verify, "--no-verify"),

@@ -305,6 +305,9 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
         s.username.clone()
     };
     eprintln!("Logged in as {who} to org {} ({env_kind}) at {}", g.org_id, g.instance_url);
+    if let Some(at) = expiry_text(g.expires_at) {
+        eprintln!("The session expires at {at} (the org's session timeout); after that, run `sfjwt login` again");
+    }
     print_notes(s, &g, &report, &instance_host);
     report.status = Status::Ok;
     report.identity = Some(Identity {
@@ -365,8 +368,18 @@ fn hand_off(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str, &s
         ci::dotenv(path, pairs)?;
     }
     if let Some(alias) = &s.sf_alias {
-        ci::sf_handoff(alias, &g.instance_url, token, &s.net.ca_files)?;
+        ci::sf_handoff(alias, &g.instance_url, token, &s.net.ca_files, &s.sf_defaults.flags())?;
         eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
+        if s.sf_defaults.org {
+            eprintln!("Salesforce CLI: {alias} is the default org (target-org)");
+        }
+        if s.sf_defaults.dev_hub {
+            eprintln!("Salesforce CLI: {alias} is the default Dev Hub (target-dev-hub)");
+        }
+        // sf stored an access token, not a refresh token: it cannot log in again by itself.
+        eprintln!(
+            "note: sf cannot renew this session; a job that outlasts the org's session timeout runs `sfjwt login` again"
+        );
     }
     Ok(())
 }
@@ -388,6 +401,13 @@ fn print_notes(s: &LoginSettings, g: &Granted, report: &Report, instance_host: &
     if let Some(warning) = dns_warning(instance_host) {
         eprintln!("warning: {warning}");
     }
+}
+
+/// When the org said the session ends, in UTC at the second.
+fn expiry_text(at: Option<i64>) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(at?).ok()?;
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    t.format(&f).ok()
 }
 
 /// A new My Domain can take minutes to resolve; say so rather than fail later. Bounded to 3 s.

@@ -163,11 +163,19 @@ impl Default for Sf {
 
 /// `sf org login access-token`, the token passed in the environment (never on a command line).
 /// sf is Node: it trusts `--ca-file` only through NODE_EXTRA_CA_CERTS, so that is set for it.
-pub fn sf_handoff(alias: &str, instance_url: &str, token: &str, ca_files: &[PathBuf]) -> Result<(), Error> {
+/// `extra`: sf's own flags to pass on (`--set-default`, `--set-default-dev-hub`).
+pub fn sf_handoff(
+    alias: &str,
+    instance_url: &str,
+    token: &str,
+    ca_files: &[PathBuf],
+    extra: &[&str],
+) -> Result<(), Error> {
     let sf = Sf::new();
     let bundle = ca_bundle(ca_files)?;
-    let mut cmd =
-        sf.command(&["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"]);
+    let mut args = vec!["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"];
+    args.extend_from_slice(extra);
+    let mut cmd = sf.command(&args);
     cmd.env("SF_ACCESS_TOKEN", token);
     if let Some(path) = bundle.as_ref().map(|b| b.path()) {
         cmd.env("NODE_EXTRA_CA_CERTS", path);

@@ -476,7 +476,8 @@ fn sf_gets_only_the_environment_it_needs() {
         .env("NO_PROXY", "internal.example")
         .env("LC_ALL", "C.UTF-8")
         .env("SF_USE_GENERIC_UNIX_KEYCHAIN", "true");
-    ctx.run(&mut cmd).ok();
+    let r = ctx.run(&mut cmd).ok();
+    assert!(r.stderr.contains("sf cannot renew this session"), "{}", r.stderr);
     let env = std::fs::read_to_string(&dump).unwrap();
     let names: Vec<&str> = env.lines().filter_map(|l| l.split_once('=').map(|(k, _)| k)).collect();
     for needed in ["PATH", "HOME", "NO_PROXY", "LC_ALL", "SF_USE_GENERIC_UNIX_KEYCHAIN", "SF_ACCESS_TOKEN"] {
@@ -491,6 +492,59 @@ fn sf_gets_only_the_environment_it_needs() {
         assert!(!env.contains(value), "a secret's value reached sf");
     }
     assert!(!names.iter().any(|n| n.starts_with("SFJWT_")), "{names:?}");
+}
+
+/// `--set-default`/`-s` and `--set-default-dev-hub`/`-d` reach sf with the hand-off, as with
+/// `sf org login jwt`: the real sf's own config then names the alias (before, clap refused them).
+#[test]
+#[ignore = "needs the Salesforce CLI: scripts/test.sh installs it and runs ignored tests"]
+fn sf_cli_handoff_sets_the_default_org_and_dev_hub() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let sf = std::env::var("SFJWT_SF_BIN").expect("SFJWT_SF_BIN (scripts/test.sh sets it)");
+    let mut cmd = ctx.login(&emu, USERNAME);
+    cmd.args(["--sf-alias", "emu", "-s", "--set-default-dev-hub"]);
+    crate::common::sf_env(&mut cmd, &sf, &emu.ca);
+    let r = ctx.run(&mut cmd).ok();
+    assert!(r.stderr.contains("emu is the default org (target-org)"), "{}", r.stderr);
+    assert!(r.stderr.contains("emu is the default Dev Hub (target-dev-hub)"), "{}", r.stderr);
+    assert!(r.stderr.contains("sf cannot renew this session"), "{}", r.stderr);
+    let mut get = std::process::Command::new(&sf);
+    get.args(["config", "get", "target-org", "target-dev-hub", "--json"]).current_dir(ctx.path("")).env("HOME", ctx.path(""));
+    crate::common::sf_env(&mut get, &sf, &emu.ca);
+    let out = get.output().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
+    let value = |name: &str| {
+        j["result"].as_array().unwrap().iter().find(|e| e["name"] == name).map(|e| e["value"].clone()).unwrap_or_default()
+    };
+    assert_eq!(value("target-org"), "emu", "{j}");
+    assert_eq!(value("target-dev-hub"), "emu", "{j}");
+    // Without --sf-alias the flags mean nothing, and say so.
+    let r = ctx.run(ctx.login(&emu, USERNAME).arg("--set-default")).code(2);
+    assert!(r.stderr.contains("--sf-alias"), "{}", r.stderr);
+}
+
+/// A JWT-based access token carries `exp` (the org's session timeout): login says when the
+/// session ends, at the second. An opaque token says nothing, and neither does login.
+#[test]
+fn login_prints_when_the_session_expires_if_the_org_says() {
+    let ctx = Ctx::new();
+    let healthy = std::fs::read_to_string(repo().join("fixtures/orgs/healthy.yaml")).unwrap();
+    let jwt_tokens = healthy
+        .replace("certificate: ci.crt", &format!("certificate: {}", repo().join("fixtures/orgs/ci.crt").display()))
+        .replace("    permission-sets: [CI_Access]\nusers:", "    permission-sets: [CI_Access]\n    jwt-access-tokens: true\nusers:");
+    assert_ne!(jwt_tokens, healthy);
+    let scenario = ctx.path("jwt-tokens.yaml");
+    std::fs::write(&scenario, jwt_tokens).unwrap();
+    let emu = Emu::start_with(&scenario, &[]);
+    let r = ctx.run(&mut ctx.login(&emu, USERNAME)).ok();
+    let line = r.stderr.lines().find(|l| l.starts_with("The session expires at ")).unwrap_or_else(|| panic!("{}", r.stderr));
+    // "YYYY-MM-DD HH:MM:SS UTC": seconds, no fraction.
+    let at = line.trim_start_matches("The session expires at ").split(" (").next().unwrap();
+    assert!(at.len() == 23 && at.ends_with(" UTC") && !at.contains('.'), "{line}");
+    let opaque = Emu::start("healthy");
+    let r = ctx.run(&mut ctx.login(&opaque, USERNAME)).ok();
+    assert!(!r.stderr.contains("session expires"), "{}", r.stderr);
 }
 
 /// Splits a printed command the way sh would for the simple quoting sfjwt uses ('…').
