@@ -372,6 +372,12 @@ fn hedged(summary: &str, confidence: Confidence) -> String {
     format!("{lead}{first}{}", chars.as_str())
 }
 
+/// The summary without its hedge, for a line that already names the confidence
+/// (`cause: x (likely): the app is …`): each thing said once.
+pub fn unhedged(summary: &str) -> &str {
+    ["Likely: ", "Possibly: "].iter().find_map(|lead| summary.strip_prefix(lead)).unwrap_or(summary)
+}
+
 /// An absolute link to a page of the docs at this release's tag, so it works from an installed
 /// binary and in a CI step summary. Cargo.toml's `repository` is the one place naming the repo.
 pub fn doc_link(page: &str, anchor: &str) -> String {
