@@ -152,7 +152,15 @@ fn every_target_at_once_with_one_report_in_four_formats() {
     assert_eq!(lines.len(), 4, "{}", r.stderr);
     assert!(lines.iter().any(|l| l.starts_with("[ok] healthy: every check passed")), "{}", r.stderr);
     assert!(lines.iter().any(|l| l.starts_with("[FAIL] refused: user_not_preauthorized (confirmed)")), "{}", r.stderr);
-    assert!(lines.iter().any(|l| l.starts_with("[FAIL] expiring: none") && l.contains("certificate_expiry")));
+    // Inside the renewal window: read as such, with the command that renews it (before:
+    // "[FAIL] expiring: none (confirmed); failed: certificate_expiry").
+    let expiring = lines.iter().find(|l| l.starts_with("[FAIL] expiring: ")).unwrap_or_else(|| panic!("{}", r.stderr));
+    assert!(
+        expiring.starts_with("[FAIL] expiring: certificate in its renewal window (--expires-within), not after ")
+            && expiring.contains("the login works: renew it with `sfjwt cert rotate`")
+            && !expiring.contains("none ("),
+        "{expiring}"
+    );
     assert!(lines[3].starts_with("[timeout] hanging: no result within the 4s deadline"), "{}", r.stderr);
 
     let j: serde_json::Value = serde_json::from_str(&f.ctx.read_clean("fleet.json")).unwrap();
