@@ -361,6 +361,41 @@ fn bootstrap_end_to_end_on_the_emulator() {
     assert!(repo().join(path).exists(), "the snippet includes {path}, which is not in the repository");
 }
 
+/// `cert rotate` on a teammate's fresh clone (made with git itself): the file holding the
+/// certificate is git-ignored, so it is missing; the error names it and says how to get it back
+/// (from the org through an admin session, or from where it was kept). Before: "no app with a
+/// certificate … pass --source-dir".
+#[test]
+fn rotation_on_a_fresh_clone_says_how_to_get_the_certificate_back() {
+    let ctx = Ctx::new();
+    setup(&ctx, &[]);
+    let git = |dir: &Path, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&ctx.path(""), &["init", "-q"]);
+    git(&ctx.path(""), &["add", "."]);
+    git(&ctx.path(""), &["commit", "-q", "-m", "setup"]);
+    let clone = Ctx::new();
+    git(&clone.path(""), &["clone", "-q", ctx.path("").to_str().unwrap(), "repo"]);
+    let mut cmd = clone.sfjwt();
+    cmd.current_dir(clone.path("repo")).args(["cert", "rotate", "--source-dir", "src/main/default", "--key-dir", "keys"]);
+    let r = clone.run(&mut cmd).code(2);
+    assert!(r.stderr.contains(".ecaGlblOauth-meta.xml is not here") && r.stderr.contains("git-ignored"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("sf project retrieve start --metadata ExtlClntAppGlobalOauthSettings:sfjwt_CI_glbloauth --target-org <admin alias>"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("or copy it from the store it was kept in"), "{}", r.stderr);
+    assert!(!r.stderr.contains("pass --source-dir"), "{}", r.stderr);
+}
+
 #[test]
 fn rotation_swaps_the_certificate_in_the_metadata() {
     let ctx = Ctx::new();
