@@ -361,6 +361,26 @@ fn bootstrap_end_to_end_on_the_emulator() {
     assert!(repo().join(path).exists(), "the snippet includes {path}, which is not in the repository");
 }
 
+/// The by-hand path never promises the consumer key printed for the files: Setup makes its own
+/// for an app made by hand, and the line says where to take it from (before: "with the values of
+/// the files above", the consumer key among them).
+#[test]
+fn the_by_hand_path_takes_the_consumer_key_from_the_app() {
+    let ctx = Ctx::new();
+    setup(&ctx, &[]);
+    let r = ctx.run(ctx.sfjwt().args(["setup", "-o", USERNAME, "--key-dir", "keys2", "--source-dir", "other", "--app-name", "CI_Two"])).ok();
+    let line = r.stdout.lines().find(|l| l.trim_start().starts_with("(by hand: Setup > External Client Apps")).unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(!line.contains("with the values of the files above"), "{line}");
+    assert!(
+        line.contains("Setup makes its own consumer key for an app made by hand: the client id is then the one at External Client App Manager > CI_Two > Settings > OAuth Settings > Consumer Key and Secret, not the one printed above"),
+        "{line}"
+    );
+    let r = ctx
+        .run(ctx.sfjwt().args(["setup", "-o", USERNAME, "--key-dir", "keys3", "--source-dir", "third", "--app-name", "CI_Three", "--kind", "connected-app"]))
+        .ok();
+    assert!(r.stdout.contains("the client id is then the one at App Manager > CI_Three > View > Manage Consumer Details"), "{}", r.stdout);
+}
+
 /// `cert rotate` on a teammate's fresh clone (made with git itself): the file holding the
 /// certificate is git-ignored, so it is missing; the error names it and says how to get it back
 /// (from the org through an admin session, or from where it was kept). Before: "no app with a
