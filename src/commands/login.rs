@@ -203,7 +203,9 @@ fn refusal_diagnosis(s: &LoginSettings, report: &Report, error: &str, descriptio
     let d = diagnose::from_attempts(&report.attempts, Some((error, description)), None);
     let audience =
         report.attempts.iter().rev().find(|a| a.error.as_deref() == Some(error)).map(|a| a.audience.as_str());
-    hints::refine(d, &LoginContext::new(&s.login, &s.username, audience.unwrap_or_default(), &report.attempts))
+    let d = hints::refine(d, &LoginContext::new(&s.login, &s.username, audience.unwrap_or_default(), &report.attempts));
+    let external = diagnose::app_kind::named_in(error, description) || diagnose::app_kind::in_repository(&s.client_id, None);
+    diagnose::app_kind::follow(d, external)
 }
 
 /// The check after the grant: the diagnosis when the session does not work (the login is then

@@ -1,6 +1,7 @@
 //! Why a grant failed: the cause vocabulary, and a verdict from the token endpoint's answers.
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
+pub mod app_kind;
 pub mod doctor;
 pub mod keyless;
 pub mod login;

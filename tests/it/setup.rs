@@ -361,6 +361,35 @@ fn bootstrap_end_to_end_on_the_emulator() {
     assert!(repo().join(path).exists(), "the snippet includes {path}, which is not in the repository");
 }
 
+/// After `setup` made an External Client App, a refusal's help leads with the External Client
+/// App's click paths, not the connected app's (before: "App Manager > the app > Manage > Edit
+/// Policies" first, the External Client App in a parenthesis).
+#[test]
+fn refusal_help_follows_the_app_setup_made() {
+    let ctx = Ctx::new();
+    let (client_id, key) = setup(&ctx, &[]);
+    let emu = Emu::start_with(&users_scenario(&ctx), &["--source-dir", ctx.path("src/main/default").to_str().unwrap()]);
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "-i", &client_id, "-o", "unassigned@acme.com", "-r", &emu.url, "--ca-file"])
+        .arg(&emu.ca)
+        .arg("--key")
+        .arg(&key);
+    let r = ctx.run(&mut cmd).code(3);
+    let help: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("help: ")).collect();
+    assert!(r.stderr.contains("cause: user_not_preauthorized"), "{}", r.stderr);
+    assert!(
+        help.first().is_some_and(|h| h.starts_with("help: Setup > External Client App Manager > the app > Policies")),
+        "{}",
+        r.stderr
+    );
+    assert!(!help[0].contains("App Manager > the app > Manage"), "{}", r.stderr);
+    // Away from the repository that holds it, the same refusal reads as before.
+    let elsewhere = Ctx::new();
+    cmd.current_dir(elsewhere.path(""));
+    let r = ctx.run(&mut cmd).code(3);
+    assert!(r.stderr.contains("help: App Manager > the app > Manage > Edit Policies"), "{}", r.stderr);
+}
+
 /// The by-hand path never promises the consumer key printed for the files: Setup makes its own
 /// for an app made by hand, and the line says where to take it from (before: "with the values of
 /// the files above", the consumer key among them).

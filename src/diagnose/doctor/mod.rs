@@ -114,6 +114,10 @@ fn finish(mut st: State<'_>) -> Outcome {
         login_context_refine(&st, base)
     };
     let mut d = verdict::verdict(base, refusal, st.facts.as_ref(), st.repo_app.as_ref(), &st.local, username);
+    let external = refusal.is_some_and(|(e, desc)| diagnose::app_kind::named_in(e, desc))
+        || st.repo_app.as_ref().is_some_and(|a| a.kind == crate::appmeta::read::AppKind::ExternalClientApp)
+        || st.facts.as_ref().and_then(|f| f.app.as_ref()).is_some_and(|a| a.external);
+    d = diagnose::app_kind::follow(d, external);
     if let Some(s) = st.session_refusal.take() {
         d = confirm_session_refusal(s, st.facts.as_ref());
     }
