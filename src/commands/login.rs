@@ -204,7 +204,8 @@ fn refusal_diagnosis(s: &LoginSettings, report: &Report, error: &str, descriptio
     let audience =
         report.attempts.iter().rev().find(|a| a.error.as_deref() == Some(error)).map(|a| a.audience.as_str());
     let d = hints::refine(d, &LoginContext::new(&s.login, &s.username, audience.unwrap_or_default(), &report.attempts));
-    let external = diagnose::app_kind::named_in(error, description) || diagnose::app_kind::in_repository(&s.client_id, None);
+    let external =
+        diagnose::app_kind::named_in(error, description) || diagnose::app_kind::in_repository(&s.client_id, None);
     diagnose::app_kind::follow(d, external)
 }
 

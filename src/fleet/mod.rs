@@ -125,11 +125,7 @@ pub fn check_all(settings: FleetSettings, mut done: impl FnMut(&TargetResult)) -
 /// The login works and only the certificate's expiry failed (inside --expires-within): say so,
 /// and what to run, rather than "none (confirmed); failed: certificate_expiry".
 fn renewal_line(name: &str, o: &Outcome, secs: f64) -> String {
-    let expired = o
-        .report
-        .checks
-        .iter()
-        .any(|c| c.id == "certificate_expiry" && c.detail.starts_with("expired"));
+    let expired = o.report.checks.iter().any(|c| c.id == "certificate_expiry" && c.detail.starts_with("expired"));
     let what = if expired { "certificate expired" } else { "certificate in its renewal window (--expires-within)" };
     let when = o.certificate.as_ref().map(|c| format!(", not after {}", c.not_after)).unwrap_or_default();
     format!("[FAIL] {name}: {what}{when}; the login works: renew it with `sfjwt cert rotate` ({secs:.1}s)")

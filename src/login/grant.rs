@@ -418,9 +418,19 @@ mod tests {
         assert_eq!(expires_at(&none, "00Dx!opaque", None), None, "an opaque token says nothing");
         use base64::Engine;
         let part = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-        let token = format!("{}.{}.{}", part(serde_json::json!({"alg": "RS256"})), part(serde_json::json!({"exp": now + 60})), "signaturepart");
+        let token = format!(
+            "{}.{}.{}",
+            part(serde_json::json!({"alg": "RS256"})),
+            part(serde_json::json!({"exp": now + 60})),
+            "signaturepart"
+        );
         assert_eq!(expires_at(&none, &token, None), Some(now + 60));
-        let past = format!("{}.{}.{}", part(serde_json::json!({"alg": "RS256"})), part(serde_json::json!({"exp": now - 60})), "signaturepart");
+        let past = format!(
+            "{}.{}.{}",
+            part(serde_json::json!({"alg": "RS256"})),
+            part(serde_json::json!({"exp": now - 60})),
+            "signaturepart"
+        );
         assert_eq!(expires_at(&none, &past, None), None, "a past end is not believed");
     }
 

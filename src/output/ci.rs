@@ -173,7 +173,8 @@ pub fn sf_handoff(
 ) -> Result<(), Error> {
     let sf = Sf::new();
     let bundle = ca_bundle(ca_files)?;
-    let mut args = vec!["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"];
+    let mut args =
+        vec!["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"];
     args.extend_from_slice(extra);
     let mut cmd = sf.command(&args);
     cmd.env("SF_ACCESS_TOKEN", token);

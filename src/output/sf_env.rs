@@ -77,7 +77,8 @@ mod tests {
 
     #[test]
     fn secrets_stay_and_what_sf_needs_passes() {
-        for name in ["SFJWT_KEY", "SFJWT_KEY_PASSPHRASE", "SFJWT_ADMIN_TOKEN", "SF_ACCESS_TOKEN", "AWS_SECRET_ACCESS_KEY"]
+        for name in
+            ["SFJWT_KEY", "SFJWT_KEY_PASSPHRASE", "SFJWT_ADMIN_TOKEN", "SF_ACCESS_TOKEN", "AWS_SECRET_ACCESS_KEY"]
         {
             assert!(!allowed(OsStr::new(name)), "{name}");
         }

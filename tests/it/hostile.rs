@@ -315,7 +315,8 @@ fn nul_escape_and_bidi_overrides_from_the_server_reach_no_output() {
     cmd.env("GITHUB_ACTIONS", "true");
     let r = ctx.run(&mut cmd);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    let bad = |t: &str| t.chars().any(|c| matches!(c, '\0' | '\u{1b}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'));
+    let bad =
+        |t: &str| t.chars().any(|c| matches!(c, '\0' | '\u{1b}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'));
     assert!(!bad(&r.stderr) && !bad(&r.stdout), "{:?}", r.stderr);
     assert!(r.stderr.contains("hasn't \u{FFFD}devorppa"), "replaced visibly: {}", r.stderr);
     for name in ["r.json", "r.yaml", "r.md", "r.xml", STEP_SUMMARY] {

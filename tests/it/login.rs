@@ -510,12 +510,21 @@ fn sf_cli_handoff_sets_the_default_org_and_dev_hub() {
     assert!(r.stderr.contains("emu is the default Dev Hub (target-dev-hub)"), "{}", r.stderr);
     assert!(r.stderr.contains("sf cannot renew this session"), "{}", r.stderr);
     let mut get = std::process::Command::new(&sf);
-    get.args(["config", "get", "target-org", "target-dev-hub", "--json"]).current_dir(ctx.path("")).env("HOME", ctx.path(""));
+    get.args(["config", "get", "target-org", "target-dev-hub", "--json"])
+        .current_dir(ctx.path(""))
+        .env("HOME", ctx.path(""));
     crate::common::sf_env(&mut get, &sf, &emu.ca);
     let out = get.output().unwrap();
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
+    let j: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
     let value = |name: &str| {
-        j["result"].as_array().unwrap().iter().find(|e| e["name"] == name).map(|e| e["value"].clone()).unwrap_or_default()
+        j["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["value"].clone())
+            .unwrap_or_default()
     };
     assert_eq!(value("target-org"), "emu", "{j}");
     assert_eq!(value("target-dev-hub"), "emu", "{j}");
@@ -532,13 +541,17 @@ fn login_prints_when_the_session_expires_if_the_org_says() {
     let healthy = std::fs::read_to_string(repo().join("fixtures/orgs/healthy.yaml")).unwrap();
     let jwt_tokens = healthy
         .replace("certificate: ci.crt", &format!("certificate: {}", repo().join("fixtures/orgs/ci.crt").display()))
-        .replace("    permission-sets: [CI_Access]\nusers:", "    permission-sets: [CI_Access]\n    jwt-access-tokens: true\nusers:");
+        .replace(
+            "    permission-sets: [CI_Access]\nusers:",
+            "    permission-sets: [CI_Access]\n    jwt-access-tokens: true\nusers:",
+        );
     assert_ne!(jwt_tokens, healthy);
     let scenario = ctx.path("jwt-tokens.yaml");
     std::fs::write(&scenario, jwt_tokens).unwrap();
     let emu = Emu::start_with(&scenario, &[]);
     let r = ctx.run(&mut ctx.login(&emu, USERNAME)).ok();
-    let line = r.stderr.lines().find(|l| l.starts_with("The session expires at ")).unwrap_or_else(|| panic!("{}", r.stderr));
+    let line =
+        r.stderr.lines().find(|l| l.starts_with("The session expires at ")).unwrap_or_else(|| panic!("{}", r.stderr));
     // "YYYY-MM-DD HH:MM:SS UTC": seconds, no fraction.
     let at = line.trim_start_matches("The session expires at ").split(" (").next().unwrap();
     assert!(at.len() == 23 && at.ends_with(" UTC") && !at.contains('.'), "{line}");

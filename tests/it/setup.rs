@@ -397,17 +397,49 @@ fn refusal_help_follows_the_app_setup_made() {
 fn the_by_hand_path_takes_the_consumer_key_from_the_app() {
     let ctx = Ctx::new();
     setup(&ctx, &[]);
-    let r = ctx.run(ctx.sfjwt().args(["setup", "-o", USERNAME, "--key-dir", "keys2", "--source-dir", "other", "--app-name", "CI_Two"])).ok();
-    let line = r.stdout.lines().find(|l| l.trim_start().starts_with("(by hand: Setup > External Client Apps")).unwrap_or_else(|| panic!("{}", r.stdout));
+    let r = ctx
+        .run(ctx.sfjwt().args([
+            "setup",
+            "-o",
+            USERNAME,
+            "--key-dir",
+            "keys2",
+            "--source-dir",
+            "other",
+            "--app-name",
+            "CI_Two",
+        ]))
+        .ok();
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("(by hand: Setup > External Client Apps"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
     assert!(!line.contains("with the values of the files above"), "{line}");
     assert!(
         line.contains("Setup makes its own consumer key for an app made by hand: the client id is then the one at External Client App Manager > CI_Two > Settings > OAuth Settings > Consumer Key and Secret, not the one printed above"),
         "{line}"
     );
     let r = ctx
-        .run(ctx.sfjwt().args(["setup", "-o", USERNAME, "--key-dir", "keys3", "--source-dir", "third", "--app-name", "CI_Three", "--kind", "connected-app"]))
+        .run(ctx.sfjwt().args([
+            "setup",
+            "-o",
+            USERNAME,
+            "--key-dir",
+            "keys3",
+            "--source-dir",
+            "third",
+            "--app-name",
+            "CI_Three",
+            "--kind",
+            "connected-app",
+        ]))
         .ok();
-    assert!(r.stdout.contains("the client id is then the one at App Manager > CI_Three > View > Manage Consumer Details"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("the client id is then the one at App Manager > CI_Three > View > Manage Consumer Details"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// `cert rotate` on a teammate's fresh clone (made with git itself): the file holding the
@@ -433,9 +465,20 @@ fn rotation_on_a_fresh_clone_says_how_to_get_the_certificate_back() {
     let clone = Ctx::new();
     git(&clone.path(""), &["clone", "-q", ctx.path("").to_str().unwrap(), "repo"]);
     let mut cmd = clone.sfjwt();
-    cmd.current_dir(clone.path("repo")).args(["cert", "rotate", "--source-dir", "src/main/default", "--key-dir", "keys"]);
+    cmd.current_dir(clone.path("repo")).args([
+        "cert",
+        "rotate",
+        "--source-dir",
+        "src/main/default",
+        "--key-dir",
+        "keys",
+    ]);
     let r = clone.run(&mut cmd).code(2);
-    assert!(r.stderr.contains(".ecaGlblOauth-meta.xml is not here") && r.stderr.contains("git-ignored"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(".ecaGlblOauth-meta.xml is not here") && r.stderr.contains("git-ignored"),
+        "{}",
+        r.stderr
+    );
     assert!(
         r.stderr.contains("sf project retrieve start --metadata ExtlClntAppGlobalOauthSettings:sfjwt_CI_glbloauth --target-org <admin alias>"),
         "{}",
