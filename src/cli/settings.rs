@@ -257,6 +257,12 @@ impl<'a> Layers<'a> {
     /// (in a fleet run it was read per target and reported as a refusal).
     fn check_key_present(&self, source: &KeySource) -> Result<(), Error> {
         match source {
+            // Key material passed as a path: said so, never echoed (as reading it would).
+            KeySource::File(p)
+                if !p.exists() && crate::credentials::keys::looks_like_key_material(&p.to_string_lossy()) =>
+            {
+                Err(crate::credentials::keys::KeyError::MaterialAsPath.into())
+            }
             // The same words as reading it would give, the path shortened the same way.
             KeySource::File(p) if !p.exists() => Err(crate::credentials::keys::KeyError::NotFound {
                 path: source.describe().trim_start_matches("file ").to_string(),
