@@ -257,17 +257,17 @@ impl<'a> Layers<'a> {
     /// (in a fleet run it was read per target and reported as a refusal).
     fn check_key_present(&self, source: &KeySource) -> Result<(), Error> {
         match source {
-            // Key material passed as a path: said so, never echoed (as reading it would).
-            KeySource::File(p)
-                if !p.exists() && crate::credentials::keys::looks_like_key_material(&p.to_string_lossy()) =>
-            {
-                Err(crate::credentials::keys::KeyError::MaterialAsPath.into())
+            // The same words as reading it would give: key material passed as a path is named as
+            // such, otherwise the path is shortened the same way.
+            KeySource::File(p) if !p.exists() => {
+                use crate::credentials::keys::{KeyError, looks_like_key_material};
+                Err(if looks_like_key_material(&p.to_string_lossy()) {
+                    KeyError::MaterialAsPath
+                } else {
+                    KeyError::NotFound { path: source.describe().trim_start_matches("file ").to_string() }
+                }
+                .into())
             }
-            // The same words as reading it would give, the path shortened the same way.
-            KeySource::File(p) if !p.exists() => Err(crate::credentials::keys::KeyError::NotFound {
-                path: source.describe().trim_start_matches("file ").to_string(),
-            }
-            .into()),
             KeySource::EnvVar(v) if self.env(v).is_none() => {
                 Err(Error::usage(format!("the key variable {v} is not set"), format!("set {v} to the private key")))
             }
