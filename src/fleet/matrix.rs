@@ -89,6 +89,16 @@ pub fn status_icon(s: TargetStatus) -> &'static str {
 pub fn cause_text(t: &TargetEntry) -> String {
     match &t.report {
         Some(r) if r.diagnosis.cause.id() == "none" && t.status == TargetStatus::Ok => "healthy".into(),
+        Some(r)
+            if r.diagnosis.cause.id() == "none"
+                && r.checks
+                    .iter()
+                    .filter(|c| matches!(c.status, CheckStatus::Fail))
+                    .map(|c| c.id.as_str())
+                    .eq(["certificate_expiry"]) =>
+        {
+            "the grant works; the certificate is in its renewal window: renew it with sfjwt cert rotate".into()
+        }
         Some(r) if r.diagnosis.cause.id() == "none" => {
             let failed: Vec<&str> =
                 r.checks.iter().filter(|c| matches!(c.status, CheckStatus::Fail)).map(|c| c.title.as_str()).collect();

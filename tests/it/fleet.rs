@@ -185,6 +185,7 @@ fn every_target_at_once_with_one_report_in_four_formats() {
     assert!(row("healthy").starts_with("| ✅ **healthy** |") && !row("healthy").contains('❌'), "{md}");
     assert!(row("refused").contains("❌") && row("refused").contains("user_not_preauthorized (confirmed)"), "{md}");
     assert!(row("hanging").starts_with("| ⏱️ **hanging** |"), "{md}");
+    assert!(row("expiring").contains("certificate is in its renewal window: renew it with sfjwt cert rotate"), "{md}");
 
     let junit = r#"import sys,junitparser
 x=junitparser.JUnitXml.fromfile(sys.argv[1])
