@@ -31,6 +31,9 @@ struct Output<'a> {
     scope: Option<&'a str>,
     issued_at: Option<&'a str>,
     audience: &'a str,
+    /// When the session ends (RFC 3339, UTC, seconds), only when the org said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_token: Option<&'a str>,
 }
@@ -337,6 +340,10 @@ fn print_output(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str
         scope: g.scope.as_deref(),
         issued_at: g.issued_at.as_deref(),
         audience: &g.audience,
+        expires_at: g
+            .expires_at
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
         access_token: s.show_token.then_some(g.access_token.as_str()),
     };
     match s.format {

@@ -555,9 +555,14 @@ fn login_prints_when_the_session_expires_if_the_org_says() {
     // "YYYY-MM-DD HH:MM:SS UTC": seconds, no fraction.
     let at = line.trim_start_matches("The session expires at ").split(" (").next().unwrap();
     assert!(at.len() == 23 && at.ends_with(" UTC") && !at.contains('.'), "{line}");
+    let j = ctx.run(ctx.login(&emu, USERNAME).args(["--format", "json"])).ok().json();
+    let rfc3339 = j["expires_at"].as_str().unwrap_or_default().to_string();
+    assert!(rfc3339.len() == 20 && rfc3339.ends_with('Z') && !rfc3339.contains('.'), "seconds, UTC: {j}");
     let opaque = Emu::start("healthy");
     let r = ctx.run(&mut ctx.login(&opaque, USERNAME)).ok();
     assert!(!r.stderr.contains("session expires"), "{}", r.stderr);
+    let j = ctx.run(ctx.login(&opaque, USERNAME).args(["--format", "json"])).ok().json();
+    assert!(j.get("expires_at").is_none(), "{j}");
 }
 
 /// The cause line names its confidence once: `cause: user_not_preauthorized (likely): the app
