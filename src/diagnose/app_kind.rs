@@ -77,6 +77,29 @@ mod tests {
         assert!(!named_in("invalid_grant", "user hasn't approved this consumer"));
     }
 
+    /// Every cause with its own External Client App help names the External Client App's place
+    /// before the connected app's (App Manager, Connected Apps OAuth Usage).
+    #[test]
+    fn each_external_client_app_help_leads_with_its_own_path() {
+        for cause in [
+            Cause::UserNotPreauthorized,
+            Cause::AppNotInstalled,
+            Cause::CertificateMismatch,
+            Cause::HighAssuranceRequired,
+            Cause::NoValidScopes,
+        ] {
+            let d = follow(Diagnosis::new(cause, Confidence::Likely, vec![]), true);
+            let text = d.remediation.join("\n");
+            let eca = text.find("External Client App").unwrap_or(usize::MAX);
+            let connected = ["App Manager > the app", "Connected Apps OAuth Usage"]
+                .iter()
+                .filter_map(|p| text.find(p))
+                .min()
+                .unwrap_or(usize::MAX);
+            assert!(eca < connected && connected != usize::MAX, "{}: {text}", cause.id());
+        }
+    }
+
     #[test]
     fn a_verdict_with_its_own_help_is_kept() {
         let mut d = Diagnosis::new(Cause::UserNotPreauthorized, Confidence::Confirmed, vec![]);

@@ -256,13 +256,18 @@ fn a_missing_cert_or_ca_file_in_a_target_is_exit_2_before_any_request() {
     let base = target("prod", &emu, None, "");
     let real_ca = format!("ca_file: {}", emu.ca.display());
     std::fs::create_dir_all(ctx.path("ci")).unwrap();
-    for (config, message) in [
-        (format!("{base}    cert: certs/prod.crt\n"), "certs/prod.crt does not exist"),
-        (base.replace(&real_ca, "ca_file: proxy-ca.pem"), "proxy-ca.pem does not exist"),
+    for (config, message, help) in [
+        (format!("{base}    cert: certs/prod.crt\n"), "certs/prod.crt does not exist", "pass the certificate file"),
+        (
+            base.replace(&real_ca, "ca_file: proxy-ca.pem"),
+            "proxy-ca.pem does not exist",
+            "name a PEM bundle of CA certificates",
+        ),
     ] {
         std::fs::write(ctx.path("ci/sfjwt.yaml"), format!("targets:\n{config}")).unwrap();
         let r = ctx.run(ctx.sfjwt().args(["doctor", "--all", "--config"]).arg(ctx.path("ci/sfjwt.yaml"))).code(2);
         assert!(r.stderr.contains("target prod") && r.stderr.contains(message), "{}", r.stderr);
+        assert!(r.stderr.contains(help), "the next step: {}", r.stderr);
         // Resolved from the file's folder, not from where the job runs.
         assert!(r.stderr.contains(&ctx.path("ci").display().to_string()), "{}", r.stderr);
         assert!(emu.requests().is_empty(), "no request before the settings are whole: {:?}", emu.requests());

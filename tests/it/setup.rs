@@ -486,6 +486,11 @@ fn rotation_on_a_fresh_clone_says_how_to_get_the_certificate_back() {
     );
     assert!(r.stderr.contains("or copy it from the store it was kept in"), "{}", r.stderr);
     assert!(!r.stderr.contains("pass --source-dir"), "{}", r.stderr);
+    // No .gitignore to go by: the general help still says a fresh clone lacks the file.
+    let mut cmd = clone.sfjwt();
+    cmd.current_dir(clone.path("repo")).args(["cert", "rotate", "--source-dir", "nowhere"]);
+    let r = clone.run(&mut cmd).code(2);
+    assert!(r.stderr.contains("on a fresh clone, the file holding the certificate is git-ignored: retrieve the app's metadata from the org first"), "{}", r.stderr);
 }
 
 #[test]
