@@ -378,19 +378,25 @@ fn hand_off(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str, &s
         ci::dotenv(path, pairs)?;
     }
     if let Some(alias) = &s.sf_alias {
-        ci::sf_handoff(alias, &g.instance_url, token, &s.net.ca_files, &s.sf_defaults.flags())?;
-        eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
-        if s.sf_defaults.org {
-            eprintln!("Salesforce CLI: {alias} is the default org (target-org)");
-        }
-        if s.sf_defaults.dev_hub {
-            eprintln!("Salesforce CLI: {alias} is the default Dev Hub (target-dev-hub)");
-        }
-        // sf stored an access token, not a refresh token: it cannot log in again by itself.
-        eprintln!(
-            "note: sf cannot renew this session; a job that outlasts the org's session timeout runs `sfjwt login` again"
-        );
+        hand_to_sf(s, g, alias)?;
     }
+    Ok(())
+}
+
+/// `--sf-alias`: the session stored in sf under the alias, sf's defaults set if asked.
+fn hand_to_sf(s: &LoginSettings, g: &Granted, alias: &str) -> Result<(), Error> {
+    ci::sf_handoff(alias, &g.instance_url, g.access_token.as_str(), &s.net.ca_files, &s.sf_defaults.flags())?;
+    eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
+    if s.sf_defaults.org {
+        eprintln!("Salesforce CLI: {alias} is the default org (target-org)");
+    }
+    if s.sf_defaults.dev_hub {
+        eprintln!("Salesforce CLI: {alias} is the default Dev Hub (target-dev-hub)");
+    }
+    // sf stored an access token, not a refresh token: it cannot log in again by itself.
+    eprintln!(
+        "note: sf cannot renew this session; a job that outlasts the org's session timeout runs `sfjwt login` again"
+    );
     Ok(())
 }
 
