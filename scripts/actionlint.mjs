@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 const STALE = [
   /unknown permission scope "attestations"/, // added with artifact attestations (2024)
   /label "ubuntu-24\.04-arm" is unknown/, // Linux arm64 hosted runners (2025)
+  /undefined variable "vars"/, // configuration variables, the `vars` context (2023)
   /label "macos-15-intel" is unknown/, // the last Intel macOS image (macos-13 was retired in 2025)
 ];
 

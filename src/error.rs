@@ -2,9 +2,6 @@
 
 use std::process::ExitCode;
 
-use crate::credentials::cert::CertError;
-use crate::credentials::keys::KeyError;
-
 /// Exit codes are a promise to pipelines: see the README's table before changing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -24,6 +21,8 @@ pub enum Exit {
     CertExpired = 6,
     /// The certificate expires within the threshold.
     CertExpiring = 7,
+    /// sfjwt's own fault, a bug (BSD sysexits' EX_SOFTWARE): never the user's input.
+    Internal = 70,
 }
 
 impl From<Exit> for ExitCode {
@@ -34,10 +33,9 @@ impl From<Exit> for ExitCode {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An input a concern above this one reads (the private key, a certificate) is unusable.
     #[error(transparent)]
-    Key(#[from] KeyError),
-    #[error(transparent)]
-    Cert(#[from] CertError),
+    Input(InputError),
     /// A flag or setting that cannot be used as given.
     #[error("{message}")]
     Usage { message: String, help: Option<String> },
@@ -64,8 +62,7 @@ impl Error {
     /// The error's kind, as the `--json` envelope names it.
     pub fn name(&self) -> &'static str {
         match self {
-            Error::Key(_) => "InvalidKey",
-            Error::Cert(_) => "CertificateError",
+            Error::Input(e) => e.0.name(),
             Error::Usage { .. } => "UsageError",
             Error::Io { .. } => "IoError",
             Error::Sign(_) => "SignError",
@@ -77,17 +74,16 @@ impl Error {
         match self {
             // Every certificate error is an input the user can fix (expiry and mismatch are
             // verdicts of `cert inspect`, not errors).
-            Error::Key(_) | Error::Cert(_) | Error::Usage { .. } | Error::Io { .. } | Error::Sign(_) => Exit::Usage,
-            // Not the user's input, but no exit code of its own either: the contract has none.
-            Error::Internal(_) => Exit::Usage,
+            Error::Input(_) | Error::Usage { .. } | Error::Io { .. } | Error::Sign(_) => Exit::Usage,
+            // A bug is not the user's mistake: a pipeline must not read it as one.
+            Error::Internal(_) => Exit::Internal,
         }
     }
 
     /// One line telling the user what to do next.
     pub fn help(&self) -> Option<String> {
         match self {
-            Error::Key(e) => Some(e.help()),
-            Error::Cert(e) => e.help(),
+            Error::Input(e) => e.0.help(),
             Error::Usage { help, .. } | Error::Io { help, .. } => help.clone(),
             Error::Internal(_) => Some(format!(
                 "this is a bug in sfjwt {}: please report it with the command line",
@@ -96,6 +92,69 @@ impl Error {
             Error::Sign(_) => {
                 Some("the key was read but aws-lc-rs could not sign with it; regenerate it with `sfjwt keygen`".into())
             }
+        }
+    }
+}
+
+/// What an input's own error (a key's, a certificate's) tells: its words, its `--json` name and
+/// the user's next step. The concern that reads the input implements it, so this module, at the
+/// bottom of the crate, names none of them.
+pub trait InputFault: std::error::Error + Send + Sync + 'static {
+    /// The error's kind, as the `--json` envelope names it.
+    fn name(&self) -> &'static str;
+    /// One line telling the user what to do next.
+    fn help(&self) -> Option<String>;
+}
+
+/// An input's error, boxed; it reads (and chains) as the error it holds.
+#[derive(Debug)]
+pub struct InputError(Box<dyn InputFault>);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for InputError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl<E: InputFault> From<E> for Error {
+    fn from(e: E) -> Error {
+        Error::Input(InputError(Box::new(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_carries_its_exit_code_and_json_name() {
+        let internal = Error::Internal("cannot encode".into());
+        assert_eq!((internal.exit(), internal.name()), (Exit::Internal, "InternalError"));
+        let usage = Error::usage("bad flag", "fix it");
+        assert_eq!((usage.exit(), usage.name()), (Exit::Usage, "UsageError"));
+        // An input's own error keeps its words, its name and its next step.
+        let key: Error = Unreadable.into();
+        assert_eq!((key.exit(), key.name(), key.to_string()), (Exit::Usage, "InvalidKey", "unreadable".into()));
+        assert_eq!(key.help().as_deref(), Some("read it again"));
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("unreadable")]
+    struct Unreadable;
+
+    impl InputFault for Unreadable {
+        fn name(&self) -> &'static str {
+            "InvalidKey"
+        }
+
+        fn help(&self) -> Option<String> {
+            Some("read it again".into())
         }
     }
 }

@@ -83,6 +83,20 @@ fn url_encoded(secret: &str) -> Cow<'_, str> {
     Cow::Owned(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect())
 }
 
+/// `::add-mask::` on stderr, before the secret is written anywhere: stdout may be captured
+/// (`eval "$(sfjwt login --format shell)"`, a pipe to jq), stderr always reaches the runner.
+/// The secret is also registered so that any echo of it is scrubbed.
+pub fn github_mask(secret: &str) {
+    register(secret);
+    if secret.chars().any(|c| c == '\n' || c == '\r') {
+        // A mask command is one line; mask each line of a multi-line secret instead.
+        secret.lines().filter(|l| !l.trim().is_empty()).for_each(github_mask);
+        return;
+    }
+    eprintln!("::add-mask::{secret}");
+    let _ = std::io::Write::flush(&mut std::io::stderr());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,6 @@
-//! A deliberately small HTTP/1.1 server: one request per connection, `Connection: close`.
+//! A deliberately small HTTP/1.1 server: keep-alive as Salesforce's servers answer it (a
+//! connection serves request after request until the client closes it, or idles), `Connection:
+//! close` after a fault. Each accepted connection is logged, so tests can count handshakes.
 //! Written directly on the TLS stream, below any HTTP library, so faults can be injected at the
 //! byte level: a dropped connection, a truncated body, a server that never answers. (xh's and uv's
 //! test servers sit one level higher, on hyper: xh's tests/server/mod.rs, adapted from reqwest's
@@ -29,6 +31,13 @@ macro_rules! log {
     };
 }
 const MAX_BODY: usize = 1024 * 1024;
+/// How long a kept-alive connection waits for the client's next request before closing.
+const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(5);
+
+/// One line per accepted connection (the request lines follow it), for tests to count.
+pub fn log_accepted(peer: SocketAddr) {
+    log!("accepted connection from {peer}");
+}
 
 pub struct Request {
     pub method: String,
@@ -169,7 +178,12 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-async fn write_response<S: AsyncWrite + Unpin>(stream: &mut S, resp: &Response, date: &str) -> std::io::Result<u16> {
+async fn write_response<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    resp: &Response,
+    date: &str,
+    keep_alive: bool,
+) -> std::io::Result<u16> {
     let (status, ctype, body, extra) = match resp {
         Response::Json(s, v) => (*s, "application/json;charset=UTF-8", v.to_string().into_bytes(), String::new()),
         Response::Html(s, h) => (*s, "text/html; charset=UTF-8", h.clone().into_bytes(), String::new()),
@@ -192,8 +206,9 @@ async fn write_response<S: AsyncWrite + Unpin>(stream: &mut S, resp: &Response, 
         }
         Response::Drop | Response::Hang => return Ok(0),
     };
+    let connection = if keep_alive { "keep-alive" } else { "close" };
     let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-cache,must-revalidate,max-age=0,no-store,private\r\nDate: {date}\r\n{extra}Connection: close\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-cache,must-revalidate,max-age=0,no-store,private\r\nDate: {date}\r\n{extra}Connection: {connection}\r\n\r\n",
         reason(status),
         body.len()
     );
@@ -239,6 +254,14 @@ const MAINTENANCE: &str = "<!DOCTYPE html><html><head><title>Salesforce - Mainte
 <body><h1>Down for Maintenance</h1><p>This Salesforce instance is undergoing scheduled maintenance. \
 Please try again later.</p></body></html>";
 
+/// What a connection does after one request.
+enum Next {
+    KeepAlive,
+    Close,
+    /// Dropped or hung on purpose: no orderly close.
+    Abandon,
+}
+
 pub async fn serve_connection<S>(
     mut stream: S,
     peer: SocketAddr,
@@ -248,9 +271,30 @@ pub async fn serve_connection<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let mut first = true;
+    loop {
+        let next = if first {
+            read_request(&mut stream, peer).await
+        } else {
+            tokio::time::timeout(KEEP_ALIVE_IDLE, read_request(&mut stream, peer)).await.ok().flatten()
+        };
+        first = false;
+        let Some(req) = next else { break };
+        match serve_request(&mut stream, req, &org, scheme, &fallback_host).await {
+            Next::KeepAlive => continue,
+            Next::Close => break,
+            Next::Abandon => return,
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+async fn serve_request<S>(stream: &mut S, req: Request, org: &Org, scheme: &str, fallback_host: &str) -> Next
+where
+    S: AsyncWrite + Unpin,
+{
     let start = Instant::now();
-    let Some(req) = read_request(&mut stream, peer).await else { return };
-    let host = req.headers.get("host").cloned().unwrap_or(fallback_host);
+    let host = req.headers.get("host").cloned().unwrap_or_else(|| fallback_host.to_string());
     let own_url = format!("{scheme}://{host}");
     let is_token = req.path == "/services/oauth2/token";
 
@@ -271,26 +315,28 @@ pub async fn serve_connection<S>(
         };
         fault = fault_for(&org.faults, n);
     }
+    // A fault's connection is closed after it, as before keep-alive; so is one the client closes.
+    let keep_alive = fault.is_none() && !req.headers.get("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
     let resp = match fault {
         Some(f) => f,
-        None => crate::routes::route(&org, &req, &own_url),
+        None => crate::routes::route(org, &req, &own_url),
     };
     let date = httpdate(org.now());
     let status = match resp {
         Response::Hang => {
             log!("{} {} -> (hang)", req.method, req.path);
             tokio::time::sleep(Duration::from_secs(600)).await;
-            return;
+            return Next::Abandon;
         }
         Response::Drop => {
             log!("{} {} -> (dropped connection)", req.method, req.path);
-            return;
+            return Next::Abandon;
         }
-        ref r => write_response(&mut stream, r, &date).await.unwrap_or(0),
+        ref r => write_response(stream, r, &date, keep_alive).await.unwrap_or(0),
     };
-    let _ = stream.shutdown().await;
     // Paths only: queries and bodies can hold SOQL, tokens or assertions.
     log!("{} {} -> {} ({} ms)", req.method, req.path, status, start.elapsed().as_millis());
+    if keep_alive && status != 0 { Next::KeepAlive } else { Next::Close }
 }
 
 fn httpdate(t: time::OffsetDateTime) -> String {

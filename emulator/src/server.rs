@@ -51,6 +51,7 @@ pub async fn start(org: Org, opts: Options) -> Result<Running, String> {
                 _ = &mut rx => break,
                 accepted = listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
+                    crate::http::log_accepted(peer);
                     let org = org.clone();
                     let tls = tls.clone();
                     let host = host.clone();

@@ -1,6 +1,6 @@
 //! Salesforce DX metadata for a JWT app: an External Client App (the default since Spring '26)
 //! or a connected app, plus the permission set that pre-authorizes the CI user.
-//! Field names follow the Metadata API (salesforce.md §3.7, §4.2).
+//! Field names follow the Metadata API (its WSDL; tests/wsdl holds the check).
 
 use std::path::{Path, PathBuf};
 
@@ -87,7 +87,7 @@ pub fn write(dir: &Path, spec: &AppSpec<'_>, force: bool) -> Result<Vec<Written>
 
 type File = (PathBuf, String, bool);
 
-/// The External Client App's five files (Metadata API shapes, salesforce.md §4.2); the global
+/// The External Client App's five files (Metadata API shapes, checked against its WSDL in tests/wsdl); the global
 /// OAuth settings hold the consumer key and certificate, so they are the private one.
 fn eca_files(dir: &Path, spec: &AppSpec<'_>) -> Vec<File> {
     let n = spec.api_name;

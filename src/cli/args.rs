@@ -365,7 +365,7 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "CERT")]
     pub cert: Option<PathBuf>,
     /// An admin session's access token, to read the org (prefer SFJWT_ADMIN_TOKEN: a flag is visible to other processes)
-    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    #[arg(long, value_name = "TOKEN")]
     pub admin_token: Option<String>,
     /// The admin session's instance URL [env: SFJWT_ADMIN_INSTANCE_URL]
     #[arg(long, value_name = "URL")]

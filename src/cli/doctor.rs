@@ -8,35 +8,18 @@ use zeroize::Zeroizing;
 
 use crate::cli::settings::{self, LoginSettings};
 use crate::cli::{DoctorArgs, OutFormat, config, duration};
+use crate::diagnose::doctor::plan::{AdminSource, DoctorPlan, GrantPlan};
 use crate::error::Error;
 use crate::login::endpoint;
 
-/// Where the admin session comes from; the sf CLI is asked only when the doctor runs.
-pub enum AdminSource {
-    Token { instance_url: url::Url, token: Zeroizing<String> },
-    SfOrg(String),
-}
-
-impl DoctorSettings {
-    /// The sf alias of the admin session, to fill into printed `--target-org` commands.
-    pub fn admin_alias(&self) -> Option<&str> {
-        match &self.admin {
-            Some(AdminSource::SfOrg(alias)) => Some(alias),
-            _ => None,
-        }
-    }
-}
-
+/// One target's doctor: the engine's plan, and how this run prints and writes its report.
 pub struct DoctorSettings {
-    /// The config target's name (fleet mode, or --target).
-    pub name: Option<String>,
-    pub login: LoginSettings,
-    pub admin: Option<AdminSource>,
-    pub app_name: Option<String>,
-    pub cert: Option<PathBuf>,
-    pub source_dir: Option<PathBuf>,
-    pub expires_within: Option<Duration>,
-    pub allow_host: Vec<String>,
+    pub plan: DoctorPlan,
+    pub format: Option<OutFormat>,
+    pub github: bool,
+    pub reports: Vec<PathBuf>,
+    /// Which value won where several sources gave one (printed on stderr).
+    pub notes: Vec<String>,
 }
 
 /// The file formats of a fleet report, by extension.
@@ -66,7 +49,7 @@ impl FleetFormat {
 
 pub struct FleetSettings {
     pub config: PathBuf,
-    pub targets: Vec<DoctorSettings>,
+    pub targets: Vec<DoctorPlan>,
     pub jobs: usize,
     pub deadline: Duration,
     pub reports: Vec<(PathBuf, FleetFormat)>,
@@ -110,7 +93,7 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     if !args.all && args.login.target.len() <= 1 {
         let name = args.login.target.first().cloned();
         let s = one(args, name, env, true, expires_within)?;
-        if matches!(s.login.format, Some(OutFormat::Env) | Some(OutFormat::Shell)) {
+        if matches!(s.format, Some(OutFormat::Env) | Some(OutFormat::Shell)) {
             return Err(Error::usage("doctor prints its report as json or yaml", "use --format json or --format yaml"));
         }
         return Ok(DoctorMode::Single(Box::new(s)));
@@ -149,15 +132,15 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     for name in names {
         let mut s = one(args, Some(name.clone()), env, false, expires_within)
             .map_err(|e| Error::usage(format!("target {name}: {e}"), e.help().unwrap_or_default()))?;
-        bound_by_deadline(&mut s.login, deadline);
-        targets.push(s);
+        bound_by_deadline(&mut s.plan.login, deadline);
+        targets.push(s.plan);
     }
     let github = args.login.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     Ok(DoctorMode::Fleet(FleetSettings { config, targets, jobs: args.jobs, deadline, reports, json_stdout, github }))
 }
 
 /// No single request or retry window outlasts the target's deadline.
-fn bound_by_deadline(login: &mut LoginSettings, deadline: Duration) {
+fn bound_by_deadline(login: &mut GrantPlan, deadline: Duration) {
     login.net.timeout = login.net.timeout.min(deadline);
     login.net.retry_window = login.net.retry_window.min(deadline);
 }
@@ -187,15 +170,36 @@ fn one(
         return Err(crate::credentials::cert::CertError::NotFound { path: path.display().to_string() }.into());
     }
     Ok(DoctorSettings {
-        name,
-        login,
-        admin,
-        app_name: args.app_name.clone().or(target.app_name),
-        cert,
-        source_dir: args.source_dir.clone(),
-        expires_within,
-        allow_host: args.login.allow_host.clone(),
+        format: login.format,
+        github: login.github,
+        reports: login.reports.clone(),
+        notes: login.notes.clone(),
+        plan: DoctorPlan {
+            name,
+            login: grant_plan(login),
+            admin,
+            app_name: args.app_name.clone().or(target.app_name),
+            cert,
+            source_dir: args.source_dir.clone(),
+            expires_within,
+        },
     })
+}
+
+/// The grant part of the login settings: the hand-off flags were refused before this.
+fn grant_plan(l: LoginSettings) -> GrantPlan {
+    GrantPlan {
+        client_id: l.client_id,
+        username: l.username,
+        login: l.login,
+        hosts: l.hosts,
+        audience: l.audience,
+        key: l.key,
+        passphrase: l.passphrase,
+        lifetime: l.lifetime,
+        net: l.net,
+        wait_for_propagation: l.wait_for_propagation,
+    }
 }
 
 fn valid_env_name(n: &str) -> bool {

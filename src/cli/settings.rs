@@ -14,8 +14,8 @@ use crate::credentials::oidc::OidcSource;
 use crate::error::Error;
 use crate::login::endpoint::{HostPolicy, LoginUrl};
 use crate::login::exchange::SubjectTokenType;
-use crate::login::net::NetSettings;
 use crate::login::{assertion, endpoint};
+use crate::net::NetSettings;
 
 pub struct LoginSettings {
     pub client_id: String,
@@ -107,6 +107,10 @@ const READ_VARS: &[&str] = &[
     "SFJWT_TIMEOUT",
     "SFJWT_ADMIN_TOKEN",
     "SFJWT_ADMIN_INSTANCE_URL",
+    "SFJWT_OIDC_AUDIENCE",
+    "SFJWT_TOKEN_HANDLER",
+    "SFJWT_ID_TOKEN",
+    "SFJWT_SF_BIN",
     "SFJWT_ACCESS_TOKEN",
     "SF_ACCESS_TOKEN",
     "SF_ORG_INSTANCE_URL",
@@ -416,7 +420,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
     let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     check_outputs(args, github)?;
     if args.sf_alias.is_some() {
-        crate::output::ci::Sf::new().check_available()?;
+        crate::sfcli::Sf::new().check_available()?;
     }
     let e = |k: &str| env(k).filter(|v| !v.is_empty());
     let mut notes = std::mem::take(&mut layers.notes);

@@ -9,7 +9,8 @@ use crate::diagnose::Cause;
 use crate::diagnose::doctor;
 use crate::error::{Error, Exit};
 use crate::fleet::{self, report::FleetReport};
-use crate::output::report::{self, CheckStatus};
+use crate::output::{self, report};
+use crate::record::CheckStatus;
 
 pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     let env = |k: &str| std::env::var(k).ok();
@@ -20,10 +21,10 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
 }
 
 fn single(s: &DoctorSettings) -> Result<Exit, Error> {
-    for note in &s.login.notes {
+    for note in &s.notes {
         eprintln!("note: {note}");
     }
-    let out = doctor::run(s)?;
+    let out = doctor::run(&s.plan)?;
     let report = &out.report;
     for c in &report.checks {
         let tag = match c.status {
@@ -42,17 +43,17 @@ fn single(s: &DoctorSettings) -> Result<Exit, Error> {
         let d = &report.diagnosis;
         crate::output::envelope::set_failure("CheckFailed", d.summary.clone(), Some(d.cause.id()));
     }
-    match s.login.format {
+    match s.format {
         Some(OutFormat::Json) if crate::output::envelope::enabled() => super::print_json(report)?,
-        Some(OutFormat::Json) => print!("{}", report.render(report::ReportFormat::Json)?),
-        Some(OutFormat::Yaml) => print!("{}", report.render(report::ReportFormat::Yaml)?),
+        Some(OutFormat::Json) => print!("{}", report::render(report, report::ReportFormat::Json)?),
+        Some(OutFormat::Yaml) => print!("{}", report::render(report, report::ReportFormat::Yaml)?),
         _ => {}
     }
-    if s.login.github {
+    if s.github {
         crate::output::ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
         crate::output::ci::github_report(report);
     }
-    report.write_all(&s.login.reports)?;
+    report::write_all(report, &s.reports)?;
     Ok(out.exit)
 }
 
@@ -66,7 +67,7 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
         f.jobs,
         f.deadline.as_secs()
     );
-    let results = fleet::check_all(f, |r| eprintln!("{}", fleet::progress_line(r)));
+    let results = fleet::check_all(f.targets, f.jobs, f.deadline, |r| eprintln!("{}", fleet::progress_line(r)));
     let fleet = FleetReport::new(config, results, start.elapsed());
     let s = &fleet.summary;
     eprintln!("{} of {} targets healthy ({:.1}s)", s.ok, s.targets, s.elapsed_ms as f64 / 1000.0);
@@ -85,9 +86,9 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
     for (path, format) in &reports {
         let text = match format {
             FleetFormat::Json => fleet.json(),
-            FleetFormat::Markdown => fleet::matrix::markdown(&fleet),
-            FleetFormat::Html => fleet::html::page(&fleet),
-            FleetFormat::Junit => fleet.junit(),
+            FleetFormat::Markdown => output::fleet::matrix::markdown(&fleet),
+            FleetFormat::Html => output::fleet::html::page(&fleet),
+            FleetFormat::Junit => output::fleet::junit(&fleet),
         };
         crate::fsutil::write_atomic(path, text.as_bytes(), crate::fsutil::PUBLIC_MODE)?;
     }
@@ -95,7 +96,7 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
         crate::output::ci::github_outputs(&[("status", fleet.status)])?;
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
             use std::io::Write;
-            let md = fleet::matrix::markdown(&fleet);
+            let md = output::fleet::matrix::markdown(&fleet);
             let _ = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)

@@ -1,10 +1,11 @@
 use std::io::Read;
 
 use crate::cli::{ExplainArgs, Format};
-use crate::diagnose::Cause;
 use crate::diagnose::text::explain;
+use crate::diagnose::{Cause, Diagnosis};
 use crate::error::{Error, Exit};
-use crate::output::report::{self, CheckStatus, Report, Status};
+use crate::output::report;
+use crate::record::{self, CheckStatus, Report, Status};
 
 /// Bytes of standard input read at most; the cut may fall inside a character, so it is decoded lossily.
 const MAX_INPUT: u64 = 1024 * 1024;
@@ -65,19 +66,19 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
         crate::output::envelope::set_failure("NoKnownError", "the text holds no error sfjwt recognises", None);
     }
     if !args.report.is_empty() {
-        let mut r = Report::new("explain", report::Target::default());
+        let mut r = Report::new("explain", record::Target::default(), Diagnosis::ok());
         r.status = if exit == Exit::Success { Status::Ok } else { Status::Failed };
         r.exit_code = exit as u8;
         // The text reports a failed login: in JUnit that is a failing case, whatever explain's exit.
         let explained = d.cause != Cause::Unknown;
-        r.checks.push(crate::output::report::Check {
+        r.checks.push(crate::record::Check {
             id: "refusal".into(),
             title: "Refusal in the text given".into(),
             status: if explained { CheckStatus::Fail } else { CheckStatus::Skip },
             detail: if explained { d.summary.clone() } else { "no error sfjwt knows in the text".into() },
         });
         r.diagnosis = d;
-        r.write_all(&args.report)?;
+        report::write_all(&r, &args.report)?;
     }
     Ok(exit)
 }

@@ -1,7 +1,7 @@
-//! `sfjwt login`: settings, the grant, the check after it, then the hand-off. Every failure
-//! writes the report and prints the diagnosis; nothing is handed on unless the session works.
+//! `sfjwt login`: the settings, the one login attempt (`diagnose::attempt`), then the hand-off. Every
+//! failure writes the report and prints the diagnosis; nothing is handed on unless the session works.
 
-use std::time::Duration;
+use reqwest::blocking::Client;
 
 use serde::Serialize;
 
@@ -9,16 +9,15 @@ use crate::cli::settings::{self, LoginSettings, OidcSettings};
 use crate::cli::{LoginArgs, OutFormat};
 use crate::credentials::keys;
 use crate::credentials::oidc;
-use crate::diagnose::login::{self as hints, LoginContext};
+use crate::diagnose::attempt::{self, End, Flow, Session};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
 use crate::login::endpoint;
 use crate::login::exchange;
-use crate::login::grant::{self, GrantRequest, Granted, Outcome};
-use crate::login::net::FailureKind;
-use crate::login::session;
+use crate::login::grant::{self, GrantRequest, Granted};
 use crate::output::ci;
-use crate::output::report::{self, Identity, Report, Status};
+use crate::output::report;
+use crate::record::{self, Identity, Report, Status};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -47,18 +46,18 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     if let Some(o) = &s.oidc {
         return keyless(&s, o, &env);
     }
-    let mut report = Report::new("login", target(&s));
+    let mut report = Report::new("login", target(&s), Diagnosis::ok());
     let key_source = s.key.as_ref().ok_or_else(|| Error::usage("no key given", "pass --key or set SFJWT_KEY"))?;
     let key = match keys::load(key_source, s.passphrase.as_ref()) {
         Ok(k) => k,
         Err(e) => {
             report.diagnosis = Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec![e.to_string()]);
             report.exit_code = Exit::Usage as u8;
-            report.write_all(&s.reports)?;
+            report::write_all(&report, &s.reports)?;
             return Err(e.into());
         }
     };
-    let client = crate::login::net::client(&s.net)?;
+    let client = crate::net::client(&s.net)?;
     let request = GrantRequest {
         login: &s.login,
         hosts: &s.hosts,
@@ -69,28 +68,7 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
         lifetime: s.lifetime,
         wait_for_propagation: s.wait_for_propagation,
     };
-    let mut progress = super::StderrProgress::new();
-    let (outcome, attempts) = grant::run(&client, &s.net, &request, &mut progress)?;
-    report.attempts = attempts;
-    match outcome {
-        Outcome::Granted(g) => on_granted(&client, &s, g, report),
-        Outcome::Refused { error, description } => {
-            report.diagnosis = refusal_diagnosis(&s, &report, &error, &description);
-            let said =
-                crate::secrets::scrub(&crate::secrets::terminal_safe(&format!("{error}: {description}"))).into_owned();
-            eprintln!("error: Salesforce refused the grant: {said}");
-            finish_failure(&s, report, Exit::Refused)
-        }
-        Outcome::NoAnswer { failure, detail } => no_answer(&s, report, failure, &detail),
-    }
-}
-
-fn no_answer(s: &LoginSettings, mut report: Report, failure: FailureKind, detail: &str) -> Result<Exit, Error> {
-    report.diagnosis = diagnose::from_attempts(&report.attempts, None, Some(failure));
-    let host = s.login.host_str().unwrap_or_default();
-    // The TLS hint comes with the diagnosis (its remediation), once.
-    eprintln!("error: no usable answer from {host} ({failure}): {}", crate::secrets::terminal_safe(detail));
-    finish_failure(s, report, Exit::NoAnswer)
+    conclude(&client, &s, Flow::Grant(request), report)
 }
 
 /// Keyless: the pipeline's OIDC token exchanged for a session; outputs, hand-off and reports as
@@ -98,30 +76,31 @@ fn no_answer(s: &LoginSettings, mut report: Report, failure: FailureKind, detail
 fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<String>) -> Result<Exit, Error> {
     let mut report = Report::new(
         "login",
-        report::Target {
+        record::Target {
             client_id: Some(s.client_id.clone()),
             username: (!s.username.is_empty()).then(|| s.username.clone()),
             login_host: s.login.host_str().map(str::to_string),
             audience: Some(o.audience.clone()),
-            flow: report::Flow::TokenExchange,
+            flow: record::Flow::TokenExchange,
             oidc: None,
         },
+        Diagnosis::ok(),
     );
-    let client = crate::login::net::client(&s.net)?;
+    let client = crate::net::client(&s.net)?;
     let token = match oidc::acquire(&o.source, &o.audience, &client, &s.net, env, s.github) {
         Ok(t) => t,
         Err(e) => {
             let evidence = vec![format!("{}: {e}", o.source.describe())];
             report.diagnosis = Diagnosis::new(Cause::OidcTokenUnavailable, Confidence::Confirmed, evidence);
             report.exit_code = Exit::Usage as u8;
-            report.write_all(&s.reports)?;
+            report::write_all(&report, &s.reports)?;
             return Err(e);
         }
     };
     // Registered for every source (env:, file:, gitlab): any echo of it is scrubbed everywhere.
     crate::secrets::register(token.expose());
     if s.github {
-        ci::github_mask(token.expose());
+        crate::secrets::github_mask(token.expose());
     }
     let claims = oidc::decode(token.expose());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -129,10 +108,10 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
     for p in &preflight {
         eprintln!("warning: {p}");
     }
-    report.checks.push(report::Check {
+    report.checks.push(record::Check {
         id: "oidc_token".into(),
         title: "OIDC token claims (decoded, not verified)".into(),
-        status: if preflight.is_empty() { report::CheckStatus::Pass } else { report::CheckStatus::Warn },
+        status: if preflight.is_empty() { record::CheckStatus::Pass } else { record::CheckStatus::Warn },
         detail: claims.as_ref().map(diagnose::keyless::describe).unwrap_or_default(),
     });
     report.target.oidc = claims.clone();
@@ -145,90 +124,71 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
         token_handler: o.token_handler.as_deref(),
         audience: &o.audience,
     };
-    let mut progress = super::StderrProgress::new();
-    let (outcome, mut attempts) = exchange::run(&client, &s.net, &request, &mut progress)?;
-    for a in &mut attempts {
-        a.error_description = a.error_description.as_deref().map(diagnose::keyless::scrub);
-        a.detail = a.detail.as_deref().map(diagnose::keyless::scrub);
-    }
-    report.attempts = attempts;
-    match outcome {
-        Outcome::Granted(g) => on_granted(&client, s, g, report),
-        Outcome::Refused { error, description } => {
-            let description = diagnose::keyless::scrub(&description);
-            let ctx = diagnose::keyless::Context {
-                client_id: &s.client_id,
-                token_handler: o.token_handler.as_deref(),
-                claims: claims.as_ref(),
-                preflight: &preflight,
-            };
-            report.diagnosis = diagnose::keyless::refused(&report.attempts, &error, &description, &ctx);
+    let context = diagnose::keyless::Context {
+        client_id: &s.client_id,
+        token_handler: o.token_handler.as_deref(),
+        claims: claims.as_ref(),
+        preflight: &preflight,
+    };
+    conclude(&client, s, Flow::Exchange { request, context }, report)
+}
+
+/// The attempt (either flow), then what the user sees of its end: the hand-off of a working
+/// session, or the diagnosis of a refusal or of silence.
+fn conclude(client: &Client, s: &LoginSettings, flow: Flow<'_>, mut report: Report) -> Result<Exit, Error> {
+    let what = match flow {
+        Flow::Grant(_) => "grant",
+        Flow::Exchange { .. } => "token exchange",
+    };
+    let plan = attempt::Plan {
+        flow,
+        login: &s.login,
+        username: &s.username,
+        net: &s.net,
+        verify: s.verify,
+        github_mask: s.github,
+        evidence_host: s.login.host_str(),
+    };
+    let done = attempt::run(client, &plan, &mut super::StderrProgress::new())?;
+    report.attempts = done.attempts;
+    report.checks.extend(done.checks);
+    match done.end {
+        End::Granted { session, identity, warning } => {
+            if let Some(w) = warning {
+                eprintln!("warning: {w}");
+            }
+            granted(s, session, identity, report)
+        }
+        End::SessionRefused { diagnosis, .. } => {
+            eprintln!("error: the grant succeeded, but the session cannot use the API");
+            report.diagnosis = diagnosis;
+            finish(s, report, Exit::Refused, 0)
+        }
+        End::Refused { error, description, diagnosis } => {
+            report.diagnosis = diagnosis;
             let said =
                 crate::secrets::scrub(&crate::secrets::terminal_safe(&format!("{error}: {description}"))).into_owned();
-            eprintln!("error: Salesforce refused the token exchange: {said}");
+            eprintln!("error: Salesforce refused the {what}: {said}");
             finish_failure(s, report, Exit::Refused)
         }
-        Outcome::NoAnswer { failure, detail } => no_answer(s, report, failure, &detail),
+        End::NoAnswer { failure, detail, diagnosis } => {
+            report.diagnosis = diagnosis;
+            let host = s.login.host_str().unwrap_or_default();
+            // The TLS hint comes with the diagnosis (its remediation), once.
+            eprintln!("error: no usable answer from {host} ({failure}): {}", crate::secrets::terminal_safe(&detail));
+            finish_failure(s, report, Exit::NoAnswer)
+        }
     }
 }
 
-/// A token was issued (by either flow): mask it before anything holding it is written, check
-/// that the session works, then hand it on.
-fn on_granted(
-    client: &reqwest::blocking::Client,
-    s: &LoginSettings,
-    g: Granted,
-    mut report: Report,
-) -> Result<Exit, Error> {
-    if s.github {
-        ci::github_mask(&g.access_token);
-    }
-    if let Some(d) = check_session(client, s, &g, &mut report) {
-        crate::login::revoke::best_effort(client, &s.net, &g.instance_url, &g.access_token);
-        eprintln!("error: the grant succeeded, but the session cannot use the API");
-        report.diagnosis = d;
-        return finish(s, report, Exit::Refused, 0);
-    }
-    granted(s, g, report)
-}
-
-fn target(s: &LoginSettings) -> report::Target {
-    report::Target {
+fn target(s: &LoginSettings) -> record::Target {
+    record::Target {
         client_id: Some(s.client_id.clone()),
         username: Some(s.username.clone()),
         login_host: s.login.host_str().map(str::to_string),
         audience: s.audience.clone(),
         ..Default::default()
     }
-}
-
-fn refusal_diagnosis(s: &LoginSettings, report: &Report, error: &str, description: &str) -> Diagnosis {
-    let d = diagnose::from_attempts(&report.attempts, Some((error, description)), None);
-    let audience =
-        report.attempts.iter().rev().find(|a| a.error.as_deref() == Some(error)).map(|a| a.audience.as_str());
-    let d = hints::refine(d, &LoginContext::new(&s.login, &s.username, audience.unwrap_or_default(), &report.attempts));
-    let external =
-        diagnose::app_kind::named_in(error, description) || diagnose::app_kind::in_repository(&s.client_id, None);
-    diagnose::app_kind::follow(d, external)
-}
-
-/// The check after the grant: the diagnosis when the session does not work (the login is then
-/// over), `None` to go on. An inconclusive answer is a warning, never a failure.
-fn check_session(
-    client: &reqwest::blocking::Client,
-    s: &LoginSettings,
-    g: &Granted,
-    report: &mut Report,
-) -> Option<Diagnosis> {
-    if !s.verify {
-        return None;
-    }
-    let verdict = hints::assess_session(session::verify(client, &s.net, g), s.login.host_str());
-    if let Some(w) = &verdict.warning {
-        eprintln!("warning: {w}");
-    }
-    report.checks.push(verdict.check);
-    verdict.diagnosis
 }
 
 fn finish_failure(s: &LoginSettings, report: Report, exit: Exit) -> Result<Exit, Error> {
@@ -254,7 +214,7 @@ fn finish(s: &LoginSettings, mut report: Report, exit: Exit, skip: usize) -> Res
         ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
         ci::github_report(&report);
     }
-    report.write_all(&s.reports)?;
+    report::write_all(&report, &s.reports)?;
     let name = if exit == Exit::NoAnswer { "NoUsableAnswer" } else { "GrantRefused" };
     crate::output::envelope::set_failure(name, report.diagnosis.summary.clone(), Some(report.diagnosis.cause.id()));
     if crate::output::envelope::enabled() {
@@ -289,11 +249,11 @@ fn doctor_command(s: &LoginSettings) -> String {
     cmd
 }
 
-fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Error> {
+/// A working session handed on; if any hand-off fails, dropping the session revokes it.
+fn granted(s: &LoginSettings, session: Session<'_>, identity: Identity, mut report: Report) -> Result<Exit, Error> {
+    let g = session.granted();
     let token = g.access_token.as_str();
-    let instance_host =
-        url::Url::parse(&g.instance_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
-    let is_sandbox = hints::is_sandbox(None, s.login.host_str().unwrap_or_default(), &instance_host, &g.audience);
+    let is_sandbox = identity.is_sandbox;
     let pairs = [
         ("SF_ACCESS_TOKEN", token),
         ("SF_ORG_INSTANCE_URL", g.instance_url.as_str()),
@@ -301,8 +261,8 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
         ("SF_USER_ID", g.user_id.as_str()),
         ("SF_USERNAME", s.username.as_str()),
     ];
-    print_output(s, &g, is_sandbox, &pairs)?;
-    hand_off(s, &g, is_sandbox, &pairs)?;
+    print_output(s, g, is_sandbox, &pairs)?;
+    hand_off(s, g, is_sandbox, &pairs)?;
 
     let env_kind = if is_sandbox { "sandbox" } else { "production" };
     let who = if s.username.is_empty() {
@@ -311,21 +271,20 @@ fn granted(s: &LoginSettings, g: Granted, mut report: Report) -> Result<Exit, Er
         s.username.clone()
     };
     eprintln!("Logged in as {who} to org {} ({env_kind}) at {}", g.org_id, g.instance_url);
+    let instance_host =
+        url::Url::parse(&g.instance_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
     if let Some(at) = expiry_text(g.expires_at) {
         eprintln!("The session expires at {at} (the org's session timeout); after that, run `sfjwt login` again");
     }
-    print_notes(s, &g, &report, &instance_host);
+    print_notes(s, g, &report, &instance_host);
     report.status = Status::Ok;
-    report.identity = Some(Identity {
-        org_id: g.org_id.clone(),
-        user_id: g.user_id.clone(),
-        instance_url: g.instance_url.clone(),
-        is_sandbox,
-    });
+    report.identity = Some(identity);
     if s.github {
         ci::github_report(&report);
     }
-    report.write_all(&s.reports)?;
+    report::write_all(&report, &s.reports)?;
+    // Handed on: the pipeline's session from here.
+    session.keep();
     Ok(Exit::Success)
 }
 
@@ -385,7 +344,7 @@ fn hand_off(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str, &s
 
 /// `--sf-alias`: the session stored in sf under the alias, sf's defaults set if asked.
 fn hand_to_sf(s: &LoginSettings, g: &Granted, alias: &str) -> Result<(), Error> {
-    ci::sf_handoff(alias, &g.instance_url, g.access_token.as_str(), &s.net.ca_files, &s.sf_defaults.flags())?;
+    crate::sfcli::sf_handoff(alias, &g.instance_url, g.access_token.as_str(), &s.net.ca_files, &s.sf_defaults.flags())?;
     eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
     if s.sf_defaults.org {
         eprintln!("Salesforce CLI: {alias} is the default org (target-org)");
@@ -414,7 +373,7 @@ fn print_notes(s: &LoginSettings, g: &Granted, report: &Report, instance_host: &
             "warning: the access token is JWT-formatted (the app issues JWT-based access tokens): SOAP deploys below API v68 and raw --target-org use fail with it"
         );
     }
-    if let Some(warning) = dns_warning(instance_host) {
+    if let Some(warning) = crate::net::dns_warning(instance_host) {
         eprintln!("warning: {warning}");
     }
 }
@@ -424,24 +383,4 @@ fn expiry_text(at: Option<i64>) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp(at?).ok()?;
     let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     t.format(&f).ok()
-}
-
-/// A new My Domain can take minutes to resolve; say so rather than fail later. Bounded to 3 s.
-fn dns_warning(host: &str) -> Option<String> {
-    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
-        return None;
-    }
-    let (tx, rx) = std::sync::mpsc::channel();
-    let h = host.to_string();
-    std::thread::spawn(move || {
-        use std::net::ToSocketAddrs;
-        let _ = tx.send((h.as_str(), 443).to_socket_addrs().map(|mut a| a.next().is_some()).unwrap_or(false));
-    });
-    match rx.recv_timeout(Duration::from_secs(3)) {
-        Ok(true) => None,
-        Ok(false) => Some(format!(
-            "instance_url host {host} does not resolve yet; a new My Domain can take minutes to replicate"
-        )),
-        Err(_) => Some(format!("instance_url host {host} did not resolve within 3 s")),
-    }
 }

@@ -10,8 +10,8 @@ use crate::cli::RevokeArgs;
 use crate::cli::duration;
 use crate::error::{Error, Exit};
 use crate::login::endpoint::{self, HostPolicy};
-use crate::login::net::{self, NetSettings};
 use crate::login::revoke::{Revoked, revoke};
+use crate::net::{self, NetSettings};
 
 /// The variables holding the token, in the order read: `login --format env|shell`,
 /// `--dotenv` and `--export-env` write SF_ACCESS_TOKEN; SFJWT_ACCESS_TOKEN is the older name.

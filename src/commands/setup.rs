@@ -7,11 +7,12 @@ use crate::appmeta::write::{self as appmeta, AppSpec, Kind};
 use crate::cli::{AppKindArg, SetupArgs};
 use crate::credentials::cert::{self, Bits, CertRequest};
 use crate::credentials::keys::{self, KeySource, RsaPrivateKey};
+use crate::diagnose::attempt::{self, End};
 use crate::error::{Error, Exit};
 use crate::fsutil;
 use crate::login::endpoint::{self, HostPolicy, LoginUrl};
-use crate::login::grant::{self, GrantRequest, Outcome};
-use crate::login::net::{self, NetSettings};
+use crate::login::grant::GrantRequest;
+use crate::net::{self, NetSettings};
 
 pub fn run(args: SetupArgs) -> Result<Exit, Error> {
     let username = endpoint::username(&args.username)?;
@@ -113,7 +114,7 @@ fn plan(args: &SetupArgs, username: &str) -> Result<Plan, Error> {
         }
     };
     if args.deploy {
-        crate::output::ci::Sf::new().check_available()?;
+        crate::sfcli::Sf::new().check_available()?;
     }
     Ok(Plan {
         contact: contact_email(args, username)?,
@@ -425,7 +426,7 @@ fn inside(child: &Path, parent: &Path) -> bool {
 }
 
 fn sf(args: &[&str]) -> Result<(), Error> {
-    let sf = crate::output::ci::Sf::new();
+    let sf = crate::sfcli::Sf::new();
     let status = sf.command(args).status().map_err(|e| sf.spawn_error(e, ""))?;
     if status.success() {
         Ok(())
@@ -451,29 +452,41 @@ fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> 
         wait_for_propagation: Some(wait.limit),
     };
     eprintln!("Waiting for the app to accept a login (up to {}s)…", wait.limit.as_secs());
-    let (outcome, attempts) = grant::run(&client, &wait.net, &req, &mut super::StderrProgress::new())?;
-    match outcome {
-        Outcome::Granted(g) => {
-            eprintln!("Verified: logged in as {username} to org {}.", g.org_id);
-            crate::login::revoke::best_effort(&client, &wait.net, &g.instance_url, &g.access_token);
+    let plan = attempt::Plan {
+        flow: attempt::Flow::Grant(req),
+        login: &wait.login,
+        username,
+        net: &wait.net,
+        verify: false,
+        github_mask: false,
+        evidence_host: None,
+    };
+    let done = attempt::run(&client, &plan, &mut super::StderrProgress::new())?;
+    match done.end {
+        End::Granted { session, identity, .. } => {
+            // Only a proof that the app accepts logins: dropping the session revokes it.
+            eprintln!("Verified: logged in as {username} to org {}.", identity.org_id);
+            drop(session);
             Ok(Exit::Success)
         }
-        Outcome::Refused { error, description } => {
+        End::Refused { error, description, diagnosis } => {
             eprintln!("error: the login is still refused: {error}: {description}");
-            let d = crate::diagnose::from_attempts(&attempts, Some((&error, &description)), None);
-            let audience = attempts.last().map(|a| a.audience.as_str()).unwrap_or_default();
-            let ctx = crate::diagnose::login::LoginContext::new(&wait.login, username, audience, &attempts);
-            let d = crate::diagnose::login::refine(d, &ctx);
-            super::print_diagnosis(&d, 1);
-            crate::output::envelope::set_failure("GrantRefused", d.summary.clone(), Some(d.cause.id()));
+            super::print_diagnosis(&diagnosis, 1);
+            crate::output::envelope::set_failure("GrantRefused", diagnosis.summary.clone(), Some(diagnosis.cause.id()));
             Ok(Exit::Refused)
         }
-        Outcome::NoAnswer { failure, detail } => {
+        // The session is checked only by `login` (verify is off here): never reached.
+        End::SessionRefused { diagnosis, .. } => {
+            super::print_diagnosis(&diagnosis, 0);
+            crate::output::envelope::set_failure("GrantRefused", diagnosis.summary.clone(), Some(diagnosis.cause.id()));
+            Ok(Exit::Refused)
+        }
+        End::NoAnswer { failure, detail, diagnosis } => {
             eprintln!(
                 "error: no usable answer from {} ({failure}): {detail}",
                 wait.login.host_str().unwrap_or_default()
             );
-            crate::output::envelope::set_failure("NoUsableAnswer", detail, Some("network_error"));
+            crate::output::envelope::set_failure("NoUsableAnswer", detail, Some(diagnosis.cause.id()));
             Ok(Exit::NoAnswer)
         }
     }

@@ -85,12 +85,6 @@ pub fn generate(req: &CertRequest) -> Result<Generated, CertError> {
     Ok(Generated { key, cert_pem, info })
 }
 
-/// Signs a new certificate for an existing key (used for rotation and `setup --key`).
-pub fn certificate_for(key: &RsaPrivateKey, req: &CertRequest) -> Result<String, CertError> {
-    let pair = KeyPair::try_from(key.pkcs8_der()).map_err(|e| CertError::Generate(e.to_string()))?;
-    self_sign(&pair, req)
-}
-
 fn self_sign(pair: &KeyPair, req: &CertRequest) -> Result<String, CertError> {
     let mut params = CertificateParams::new(Vec::<String>::new()).map_err(|e| CertError::Generate(e.to_string()))?;
     let mut dn = DistinguishedName::new();
@@ -226,6 +220,16 @@ pub enum CertError {
     NotACertificate { detail: String },
     #[error("cannot create the key and certificate: {0}")]
     Generate(String),
+}
+
+impl crate::error::InputFault for CertError {
+    fn name(&self) -> &'static str {
+        "CertificateError"
+    }
+
+    fn help(&self) -> Option<String> {
+        CertError::help(self)
+    }
 }
 
 impl CertError {

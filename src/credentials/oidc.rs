@@ -10,7 +10,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::net::{self, Exchange, NetSettings};
 
 /// GitLab's `id_tokens:` variable sfjwt reads unless told otherwise.
 pub const GITLAB_DEFAULT_VAR: &str = "SFJWT_ID_TOKEN";
@@ -166,7 +166,7 @@ fn github(
         ));
     };
     if mask {
-        crate::output::ci::github_mask(&request_token);
+        crate::secrets::github_mask(&request_token);
     }
     let mut url = url::Url::parse(&url).map_err(|e| {
         Error::usage(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}"), "run in GitHub Actions")

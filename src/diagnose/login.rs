@@ -3,7 +3,7 @@
 
 use super::{Cause, Confidence, Diagnosis};
 use crate::login::endpoint;
-use crate::login::net::FailureKind;
+use crate::net::FailureKind;
 
 /// The login as it was made.
 pub struct LoginContext<'a> {
@@ -50,7 +50,7 @@ fn is_generic_host(host: &str) -> bool {
     h == "login.salesforce.com" || h == "test.salesforce.com"
 }
 
-/// Host-aware corrections of the text's reading (salesforce.md §7.3, §7.2, §7.4).
+/// Host-aware corrections of the text's reading (docs/evidence.md#app-not-found, docs/causes.md#wrong_environment).
 pub fn refine(mut d: Diagnosis, ctx: &LoginContext<'_>) -> Diagnosis {
     if d.cause == Cause::MyDomainRequired && !is_generic_host(ctx.host) {
         // Already through a My Domain: the My Domain fix is spent, the app is likely absent.
@@ -78,7 +78,7 @@ pub fn refine(mut d: Diagnosis, ctx: &LoginContext<'_>) -> Diagnosis {
 }
 
 /// The username's suffix is a hint, never a verdict: sandboxes suffix only users copied from
-/// production, and `.dev` or `.com.br` are ordinary domains (salesforce.md §7.4).
+/// production, and `.dev` or `.com.br` are ordinary domains (docs/causes.md#wrong_environment).
 fn username_hint(mut d: Diagnosis, ctx: &LoginContext<'_>) -> Diagnosis {
     // The audience the org accepted says more than a host that is an IP address or a proxy.
     let by_audience = ctx.audience == endpoint::TEST;
@@ -108,15 +108,16 @@ pub fn tls_help(detail: &str) -> &'static str {
     }
 }
 
-/// Whether a session was for a sandbox: the org's answer outranks the hosts (salesforce.md §7.4).
+/// Whether a session was for a sandbox: the org's answer outranks the hosts (docs/causes.md#wrong_environment).
 pub fn is_sandbox(org_says: Option<bool>, login_host: &str, instance_host: &str, audience: &str) -> bool {
     org_says.unwrap_or_else(|| {
         audience == endpoint::TEST || endpoint::is_sandbox_host(login_host) || endpoint::is_sandbox_host(instance_host)
     })
 }
 
-/// The first REST call's refusal after a successful grant (salesforce.md §7.2), if it is one
-/// that settles a cause; anything else is inconclusive.
+/// The first REST call's refusal after a successful grant, if it is one that settles a cause
+/// (docs/evidence.md#rest-session-invalid, #api-disabled-user, #api-disabled-org); anything else
+/// is inconclusive.
 pub fn from_session_refusal(code: &str, message: &str) -> Option<(Cause, Confidence)> {
     let m = message.to_ascii_lowercase();
     match code {
@@ -133,14 +134,14 @@ pub fn from_session_refusal(code: &str, message: &str) -> Option<(Cause, Confide
 /// way, and the diagnosis when the session cannot use the API. `host` names where the grant was
 /// made, for the evidence (doctor's report names it elsewhere).
 pub struct SessionVerdict {
-    pub check: crate::output::report::Check,
+    pub check: crate::record::Check,
     pub warning: Option<String>,
     pub diagnosis: Option<Diagnosis>,
 }
 
 pub fn assess_session(result: crate::login::session::SessionCheck, host: Option<&str>) -> SessionVerdict {
     use crate::login::session::SessionCheck;
-    use crate::output::report::{Check, CheckStatus};
+    use crate::record::{Check, CheckStatus};
     let check = |status, detail: String| Check {
         id: "session".into(),
         title: "Session works after the grant".into(),

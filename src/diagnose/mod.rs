@@ -2,6 +2,7 @@
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
 pub mod app_kind;
+pub mod attempt;
 pub mod doctor;
 pub mod keyless;
 pub mod login;
@@ -9,90 +10,9 @@ pub mod text;
 pub mod verdict;
 pub mod wordings;
 
-use serde::Serialize;
-
 use crate::login::grant::Attempt;
-use crate::login::net::FailureKind;
-
-/// Declares the cause vocabulary once: the enum, its report names and the list of all of them.
-macro_rules! causes {
-    ($($variant:ident => $id:literal,)*) => {
-        /// The fixed vocabulary of `diagnosis.cause` (a promise to pipelines: extend, never rename).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-        pub enum Cause {
-            $(#[serde(rename = $id)] $variant,)*
-        }
-
-        impl Cause {
-            /// Every cause, in the order docs/causes.md lists them.
-            pub const ALL: &'static [Cause] = &[$(Cause::$variant,)*];
-
-            /// The snake_case name used in reports and as the docs/causes.md anchor.
-            pub fn id(self) -> &'static str {
-                match self {
-                    $(Cause::$variant => $id,)*
-                }
-            }
-        }
-    };
-}
-
-causes! {
-    None => "none",
-    UserNotPreauthorized => "user_not_preauthorized",
-    UserNotApproved => "user_not_approved",
-    AppNotInstalled => "app_not_installed",
-    AppBlocked => "app_blocked",
-    ClientIdUnknown => "client_id_unknown",
-    CertificateMismatch => "certificate_mismatch",
-    AudienceInvalid => "audience_invalid",
-    WrongEnvironment => "wrong_environment",
-    AssertionExpired => "assertion_expired",
-    UserUnknown => "user_unknown",
-    UserInactive => "user_inactive",
-    OrgInactive => "org_inactive",
-    IpRestricted => "ip_restricted",
-    HighAssuranceRequired => "high_assurance_required",
-    NoValidScopes => "no_valid_scopes",
-    RateLimited => "rate_limited",
-    UnsupportedGrantType => "unsupported_grant_type",
-    InvalidKey => "invalid_key",
-    NetworkError => "network_error",
-    TlsError => "tls_error",
-    ApiDisabledForUser => "api_disabled_for_user",
-    ApiDisabledForOrg => "api_disabled_for_org",
-    MyDomainRequired => "my_domain_required",
-    ClientCredentialsInvalid => "client_credentials_invalid",
-    Unknown => "unknown",
-    // Keyless login (token exchange), issue 17.
-    ExchangeHandlerMissing => "exchange_handler_missing",
-    ExchangeTokenRejected => "exchange_token_rejected",
-    ExchangeNotEnabled => "exchange_not_enabled",
-    OidcTokenUnavailable => "oidc_token_unavailable",
-    // Issue 23: a user or org created minutes ago (forcedotcom/cli #1640, #2575).
-    ReplicationPending => "replication_pending",
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Confidence {
-    /// Org data or a local proof.
-    Confirmed,
-    /// The error text alone.
-    Likely,
-    Possible,
-}
-
-impl Confidence {
-    /// The snake_case name used in reports.
-    pub fn id(self) -> &'static str {
-        match self {
-            Confidence::Confirmed => "confirmed",
-            Confidence::Likely => "likely",
-            Confidence::Possible => "possible",
-        }
-    }
-}
+use crate::net::FailureKind;
+pub use crate::record::{Candidate, Cause, Confidence, Diagnosis};
 
 impl Cause {
     /// What to do, in the words of Salesforce Setup.
@@ -274,25 +194,8 @@ impl Cause {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct Candidate {
-    pub cause: Cause,
-    pub confidence: Confidence,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Diagnosis {
-    pub cause: Cause,
-    pub confidence: Confidence,
-    pub summary: String,
-    pub candidates: Vec<Candidate>,
-    pub evidence: Vec<String>,
-    pub remediation: Vec<String>,
-    /// A ready fix (a command or metadata snippet), when one fits.
-    pub fix: Option<String>,
-    pub docs: String,
-}
-
+/// Diagnoses are built here, where the wordings are: the summary hedged to the confidence, the
+/// fixes, the docs link.
 impl Diagnosis {
     pub fn new(cause: Cause, confidence: Confidence, evidence: Vec<String>) -> Diagnosis {
         Diagnosis {
@@ -317,28 +220,8 @@ impl Diagnosis {
         self
     }
 
-    /// Puts the names the user gave into the fix and the remediation (`--admin-sf-org emuadmin`
-    /// makes every `--target-org <admin alias>` read `--target-org emuadmin`).
-    pub fn with_admin_alias(mut self, alias: Option<&str>) -> Diagnosis {
-        if let Some(alias) = alias {
-            let fill = |s: &mut String| *s = s.replace("<admin alias>", alias);
-            self.fix.iter_mut().for_each(fill);
-            self.remediation.iter_mut().for_each(fill);
-        }
-        self
-    }
-
     pub fn ok() -> Diagnosis {
         Diagnosis::new(Cause::None, Confidence::Confirmed, vec![])
-    }
-
-    pub fn with_candidates(mut self, others: &[(Cause, Confidence)]) -> Diagnosis {
-        for (c, conf) in others {
-            if !self.candidates.iter().any(|x| x.cause == *c) {
-                self.candidates.push(Candidate { cause: *c, confidence: *conf });
-            }
-        }
-        self
     }
 }
 
@@ -408,33 +291,28 @@ pub fn from_attempts(attempts: &[Attempt], refusal: Option<(&str, &str)>, failur
     if let Some((error, description)) = refusal {
         return from_refusal(error, description, evidence);
     }
-    let retried = attempts.iter().any(|a| a.requests > 1);
+    let Some(failure) = failure else { return Diagnosis::ok() };
+    // One cause for silence, whoever asks (login, doctor, setup): a TLS failure is not a network one.
+    let mut d = Diagnosis::new(login::from_failure(failure), Confidence::Confirmed, evidence);
     match failure {
-        Some(FailureKind::Tls) => {
-            let mut d = Diagnosis::new(Cause::TlsError, Confidence::Confirmed, evidence);
+        FailureKind::Tls => {
             let detail = attempts.last().and_then(|a| a.detail.as_deref()).unwrap_or_default();
             d.remediation = vec![login::tls_help(detail).to_string()];
-            d
         }
-        Some(FailureKind::RetryRequested) => {
-            let mut d = Diagnosis::new(Cause::NetworkError, Confidence::Confirmed, evidence);
+        FailureKind::RetryRequested => {
             d.remediation = vec![
                 "Salesforce answered every try with `unknown_error: retry your request`, a transient condition on its side: run the job again later (a longer --retry-window waits longer).".into(),
             ];
-            d
         }
-        Some(_) => {
-            let mut d = Diagnosis::new(Cause::NetworkError, Confidence::Confirmed, evidence);
-            if !retried {
-                // One request only (--max-retries 0, or an answer not worth retrying): say so.
-                d.remediation = vec![
-                    "Check connectivity to the login host, HTTPS_PROXY/NO_PROXY, and retry; this run made one request (--max-retries allows up to 10).".into(),
-                ];
-            }
-            d
+        _ if !attempts.iter().any(|a| a.requests > 1) => {
+            // One request only (--max-retries 0, or an answer not worth retrying): say so.
+            d.remediation = vec![
+                "Check connectivity to the login host, HTTPS_PROXY/NO_PROXY, and retry; this run made one request (--max-retries allows up to 10).".into(),
+            ];
         }
-        None => Diagnosis::ok(),
+        _ => {}
     }
+    d
 }
 
 pub fn describe_attempt(a: &Attempt) -> String {

@@ -5,7 +5,7 @@
 use crate::appmeta::read::{AppKind, RepoApp};
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::org::facts::{AppFacts, OrgFacts, UserFacts};
-use crate::output::report::{Check, CheckStatus};
+use crate::record::{Check, CheckStatus};
 
 /// Local facts gathered without the network (or from response headers).
 #[derive(Default)]
@@ -251,7 +251,7 @@ fn not_preauthorized(inp: &Inputs<'_>, top: Cause, mut evidence: Vec<String>) ->
     let (facts, username) = (inp.facts, inp.username);
     if facts.is_some_and(|f| f.user_absent) {
         evidence.push(format!("the org has no user {username}"));
-        // The suffix is a hint only (salesforce.md §7.4): the org's answer decides.
+        // The suffix is a hint only (docs/causes.md#wrong_environment): the org's answer decides.
         let mut d = inp.confirmed(Cause::UserUnknown, evidence);
         if let Some(m) = &inp.local.environment_mismatch {
             d.evidence.push(format!("hint only: {m}"));
@@ -382,7 +382,7 @@ fn user_notes(inp: &Inputs<'_>, d: &mut Diagnosis) {
         d.evidence.push(match u.approve_uninstalled {
             Some(true) => "the user holds Approve Uninstalled Connected Apps".into(),
             Some(false) => "the user does not hold Approve Uninstalled Connected Apps".into(),
-            // No PermissionSet field holds it (salesforce.md §7.1): only metadata can tell.
+            // No PermissionSet field holds it (docs/evidence.md#obj-permissionset): only metadata can tell.
             None => "whether the user holds Approve Uninstalled Connected Apps is unknown: SOQL cannot read it; check the user's profile and permission sets in Setup".into(),
         });
     }

@@ -64,7 +64,7 @@ pub const WORDINGS: &[Wording] = &[
             // A user or org created minutes earlier (forcedotcom/cli #1640, #2575).
             (ReplicationPending, Possible),
             (UserUnknown, Possible),
-            // Also answered for an uninstalled connected app (scenario switch; salesforce.md §2 #14).
+            // Also answered for an uninstalled connected app (scenario switch; docs/evidence.md#app-must-be-installed).
             (AppNotInstalled, Possible),
         ],
         evidence: Evidence::Reported,

@@ -5,15 +5,13 @@
 //! A target that outlives its deadline is reported as timed out and its slot goes to the next
 //! one: its thread is abandoned, never joined, so a hanging org cannot hold the others.
 
-pub mod html;
-pub mod matrix;
 pub mod report;
 
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::cli::doctor::{DoctorSettings, FleetSettings};
+use crate::diagnose::doctor::plan::DoctorPlan;
 use crate::diagnose::doctor::{self, Outcome};
 use crate::error::Error;
 
@@ -52,11 +50,8 @@ pub struct TargetResult {
 fn result_of(name: String, elapsed: Duration, run: Result<Outcome, Error>) -> TargetResult {
     match run {
         Ok(o) => {
-            let status = if o.report.status == crate::output::report::Status::Ok {
-                TargetStatus::Ok
-            } else {
-                TargetStatus::Failed
-            };
+            let status =
+                if o.report.status == crate::record::Status::Ok { TargetStatus::Ok } else { TargetStatus::Failed };
             TargetResult { name, status, elapsed, outcome: Some(o), error: None }
         }
         Err(e) => {
@@ -69,10 +64,15 @@ fn result_of(name: String, elapsed: Duration, run: Result<Outcome, Error>) -> Ta
     }
 }
 
-/// Runs every target, calling `done` as each finishes (or times out); results in config order.
-pub fn check_all(settings: FleetSettings, mut done: impl FnMut(&TargetResult)) -> Vec<TargetResult> {
-    let deadline = settings.deadline;
-    let targets: Vec<Arc<DoctorSettings>> = settings.targets.into_iter().map(Arc::new).collect();
+/// Runs every target, at most `jobs` at once, each within `deadline`, calling `done` as each
+/// finishes (or times out); results in config order.
+pub fn check_all(
+    targets: Vec<DoctorPlan>,
+    jobs: usize,
+    deadline: Duration,
+    mut done: impl FnMut(&TargetResult),
+) -> Vec<TargetResult> {
+    let targets: Vec<Arc<DoctorPlan>> = targets.into_iter().map(Arc::new).collect();
     let names: Vec<String> =
         targets.iter().enumerate().map(|(i, t)| t.name.clone().unwrap_or_else(|| format!("target{i}"))).collect();
     let (tx, rx) = mpsc::channel::<(usize, Duration, Result<Outcome, Error>)>();
@@ -80,7 +80,7 @@ pub fn check_all(settings: FleetSettings, mut done: impl FnMut(&TargetResult)) -
     let mut running: Vec<(usize, Instant)> = Vec::new();
     let mut next = 0;
     while next < targets.len() || !running.is_empty() {
-        while running.len() < settings.jobs && next < targets.len() {
+        while running.len() < jobs && next < targets.len() {
             let (i, t, tx) = (next, targets[next].clone(), tx.clone());
             std::thread::spawn(move || {
                 let start = Instant::now();
@@ -142,7 +142,7 @@ pub fn progress_line(r: &TargetResult) -> String {
                 .report
                 .checks
                 .iter()
-                .filter(|c| matches!(c.status, crate::output::report::CheckStatus::Fail))
+                .filter(|c| matches!(c.status, crate::record::CheckStatus::Fail))
                 .map(|c| c.id.as_str())
                 .collect();
             if d.cause.id() == "none" && failed == ["certificate_expiry"] {

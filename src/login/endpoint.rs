@@ -7,7 +7,7 @@ use crate::error::Error;
 pub const LOGIN: &str = "https://login.salesforce.com";
 pub const TEST: &str = "https://test.salesforce.com";
 
-/// Salesforce's own token hosts (salesforce.md §7.5: sfdx-core's sfdcUrl.ts), and Experience
+/// Salesforce's own token hosts (sfdx-core's src/util/sfdcUrl.ts), and Experience
 /// Cloud sites. Only these, loopback and hosts the user names get an assertion.
 const SALESFORCE_SUFFIXES: &[&str] = &[
     "salesforce.com",

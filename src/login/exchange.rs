@@ -10,7 +10,7 @@ use crate::credentials::oidc::OidcToken;
 use crate::error::Error;
 use crate::login::endpoint::{self, HostPolicy, LoginUrl};
 use crate::login::grant::{self, Attempt, Outcome, Progress};
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::net::{self, Exchange, NetSettings};
 
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 

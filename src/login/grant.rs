@@ -11,7 +11,7 @@ use crate::credentials::keys::RsaPrivateKey;
 use crate::error::Error;
 use crate::login::assertion::{self, Claims};
 use crate::login::endpoint::{self, HostPolicy, LOGIN, LoginUrl, TEST};
-use crate::login::net::{self, Exchange, FailureKind, NetSettings};
+use crate::net::{self, Exchange, FailureKind, NetSettings};
 
 pub struct GrantRequest<'a> {
     pub login: &'a LoginUrl,
@@ -280,7 +280,7 @@ fn answer(status: u16, content_type: &str, body: &str, hosts: &HostPolicy, aud: 
             let error = excerpt(&field(&j, "error").unwrap_or_default(), 100);
             let description = excerpt(&field(&j, "error_description").unwrap_or_default(), 500);
             if net::is_retry_request(&error, &description) {
-                // Persisted past the retries (salesforce.md §7.2): a server fault, not a verdict.
+                // Persisted past the retries (docs/evidence.md#unknown-error-retry): a server fault, not a verdict.
                 let detail = format!("Salesforce asked for a retry ({error}: {description}) and kept asking");
                 return Outcome::NoAnswer { failure: FailureKind::RetryRequested, detail };
             }

@@ -5,6 +5,5 @@ pub mod assertion;
 pub mod endpoint;
 pub mod exchange;
 pub mod grant;
-pub mod net;
 pub mod revoke;
 pub mod session;

@@ -3,7 +3,7 @@
 
 use reqwest::blocking::Client;
 
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::net::{self, Exchange, NetSettings};
 
 #[derive(Debug)]
 pub enum Revoked {

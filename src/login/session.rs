@@ -1,10 +1,10 @@
 //! The check after the grant: one cheap authenticated REST call. High Assurance, a user without
-//! "API Enabled" and editions without API all pass the grant and fail here (salesforce.md §7.2).
+//! "API Enabled" and editions without API all pass the grant and fail here (docs/evidence.md#api-disabled-user, #api-disabled-org).
 
 use reqwest::blocking::Client;
 
 use crate::login::grant::Granted;
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::net::{self, Exchange, NetSettings};
 
 /// The REST version of the check; every org since Spring '24 serves it.
 pub const API_VERSION: &str = "v60.0";

@@ -6,7 +6,7 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use crate::login::net::{self, Exchange, NetSettings};
+use crate::net::{self, Exchange, NetSettings};
 
 pub const API_VERSION: &str = "v60.0";
 
@@ -135,8 +135,10 @@ impl OrgApi<'_> {
     /// Sends one request (with the net module's retries) and returns the JSON of a 2xx answer.
     fn send(&self, make: impl Fn(&Client) -> reqwest::blocking::RequestBuilder) -> SubResult {
         let bearer = format!("Bearer {}", self.session.token.as_str());
+        // Query and describe answers are larger than token answers: their own, documented bound.
+        let net = NetSettings { max_body: net::QUERY_BODY_LIMIT, ..self.net.clone() };
         let tries = net::send_with_retries(
-            self.net,
+            &net,
             || make(self.client).header(reqwest::header::AUTHORIZATION, bearer.as_str()),
             |_, _| {},
         );

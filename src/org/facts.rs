@@ -1,4 +1,4 @@
-//! What an admin session can tell about the app and the user (salesforce.md §3, §7.1), in at most
+//! What an admin session can tell about the app and the user (the objects in docs/evidence.md#obj-organization and below), in at most
 //! three Composite API calls whatever the number of permission sets:
 //! 1. the PermissionSet describe, Organization, User, and (by reference to the user) UserLogin,
 //!    LoginHistory and PermissionSetAssignment;
@@ -70,7 +70,7 @@ pub struct UserFacts {
     pub ignored_assignments: Vec<String>,
     /// None when this org has no such permission (API Access Control off) or it was unreadable.
     pub use_any_api_client: Option<bool>,
-    /// "Approve Uninstalled Connected Apps" has no PermissionSet field (salesforce.md §7.1): only
+    /// "Approve Uninstalled Connected Apps" has no PermissionSet field (docs/evidence.md#obj-permissionset): only
     /// metadata tells, so SOQL leaves it unknown.
     pub approve_uninstalled: Option<bool>,
 }

@@ -3,6 +3,6 @@
 
 pub mod ci;
 pub mod envelope;
+pub mod fleet;
 pub mod report;
-pub mod sf_env;
 pub mod text;

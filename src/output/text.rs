@@ -1,7 +1,7 @@
 //! The human-facing report formats: Markdown (a GitHub step summary) and JUnit XML (each check a
 //! test case, for Jenkins and GitLab test reports).
 
-use crate::output::report::{CheckStatus, Report, Status};
+use crate::record::{CheckStatus, Report, Status};
 
 pub fn markdown(r: &Report) -> String {
     let mut s = String::new();
@@ -140,16 +140,16 @@ pub fn junit(r: &Report) -> String {
     let mut failures = 0;
     let mut skipped = 0;
     let mut checks = r.checks.clone();
-    // Without explicit checks (login), the grant itself is the one test case; a failed run whose
-    // checks all passed (keyless: the oidc_token check, then a refused exchange) gets it too, so
-    // the file never says failures="0" for a failed run.
+    // A run that recorded no check (a key that could not be read), or a failed run whose checks
+    // all passed, gets the grant as its one test case, so the file never says failures="0" for a
+    // failed run. (Every login attempt records its own grant or exchange check.)
     let failed_check = checks.iter().any(|c| c.status == CheckStatus::Fail);
     if checks.is_empty() || (r.status != Status::Ok && !failed_check) {
         let title = match r.target.flow {
-            crate::output::report::Flow::TokenExchange => "Token exchange",
-            crate::output::report::Flow::JwtBearer => "JWT bearer grant",
+            crate::record::Flow::TokenExchange => "Token exchange",
+            crate::record::Flow::JwtBearer => "JWT bearer grant",
         };
-        checks.push(crate::output::report::Check {
+        checks.push(crate::record::Check {
             id: "grant".into(),
             title: title.into(),
             status: if r.status == Status::Ok { CheckStatus::Pass } else { CheckStatus::Fail },
@@ -196,13 +196,17 @@ pub fn junit(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::report::{Check, CheckStatus, Report, Target};
+    use crate::record::{Check, CheckStatus, Report, Target};
 
     /// Found by the report fuzz target: characters XML forbids must not reach the JUnit file.
     #[test]
     fn junit_stays_well_formed_for_any_text() {
         let nasty = "a\u{FFFF}b\u{1}c\u{FFFE}<&>\"'\u{0}\r\n]]>";
-        let mut r = Report::new("login", Target { client_id: Some(nasty.into()), ..Target::default() });
+        let mut r = Report::new(
+            "login",
+            Target { client_id: Some(nasty.into()), ..Target::default() },
+            crate::diagnose::Diagnosis::ok(),
+        );
         r.checks.push(Check { id: nasty.into(), title: nasty.into(), status: CheckStatus::Fail, detail: nasty.into() });
         let xml = junit(&r);
         assert!(!xml.contains('\u{FFFF}') && !xml.contains('\u{1}') && !xml.contains('\u{0}'));

@@ -513,6 +513,16 @@ pub enum KeyError {
     Invalid { detail: String },
 }
 
+impl crate::error::InputFault for KeyError {
+    fn name(&self) -> &'static str {
+        "InvalidKey"
+    }
+
+    fn help(&self) -> Option<String> {
+        Some(KeyError::help(self))
+    }
+}
+
 impl KeyError {
     pub fn help(&self) -> String {
         use KeyError::*;

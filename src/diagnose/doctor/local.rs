@@ -7,7 +7,7 @@ use crate::credentials::{cert, keys};
 use crate::diagnose::verdict::check;
 use crate::error::Error;
 use crate::login::endpoint;
-use crate::output::report::{Check, CheckStatus};
+use crate::record::{Check, CheckStatus};
 
 pub(super) fn key(st: &mut State<'_>) {
     let l = &st.s.login;

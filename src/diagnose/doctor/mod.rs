@@ -3,20 +3,21 @@
 //! org through an admin session. It prints nothing: `commands::doctor` and the fleet do.
 
 mod local;
+pub mod plan;
 mod remote;
 
 use serde::Serialize;
 
 use crate::appmeta::read::RepoApp;
-use crate::cli::doctor::DoctorSettings;
 use crate::credentials::keys::RsaPrivateKey;
 use crate::diagnose::verdict::{self, Local};
-use crate::diagnose::{self, Cause, Confidence, Diagnosis};
+use crate::diagnose::{Cause, Confidence, Diagnosis};
 use crate::error::{Error, Exit};
 use crate::login::endpoint;
-use crate::login::net::FailureKind;
+use crate::net::FailureKind;
 use crate::org::facts::OrgFacts;
-use crate::output::report::{self, Check, CheckStatus, Report};
+use crate::record::{self, Check, CheckStatus, Report};
+use plan::DoctorPlan;
 
 /// The certificate whose expiry the fleet page draws.
 #[derive(Clone, Debug, Serialize)]
@@ -37,7 +38,7 @@ pub struct Outcome {
 
 /// What the checks found so far, for the verdict.
 struct State<'a> {
-    s: &'a DoctorSettings,
+    s: &'a DoctorPlan,
     checks: Vec<Check>,
     local: Local,
     report: Report,
@@ -48,6 +49,8 @@ struct State<'a> {
     failure: Option<FailureKind>,
     /// The check after the grant found the session unusable (High Assurance, API access off).
     session_refusal: Option<Diagnosis>,
+    /// The attempt's own reading of a refusal or of silence (as `login` reads it).
+    login_reading: Option<Diagnosis>,
     facts: Option<OrgFacts>,
 }
 
@@ -65,17 +68,18 @@ impl State<'_> {
     }
 }
 
-pub fn run(s: &DoctorSettings) -> Result<Outcome, Error> {
+pub fn run(s: &DoctorPlan) -> Result<Outcome, Error> {
     let l = &s.login;
     let report = Report::new(
         "doctor",
-        report::Target {
+        record::Target {
             client_id: Some(l.client_id.clone()),
             username: Some(l.username.clone()),
             login_host: l.login.host_str().map(str::to_string),
             audience: l.audience.clone(),
             ..Default::default()
         },
+        Diagnosis::ok(),
     );
     let local = Local {
         login_host_is_sandbox: endpoint::is_sandbox_host(l.login.host_str().unwrap_or_default()),
@@ -92,13 +96,14 @@ pub fn run(s: &DoctorSettings) -> Result<Outcome, Error> {
         refusal: None,
         failure: None,
         session_refusal: None,
+        login_reading: None,
         facts: None,
     };
     local::key(&mut st);
     local::given_certificate(&mut st)?;
     local::repository(&mut st);
     local::environment(&mut st);
-    let client = crate::login::net::client(&l.net)?;
+    let client = crate::net::client(&l.net)?;
     remote::grant(&mut st, &client)?;
     remote::org(&mut st, &client)?;
     Ok(finish(st))
@@ -110,14 +115,13 @@ fn finish(mut st: State<'_>) -> Outcome {
     let base = if st.key.is_none() {
         Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec!["the private key could not be used".into()])
     } else {
-        let base = diagnose::from_attempts(&st.report.attempts, refusal, st.failure);
-        login_context_refine(&st, base)
+        st.login_reading.take().unwrap_or_else(Diagnosis::ok)
     };
     let mut d = verdict::verdict(base, refusal, st.facts.as_ref(), st.repo_app.as_ref(), &st.local, username);
-    let external = refusal.is_some_and(|(e, desc)| diagnose::app_kind::named_in(e, desc))
+    let external = refusal.is_some_and(|(e, desc)| crate::diagnose::app_kind::named_in(e, desc))
         || st.repo_app.as_ref().is_some_and(|a| a.kind == crate::appmeta::read::AppKind::ExternalClientApp)
         || st.facts.as_ref().and_then(|f| f.app.as_ref()).is_some_and(|a| a.external);
-    d = diagnose::app_kind::follow(d, external);
+    d = crate::diagnose::app_kind::follow(d, external);
     if let Some(s) = st.session_refusal.take() {
         d = confirm_session_refusal(s, st.facts.as_ref());
     }
@@ -129,7 +133,7 @@ fn finish(mut st: State<'_>) -> Outcome {
     let exit = if failed { Exit::CheckFailed } else { Exit::Success };
     st.report.diagnosis = d;
     st.report.checks = st.checks;
-    st.report.status = if failed { report::Status::Failed } else { report::Status::Ok };
+    st.report.status = if failed { record::Status::Failed } else { record::Status::Ok };
     st.report.exit_code = exit as u8;
     Outcome {
         report: st.report,
@@ -137,15 +141,6 @@ fn finish(mut st: State<'_>) -> Outcome {
         certificate: st.certificate,
         org_requests: st.facts.as_ref().map(|f| f.requests),
     }
-}
-
-/// The same host-aware reading as `login` (the My Domain rule, the audience and username hints),
-/// so the two commands agree on a refusal.
-fn login_context_refine(st: &State<'_>, base: Diagnosis) -> Diagnosis {
-    let l = &st.s.login;
-    let audience = st.report.attempts.last().map(|a| a.audience.clone()).unwrap_or_default();
-    let ctx = diagnose::login::LoginContext::new(&l.login, &l.username, &audience, &st.report.attempts);
-    diagnose::login::refine(base, &ctx)
 }
 
 /// Org data settles a High Assurance reading: the app's own session policy says so.

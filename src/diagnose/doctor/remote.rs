@@ -4,14 +4,15 @@
 use reqwest::blocking::Client;
 
 use super::State;
-use crate::cli::doctor::AdminSource;
+use crate::diagnose::attempt::{self, End};
+use crate::diagnose::doctor::plan::AdminSource;
 use crate::diagnose::verdict::{self, check};
 use crate::error::Error;
 use crate::login::endpoint;
-use crate::login::grant::{self, GrantRequest, Outcome};
+use crate::login::grant::{GrantRequest, Silent};
 use crate::org::api::{AdminSession, OrgApi};
 use crate::org::facts;
-use crate::output::report::{CheckStatus, Identity};
+use crate::record::CheckStatus;
 
 pub(super) fn grant(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
     let Some(k) = &st.key else {
@@ -29,41 +30,55 @@ pub(super) fn grant(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
         lifetime: l.lifetime,
         wait_for_propagation: l.wait_for_propagation,
     };
-    let (outcome, attempts) = grant::run(client, &l.net, &request, &mut grant::Silent)?;
-    st.report.attempts = attempts;
-    let c = match outcome {
-        Outcome::Granted(g) => {
-            st.report.identity = Some(Identity {
-                org_id: g.org_id.clone(),
-                user_id: g.user_id.clone(),
-                instance_url: g.instance_url.clone(),
-                is_sandbox: g.audience == endpoint::TEST || st.local.login_host_is_sandbox,
-            });
-            let detail = format!("logged in to org {} (aud {})", g.org_id, g.audience);
-            st.push(check("grant", "JWT bearer grant", CheckStatus::Pass, detail));
-            st.session_refusal = session_check(st, client, &g);
-            clock(st);
-            return Ok(());
-        }
-        Outcome::Refused { error, description } => {
-            let c = check("grant", "JWT bearer grant", CheckStatus::Fail, format!("{error}: {description}"));
-            st.refusal = Some((error, description));
-            c
-        }
-        Outcome::NoAnswer { failure, detail } => {
-            let c = check(
-                "grant",
-                "JWT bearer grant",
-                CheckStatus::Fail,
-                format!("no usable answer ({failure}): {detail}"),
-            );
-            st.failure = Some(failure);
-            c
-        }
+    let plan = attempt::Plan {
+        flow: attempt::Flow::Grant(request),
+        login: &l.login,
+        username: &l.username,
+        net: &l.net,
+        verify: true,
+        github_mask: false,
+        evidence_host: None,
     };
-    st.push(c);
+    let done = attempt::run(client, &plan, &mut Silent)?;
+    st.report.attempts = done.attempts;
+    st.checks.extend(done.checks);
+    match done.end {
+        End::Granted { session, identity, .. } => {
+            // As before this attempt was shared: the doctor's session is left to expire.
+            session.keep();
+            settle_environment(st, identity.is_sandbox);
+            st.report.identity = Some(identity);
+        }
+        End::SessionRefused { identity, diagnosis } => {
+            settle_environment(st, identity.is_sandbox);
+            st.report.identity = Some(identity);
+            st.session_refusal = Some(diagnosis);
+        }
+        End::Refused { error, description, diagnosis } => {
+            st.refusal = Some((error, description));
+            st.login_reading = Some(diagnosis);
+        }
+        End::NoAnswer { failure, diagnosis, .. } => {
+            st.failure = Some(failure);
+            st.login_reading = Some(diagnosis);
+        }
+    }
     clock(st);
     Ok(())
+}
+
+/// The session says which environment it is in (the attempt's sandbox rule, as `login` reports
+/// it): the username is held against that rather than the login host alone.
+fn settle_environment(st: &mut State<'_>, sandbox: bool) {
+    if sandbox == st.local.login_host_is_sandbox {
+        return;
+    }
+    st.local.login_host_is_sandbox = sandbox;
+    let username = st.s.login.username.clone();
+    let kind = if sandbox { "sandbox" } else { "production" };
+    st.local.environment_mismatch = endpoint::environment_mismatch(&username, sandbox, "the session's org is");
+    let c = super::local::environment_check(st, format!("{username} in a {kind} session"));
+    st.replace(c);
 }
 
 fn clock(st: &mut State<'_>) {
@@ -77,18 +92,6 @@ fn clock(st: &mut State<'_>) {
     };
     let detail = format!("server clock minus local clock: {skew}s");
     st.push(check("clock", "Local clock agrees with the server", status, detail));
-}
-
-/// The check after the grant, as `login` makes it: the diagnosis when the session cannot use
-/// the API (High Assurance, API access off), after revoking the token.
-fn session_check(st: &mut State<'_>, client: &Client, g: &grant::Granted) -> Option<crate::diagnose::Diagnosis> {
-    let net = &st.s.login.net;
-    let verdict = crate::diagnose::login::assess_session(crate::login::session::verify(client, net, g), None);
-    if verdict.diagnosis.is_some() {
-        crate::login::revoke::best_effort(client, net, &g.instance_url, &g.access_token);
-    }
-    st.push(verdict.check);
-    verdict.diagnosis
 }
 
 /// Server clock minus local clock, from an HTTP Date header.
@@ -137,7 +140,7 @@ pub(super) fn org(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
 /// The admin session stored by the Salesforce CLI. Recent sf versions redact tokens in
 /// `org display --json`, so ask the command made to reveal it.
 fn sf_session(alias: &str) -> Result<AdminSession, Error> {
-    let sf = crate::output::ci::Sf::new();
+    let sf = crate::sfcli::Sf::new();
     let run = |args: &[&str]| -> Result<serde_json::Value, Error> {
         let out = sf
             .command(args)

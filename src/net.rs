@@ -175,7 +175,7 @@ impl serde::Serialize for FailureKind {
     }
 }
 
-/// `unknown_error: retry your request` (HTTP 400) is transient (salesforce.md §7.2).
+/// `unknown_error: retry your request` (HTTP 400) is transient (docs/evidence.md#unknown-error-retry).
 pub fn is_retry_request(error: &str, description: &str) -> bool {
     error == "unknown_error" && description.to_ascii_lowercase().contains("retry")
 }
@@ -184,7 +184,6 @@ pub fn is_retry_request(error: &str, description: &str) -> bool {
 #[derive(Debug)]
 pub struct Try {
     pub exchange: Exchange,
-    pub elapsed: Duration,
     pub retry_after: Option<Duration>,
 }
 
@@ -320,7 +319,7 @@ pub fn send_with_retries(
                 (Exchange::Failed { kind, detail }, None)
             }
         };
-        let t = Try { exchange, elapsed: t0.elapsed(), retry_after: after };
+        let t = Try { exchange, retry_after: after };
         let again = retryable(&t.exchange) && attempt < settings.max_retries;
         if !again {
             tries.push(t);
@@ -347,6 +346,26 @@ fn backoff(attempt: u32) -> Duration {
     let frac = f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX);
     // Never zero: at least a tenth of the ceiling, so bursts still spread out.
     ceiling.mul_f64(0.1 + 0.9 * frac)
+}
+
+/// A new My Domain can take minutes to resolve; say so rather than fail later. Bounded to 3 s.
+pub fn dns_warning(host: &str) -> Option<String> {
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = host.to_string();
+    std::thread::spawn(move || {
+        use std::net::ToSocketAddrs;
+        let _ = tx.send((h.as_str(), 443).to_socket_addrs().map(|mut a| a.next().is_some()).unwrap_or(false));
+    });
+    match rx.recv_timeout(Duration::from_secs(3)) {
+        Ok(true) => None,
+        Ok(false) => Some(format!(
+            "instance_url host {host} does not resolve yet; a new My Domain can take minutes to replicate"
+        )),
+        Err(_) => Some(format!("instance_url host {host} did not resolve within 3 s")),
+    }
 }
 
 #[cfg(test)]

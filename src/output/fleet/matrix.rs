@@ -1,9 +1,9 @@
 //! The fleet as a matrix: targets as rows, checks as columns, ✅ ⚠️ ❌ with the cause, for a
 //! GitHub step summary. The HTML page draws the same matrix.
 
-use super::TargetStatus;
-use super::report::{FleetReport, TargetEntry};
-use crate::output::report::{Check, CheckStatus};
+use crate::fleet::TargetStatus;
+use crate::fleet::report::{FleetReport, TargetEntry};
+use crate::record::{Check, CheckStatus};
 
 /// Check ids in the order the doctor runs them, with short column names.
 pub const COLUMNS: &[(&str, &str)] = &[

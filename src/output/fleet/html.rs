@@ -4,8 +4,8 @@
 //! browser test (tests/it/fleet.rs).
 
 use super::matrix::{self, cell, columns};
-use super::report::{FleetReport, TargetEntry};
-use crate::output::report::CheckStatus;
+use crate::fleet::report::{FleetReport, TargetEntry};
+use crate::record::CheckStatus;
 
 /// The timeline spans this many days; longer validity fills the bar.
 const TIMELINE_DAYS: i64 = 365;
@@ -150,7 +150,7 @@ fn timeline(r: &FleetReport) -> String {
 
 /// The expiry check failed: the certificate is inside --expires-within.
 fn expiry_failed(t: &TargetEntry) -> bool {
-    cell(t, "certificate_expiry").is_some_and(|(s, _)| matches!(s, crate::output::report::CheckStatus::Fail))
+    cell(t, "certificate_expiry").is_some_and(|(s, _)| matches!(s, crate::record::CheckStatus::Fail))
 }
 
 #[cfg(test)]
@@ -173,7 +173,7 @@ mod tests {
         let html = page(&fleet);
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;"), "{html}");
-        let md = crate::fleet::matrix::markdown(&fleet);
+        let md = crate::output::fleet::matrix::markdown(&fleet);
         assert!(
             md.contains("❗ **&lt;img src=x onerror=alert(1)&gt;\"'&amp;**"),
             "no HTML reaches GitHub's Markdown: {md}"

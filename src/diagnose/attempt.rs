@@ -1,0 +1,199 @@
+//! One login attempt, made the same way by `login`, `doctor` (and so the fleet) and `setup`'s
+//! propagation wait: the grant or the token exchange, its own check, the check after it, and the
+//! reading of a refusal or of silence. One audience rule (a refusal is read with the audience of
+//! the attempt that got it), one sandbox rule (`login::is_sandbox`: the audience and both hosts),
+//! one cause when no answer came (`login::from_failure`), and the token revoked whenever the
+//! session is not handed on.
+
+use reqwest::blocking::Client;
+
+use crate::diagnose::{self, Diagnosis, keyless, login as hints};
+use crate::error::Error;
+use crate::login::endpoint::LoginUrl;
+use crate::login::exchange::{self, ExchangeRequest};
+use crate::login::grant::{self, Attempt, GrantRequest, Granted, Outcome, Progress};
+use crate::login::{revoke, session};
+use crate::net::{FailureKind, NetSettings};
+use crate::record::{Check, CheckStatus, Identity};
+
+/// What is tried: the JWT bearer grant, or the pipeline's OIDC token exchanged.
+pub enum Flow<'a> {
+    Grant(GrantRequest<'a>),
+    Exchange { request: ExchangeRequest<'a>, context: keyless::Context<'a> },
+}
+
+pub struct Plan<'a> {
+    pub flow: Flow<'a>,
+    pub login: &'a LoginUrl,
+    /// Empty for a keyless login whose handler picks the user.
+    pub username: &'a str,
+    pub net: &'a NetSettings,
+    /// One REST call after the grant to check that the session works.
+    pub verify: bool,
+    /// Mask the token for GitHub Actions the moment it is issued, before anything else is printed.
+    pub github_mask: bool,
+    /// Where the grant was made, named in the session refusal's evidence (`None` where the
+    /// report names it elsewhere, as doctor's does).
+    pub evidence_host: Option<&'a str>,
+}
+
+/// What happened: every request to the token endpoint, the checks made (the grant's or the
+/// exchange's own, then the session's), and how it ended.
+pub struct Attempted<'c> {
+    pub attempts: Vec<Attempt>,
+    pub checks: Vec<Check>,
+    pub end: End<'c>,
+}
+
+pub enum End<'c> {
+    /// A session that works (or was not checked). `warning`: the check after the grant said
+    /// nothing either way.
+    Granted {
+        session: Session<'c>,
+        identity: Identity,
+        warning: Option<String>,
+    },
+    /// The token endpoint refused: its words and their reading.
+    Refused {
+        error: String,
+        description: String,
+        diagnosis: Diagnosis,
+    },
+    /// A token was issued but cannot use the API; it has been revoked.
+    SessionRefused {
+        identity: Identity,
+        diagnosis: Diagnosis,
+    },
+    NoAnswer {
+        failure: FailureKind,
+        detail: String,
+        diagnosis: Diagnosis,
+    },
+}
+
+/// An issued token, revoked (best effort) when dropped unless `keep` hands it on: a hand-off
+/// that fails after the grant strands no live token.
+pub struct Session<'c> {
+    client: &'c Client,
+    net: NetSettings,
+    granted: Option<Granted>,
+}
+
+impl<'c> Session<'c> {
+    pub fn granted(&self) -> &Granted {
+        self.granted.as_ref().expect("a session holds its grant until kept or dropped")
+    }
+
+    /// The session is handed on (or left to expire): no revoke.
+    pub fn keep(mut self) -> Granted {
+        self.granted.take().expect("a session holds its grant until kept or dropped")
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        if let Some(g) = self.granted.take() {
+            revoke::best_effort(self.client, &self.net, &g.instance_url, &g.access_token);
+        }
+    }
+}
+
+/// Makes the attempt. Errors only for what no report can hold (an assertion that cannot be signed).
+pub fn run<'c>(client: &'c Client, plan: &Plan<'_>, progress: &mut dyn Progress) -> Result<Attempted<'c>, Error> {
+    let (outcome, mut attempts) = match &plan.flow {
+        Flow::Grant(request) => grant::run(client, plan.net, request, progress)?,
+        Flow::Exchange { request, .. } => exchange::run(client, plan.net, request, progress)?,
+    };
+    if let Flow::Exchange { .. } = plan.flow {
+        // A handler's message can quote the subject token: never into a report.
+        for a in &mut attempts {
+            a.error_description = a.error_description.as_deref().map(keyless::scrub);
+            a.detail = a.detail.as_deref().map(keyless::scrub);
+        }
+    }
+    let mut checks = vec![];
+    let end = match outcome {
+        Outcome::Granted(g) => {
+            if plan.github_mask {
+                crate::secrets::github_mask(&g.access_token);
+            }
+            checks.push(own_check(
+                plan,
+                CheckStatus::Pass,
+                format!("logged in to org {} (aud {})", g.org_id, g.audience),
+            ));
+            granted(client, plan, g, &mut checks)
+        }
+        Outcome::Refused { error, description } => {
+            let description = match plan.flow {
+                Flow::Exchange { .. } => keyless::scrub(&description),
+                Flow::Grant(_) => description,
+            };
+            checks.push(own_check(plan, CheckStatus::Fail, format!("{error}: {description}")));
+            let diagnosis = refusal(plan, &attempts, &error, &description);
+            End::Refused { error, description, diagnosis }
+        }
+        Outcome::NoAnswer { failure, detail } => {
+            checks.push(own_check(plan, CheckStatus::Fail, format!("no usable answer ({failure}): {detail}")));
+            let diagnosis = diagnose::from_attempts(&attempts, None, Some(failure));
+            End::NoAnswer { failure, detail, diagnosis }
+        }
+    };
+    Ok(Attempted { attempts, checks, end })
+}
+
+/// The grant's (or exchange's) own check in the report.
+fn own_check(plan: &Plan<'_>, status: CheckStatus, detail: String) -> Check {
+    let (id, title) = match plan.flow {
+        Flow::Grant(_) => ("grant", "JWT bearer grant"),
+        Flow::Exchange { .. } => ("token_exchange", "Token exchange"),
+    };
+    Check { id: id.into(), title: title.into(), status, detail }
+}
+
+/// After the grant: the check that the session works, and the sandbox rule.
+fn granted<'c>(client: &'c Client, plan: &Plan<'_>, g: Granted, checks: &mut Vec<Check>) -> End<'c> {
+    let session = Session { client, net: plan.net.clone(), granted: Some(g) };
+    let g = session.granted();
+    let identity = Identity {
+        org_id: g.org_id.clone(),
+        user_id: g.user_id.clone(),
+        instance_url: g.instance_url.clone(),
+        is_sandbox: is_sandbox(plan.login, g),
+    };
+    if !plan.verify {
+        return End::Granted { session, identity, warning: None };
+    }
+    let verdict = hints::assess_session(session::verify(client, plan.net, g), plan.evidence_host);
+    checks.push(verdict.check);
+    match verdict.diagnosis {
+        // Dropping the session revokes the unusable token.
+        Some(diagnosis) => End::SessionRefused { identity, diagnosis },
+        None => End::Granted { session, identity, warning: verdict.warning },
+    }
+}
+
+/// Whether the session is a sandbox's: the accepted audience, the login host, the instance host.
+fn is_sandbox(login: &LoginUrl, g: &Granted) -> bool {
+    let instance = url::Url::parse(&g.instance_url).ok();
+    let instance_host = instance.as_ref().and_then(|u| u.host_str()).unwrap_or_default();
+    hints::is_sandbox(None, login.host_str().unwrap_or_default(), instance_host, &g.audience)
+}
+
+/// A refusal read with the audience of the attempt that got it, and what the login knows.
+fn refusal(plan: &Plan<'_>, attempts: &[Attempt], error: &str, description: &str) -> Diagnosis {
+    if let Flow::Exchange { context, .. } = &plan.flow {
+        return keyless::refused(attempts, error, description, context);
+    }
+    let d = diagnose::from_attempts(attempts, Some((error, description)), None);
+    let audience = attempts.iter().rev().find(|a| a.error.as_deref() == Some(error)).map(|a| a.audience.as_str());
+    let ctx = hints::LoginContext::new(plan.login, plan.username, audience.unwrap_or_default(), attempts);
+    let d = hints::refine(d, &ctx);
+    // The help follows the app's kind: the refusal's words, or the app `setup` made here.
+    let client_id = match &plan.flow {
+        Flow::Grant(request) => request.client_id,
+        Flow::Exchange { .. } => "",
+    };
+    let external = super::app_kind::named_in(error, description) || super::app_kind::in_repository(client_id, None);
+    super::app_kind::follow(d, external)
+}
