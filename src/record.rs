@@ -172,6 +172,10 @@ causes! {
     OidcTokenUnavailable => "oidc_token_unavailable",
     // Issue 23: a user or org created minutes ago (forcedotcom/cli #1640, #2575).
     ReplicationPending => "replication_pending",
+    // Issue 23 §2: after the grant, the first API call's other refusals.
+    PasswordExpired => "password_expired",
+    MutualTlsRequired => "mutual_tls_required",
+    ApiTemporarilyUnavailable => "api_temporarily_unavailable",
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

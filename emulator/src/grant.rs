@@ -55,10 +55,10 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
         }
     };
     // 5. the app is installed (and not blocked)
+    // "Use Any API Client" no longer bypasses this since December 2025 (Salesforce knowledge
+    // article 005228838, as reported); it still bypasses Permitted Users (step 10).
     let bypass_uninstalled = user.is_some_and(|u| {
-        org.has_permission(u, Permission::ApproveUninstalledApps)
-            || org.has_permission(u, Permission::UseAnyApiClient)
-            || app.approved_user_ids.contains(&u.id)
+        org.has_permission(u, Permission::ApproveUninstalledApps) || app.approved_user_ids.contains(&u.id)
     });
     if app.kind == AppKind::ExternalClientApp && !app.installed {
         log("Failed: App not installed");
@@ -181,12 +181,15 @@ pub fn token(org: &Org, form: &HashMap<String, String>, client: IpAddr, own_url:
         return refuse("rate_limit_exceeded", "Number of logins exceeded");
     }
     let token = access_token(org, app.jwt_access_tokens, &user.id);
-    let rest_refusal = if app.high_assurance {
+    let profile_high_assurance = org.profile(&user.profile_id).is_some_and(|p| p.high_assurance);
+    let rest_refusal = if app.high_assurance || profile_high_assurance {
         Some(crate::org::HIGH_ASSURANCE_REST)
     } else if !org.api_enabled {
         Some(crate::org::ORG_API_DISABLED)
     } else if !user.api_enabled {
         Some(crate::org::USER_API_DISABLED)
+    } else if org.api_temporarily_unavailable {
+        Some(crate::org::API_TEMPORARILY_UNAVAILABLE)
     } else {
         None
     };

@@ -17,6 +17,8 @@ pub struct Profile {
     pub name: String,
     pub permissions: HashSet<Permission>,
     pub ip_ranges: Vec<(u32, u32)>,
+    /// Session Security Level Required at Login: High Assurance.
+    pub high_assurance: bool,
     /// The PermissionSet row that stands for this profile (IsOwnedByProfile = true).
     pub owned_ps: String,
 }
@@ -128,14 +130,23 @@ pub const HIGH_ASSURANCE_REST: RestRefusal = RestRefusal {
     code: "INVALID_SESSION_ID",
     message: "This session is not valid for use with the REST API",
 };
+/// API_CURRENTLY_DISABLED in its documented sense: "Because of a system problem, API functionality
+/// is temporarily unavailable" (SOAP API exception codes); the REST status and wording are
+/// unconfirmed.
+pub const API_TEMPORARILY_UNAVAILABLE: RestRefusal = RestRefusal {
+    status: 403,
+    code: "API_CURRENTLY_DISABLED",
+    message: "Because of a system problem, API functionality is temporarily unavailable",
+};
 /// The user's profile lacks "API Enabled" (Partner WSDL ExceptionCode API_CURRENTLY_DISABLED).
 pub const USER_API_DISABLED: RestRefusal =
     RestRefusal { status: 403, code: "API_CURRENTLY_DISABLED", message: "API is disabled for this User" };
-/// An edition without API access (Partner WSDL ExceptionCode API_DISABLED_FOR_ORG).
+/// An edition without API access (Partner WSDL ExceptionCode API_DISABLED_FOR_ORG), in the REST
+/// API's own words (restforce #219); SOAP says "API is not enabled for this Organization or Partner".
 pub const ORG_API_DISABLED: RestRefusal = RestRefusal {
     status: 403,
     code: "API_DISABLED_FOR_ORG",
-    message: "API is not enabled for this Organization or Partner",
+    message: "The REST API is not enabled for this Organization.",
 };
 
 #[derive(Default)]
@@ -159,6 +170,7 @@ pub struct Org {
     pub exp_skew: i64,
     pub login_rate_limit: Option<u32>,
     pub api_enabled: bool,
+    pub api_temporarily_unavailable: bool,
     pub api_access_control: bool,
     pub latency_ms: u64,
     pub profiles: Vec<Profile>,
@@ -195,6 +207,7 @@ impl Org {
             exp_skew: scenario.org.exp_skew_seconds,
             login_rate_limit: scenario.org.login_rate_limit,
             api_enabled: scenario.org.api_enabled,
+            api_temporarily_unavailable: scenario.org.api_temporarily_unavailable,
             api_access_control: scenario.org.api_access_control,
             latency_ms: scenario.latency_ms,
             profiles: vec![],
@@ -226,8 +239,14 @@ impl Org {
         }
 
         // Profiles: declared ones, then any a user or app names.
-        let mut profile_names: Vec<(String, Vec<Permission>, Vec<String>)> =
-            scenario.profiles.into_iter().map(|p| (p.name, p.permissions, p.login_ip_ranges)).collect();
+        let mut profile_names: Vec<(String, Vec<Permission>, Vec<String>)> = Vec::new();
+        let mut high_assurance_profiles: Vec<String> = Vec::new();
+        for p in scenario.profiles {
+            if p.high_assurance {
+                high_assurance_profiles.push(p.name.clone());
+            }
+            profile_names.push((p.name, p.permissions, p.login_ip_ranges));
+        }
         let named =
             scenario.users.iter().map(|u| u.profile.clone()).chain(app_specs.iter().flat_map(|a| a.profiles.clone()));
         for n in named.collect::<Vec<_>>() {
@@ -251,6 +270,7 @@ impl Org {
             });
             org.profiles.push(Profile {
                 id,
+                high_assurance: high_assurance_profiles.contains(&name),
                 name,
                 permissions: perms.into_iter().collect(),
                 ip_ranges,

@@ -68,6 +68,10 @@ pub struct OrgSpec {
     /// API_DISABLED_FOR_ORG (salesforce.md §7.2).
     #[serde(default = "yes")]
     pub api_enabled: bool,
+    /// Every REST call answers API_CURRENTLY_DISABLED without "API is disabled for this User":
+    /// Salesforce's code for "API functionality is temporarily unavailable" (issue 23 §2).
+    #[serde(default)]
+    pub api_temporarily_unavailable: bool,
     /// API Access Control enabled by Salesforce Support: only then does the "Use Any API Client"
     /// permission (PermissionSet.PermissionsUseAnyApiClient) exist (salesforce.md §7.1).
     #[serde(default)]
@@ -86,6 +90,7 @@ impl Default for OrgSpec {
             exp_skew_seconds: default_skew(),
             login_rate_limit: None,
             api_enabled: true,
+            api_temporarily_unavailable: false,
             api_access_control: false,
         }
     }
@@ -258,6 +263,10 @@ pub struct ProfileSpec {
     /// loopback address, so a range without 127.0.0.1 restricts every test client.
     #[serde(default)]
     pub login_ip_ranges: Vec<String>,
+    /// "Session Security Level Required at Login: High Assurance": a JWT session is issued, then
+    /// REST refuses it (jsforce #1291, PR #1301), as for an app that requires High Assurance.
+    #[serde(default)]
+    pub high_assurance: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -281,6 +281,10 @@ pub struct LoginArgs {
     /// High Assurance and missing API access
     #[arg(long)]
     pub no_verify: bool,
+    /// On an expiry refusal from a server whose clock runs ahead (its Date header, within ±1 hour),
+    /// do not sign once more with exp relative to the server's clock
+    #[arg(long)]
+    pub no_clock_compensation: bool,
     /// Keyless: exchange the pipeline's OIDC token for a session, no key or username (github: needs
     /// `permissions: id-token: write`; gitlab[:VAR]: an id_tokens variable, default SFJWT_ID_TOKEN;
     /// file:PATH; env:VAR); --login-url must be the My Domain. See docs/keyless.md
@@ -341,6 +345,7 @@ pub struct RevokeArgs {
     mut_arg("export_env", |a| a.hide(true)),
     mut_arg("show_token", |a| a.hide(true)),
     mut_arg("no_verify", |a| a.hide(true)),
+    mut_arg("no_clock_compensation", |a| a.hide(true)),
     mut_arg("oidc", |a| a.hide(true)),
     mut_arg("oidc_audience", |a| a.hide(true)),
     mut_arg("subject_token_type", |a| a.hide(true)),

@@ -76,6 +76,7 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         (l.export_env, "--export-env"),
         (l.show_token, "--show-token"),
         (l.no_verify, "--no-verify"),
+        (l.no_clock_compensation, "--no-clock-compensation"),
     ];
     if let Some((_, flag)) = login_only.iter().find(|(given, _)| *given) {
         return Err(Error::usage(

@@ -42,6 +42,8 @@ pub struct LoginSettings {
     pub reports: Vec<PathBuf>,
     /// Make one REST call after the grant to check the session works.
     pub verify: bool,
+    /// Sign once more with exp relative to the server's clock after an expiry refusal (issue 23 §3).
+    pub clock_compensation: bool,
     /// Which value won where several sources gave one (printed on stderr).
     pub notes: Vec<String>,
     /// Keyless login (token exchange) instead of the JWT bearer grant.
@@ -445,6 +447,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
         sf_defaults: SfDefaults { org: args.set_default, dev_hub: args.set_default_dev_hub },
         reports: args.report.clone(),
         verify: !args.no_verify,
+        clock_compensation: !args.no_clock_compensation,
         notes,
         oidc,
     })

@@ -148,8 +148,12 @@ fn conclude(client: &Client, s: &LoginSettings, flow: Flow<'_>, mut report: Repo
         verify: s.verify,
         github_mask: s.github,
         evidence_host: s.login.host_str(),
+        clock_compensation: Some(s.clock_compensation),
     };
     let done = attempt::run(client, &plan, &mut super::StderrProgress::new())?;
+    if let Some(w) = &done.clock_warning {
+        eprintln!("warning: {w}");
+    }
     report.attempts = done.attempts;
     report.checks.extend(done.checks);
     match done.end {

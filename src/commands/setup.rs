@@ -460,6 +460,7 @@ fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> 
         verify: false,
         github_mask: false,
         evidence_host: None,
+        clock_compensation: None,
     };
     let done = attempt::run(&client, &plan, &mut super::StderrProgress::new())?;
     match done.end {

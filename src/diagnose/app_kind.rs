@@ -44,7 +44,7 @@ fn external_client_app_help(cause: Cause) -> Option<&'static [&'static str]> {
             "(A connected app: App Manager > the app > Manage > Edit Policies > High assurance session required: off.)",
         ],
         Cause::NoValidScopes => &[
-            "Add the \"Manage user data via APIs (api)\" scope: Setup > External Client App Manager > the app > Settings > OAuth Settings > Selected OAuth Scopes (a connected app: App Manager > the app > Edit).",
+            "Give the app the OAuth scopes \"Manage user data via APIs (api)\" and \"Perform requests at any time (refresh_token, offline_access)\": Setup > External Client App Manager > the app > Settings > OAuth Settings > Selected OAuth Scopes (a connected app: App Manager > the app > Edit). An app with only api answers \"refresh_token scope is required and the connected app should be installed and preauthorized\".",
         ],
         _ => return None,
     })

@@ -35,6 +35,10 @@ pub struct Plan<'a> {
     /// Where the grant was made, named in the session refusal's evidence (`None` where the
     /// report names it elsewhere, as doctor's does).
     pub evidence_host: Option<&'a str>,
+    /// After an expiry refusal from a server whose clock runs ahead: `Some(true)` signs once more
+    /// with exp relative to the server's clock, `Some(false)` only records the skew (login's
+    /// `--no-clock-compensation`), `None` leaves the clock to the caller (doctor's own check).
+    pub clock_compensation: Option<bool>,
 }
 
 /// What happened: every request to the token endpoint, the checks made (the grant's or the
@@ -43,6 +47,8 @@ pub struct Attempted<'c> {
     pub attempts: Vec<Attempt>,
     pub checks: Vec<Check>,
     pub end: End<'c>,
+    /// For stderr: the login went on with the server's clock (issue 23 §3).
+    pub clock_warning: Option<String>,
 }
 
 pub enum End<'c> {
@@ -100,9 +106,20 @@ impl Drop for Session<'_> {
 
 /// Makes the attempt. Errors only for what no report can hold (an assertion that cannot be signed).
 pub fn run<'c>(client: &'c Client, plan: &Plan<'_>, progress: &mut dyn Progress) -> Result<Attempted<'c>, Error> {
-    let (outcome, mut attempts) = match &plan.flow {
-        Flow::Grant(request) => grant::run(client, plan.net, request, progress)?,
-        Flow::Exchange { request, .. } => exchange::run(client, plan.net, request, progress)?,
+    let (outcome, mut attempts, clock) = match &plan.flow {
+        Flow::Grant(request) => {
+            let first = grant::run(client, plan.net, request, progress)?;
+            let expired = matches!(&first.0, Outcome::Refused { error, description }
+                if diagnose::wordings::is_expiry(error, description));
+            match plan.clock_compensation {
+                Some(on) => crate::login::clock::compensate(client, plan.net, request, progress, (on, expired), first)?,
+                None => (first.0, first.1, None),
+            }
+        }
+        Flow::Exchange { request, .. } => {
+            let (outcome, attempts) = exchange::run(client, plan.net, request, progress)?;
+            (outcome, attempts, None)
+        }
     };
     if let Flow::Exchange { .. } = plan.flow {
         // A handler's message can quote the subject token: never into a report.
@@ -130,7 +147,8 @@ pub fn run<'c>(client: &'c Client, plan: &Plan<'_>, progress: &mut dyn Progress)
                 Flow::Grant(_) => description,
             };
             checks.push(own_check(plan, CheckStatus::Fail, format!("{error}: {description}")));
-            let diagnosis = refusal(plan, &attempts, &error, &description);
+            let mut diagnosis = refusal(plan, &attempts, &error, &description);
+            diagnosis.evidence.extend(clock.as_ref().map(|n| n.detail.clone()));
             End::Refused { error, description, diagnosis }
         }
         Outcome::NoAnswer { failure, detail } => {
@@ -139,7 +157,19 @@ pub fn run<'c>(client: &'c Client, plan: &Plan<'_>, progress: &mut dyn Progress)
             End::NoAnswer { failure, detail, diagnosis }
         }
     };
-    Ok(Attempted { attempts, checks, end })
+    let clock_warning = clock.as_ref().and_then(|n| n.warning.clone());
+    if let Some(n) = clock {
+        // Right after the grant's own check: what the clock did to it.
+        checks.insert(1.min(checks.len()), clock_check(n));
+    }
+    Ok(Attempted { attempts, checks, end, clock_warning })
+}
+
+/// The clock check after an expiry refusal (issue 23 §3): a warning when the login went on with
+/// the server's clock, a failure when it did not.
+fn clock_check(n: crate::login::clock::Note) -> Check {
+    let status = if n.compensated { CheckStatus::Warn } else { CheckStatus::Fail };
+    Check { id: "clock".into(), title: "Local clock agrees with the server".into(), status, detail: n.detail }
 }
 
 /// The grant's (or exchange's) own check in the report.

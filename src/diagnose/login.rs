@@ -115,19 +115,30 @@ pub fn is_sandbox(org_says: Option<bool>, login_host: &str, instance_host: &str,
     })
 }
 
-/// The first REST call's refusal after a successful grant, if it is one that settles a cause
-/// (docs/evidence.md#rest-session-invalid, #api-disabled-user, #api-disabled-org); anything else
-/// is inconclusive.
-pub fn from_session_refusal(code: &str, message: &str) -> Option<(Cause, Confidence)> {
-    let m = message.to_ascii_lowercase();
-    match code {
-        "INVALID_SESSION_ID" if m.contains("not valid for use with the rest api") => {
-            Some((Cause::HighAssuranceRequired, Confidence::Likely))
-        }
-        "API_CURRENTLY_DISABLED" => Some((Cause::ApiDisabledForUser, Confidence::Confirmed)),
-        "API_DISABLED_FOR_ORG" => Some((Cause::ApiDisabledForOrg, Confidence::Confirmed)),
-        _ => None,
+/// What the first REST call's refusal after a successful grant says (salesforce.md §7.2), read
+/// with the same wording table as the token endpoint's refusals and `explain`.
+#[derive(Debug, PartialEq)]
+pub enum SessionReading {
+    /// The session cannot use the API: causes, most likely first.
+    Unusable(Vec<(Cause, Confidence)>),
+    /// A transient condition on Salesforce's side: the login stands (a warning says so).
+    Transient,
+    /// Nothing sfjwt can read: the login stands.
+    Inconclusive,
+}
+
+pub fn from_session_refusal(code: &str, message: &str) -> SessionReading {
+    let Some(w) = super::wordings::find(code, message) else { return SessionReading::Inconclusive };
+    let mut ranked = super::wordings::ranked(w);
+    match w.id {
+        // API_CURRENTLY_DISABLED without "API is disabled for this User": temporarily
+        // unavailable, officially; never revoke a good token for it (issue 23 §2).
+        "api-currently-disabled" => return SessionReading::Transient,
+        // The org itself said it of this session: no reading of text is needed.
+        "api-disabled-user" | "api-disabled-org" => ranked[0].1 = Confidence::Confirmed,
+        _ => {}
     }
+    if ranked[0].0 == Cause::Unknown { SessionReading::Inconclusive } else { SessionReading::Unusable(ranked) }
 }
 
 /// The check after the grant, read: the report's check, a warning when it says nothing either
@@ -163,10 +174,20 @@ pub fn assess_session(result: crate::login::session::SessionCheck, host: Option<
             (code, message, detail)
         }
     };
-    let Some((cause, confidence)) = from_session_refusal(&code, &message) else {
-        let warning = format!("the first REST call was refused ({detail}); the login stands");
-        let c = check(CheckStatus::Warn, format!("inconclusive: {detail}"));
-        return SessionVerdict { check: c, warning: Some(warning), diagnosis: None };
+    let ranked = match from_session_refusal(&code, &message) {
+        SessionReading::Unusable(ranked) => ranked,
+        SessionReading::Transient => {
+            let warning = format!(
+                "the first REST call was refused ({detail}): Salesforce's code for \"API functionality is temporarily unavailable\"; the login stands, retry API calls later"
+            );
+            let c = check(CheckStatus::Warn, format!("transient: {detail}"));
+            return SessionVerdict { check: c, warning: Some(warning), diagnosis: None };
+        }
+        SessionReading::Inconclusive => {
+            let warning = format!("the first REST call was refused ({detail}); the login stands");
+            let c = check(CheckStatus::Warn, format!("inconclusive: {detail}"));
+            return SessionVerdict { check: c, warning: Some(warning), diagnosis: None };
+        }
     };
     let at = host.map(|h| format!(" at {h}")).unwrap_or_default();
     let evidence = vec![
@@ -176,7 +197,7 @@ pub fn assess_session(result: crate::login::session::SessionCheck, host: Option<
     SessionVerdict {
         check: check(CheckStatus::Fail, detail),
         warning: None,
-        diagnosis: Some(Diagnosis::new(cause, confidence, evidence)),
+        diagnosis: Some(Diagnosis::new(ranked[0].0, ranked[0].1, evidence).with_candidates(&ranked[1..])),
     }
 }
 
@@ -188,6 +209,40 @@ pub fn from_failure(failure: FailureKind) -> Cause {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// INVALID_SESSION_ID after a grant has several resolved causes (issue 23 §2): candidates,
+    /// none confident; API_CURRENTLY_DISABLED alone is transient; only the user text confirms.
+    #[test]
+    fn session_refusals_read_with_the_wording_table() {
+        let SessionReading::Unusable(r) =
+            from_session_refusal("INVALID_SESSION_ID", "This session is not valid for use with the REST API")
+        else {
+            panic!("unusable")
+        };
+        assert!(r.iter().all(|(_, c)| *c == Confidence::Possible), "{r:?}");
+        assert!(
+            r.iter().any(|(c, _)| *c == Cause::IpRestricted)
+                && r.iter().any(|(c, _)| *c == Cause::HighAssuranceRequired)
+        );
+        let SessionReading::Unusable(r) = from_session_refusal("INVALID_SESSION_ID", "Session expired or invalid")
+        else {
+            panic!("unusable")
+        };
+        assert!(r.iter().all(|(_, c)| *c == Confidence::Possible), "{r:?}");
+        assert_eq!(from_session_refusal("API_CURRENTLY_DISABLED", "try later"), SessionReading::Transient);
+        assert_eq!(
+            from_session_refusal("API_CURRENTLY_DISABLED", "API is disabled for this User"),
+            SessionReading::Unusable(vec![(Cause::ApiDisabledForUser, Confidence::Confirmed)])
+        );
+        let SessionReading::Unusable(r) = from_session_refusal(
+            "INVALID_OPERATION_WITH_EXPIRED_PASSWORD",
+            "The users password has expired, you must call SetPassword before attempting any other API operations",
+        ) else {
+            panic!("unusable")
+        };
+        assert_eq!(r[0], (Cause::PasswordExpired, Confidence::Likely));
+        assert_eq!(from_session_refusal("SOMETHING_ELSE", "no idea"), SessionReading::Inconclusive);
+    }
 
     fn ctx<'a>(host: &'a str, username: &'a str) -> LoginContext<'a> {
         LoginContext {

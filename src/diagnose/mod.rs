@@ -30,7 +30,7 @@ impl Cause {
             ],
             Cause::AppNotInstalled => &[
                 "Setup > Connected Apps OAuth Usage > the app > Install (since September 2025 uninstalled connected apps block new users). External Client App: deploy or install it in this org.",
-                "Users with \"Approve Uninstalled Connected Apps\" (or \"Use Any API Client\" under API Access Control) bypass the restriction.",
+                "Users with \"Approve Uninstalled Connected Apps\" bypass the restriction; \"Use Any API Client\" no longer does since December 2025 (Salesforce knowledge article 005228838, as reported).",
                 "After a sandbox refresh, app configuration can be lost: redeploy the app to the sandbox.",
             ],
             Cause::AppBlocked => &["Setup > Connected Apps OAuth Usage > the app > Unblock."],
@@ -66,6 +66,7 @@ impl Cause {
         match self {
             Cause::AssertionExpired => &[
                 "The assertion's exp was already past when Salesforce read it: sync the runner's clock (NTP); sfjwt sets exp = now + --lifetime in UTC seconds.",
+                "`sfjwt login` signs once more with exp relative to the server's clock when its Date header shows it ahead (within 1 hour), unless --no-clock-compensation.",
             ],
             Cause::UserUnknown => {
                 &["Check the username (the JWT sub): it must exist in the org the login host serves."]
@@ -84,13 +85,16 @@ impl Cause {
                 "The app's session policy requires High Assurance, which JWT cannot satisfy: App Manager > the app > Manage > Edit Policies > High assurance session required: off for the CI app.",
                 "Or the CI user's profile: Setup > Profiles > the profile > Session Settings > \"Session Security Level Required at Login\": None (High Assurance there blocks API calls after a JWT login).",
             ],
-            Cause::NoValidScopes => &["Add the \"Manage user data via APIs (api)\" scope to the app's OAuth scopes."],
+            Cause::NoValidScopes => &[
+                "Give the app the OAuth scopes \"Manage user data via APIs (api)\" and \"Perform requests at any time (refresh_token, offline_access)\": an app with only api answers \"refresh_token scope is required and the connected app should be installed and preauthorized\".",
+            ],
             Cause::RateLimited => {
                 &["Too many logins for this user: cache the access token for the job instead of logging in per step."]
             }
-            Cause::UnsupportedGrantType => {
-                &["The request was not a form-encoded JWT bearer grant: check for a proxy rewriting it."]
-            }
+            Cause::UnsupportedGrantType => &[
+                "The request was not a form-encoded JWT bearer grant. A login URL with http:// is the usual cause: the redirect to https:// turns the POST into a GET without its body. Use https://.",
+                "Otherwise check for a proxy rewriting the request.",
+            ],
             Cause::InvalidKey => &["Fix the private key input (see the error and `sfjwt keygen --help`)."],
             Cause::NetworkError => &[
                 "Check connectivity to the login host, HTTPS_PROXY/NO_PROXY, and retry; sfjwt already retried with backoff.",
@@ -103,6 +107,18 @@ impl Cause {
             ],
             Cause::ApiDisabledForOrg => &[
                 "This org's edition has no API access (e.g. Professional Edition without the API add-on): use an edition with API access, or ask Salesforce for the add-on.",
+            ],
+            Cause::PasswordExpired => &[
+                "The CI user's password has expired: the JWT grant still issues a token, but every API call is refused until the password is set. Setup > Users > the user > Reset Password (or log in once as the user and change it).",
+                "For an integration user, give its profile a password policy that never expires (Setup > Profiles > the profile > Password Policies > User passwords expire in: Never expires).",
+            ],
+            Cause::MutualTlsRequired => &[
+                "The CI user holds \"Enforce SSL/TLS Mutual Authentication\": its API calls must come over the org's mutual-TLS port (8443) with a client certificate uploaded under Setup > Certificate and Key Management > Mutual Authentication Certificates. Remove that permission from the CI user, or call the API with the client certificate.",
+                "An expired password has also been reported behind this refusal (jsforce #27): check the user's password too.",
+            ],
+            Cause::ApiTemporarilyUnavailable => &[
+                "API_CURRENTLY_DISABLED officially means \"Because of a system problem, API functionality is temporarily unavailable\" (SOAP API exception codes): a transient condition on Salesforce's side. Retry the job later; sfjwt keeps the login.",
+                "Only the text \"API is disabled for this User\" means the user lacks \"API Enabled\" (see api_disabled_for_user).",
             ],
             Cause::MyDomainRequired => &[
                 "Log in through the org's My Domain, which then is the audience too: --login-url https://<your-domain>.my.salesforce.com (Setup > My Domain shows it). External Client Apps are not found through login.salesforce.com or test.salesforce.com.",
@@ -164,7 +180,7 @@ impl Cause {
             Cause::OrgInactive => "The org is locked, closed or suspended.",
             Cause::IpRestricted => "The login came from an IP address outside the user's allowed ranges.",
             Cause::HighAssuranceRequired => {
-                "The app requires a High Assurance session, which the JWT flow cannot provide."
+                "A High Assurance session is required (by the app's policy or the user's profile), which the JWT flow cannot provide."
             }
             Cause::NoValidScopes => "The app grants no usable OAuth scope.",
             Cause::RateLimited => "Too many logins for this user.",
@@ -180,6 +196,15 @@ impl Cause {
                 "The login host does not find this External Client App: it is found through the org's My Domain."
             }
             Cause::ClientCredentialsInvalid => "A client secret was refused: not a JWT bearer refusal.",
+            Cause::PasswordExpired => {
+                "The grant succeeded, but the CI user's password has expired: API calls are refused."
+            }
+            Cause::MutualTlsRequired => {
+                "The grant succeeded, but the CI user must call the API over mutual TLS (a client certificate)."
+            }
+            Cause::ApiTemporarilyUnavailable => {
+                "Salesforce said its API is temporarily unavailable (API_CURRENTLY_DISABLED): a transient condition."
+            }
             Cause::Unknown => "The refusal does not match a known cause.",
             Cause::ExchangeHandlerMissing => {
                 "No token exchange handler is enabled for this app (or the named one does not exist)."

@@ -98,7 +98,41 @@ pub fn explain(text: &str) -> Diagnosis {
         ];
     }
     d.candidates.retain(|c| ranked.iter().any(|(r, _)| *r == c.cause));
+    if let Some(signal) = just_created(text)
+        && d.candidates.iter().any(|c| c.cause == Cause::ReplicationPending)
+    {
+        d = replication_first(d, signal);
+    }
+    if d.cause == Cause::UnsupportedGrantType && text.to_lowercase().contains("http://") {
+        // The redirect to https:// turns the POST into a GET (SalesforceCommerceCloud/b2c-crm-sync #16).
+        d.evidence.push("the text shows an http:// URL: a login URL must be https://".into());
+    }
     d
+}
+
+/// The sf CLI's words for creating a scratch org or a user, which it logs in to with JWT at once:
+/// a refusal there is most often the new org or user not yet known to every server
+/// (forcedotcom/cli #1640, #2575; salesforce.md §5, scratch orgs).
+fn just_created(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    ["force:org:create", "org create scratch", "force:user:create", "org create user", "with scratch org"]
+        .into_iter()
+        .find(|signal| lower.contains(signal))
+}
+
+/// `replication_pending` first (likely), the other readings kept as possible candidates.
+fn replication_first(d: Diagnosis, signal: &str) -> Diagnosis {
+    let others: Vec<(Cause, Confidence)> = d
+        .candidates
+        .iter()
+        .filter(|c| c.cause != Cause::ReplicationPending)
+        .map(|c| (c.cause, Confidence::Possible))
+        .collect();
+    let mut evidence = d.evidence;
+    evidence.push(format!(
+        "the text shows the sf CLI logging in right after creating a scratch org or user ({signal:?}): a new org or user takes minutes to reach every Salesforce server"
+    ));
+    Diagnosis::new(Cause::ReplicationPending, Confidence::Likely, evidence).with_candidates(&others)
 }
 
 /// Redirect URLs carry the description percent-encoded (`app%20must%20be%20installed`).
@@ -120,6 +154,56 @@ mod tests {
         assert_eq!(d.cause, Cause::AppBlocked);
         let d = explain("callback?error=access_denied&error_description=end-user+denied+authorization");
         assert_eq!(d.cause, Cause::AppBlocked);
+        let d = explain("error=invalid_client_id&error_description=client%20identifier%20invalid");
+        assert_eq!(d.cause, Cause::ClientIdUnknown);
+    }
+
+    #[test]
+    fn sf_cli_wrappers_and_key_errors_are_read() {
+        let d = explain("Here’s the error: error:0906D06C:PEM routines:PEM_read_bio:no start line");
+        assert_eq!(d.cause, Cause::InvalidKey);
+        let d = explain(
+            "Error authenticating with JWT.\nErrors encountered:\naudience is invalid [audience=https://login.salesforce.com login=https://test.salesforce.com/]",
+        );
+        assert_eq!(d.cause, Cause::AudienceInvalid);
+        let d = explain(
+            "Error (JwtGrantError): We encountered a JSON web token error. Here’s the error: JwtAuthError::Error authenticating with JWT.",
+        );
+        assert_eq!(d.cause, Cause::Unknown);
+        assert!(recognises("JwtAuthError::Error authenticating with JWT."));
+        let d = explain(
+            "This org appears to have a problem with its OAuth configuration. Reason: invalid_grant - invalid assertion",
+        );
+        assert_eq!(d.cause, Cause::CertificateMismatch);
+        let d = explain(
+            "sfdx auth:web:login -r http://login.salesforce.com\nError authenticating with auth code due to: grant type not supported",
+        );
+        assert_eq!(d.cause, Cause::UnsupportedGrantType);
+        assert!(d.evidence.iter().any(|e| e.contains("http://")), "{:?}", d.evidence);
+        let d = explain(
+            "MUTUAL_AUTHENTICATION_FAILED: This session could not be mutually authenticated for the use with REST API",
+        );
+        assert_eq!(d.cause, Cause::PasswordExpired);
+        assert!(d.candidates.iter().any(|c| c.cause == Cause::MutualTlsRequired));
+        let d = explain("Connect iframe shows `OAUTH_EC_APP_NOT_FOUND`");
+        assert_eq!(d.cause, Cause::AppNotInstalled);
+        let d = explain("API_CURRENTLY_DISABLED: API functionality is temporarily unavailable");
+        assert_eq!(d.cause, Cause::ApiTemporarilyUnavailable);
+    }
+
+    #[test]
+    fn a_refusal_right_after_creating_a_scratch_org_or_user_is_replication_first() {
+        let d = explain(
+            "force:org:create: Error authenticating with JWT config due to: user hasn't approved this consumer",
+        );
+        assert_eq!((d.cause, d.confidence), (Cause::ReplicationPending, Confidence::Likely));
+        assert!(d.candidates.iter().any(|c| c.cause == Cause::UserNotPreauthorized));
+        // Without that context the same words keep their usual reading.
+        let d = explain("Error authenticating with JWT config due to: user hasn't approved this consumer");
+        assert_eq!(d.cause, Cause::UserNotPreauthorized);
+        // Another refusal in the same context is not a replication question.
+        let d = explain("ERROR running org create scratch: invalid_grant: invalid assertion");
+        assert_eq!(d.cause, Cause::CertificateMismatch);
     }
 
     #[test]

@@ -4,10 +4,11 @@
 
 use super::{Cause, Confidence};
 use Cause::{
-    ApiDisabledForOrg, ApiDisabledForUser, AppBlocked, AppNotInstalled, AssertionExpired, AudienceInvalid,
-    CertificateMismatch, ClientCredentialsInvalid, ClientIdUnknown, HighAssuranceRequired, InvalidKey, IpRestricted,
-    MyDomainRequired, NetworkError, NoValidScopes, OrgInactive, RateLimited, ReplicationPending, Unknown,
-    UnsupportedGrantType, UserInactive, UserNotApproved, UserNotPreauthorized, UserUnknown, WrongEnvironment,
+    ApiDisabledForOrg, ApiDisabledForUser, ApiTemporarilyUnavailable, AppBlocked, AppNotInstalled, AssertionExpired,
+    AudienceInvalid, CertificateMismatch, ClientCredentialsInvalid, ClientIdUnknown, HighAssuranceRequired, InvalidKey,
+    IpRestricted, MutualTlsRequired, MyDomainRequired, NetworkError, NoValidScopes, OrgInactive, PasswordExpired,
+    RateLimited, ReplicationPending, Unknown, UnsupportedGrantType, UserInactive, UserNotApproved,
+    UserNotPreauthorized, UserUnknown, WrongEnvironment,
 };
 use Confidence::*;
 
@@ -77,9 +78,18 @@ pub const WORDINGS: &[Wording] = &[
         evidence: Evidence::Reported,
     },
     Wording {
+        id: "ec-app-not-found",
+        error: None,
+        // The web flow's error page, shown after the user logged in to the org itself: the My Domain
+        // question is settled, the app is not installed there (salesforce.md §2 #13b; PipedreamHQ/pipedream #21557).
+        needles: &["oauth_ec_app_not_found"],
+        causes: &[(AppNotInstalled, Likely), (MyDomainRequired, Possible)],
+        evidence: Evidence::Reported,
+    },
+    Wording {
         id: "app-not-found",
         error: None,
-        needles: &["app_not_found", "external client app is not installed", "oauth_ec_app_not_found"],
+        needles: &["app_not_found", "external client app is not installed"],
         causes: &[(MyDomainRequired, Likely), (AppNotInstalled, Possible)],
         evidence: Evidence::Reported,
     },
@@ -222,9 +232,35 @@ pub const WORDINGS: &[Wording] = &[
     Wording {
         id: "api-disabled-user",
         error: None,
-        needles: &["api_currently_disabled", "api is disabled for this user"],
+        // Only this text says the user lacks "API Enabled" (vendor pages quote it).
+        needles: &["api is disabled for this user"],
         causes: &[(ApiDisabledForUser, Likely)],
         evidence: Evidence::Official,
+    },
+    Wording {
+        id: "api-currently-disabled",
+        error: None,
+        // The code alone: "Because of a system problem, API functionality is temporarily
+        // unavailable" (SOAP API exception codes) — transient, not a permission.
+        needles: &["api_currently_disabled"],
+        causes: &[(ApiTemporarilyUnavailable, Likely), (ApiDisabledForUser, Possible)],
+        evidence: Evidence::Official,
+    },
+    Wording {
+        id: "expired-password",
+        error: None,
+        needles: &["invalid_operation_with_expired_password", "password has expired"],
+        causes: &[(PasswordExpired, Likely)],
+        evidence: Evidence::Reported,
+    },
+    Wording {
+        id: "mutual-authentication",
+        error: None,
+        needles: &["mutual_authentication_failed", "could not be mutually authenticated"],
+        // The one public thread (jsforce #27) was resolved by an expired password, twice; the
+        // code's literal reading, mutual TLS enforced for the user, stays a candidate.
+        causes: &[(PasswordExpired, Likely), (MutualTlsRequired, Possible)],
+        evidence: Evidence::Reported,
     },
     Wording {
         id: "api-disabled-org",
@@ -241,6 +277,14 @@ pub const WORDINGS: &[Wording] = &[
         evidence: Evidence::Reported,
     },
     Wording {
+        id: "pem-no-start-line",
+        error: None,
+        // OpenSSL's words through the sf CLI: the key file is not PEM (forcedotcom/sfdx-travisci #135).
+        needles: &["no start line", "pem_read_bio"],
+        causes: &[(InvalidKey, Likely)],
+        evidence: Evidence::Reported,
+    },
+    Wording {
         id: "authentication-failure",
         error: None,
         needles: &["authentication failure", "invalid user credentials"],
@@ -253,7 +297,20 @@ pub const WORDINGS: &[Wording] = &[
         ],
         evidence: Evidence::Unconfirmed,
     },
+    Wording {
+        id: "sf-jwt-wrapper",
+        error: None,
+        // Last: sfdx-core's wrapper alone: the reasons are on the lines that follow it.
+        needles: &["jwtautherror", "error authenticating with jwt"],
+        causes: &[(Unknown, Possible)],
+        evidence: Evidence::SalesforceCode,
+    },
 ];
+
+/// Whether a refusal says the assertion had expired (what the clock check after it reads).
+pub fn is_expiry(error: &str, description: &str) -> bool {
+    find(error, description).is_some_and(|w| w.id == "expired")
+}
 
 /// The wording an `error` / `error_description` pair matches, case-insensitively.
 pub fn find(error: &str, description: &str) -> Option<&'static Wording> {

@@ -24,13 +24,14 @@ pub struct Claims {
 
 impl Claims {
     pub fn new(client_id: &str, username: &str, audience: &str, lifetime: Duration) -> Claims {
+        Claims::shifted(client_id, username, audience, lifetime, 0)
+    }
+
+    /// `exp` relative to a clock `offset` seconds off this machine's (the server's, measured).
+    pub fn shifted(client_id: &str, username: &str, audience: &str, lifetime: Duration, offset: i64) -> Claims {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        Claims {
-            iss: client_id.to_string(),
-            sub: username.to_string(),
-            aud: audience.to_string(),
-            exp: (now + lifetime).as_secs(),
-        }
+        let exp = (now + lifetime).as_secs().saturating_add_signed(offset);
+        Claims { iss: client_id.to_string(), sub: username.to_string(), aud: audience.to_string(), exp }
     }
 }
 

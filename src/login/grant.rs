@@ -128,10 +128,22 @@ pub fn run(
     req: &GrantRequest<'_>,
     progress: &mut dyn Progress,
 ) -> Result<(Outcome, Vec<Attempt>), Error> {
+    run_shifted(client, net, req, 0, progress)
+}
+
+/// The grant with each assertion's `exp` shifted by `offset` seconds (a server clock that runs
+/// ahead; see `clock`).
+pub fn run_shifted(
+    client: &reqwest::blocking::Client,
+    net: &NetSettings,
+    req: &GrantRequest<'_>,
+    offset: i64,
+    progress: &mut dyn Progress,
+) -> Result<(Outcome, Vec<Attempt>), Error> {
     let started = Instant::now();
     let mut attempts = Vec::new();
     loop {
-        let verdict = one_round(client, net, req, progress, &mut attempts)?;
+        let verdict = one_round(client, net, req, offset, progress, &mut attempts)?;
         if let Outcome::Refused { error, .. } = &verdict
             && is_propagation_refusal(error)
             && let Some(limit) = req.wait_for_propagation
@@ -152,6 +164,7 @@ fn one_round(
     client: &reqwest::blocking::Client,
     net: &NetSettings,
     req: &GrantRequest<'_>,
+    offset: i64,
     progress: &mut dyn Progress,
     attempts: &mut Vec<Attempt>,
 ) -> Result<Outcome, Error> {
@@ -159,7 +172,7 @@ fn one_round(
     let mut steps: Vec<Outcome> = Vec::new();
     let plan = audience_plan(req);
     for (i, aud) in plan.iter().enumerate() {
-        let claims = Claims::new(req.client_id, req.username, aud, req.lifetime);
+        let claims = Claims::shifted(req.client_id, req.username, aud, req.lifetime, offset);
         let jwt = assertion::sign(req.key, &claims)?;
         // A bearer credential for its lifetime: a server echoing it back must not publish it.
         crate::secrets::register(&jwt);

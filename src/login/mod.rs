@@ -2,6 +2,7 @@
 //! the grant loop that classifies each answer.
 
 pub mod assertion;
+pub mod clock;
 pub mod endpoint;
 pub mod exchange;
 pub mod grant;

@@ -243,8 +243,13 @@ fn action_never_runs_a_binary_planted_in_the_tool_cache() {
     let temp = ctx.path("runner-temp");
     std::fs::create_dir_all(&temp).unwrap();
     let key_b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(fixture_key()).unwrap());
+    let workspace = ctx.path("workspace");
+    std::fs::create_dir_all(&workspace).unwrap();
     let out = Command::new("node")
         .arg(stage_action(&ctx).join("action/main.js"))
+        // The runner starts actions in the workspace; the report the action writes by default
+        // lands there, not in this repository.
+        .current_dir(&workspace)
         .env_clear()
         .env("PATH", node24_path())
         .env("HOME", ctx.dir.path())
@@ -270,6 +275,7 @@ fn action_never_runs_a_binary_planted_in_the_tool_cache() {
     assert!(!captured.exists(), "the planted binary ran with the action's environment:\n{log}");
     assert!(out.status.success(), "{log}");
     assert!(log.contains("does not match SHA256SUMS") && log.contains("verified"), "{log}");
+    assert!(workspace.join("sfjwt-report.json").is_file(), "the action's default report is in the workspace");
     let state = std::fs::read_to_string(ctx.path("state")).unwrap();
     assert!(!state.contains(slot.to_str().unwrap()), "the post step would run the cache's binary:\n{state}");
     // The next run reuses the archive the first one verified and cached, checked again.

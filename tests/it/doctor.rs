@@ -94,7 +94,7 @@ const CASES: &[Case] = &[
         scenario: "high-assurance",
         user: USERNAME,
         extra: &["--app-name", "CI"],
-        without_admin: ("high_assurance_required", "likely"),
+        without_admin: ("high_assurance_required", "possible"),
         with_admin: ("high_assurance_required", "confirmed"),
     },
     Case {

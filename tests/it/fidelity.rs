@@ -14,7 +14,8 @@ fn report(ctx: &Ctx, name: &str) -> serde_json::Value {
 #[test]
 fn sessions_that_cannot_use_the_api_are_refused_after_the_grant() {
     for (scenario, cause, confidence, code) in [
-        ("high-assurance", "high_assurance_required", "likely", "INVALID_SESSION_ID"),
+        // Several resolved causes (issue 23 §2): candidates, none confident.
+        ("high-assurance", "high_assurance_required", "possible", "INVALID_SESSION_ID"),
         ("api-disabled-user", "api_disabled_for_user", "confirmed", "API_CURRENTLY_DISABLED"),
         ("api-disabled-org", "api_disabled_for_org", "confirmed", "API_DISABLED_FOR_ORG"),
     ] {
@@ -44,6 +45,25 @@ fn sessions_that_cannot_use_the_api_are_refused_after_the_grant() {
         // --no-verify skips the check: the grant alone decides.
         ctx.run(ctx.login(&emu, USERNAME).arg("--no-verify")).ok();
     }
+}
+
+/// `API_CURRENTLY_DISABLED` without "API is disabled for this User" is Salesforce's code for a
+/// temporarily unavailable API (issue 23 §2): the login stands (exit 0, the session handed on),
+/// with a warning saying so; no permissions fix, no revoked token.
+#[test]
+fn a_temporarily_unavailable_api_keeps_the_login() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("api-temporarily-unavailable");
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--report", "r.json", "--format", "json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("temporarily unavailable"), "{}", r.stderr);
+    assert!(r.stderr.contains("the login stands"), "{}", r.stderr);
+    assert!(!r.stderr.contains("API Enabled"), "no permissions fix: {}", r.stderr);
+    assert!(r.json()["instance_url"].is_string(), "the session is handed on: {}", r.stdout);
+    let j = report(&ctx, "r.json");
+    assert_eq!(j["status"], "ok");
+    let session = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "session").unwrap();
+    assert_eq!(session["status"], "warn");
 }
 
 /// `unknown_error: retry your request` is transient (§7.2): retried like a 5xx; exit 4 if it
@@ -191,5 +211,15 @@ fn explain_and_the_ledger_agree_on_every_wording() {
         let (error, description) = text.split_once(": ").unwrap_or((text, ""));
         let login_reading = sfjwt::diagnose::from_refusal(error, description, vec![]);
         assert_eq!(login_reading.cause.id(), row.cause, "{}: login's reading of {text:?}", w.id);
+        if row.behaviour.starts_with("REST answers") {
+            // After the grant, login reads the first REST call's refusal with the same table.
+            use sfjwt::diagnose::login::{SessionReading, from_session_refusal};
+            let first = match from_session_refusal(error, description) {
+                SessionReading::Unusable(ranked) => ranked[0].0.id(),
+                SessionReading::Transient => "api_temporarily_unavailable",
+                SessionReading::Inconclusive => "unknown",
+            };
+            assert_eq!(first, row.cause, "{}: login's check after the grant reads {text:?}", w.id);
+        }
     }
 }

@@ -129,7 +129,6 @@ fn refusals_exit_3_with_the_catalogue_text() {
         ("inactive-user", USERNAME, "inactive user", "user_inactive"),
         ("ip-restricted", USERNAME, "ip restricted", "ip_restricted"),
         ("org-inactive", USERNAME, "Org is locked, closed, or suspended", "org_inactive"),
-        ("clock-ahead", USERNAME, "expired authorization code", "assertion_expired"),
         ("no-valid-scopes", USERNAME, "no valid scopes defined", "no_valid_scopes"),
         ("app-blocked", USERNAME, "this app is blocked by admin", "app_blocked"),
         // A sandbox-looking username on production: the suffix is a hint, never the verdict.
@@ -589,4 +588,44 @@ fn shell_words(line: &str) -> Vec<String> {
         .output()
         .unwrap();
     String::from_utf8(out.stdout).unwrap().split('\0').filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+/// The skew a report's `clock` check names ("… clock is 600s off …").
+fn reported_skew(report: &serde_json::Value) -> i64 {
+    let clock = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "clock").expect("a clock check");
+    let detail = clock["detail"].as_str().unwrap();
+    let n = detail.split("clock is ").nth(1).and_then(|r| r.split('s').next()).expect("the skew in seconds");
+    n.parse().unwrap_or_else(|_| panic!("a number of seconds in {detail:?}"))
+}
+
+/// An org whose clock runs 10 minutes ahead (issue 23 §3): the 180 s assertion is expired on
+/// arrival; sfjwt reads the server's Date, signs once more with exp relative to the server's
+/// clock, succeeds with a warning naming the skew, and the report keeps both attempts.
+/// `--no-clock-compensation` keeps the refusal.
+#[test]
+fn a_server_clock_ahead_is_compensated_unless_turned_off() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("clock-ahead");
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--report", "ok.json", "--format", "json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("signed it once more with exp relative to the server's clock"), "{}", r.stderr);
+    assert!(r.stderr.contains("Logged in as ci@acme.com"), "{}", r.stderr);
+    let ok: serde_json::Value = serde_json::from_str(&ctx.read_clean("ok.json")).unwrap();
+    assert_eq!(ok["status"], "ok");
+    let attempts = ok["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "both attempts are recorded: {attempts:?}");
+    assert_eq!(attempts[0]["error_description"], "expired authorization code");
+    assert_eq!(attempts[1]["outcome"], "granted");
+    // The scenario sets the emulator's clock 600 s ahead; the Date header has whole seconds.
+    assert!((590..=610).contains(&reported_skew(&ok)), "{ok}");
+    validate_with_schema(&ctx.path("ok.json"));
+
+    let r = ctx.run(ctx.login(&emu, USERNAME).args(["--report", "off.json", "--no-clock-compensation"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("expired authorization code"), "{}", r.stderr);
+    assert!(r.stderr.contains("not compensated (--no-clock-compensation)"), "{}", r.stderr);
+    let off: serde_json::Value = serde_json::from_str(&ctx.read_clean("off.json")).unwrap();
+    assert_eq!(off["diagnosis"]["cause"], "assertion_expired");
+    assert_eq!(off["attempts"].as_array().unwrap().len(), 1, "{off}");
+    assert!((590..=610).contains(&reported_skew(&off)), "{off}");
 }

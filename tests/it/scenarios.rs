@@ -81,6 +81,7 @@ const fn faults(scenario: &'static str) -> Case {
 const CASES: &[Case] = &[
     case("api-disabled-org"),
     case("api-disabled-user"),
+    case("api-temporarily-unavailable"),
     case("app-blocked"),
     case("app-not-installed"),
     case("app-not-installed-hasnt-approved"),
@@ -114,6 +115,8 @@ const CASES: &[Case] = &[
     case("healthy-eca"),
     Case { user: SANDBOX_USER, ..case("healthy-sandbox") },
     Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance") },
+    // The profile, not the app, requires High Assurance: doctor rules the app out (issue 23 §2).
+    Case { doctor_extra: &["--app-name", "CI"], ..case("high-assurance-profile") },
     case("inactive-user"),
     case("inactive-user-doc-wording"),
     case("ip-relaxed"),

@@ -202,8 +202,17 @@ fn faults_are_injected_then_clear() {
 fn sessions_refused_after_the_grant() {
     for (scenario, status, code, message) in [
         ("high-assurance", 401, "INVALID_SESSION_ID", "This session is not valid for use with the REST API"),
+        // The profile's Session Security Level Required at Login, the app requiring nothing.
+        ("high-assurance-profile", 401, "INVALID_SESSION_ID", "This session is not valid for use with the REST API"),
         ("api-disabled-user", 403, "API_CURRENTLY_DISABLED", "API is disabled for this User"),
-        ("api-disabled-org", 403, "API_DISABLED_FOR_ORG", "API is not enabled for this Organization or Partner"),
+        // REST's own words (restforce #219), not SOAP's "… Organization or Partner".
+        ("api-disabled-org", 403, "API_DISABLED_FOR_ORG", "The REST API is not enabled for this Organization."),
+        (
+            "api-temporarily-unavailable",
+            403,
+            "API_CURRENTLY_DISABLED",
+            "Because of a system problem, API functionality is temporarily unavailable",
+        ),
     ] {
         let body = expect_success(scenario, CI_USER, LOGIN);
         let emu = emu(scenario);
@@ -217,6 +226,27 @@ fn sessions_refused_after_the_grant() {
     let emu = emu("healthy");
     let token = grant_claims(&emu, &claims(CI_USER, LOGIN)).json()["access_token"].as_str().unwrap().to_string();
     assert_eq!(query(&emu, &token, "SELECT Id FROM User").status, 200);
+}
+
+/// Since December 2025 "Use Any API Client" no longer exempts a user from the uninstalled
+/// connected app block (Salesforce knowledge article 005228838, as reported); it still bypasses
+/// the Permitted Users policy (the `use-any-api-client` scenario grants).
+#[test]
+fn use_any_api_client_does_not_bypass_an_uninstalled_app() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("fixtures/orgs/ci.crt"), dir.path().join("ci.crt")).unwrap();
+    let text = std::fs::read_to_string(root().join("fixtures/orgs/use-any-api-client.yaml")).unwrap();
+    let uninstalled = text.replace(
+        "    permitted-users: admin-approved-preauthorized\n    permission-sets: [CI_Access]\n",
+        "    installed: false\n",
+    );
+    assert_ne!(uninstalled, text, "the fixture's app block changed: update this test");
+    let path = dir.path().join("uninstalled.yaml");
+    std::fs::write(&path, uninstalled).unwrap();
+    let emu = start(&path, &[]);
+    let r = grant_claims(&emu, &claims(CI_USER, LOGIN));
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.json(), json!({"error": "invalid_client", "error_description": "app must be installed into org"}));
 }
 
 #[test]

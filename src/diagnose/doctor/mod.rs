@@ -143,13 +143,18 @@ fn finish(mut st: State<'_>) -> Outcome {
     }
 }
 
-/// Org data settles a High Assurance reading: the app's own session policy says so.
-fn confirm_session_refusal(d: Diagnosis, facts: Option<&OrgFacts>) -> Diagnosis {
-    let high = facts.and_then(|f| f.app.as_ref()).and_then(|a| a.high_assurance) == Some(true);
-    if d.cause == Cause::HighAssuranceRequired && high {
-        let mut d = d;
+/// Org data settles a High Assurance reading: the app's own session policy says so. When the
+/// policy says no, the app is ruled out and the evidence names what is left (issue 23 §2).
+fn confirm_session_refusal(mut d: Diagnosis, facts: Option<&OrgFacts>) -> Diagnosis {
+    let policy = facts.and_then(|f| f.app.as_ref()).and_then(|a| a.high_assurance);
+    if d.cause == Cause::HighAssuranceRequired && policy == Some(true) {
         d.evidence.push("the app requires a High Assurance session (its session policy)".into());
         return d.confirmed();
+    }
+    if policy == Some(false) && d.candidates.iter().any(|c| c.cause == Cause::HighAssuranceRequired) {
+        d.evidence.push("the app's session policy does not require High Assurance: if High Assurance is required, it is the CI user's profile (Session Settings > \"Session Security Level Required at Login\"); otherwise the IP rules (the app's IP Relaxation, \"Lock sessions to the IP address from which they originated\")".into());
+        // The app's own High Assurance fix is spent.
+        d.remediation.retain(|r| !r.starts_with("The app's session policy requires High Assurance"));
     }
     d
 }

@@ -38,6 +38,7 @@ pub(super) fn grant(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
         verify: true,
         github_mask: false,
         evidence_host: None,
+        clock_compensation: None,
     };
     let done = attempt::run(client, &plan, &mut Silent)?;
     st.report.attempts = done.attempts;
@@ -83,24 +84,22 @@ fn settle_environment(st: &mut State<'_>, sandbox: bool) {
 
 fn clock(st: &mut State<'_>) {
     let date = st.report.attempts.iter().rev().find_map(|a| a.server_date.as_deref());
-    let Some(skew) = date.and_then(clock_skew) else { return };
+    let Some(skew) = date.and_then(crate::login::clock::skew_from_date) else { return };
     st.local.skew_seconds = Some(skew);
     let status = match skew.abs() {
         s if s > 150 => CheckStatus::Fail,
         s if s > 30 => CheckStatus::Warn,
         _ => CheckStatus::Pass,
     };
-    let detail = format!("server clock minus local clock: {skew}s");
+    let mut detail = format!("server clock minus local clock: {skew}s");
+    let lifetime = i64::try_from(st.s.login.lifetime.as_secs()).unwrap_or(i64::MAX);
+    if skew.abs() >= lifetime && skew.abs() <= crate::login::clock::MAX_SKEW_SECONDS {
+        // doctor names the skew; login compensates it (issue 23 §3).
+        detail.push_str(
+            " (beyond the assertion's lifetime: `sfjwt login` signs once more with exp relative to the server's clock unless --no-clock-compensation)",
+        );
+    }
     st.push(check("clock", "Local clock agrees with the server", status, detail));
-}
-
-/// Server clock minus local clock, from an HTTP Date header.
-fn clock_skew(date: &str) -> Option<i64> {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let server = time::PrimitiveDateTime::parse(date.trim(), &fmt).ok()?.assume_utc();
-    Some((server - time::OffsetDateTime::now_utc()).whole_seconds())
 }
 
 pub(super) fn org(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
