@@ -4,7 +4,8 @@
 //! chain; everything else lives here, one folder per concern:
 //!
 //! - `error.rs`: the error type and exit codes; `secrets.rs`: every secret seen in this process,
-//!   scrubbed from anything printed or written, and GitHub's masks; `fsutil.rs`: files written
+//!   scrubbed from anything printed or written, and GitHub's masks; `untrusted.rs`: server text
+//!   made inert (no NUL, escape sequence or bidi override) where it enters; `fsutil.rs`: files written
 //!   with safe modes; `net.rs`: the HTTP client and sending with bounded retries; `sfcli.rs`: the
 //!   Salesforce CLI, found and handed a session.
 //! - `credentials/`: the private key in every form CI hands it over (`keys/`), the certificate,
@@ -45,5 +46,6 @@ pub mod output;
 pub mod record;
 pub mod secrets;
 pub(crate) mod sfcli;
+pub(crate) mod untrusted;
 
 pub use error::{Error, Exit};

@@ -216,7 +216,8 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
         }
         source = s.source();
     }
-    parts.join(": ")
+    // A TLS or HTTP library error can quote what the server sent (a certificate's name).
+    crate::untrusted::text(&parts.join(": "))
 }
 
 /// Reads the body in pieces until `deadline`: a server dripping a byte a second would otherwise
@@ -241,8 +242,9 @@ fn read(mut resp: Response, limit: u64, deadline: Instant) -> Exchange {
     let status = resp.status().as_u16();
     let header =
         |h| resp.headers().get(h).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
-    let content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
-    let date = header(reqwest::header::DATE);
+    // Every piece of the answer kept goes through the one sanitiser (crate::untrusted) here.
+    let content_type = crate::untrusted::text(&header(reqwest::header::CONTENT_TYPE).unwrap_or_default());
+    let date = header(reqwest::header::DATE).map(|d| crate::untrusted::text(&d));
     let too_large = || Exchange::Failed {
         kind: FailureKind::UnexpectedAnswer,
         detail: format!("HTTP {status}: the answer is larger than {} KiB; not read", limit / 1024),
@@ -255,7 +257,7 @@ fn read(mut resp: Response, limit: u64, deadline: Instant) -> Exchange {
         Ok(bytes) => {
             // Scrubbed on arrival: a server echoing the assertion or a token must not put it in
             // an excerpt that is cut before a later scrub could recognise it.
-            let body = crate::secrets::scrub(&String::from_utf8_lossy(&bytes)).into_owned();
+            let body = crate::untrusted::body(&crate::secrets::scrub(&String::from_utf8_lossy(&bytes)));
             Exchange::Answer { status, content_type, body, date }
         }
         Err(e) => {

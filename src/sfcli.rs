@@ -6,6 +6,8 @@ use std::process::Command;
 use crate::error::Error;
 use crate::fsutil;
 
+mod env;
+
 /// The Salesforce CLI: SFJWT_SF_BIN, else `sf` on PATH; quiet about its own updates.
 pub struct Sf {
     bin: std::ffi::OsString,
@@ -18,6 +20,8 @@ impl Sf {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.bin);
+        // Only what sf needs: never the key, its passphrase or the admin token.
+        env::restrict(&mut cmd);
         cmd.args(args).env("SF_SKIP_NEW_VERSION_CHECK", "true");
         cmd
     }
@@ -59,11 +63,20 @@ impl Default for Sf {
 
 /// `sf org login access-token`, the token passed in the environment (never on a command line).
 /// sf is Node: it trusts `--ca-file` only through NODE_EXTRA_CA_CERTS, so that is set for it.
-pub fn sf_handoff(alias: &str, instance_url: &str, token: &str, ca_files: &[PathBuf]) -> Result<(), Error> {
+/// `extra`: sf's own flags to pass on (`--set-default`, `--set-default-dev-hub`).
+pub fn sf_handoff(
+    alias: &str,
+    instance_url: &str,
+    token: &str,
+    ca_files: &[PathBuf],
+    extra: &[&str],
+) -> Result<(), Error> {
     let sf = Sf::new();
     let bundle = ca_bundle(ca_files)?;
-    let mut cmd =
-        sf.command(&["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"]);
+    let mut args =
+        vec!["org", "login", "access-token", "--instance-url", instance_url, "--alias", alias, "--no-prompt"];
+    args.extend_from_slice(extra);
+    let mut cmd = sf.command(&args);
     cmd.env("SF_ACCESS_TOKEN", token);
     if let Some(path) = bundle.as_ref().map(|b| b.path()) {
         cmd.env("NODE_EXTRA_CA_CERTS", path);
@@ -73,7 +86,7 @@ pub fn sf_handoff(alias: &str, instance_url: &str, token: &str, ca_files: &[Path
         return Ok(());
     }
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let text = crate::secrets::scrub(&text.replace(token, "***")).into_owned();
+    let text = crate::untrusted::text(&crate::secrets::scrub(&text.replace(token, "***")));
     let mut excerpt: String = text.trim().chars().take(600).collect();
     if excerpt.is_empty() {
         excerpt = format!("sf exited with {} and printed nothing", out.status);

@@ -218,6 +218,9 @@ fn audience_refusal(org: &Org) -> Answer {
     }
 }
 
+/// Session Settings' default timeout (2 hours): a JWT-based access token's `exp`.
+const SESSION_TIMEOUT_SECS: i64 = 2 * 3600;
+
 /// Opaque tokens look like Salesforce's `00D…!…`; JWT-format ones are three base64url parts.
 pub fn access_token(org: &Org, jwt_format: bool, user_id: &str) -> String {
     if jwt_format {
@@ -228,7 +231,15 @@ pub fn access_token(org: &Org, jwt_format: bool, user_id: &str) -> String {
         format!(
             "{}.{}.{}",
             enc(json!({"alg": "RS256", "typ": "JWT"})),
-            enc(json!({"sub": user_id, "org": org.id, "nonce": random_b64(12)})),
+            enc(json!({
+                "sub": user_id,
+                "org": org.id,
+                "nonce": random_b64(12),
+                "iat": org.now().unix_timestamp(),
+                // Salesforce's JWT-based access tokens carry `exp` (help.salesforce.com,
+                // xcloud.jwt_access_tokens.htm); the default session timeout, 2 hours.
+                "exp": org.now().unix_timestamp() + SESSION_TIMEOUT_SECS,
+            })),
             random_b64(64)
         )
     } else {

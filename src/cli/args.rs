@@ -268,6 +268,12 @@ pub struct LoginArgs {
     /// custom CA, --ca-file reaches sf as NODE_EXTRA_CA_CERTS
     #[arg(long, short = 'a', visible_alias = "alias", value_name = "ALIAS")]
     pub sf_alias: Option<String>,
+    /// With --sf-alias: make the org sf's default (target-org), as `sf org login jwt -s` does
+    #[arg(long, short = 's', requires = "sf_alias")]
+    pub set_default: bool,
+    /// With --sf-alias: make the org sf's default Dev Hub (target-dev-hub), as `sf org login jwt -d` does
+    #[arg(long, short = 'd', requires = "sf_alias")]
+    pub set_default_dev_hub: bool,
     /// Write the report here; the extension picks the format (.json .yaml .md .xml); repeatable
     #[arg(long, value_name = "FILE")]
     pub report: Vec<PathBuf>,
@@ -334,6 +340,8 @@ pub struct RevokeArgs {
     mut_arg("format", |a| a.hide_possible_values(true).help("Print the report on stdout: json or yaml")),
     mut_arg("dotenv", |a| a.hide(true)),
     mut_arg("sf_alias", |a| a.hide(true)),
+    mut_arg("set_default", |a| a.hide(true)),
+    mut_arg("set_default_dev_hub", |a| a.hide(true)),
     mut_arg("export_env", |a| a.hide(true)),
     mut_arg("show_token", |a| a.hide(true)),
     mut_arg("no_verify", |a| a.hide(true)),

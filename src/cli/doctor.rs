@@ -84,6 +84,8 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     let login_only = [
         (l.dotenv.is_some(), "--dotenv"),
         (l.sf_alias.is_some(), "--sf-alias"),
+        (l.set_default, "--set-default"),
+        (l.set_default_dev_hub, "--set-default-dev-hub"),
         (l.export_env, "--export-env"),
         (l.show_token, "--show-token"),
         (l.no_verify, "--no-verify"),
@@ -200,6 +202,11 @@ fn one(
     let login = settings::resolve(&login_args, env)?;
     let target = config::load(args.login.config.as_deref(), name.as_deref())?.map(|l| l.target).unwrap_or_default();
     let admin = admin_source(args, &target, env, single)?;
+    let cert = args.cert.clone().or(target.cert);
+    if let Some(path) = cert.as_ref().filter(|p| !p.exists()) {
+        // Exit 2 before any request, as for a missing key: read later, it was one target's failure.
+        return Err(crate::credentials::cert::CertError::NotFound { path: path.display().to_string() }.into());
+    }
     Ok(DoctorSettings {
         format: login.format,
         github: login.github,
@@ -210,7 +217,7 @@ fn one(
             login: grant_plan(login),
             admin,
             app_name: args.app_name.clone().or(target.app_name),
-            cert: args.cert.clone().or(target.cert),
+            cert,
             source_dir: args.source_dir.clone(),
             expires_within,
         },

@@ -37,6 +37,8 @@ pub struct LoginSettings {
     pub export_env: bool,
     pub dotenv: Option<PathBuf>,
     pub sf_alias: Option<String>,
+    /// `--set-default`/`--set-default-dev-hub`: passed on to sf with the hand-off.
+    pub sf_defaults: SfDefaults,
     pub reports: Vec<PathBuf>,
     /// Make one REST call after the grant to check the session works.
     pub verify: bool,
@@ -46,6 +48,27 @@ pub struct LoginSettings {
     pub notes: Vec<String>,
     /// Keyless login (token exchange) instead of the JWT bearer grant.
     pub oidc: Option<OidcSettings>,
+}
+
+/// Which of sf's defaults the handed-off org becomes, as `sf org login jwt -s/-d` would set them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SfDefaults {
+    pub org: bool,
+    pub dev_hub: bool,
+}
+
+impl SfDefaults {
+    /// The flags of `sf org login access-token` that set them.
+    pub fn flags(self) -> Vec<&'static str> {
+        let mut f = Vec::new();
+        if self.org {
+            f.push("--set-default");
+        }
+        if self.dev_hub {
+            f.push("--set-default-dev-hub");
+        }
+        f
+    }
 }
 
 pub struct OidcSettings {
@@ -305,7 +328,20 @@ impl<'a> Layers<'a> {
         } else {
             chosen.map(|c| vec![PathBuf::from(c)]).unwrap_or_default()
         };
+        check_ca_files_present(&net.ca_files)?;
         Ok(net)
+    }
+}
+
+/// A CA file that is not there is exit 2 before any request: read later, a fleet target would
+/// report it as that target's failure, and `sf` would be handed a path Node cannot open.
+fn check_ca_files_present(files: &[PathBuf]) -> Result<(), Error> {
+    match files.iter().find(|f| !f.exists()) {
+        Some(f) => Err(Error::usage(
+            format!("CA file {} does not exist", f.display()),
+            "--ca-file, SFJWT_CA_FILE and a target's ca_file: name a PEM bundle of CA certificates (a target's path is taken from its file's folder)",
+        )),
+        None => Ok(()),
     }
 }
 
@@ -408,6 +444,7 @@ pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result
         export_env: args.export_env,
         dotenv: args.dotenv.clone(),
         sf_alias: args.sf_alias.clone(),
+        sf_defaults: SfDefaults { org: args.set_default, dev_hub: args.set_default_dev_hub },
         reports: args.report.clone(),
         verify: !args.no_verify,
         clock_compensation: !args.no_clock_compensation,

@@ -131,7 +131,7 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
             .ok_or_else(|| {
                 Error::usage(
                     "the External Client App's global OAuth settings file is missing",
-                    "it holds the certificate; restore it from the org (it is git-ignored)",
+                    restore_help(&format!("ExtlClntAppGlobalOauthSettings:{}_glbloauth", app.api_name)),
                 )
             })?,
     };
@@ -176,14 +176,16 @@ fn the_app(args: &crate::cli::RotateArgs) -> Result<crate::appmeta::read::RepoAp
         .collect();
     match apps.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err(Error::usage(
-            format!(
-                "no app with a certificate under {}{}",
-                args.source_dir.display(),
-                args.app_name.as_deref().map(|n| format!(" named {n}")).unwrap_or_default()
-            ),
-            "pass --source-dir (and --app-name) of the app's metadata",
-        )),
+        [] => Err(missing_certificate_file(&args.source_dir).unwrap_or_else(|| {
+            Error::usage(
+                format!(
+                    "no app with a certificate under {}{}",
+                    args.source_dir.display(),
+                    args.app_name.as_deref().map(|n| format!(" named {n}")).unwrap_or_default()
+                ),
+                "pass --source-dir (and --app-name) of the app's metadata; on a fresh clone, the file holding the certificate is git-ignored: retrieve the app's metadata from the org first (sf project retrieve start --metadata ...)",
+            )
+        })),
         many => {
             let names: Vec<&str> = many.iter().map(|a| a.api_name.as_str()).collect();
             Err(Error::usage(
@@ -240,6 +242,36 @@ fn print_rotation_steps(
         quote(&args.source_dir),
         quote(&args.key_dir)
     ));
+}
+
+/// The file holding an app's certificate (an External Client App's global OAuth settings, a
+/// connected app's file) is git-ignored by `setup`, as Salesforce asks: a teammate's fresh clone
+/// has the .gitignore line but not the file. Named, with how to get it back.
+fn missing_certificate_file(source_dir: &std::path::Path) -> Option<Error> {
+    let ignore = std::fs::read_to_string(source_dir.join(".gitignore")).ok()?;
+    let (entry, member) = ignore.lines().map(str::trim).find_map(|l| {
+        let file = l.rsplit('/').next()?;
+        let member = if let Some(n) = file.strip_suffix(".ecaGlblOauth-meta.xml") {
+            format!("ExtlClntAppGlobalOauthSettings:{n}")
+        } else {
+            format!("ConnectedApp:{}", file.strip_suffix(".connectedApp-meta.xml")?)
+        };
+        (!source_dir.join(l).exists()).then(|| (l.to_string(), member))
+    })?;
+    Some(Error::usage(
+        format!(
+            "{} is not here: it holds the app's current certificate and is git-ignored (it also holds the consumer key), so a fresh clone does not have it",
+            source_dir.join(&entry).display()
+        ),
+        restore_help(&member),
+    ))
+}
+
+/// How to get the certificate's file back before rotating.
+fn restore_help(member: &str) -> String {
+    format!(
+        "get it back, then run `sfjwt cert rotate` again: from the org through an admin session, `sf project retrieve start --metadata {member} --target-org <admin alias>` (the org must allow \"Access to OAuth Consumer Secrets via Metadata API\"), or copy it from the store it was kept in (the secret store, or the machine that ran `sfjwt setup`)"
+    )
 }
 
 fn find_global_settings(dir: &std::path::Path, app: &str) -> Option<std::path::PathBuf> {

@@ -54,6 +54,29 @@ fn validate(args: &KeygenArgs) -> Result<(Bits, std::path::PathBuf, std::path::P
     Ok((bits, key_path, cert_path))
 }
 
+/// The git work tree holding `dir`, if any: a folder on its way up with a `.git` (a folder, or
+/// a file for a linked worktree or a submodule).
+fn work_tree(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    dir.ancestors().find(|d| d.join(".git").exists()).map(std::path::Path::to_path_buf)
+}
+
+/// A key written inside a git work tree (`keygen` with no --out-dir, run at a repository's root)
+/// would sit there unignored, one `git add .` from being committed: it is git-ignored where it
+/// lies, as `setup` and `cert rotate` do, and the user is told to move it to the secret store.
+fn keep_out_of_git(args: &KeygenArgs, key_path: &std::path::Path) -> Result<(), Error> {
+    let Some(root) = work_tree(&args.out_dir) else { return Ok(()) };
+    crate::appmeta::write::gitignore(&args.out_dir, &format!("{}.key", args.name))?;
+    eprintln!(
+        "warning: {} is inside the git work tree {}: added {}.key to {}; keep the key in your CI secret store and delete it here, or pass --out-dir outside the repository",
+        key_path.display(),
+        root.display(),
+        args.name,
+        args.out_dir.join(".gitignore").display()
+    );
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct Output<'a> {
     key_path: String,
@@ -73,6 +96,7 @@ pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
     let pem = generated.key.to_pkcs8_pem();
     fsutil::write_atomic(&key_path, pem.as_bytes(), SECRET_MODE)?;
     fsutil::write_atomic(&cert_path, generated.cert_pem.as_bytes(), PUBLIC_MODE)?;
+    keep_out_of_git(&args, &key_path)?;
 
     let key_b64 = args
         .print_key_base64

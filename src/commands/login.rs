@@ -30,6 +30,9 @@ struct Output<'a> {
     scope: Option<&'a str>,
     issued_at: Option<&'a str>,
     audience: &'a str,
+    /// When the session ends (RFC 3339, UTC, seconds), only when the org said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_token: Option<&'a str>,
 }
@@ -274,6 +277,9 @@ fn granted(s: &LoginSettings, session: Session<'_>, identity: Identity, mut repo
     eprintln!("Logged in as {who} to org {} ({env_kind}) at {}", g.org_id, g.instance_url);
     let instance_host =
         url::Url::parse(&g.instance_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    if let Some(at) = expiry_text(g.expires_at) {
+        eprintln!("The session expires at {at} (the org's session timeout); after that, run `sfjwt login` again");
+    }
     print_notes(s, g, &report, &instance_host);
     report.status = Status::Ok;
     report.identity = Some(identity);
@@ -297,6 +303,10 @@ fn print_output(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str
         scope: g.scope.as_deref(),
         issued_at: g.issued_at.as_deref(),
         audience: &g.audience,
+        expires_at: g
+            .expires_at
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
         access_token: s.show_token.then_some(g.access_token.as_str()),
     };
     match s.format {
@@ -331,9 +341,25 @@ fn hand_off(s: &LoginSettings, g: &Granted, is_sandbox: bool, pairs: &[(&str, &s
         ci::dotenv(path, pairs)?;
     }
     if let Some(alias) = &s.sf_alias {
-        crate::sfcli::sf_handoff(alias, &g.instance_url, token, &s.net.ca_files)?;
-        eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
+        hand_to_sf(s, g, alias)?;
     }
+    Ok(())
+}
+
+/// `--sf-alias`: the session stored in sf under the alias, sf's defaults set if asked.
+fn hand_to_sf(s: &LoginSettings, g: &Granted, alias: &str) -> Result<(), Error> {
+    crate::sfcli::sf_handoff(alias, &g.instance_url, g.access_token.as_str(), &s.net.ca_files, &s.sf_defaults.flags())?;
+    eprintln!("Salesforce CLI: later `sf` commands can use --target-org {alias}");
+    if s.sf_defaults.org {
+        eprintln!("Salesforce CLI: {alias} is the default org (target-org)");
+    }
+    if s.sf_defaults.dev_hub {
+        eprintln!("Salesforce CLI: {alias} is the default Dev Hub (target-dev-hub)");
+    }
+    // sf stored an access token, not a refresh token: it cannot log in again by itself.
+    eprintln!(
+        "note: sf cannot renew this session; a job that outlasts the org's session timeout runs `sfjwt login` again"
+    );
     Ok(())
 }
 
@@ -354,4 +380,11 @@ fn print_notes(s: &LoginSettings, g: &Granted, report: &Report, instance_host: &
     if let Some(warning) = crate::net::dns_warning(instance_host) {
         eprintln!("warning: {warning}");
     }
+}
+
+/// When the org said the session ends, in UTC at the second.
+fn expiry_text(at: Option<i64>) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(at?).ok()?;
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    t.format(&f).ok()
 }

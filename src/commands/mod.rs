@@ -102,7 +102,8 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
 /// text can hold an echoed secret, so every line is scrubbed.
 pub(crate) fn print_diagnosis(d: &crate::diagnose::Diagnosis, skip_evidence: usize) {
     let line = |s: String| eprintln!("{}", crate::secrets::terminal_safe(&crate::secrets::scrub(&s)));
-    line(format!("cause: {} ({}): {}", d.cause.id(), d.confidence.id(), d.summary));
+    let summary = crate::diagnose::unhedged(&d.summary);
+    line(format!("cause: {} ({}): {summary}", d.cause.id(), d.confidence.id()));
     for e in d.evidence.iter().skip(skip_evidence) {
         line(format!("  evidence: {e}"));
     }

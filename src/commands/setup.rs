@@ -265,16 +265,23 @@ fn print_identity(args: &SetupArgs, consumer_key: &str, username: &str, key_path
 fn print_next_steps(args: &SetupArgs, kind: Kind, permission_set: &str, username: &str) {
     let alias = args.admin_sf_org.as_deref().unwrap_or("<admin alias>");
     let dir = crate::output::ci::shell_quote(&args.source_dir.display().to_string());
-    let by_hand = match kind {
-        Kind::ExternalClientApp => {
-            "Setup > External Client Apps > External Client App Manager > New External Client App"
-        }
-        Kind::ConnectedApp => "Setup > App Manager > New Connected App",
+    let app = &args.app_name;
+    let (by_hand, key_path) = match kind {
+        Kind::ExternalClientApp => (
+            "Setup > External Client Apps > External Client App Manager > New External Client App".to_string(),
+            format!("External Client App Manager > {app} > Settings > OAuth Settings > Consumer Key and Secret"),
+        ),
+        Kind::ConnectedApp => (
+            "Setup > App Manager > New Connected App".to_string(),
+            format!("App Manager > {app} > View > Manage Consumer Details"),
+        ),
     };
     crate::output::envelope::line("");
     crate::output::envelope::line("Next:");
     crate::output::envelope::line(&format!("  1. sf project deploy start --source-dir {dir} --target-org {alias}"));
-    crate::output::envelope::line(&format!("     (by hand: {by_hand}, with the values of the files above)"));
+    crate::output::envelope::line(&format!(
+        "     (by hand: {by_hand}, with the certificate and the settings of the files above; Setup makes its own consumer key for an app made by hand: the client id is then the one at {key_path}, not the one printed above)"
+    ));
     crate::output::envelope::line(&format!(
         "  2. sf org assign permset --name {permission_set} --on-behalf-of {username} --target-org {alias}"
     ));

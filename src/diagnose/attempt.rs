@@ -218,5 +218,12 @@ fn refusal(plan: &Plan<'_>, attempts: &[Attempt], error: &str, description: &str
     let d = diagnose::from_attempts(attempts, Some((error, description)), None);
     let audience = attempts.iter().rev().find(|a| a.error.as_deref() == Some(error)).map(|a| a.audience.as_str());
     let ctx = hints::LoginContext::new(plan.login, plan.username, audience.unwrap_or_default(), attempts);
-    hints::refine(d, &ctx)
+    let d = hints::refine(d, &ctx);
+    // The help follows the app's kind: the refusal's words, or the app `setup` made here.
+    let client_id = match &plan.flow {
+        Flow::Grant(request) => request.client_id,
+        Flow::Exchange { .. } => "",
+    };
+    let external = super::app_kind::named_in(error, description) || super::app_kind::in_repository(client_id, None);
+    super::app_kind::follow(d, external)
 }

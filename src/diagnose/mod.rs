@@ -1,6 +1,7 @@
 //! Why a grant failed: the cause vocabulary, and a verdict from the token endpoint's answers.
 //! Org data and repository metadata (when available) refine this; see `doctor`.
 
+pub mod app_kind;
 pub mod attempt;
 pub mod doctor;
 pub mod entra;
@@ -287,6 +288,12 @@ fn hedged(summary: &str, confidence: Confidence) -> String {
     let mut chars = summary.chars();
     let first = chars.next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
     format!("{lead}{first}{}", chars.as_str())
+}
+
+/// The summary without its hedge, for a line that already names the confidence
+/// (`cause: x (likely): the app is …`): each thing said once.
+pub fn unhedged(summary: &str) -> &str {
+    ["Likely: ", "Possibly: "].iter().find_map(|lead| summary.strip_prefix(lead)).unwrap_or(summary)
 }
 
 /// An absolute link to a page of the docs at this release's tag, so it works from an installed

@@ -122,6 +122,15 @@ pub fn check_all(
     results.into_iter().flatten().collect()
 }
 
+/// The login works and only the certificate's expiry failed (inside --expires-within): say so,
+/// and what to run, rather than "none (confirmed); failed: certificate_expiry".
+fn renewal_line(name: &str, o: &Outcome, secs: f64) -> String {
+    let expired = o.report.checks.iter().any(|c| c.id == "certificate_expiry" && c.detail.starts_with("expired"));
+    let what = if expired { "certificate expired" } else { "certificate in its renewal window (--expires-within)" };
+    let when = o.certificate.as_ref().map(|c| format!(", not after {}", c.not_after)).unwrap_or_default();
+    format!("[FAIL] {name}: {what}{when}; the login works: renew it with `sfjwt cert rotate` ({secs:.1}s)")
+}
+
 /// One line per target, as it finishes (progress without a TTY).
 pub fn progress_line(r: &TargetResult) -> String {
     let secs = r.elapsed.as_secs_f64();
@@ -136,6 +145,9 @@ pub fn progress_line(r: &TargetResult) -> String {
                 .filter(|c| matches!(c.status, crate::record::CheckStatus::Fail))
                 .map(|c| c.id.as_str())
                 .collect();
+            if d.cause.id() == "none" && failed == ["certificate_expiry"] {
+                return renewal_line(&r.name, o, secs);
+            }
             format!(
                 "[FAIL] {}: {} ({}); failed: {} ({secs:.1}s)",
                 r.name,

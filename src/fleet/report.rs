@@ -79,7 +79,9 @@ impl FleetReport {
                 }
             })
             .collect();
+        // Whole seconds: the page shows it to a person, and nanoseconds say nothing to one.
         let now = time::OffsetDateTime::now_utc();
+        let now = now.replace_nanosecond(0).unwrap_or(now);
         FleetReport {
             schema_version: SCHEMA_VERSION,
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },

@@ -66,6 +66,10 @@ pub struct Granted {
     pub scope: Option<String>,
     pub issued_at: Option<String>,
     pub audience: String,
+    /// When the session ends, in Unix seconds, when the org says: `expires_in` in the answer
+    /// (RFC 6749 §5.1), or the `exp` of a JWT-based access token. Salesforce's opaque tokens
+    /// carry neither: the session timeout decides, unseen.
+    pub expires_at: Option<i64>,
 }
 
 impl std::fmt::Debug for Granted {
@@ -350,6 +354,7 @@ fn granted(j: &serde_json::Value, hosts: &HostPolicy, aud: &str) -> Result<Grant
         }
         other => other.map(str::to_string),
     };
+    let expires_at = expires_at(j, &token, issued_at.as_deref());
     Ok(Granted {
         access_token: token,
         instance_url: endpoint::origin(&instance_url),
@@ -358,9 +363,32 @@ fn granted(j: &serde_json::Value, hosts: &HostPolicy, aud: &str) -> Result<Grant
         user_id,
         token_type: plain(j, "token_type", 32)?.unwrap_or_else(|| "Bearer".into()),
         scope,
+        expires_at,
         issued_at,
         audience: aud.to_string(),
     })
+}
+
+/// The session's end if the answer says: `expires_in` seconds from `issued_at` (else now), or a
+/// JWT-based token's `exp`. Bounded to a year from now: anything else is not believed.
+fn expires_at(j: &serde_json::Value, token: &str, issued_at: Option<&str>) -> Option<i64> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let from = issued_at.and_then(|ms| ms.parse::<i64>().ok()).map(|ms| ms / 1000).unwrap_or(now);
+    let at = match j.get("expires_in").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())) {
+        Some(secs) => from.checked_add(secs)?,
+        None if is_jwt_format(token) => jwt_exp(token)?,
+        None => return None,
+    };
+    (now < at && at - now <= 366 * 24 * 3600).then_some(at)
+}
+
+/// The `exp` claim of a JWT-based access token, read without verifying it (only shown).
+fn jwt_exp(token: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("exp")?.as_i64()
 }
 
 /// One token-endpoint answer read as an outcome and its report entry: the token exchange
@@ -392,6 +420,32 @@ pub fn is_jwt_format(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sessions_end_is_read_from_expires_in_or_a_jwt_tokens_exp() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let issued = (now * 1000).to_string();
+        let j = serde_json::json!({"expires_in": 7200});
+        assert_eq!(expires_at(&j, "00Dx!opaque", Some(&issued)), Some(now + 7200));
+        let none = serde_json::json!({});
+        assert_eq!(expires_at(&none, "00Dx!opaque", None), None, "an opaque token says nothing");
+        use base64::Engine;
+        let part = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let token = format!(
+            "{}.{}.{}",
+            part(serde_json::json!({"alg": "RS256"})),
+            part(serde_json::json!({"exp": now + 60})),
+            "signaturepart"
+        );
+        assert_eq!(expires_at(&none, &token, None), Some(now + 60));
+        let past = format!(
+            "{}.{}.{}",
+            part(serde_json::json!({"alg": "RS256"})),
+            part(serde_json::json!({"exp": now - 60})),
+            "signaturepart"
+        );
+        assert_eq!(expires_at(&none, &past, None), None, "a past end is not believed");
+    }
 
     #[test]
     fn jwt_format_detection() {

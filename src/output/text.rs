@@ -37,7 +37,7 @@ pub fn markdown(r: &Report) -> String {
             "\n### Diagnosis: `{}` ({})\n\n{}\n\n",
             d.cause.id(),
             d.confidence.id(),
-            md_escape(&d.summary)
+            md_escape(crate::diagnose::unhedged(&d.summary))
         ));
         if !d.remediation.is_empty() {
             s.push_str("**Fix**\n\n");

@@ -152,7 +152,15 @@ fn every_target_at_once_with_one_report_in_four_formats() {
     assert_eq!(lines.len(), 4, "{}", r.stderr);
     assert!(lines.iter().any(|l| l.starts_with("[ok] healthy: every check passed")), "{}", r.stderr);
     assert!(lines.iter().any(|l| l.starts_with("[FAIL] refused: user_not_preauthorized (confirmed)")), "{}", r.stderr);
-    assert!(lines.iter().any(|l| l.starts_with("[FAIL] expiring: none") && l.contains("certificate_expiry")));
+    // Inside the renewal window: read as such, with the command that renews it (before:
+    // "[FAIL] expiring: none (confirmed); failed: certificate_expiry").
+    let expiring = lines.iter().find(|l| l.starts_with("[FAIL] expiring: ")).unwrap_or_else(|| panic!("{}", r.stderr));
+    assert!(
+        expiring.starts_with("[FAIL] expiring: certificate in its renewal window (--expires-within), not after ")
+            && expiring.contains("the login works: renew it with `sfjwt cert rotate`")
+            && !expiring.contains("none ("),
+        "{expiring}"
+    );
     assert!(lines[3].starts_with("[timeout] hanging: no result within the 4s deadline"), "{}", r.stderr);
 
     let j: serde_json::Value = serde_json::from_str(&f.ctx.read_clean("fleet.json")).unwrap();
@@ -177,6 +185,7 @@ fn every_target_at_once_with_one_report_in_four_formats() {
     assert!(row("healthy").starts_with("| ✅ **healthy** |") && !row("healthy").contains('❌'), "{md}");
     assert!(row("refused").contains("❌") && row("refused").contains("user_not_preauthorized (confirmed)"), "{md}");
     assert!(row("hanging").starts_with("| ⏱️ **hanging** |"), "{md}");
+    assert!(row("expiring").contains("certificate is in its renewal window: renew it with sfjwt cert rotate"), "{md}");
 
     let junit = r#"import sys,junitparser
 x=junitparser.JUnitXml.fromfile(sys.argv[1])
@@ -236,6 +245,34 @@ fn bad_fleet_settings_are_usage_errors_before_any_request() {
         .run(empty.sfjwt().args(["doctor", "--all"]))
         .code(2)
         .stderr_has("--all checks every target of sfjwt.yaml, and there is none here");
+}
+
+/// A target's `cert:` or `ca_file:` naming a file that is not there (paths from the file's
+/// folder) is exit 2 before any request, like a missing `key:`; before, it was read at run time
+/// and reported as that target's failure.
+#[test]
+fn a_missing_cert_or_ca_file_in_a_target_is_exit_2_before_any_request() {
+    let ctx = Ctx::new();
+    let emu = LoggedEmu::named("healthy");
+    let base = target("prod", &emu, None, "");
+    let real_ca = format!("ca_file: {}", emu.ca.display());
+    std::fs::create_dir_all(ctx.path("ci")).unwrap();
+    for (config, message, help) in [
+        (format!("{base}    cert: certs/prod.crt\n"), "certs/prod.crt does not exist", "pass the certificate file"),
+        (
+            base.replace(&real_ca, "ca_file: proxy-ca.pem"),
+            "proxy-ca.pem does not exist",
+            "name a PEM bundle of CA certificates",
+        ),
+    ] {
+        std::fs::write(ctx.path("ci/sfjwt.yaml"), format!("targets:\n{config}")).unwrap();
+        let r = ctx.run(ctx.sfjwt().args(["doctor", "--all", "--config"]).arg(ctx.path("ci/sfjwt.yaml"))).code(2);
+        assert!(r.stderr.contains("target prod") && r.stderr.contains(message), "{}", r.stderr);
+        assert!(r.stderr.contains(help), "the next step: {}", r.stderr);
+        // Resolved from the file's folder, not from where the job runs.
+        assert!(r.stderr.contains(&ctx.path("ci").display().to_string()), "{}", r.stderr);
+        assert!(emu.requests().is_empty(), "no request before the settings are whole: {:?}", emu.requests());
+    }
 }
 
 /// The HTML page as a browser renders it: Debian's Chromium, headless, loads the file, and the

@@ -298,6 +298,37 @@ fn server_text_is_inert_on_stderr_and_revoke_echoes_are_scrubbed() {
     assert!(!r.stderr.contains(token) && !r.stderr.contains(&encoded), "the token was echoed: {}", r.stderr);
 }
 
+/// NUL, ESC and bidi overrides in a refusal (raw, or behind JSON's `\u` escapes) reach no
+/// output: stderr, the JSON, YAML, Markdown and JUnit reports and the GitHub step summary show
+/// U+FFFD where they were. Before, JSON-escaped ones came back when the body was parsed.
+#[test]
+fn nul_escape_and_bidi_overrides_from_the_server_reach_no_output() {
+    let ctx = Ctx::new();
+    let nasty = "user \u{0}x \u{1b}[2J hasn't \u{202E}devorppa\u{202C} \u{2067}approved";
+    let body = serde_json::json!({"error": "invalid_grant", "error_description": nasty}).to_string();
+    assert!(body.contains("\\u0000") && body.contains("\\u001b"), "serde escapes them: {body}");
+    let server = Hostile::json(400, body);
+    let mut cmd = login_to(&ctx, &server.url);
+    for report in ["r.json", "r.yaml", "r.md", "r.xml"] {
+        cmd.args(["--report", report]);
+    }
+    cmd.env("GITHUB_ACTIONS", "true");
+    let r = ctx.run(&mut cmd);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let bad =
+        |t: &str| t.chars().any(|c| matches!(c, '\0' | '\u{1b}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'));
+    assert!(!bad(&r.stderr) && !bad(&r.stdout), "{:?}", r.stderr);
+    assert!(r.stderr.contains("hasn't \u{FFFD}devorppa"), "replaced visibly: {}", r.stderr);
+    for name in ["r.json", "r.yaml", "r.md", "r.xml", STEP_SUMMARY] {
+        let text = ctx.read_clean(name);
+        assert!(!bad(&text), "{name} keeps one: {text:?}");
+        assert!(!text.contains("\\u0000") && !text.to_lowercase().contains("\\u001b"), "{name}: {text}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    let description = json["attempts"][0]["error_description"].as_str().unwrap_or_default().to_string();
+    assert!(description.contains("hasn't \u{FFFD}devorppa") && !bad(&description), "{json}");
+}
+
 /// A body dripped a byte a second is cut off by --timeout, not read for minutes.
 #[test]
 fn a_dripped_body_is_bounded_by_the_timeout() {

@@ -98,3 +98,26 @@ fn keygen_rejects_bad_flags() {
     ctx.run(ctx.sfjwt().args(["keygen", "--name", "../evil"])).code(2).stderr_has("--name");
     assert!(std::fs::read_dir(ctx.dir.path()).unwrap().next().is_none(), "a failed keygen wrote files");
 }
+
+/// `keygen` with no --out-dir at a repository's root: git itself (`git status`) must not offer the
+/// key for a commit, and the user is told. Before, ./server.key was left untracked and unignored.
+#[test]
+fn keygen_inside_a_git_work_tree_keeps_the_key_out_of_git() {
+    let ctx = Ctx::new();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git").args(args).current_dir(ctx.path("")).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["init", "-q"]);
+    let r = ctx.run(ctx.sfjwt().args(["keygen", "--cn", "ci.acme.com"])).ok();
+    assert!(r.stderr.contains("server.key is inside the git work tree"), "{}", r.stderr);
+    assert!(r.stderr.contains("keep the key in your CI secret store"), "{}", r.stderr);
+    let status = git(&["status", "--porcelain", "--untracked-files=all"]);
+    assert!(!status.contains("server.key"), "git would commit the key: {status}");
+    assert!(status.contains("server.crt"), "the certificate is public and stays visible: {status}");
+    // Outside a work tree nothing changes: no .gitignore, no warning.
+    let plain = Ctx::new();
+    let r = plain.run(plain.sfjwt().args(["keygen", "--cn", "ci.acme.com"])).ok();
+    assert!(!r.stderr.contains("git work tree") && !plain.path(".gitignore").exists(), "{}", r.stderr);
+}

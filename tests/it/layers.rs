@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&str] = &[
     "error",
     "secrets",
+    "untrusted",
     "fsutil",
     "net",
     "sfcli",

@@ -361,6 +361,138 @@ fn bootstrap_end_to_end_on_the_emulator() {
     assert!(repo().join(path).exists(), "the snippet includes {path}, which is not in the repository");
 }
 
+/// After `setup` made an External Client App, a refusal's help leads with the External Client
+/// App's click paths, not the connected app's (before: "App Manager > the app > Manage > Edit
+/// Policies" first, the External Client App in a parenthesis).
+#[test]
+fn refusal_help_follows_the_app_setup_made() {
+    let ctx = Ctx::new();
+    let (client_id, key) = setup(&ctx, &[]);
+    let emu = Emu::start_with(&users_scenario(&ctx), &["--source-dir", ctx.path("src/main/default").to_str().unwrap()]);
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "-i", &client_id, "-o", "unassigned@acme.com", "-r", &emu.url, "--ca-file"])
+        .arg(&emu.ca)
+        .arg("--key")
+        .arg(&key);
+    let r = ctx.run(&mut cmd).code(3);
+    let help: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("help: ")).collect();
+    assert!(r.stderr.contains("cause: user_not_preauthorized"), "{}", r.stderr);
+    assert!(
+        help.first().is_some_and(|h| h.starts_with("help: Setup > External Client App Manager > the app > Policies")),
+        "{}",
+        r.stderr
+    );
+    assert!(!help[0].contains("App Manager > the app > Manage"), "{}", r.stderr);
+    // Away from the repository that holds it, the same refusal reads as before.
+    let elsewhere = Ctx::new();
+    cmd.current_dir(elsewhere.path(""));
+    let r = ctx.run(&mut cmd).code(3);
+    assert!(r.stderr.contains("help: App Manager > the app > Manage > Edit Policies"), "{}", r.stderr);
+}
+
+/// The by-hand path never promises the consumer key printed for the files: Setup makes its own
+/// for an app made by hand, and the line says where to take it from (before: "with the values of
+/// the files above", the consumer key among them).
+#[test]
+fn the_by_hand_path_takes_the_consumer_key_from_the_app() {
+    let ctx = Ctx::new();
+    setup(&ctx, &[]);
+    let r = ctx
+        .run(ctx.sfjwt().args([
+            "setup",
+            "-o",
+            USERNAME,
+            "--key-dir",
+            "keys2",
+            "--source-dir",
+            "other",
+            "--app-name",
+            "CI_Two",
+        ]))
+        .ok();
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("(by hand: Setup > External Client Apps"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(!line.contains("with the values of the files above"), "{line}");
+    assert!(
+        line.contains("Setup makes its own consumer key for an app made by hand: the client id is then the one at External Client App Manager > CI_Two > Settings > OAuth Settings > Consumer Key and Secret, not the one printed above"),
+        "{line}"
+    );
+    let r = ctx
+        .run(ctx.sfjwt().args([
+            "setup",
+            "-o",
+            USERNAME,
+            "--key-dir",
+            "keys3",
+            "--source-dir",
+            "third",
+            "--app-name",
+            "CI_Three",
+            "--kind",
+            "connected-app",
+        ]))
+        .ok();
+    assert!(
+        r.stdout.contains("the client id is then the one at App Manager > CI_Three > View > Manage Consumer Details"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// `cert rotate` on a teammate's fresh clone (made with git itself): the file holding the
+/// certificate is git-ignored, so it is missing; the error names it and says how to get it back
+/// (from the org through an admin session, or from where it was kept). Before: "no app with a
+/// certificate … pass --source-dir".
+#[test]
+fn rotation_on_a_fresh_clone_says_how_to_get_the_certificate_back() {
+    let ctx = Ctx::new();
+    setup(&ctx, &[]);
+    let git = |dir: &Path, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&ctx.path(""), &["init", "-q"]);
+    git(&ctx.path(""), &["add", "."]);
+    git(&ctx.path(""), &["commit", "-q", "-m", "setup"]);
+    let clone = Ctx::new();
+    git(&clone.path(""), &["clone", "-q", ctx.path("").to_str().unwrap(), "repo"]);
+    let mut cmd = clone.sfjwt();
+    cmd.current_dir(clone.path("repo")).args([
+        "cert",
+        "rotate",
+        "--source-dir",
+        "src/main/default",
+        "--key-dir",
+        "keys",
+    ]);
+    let r = clone.run(&mut cmd).code(2);
+    assert!(
+        r.stderr.contains(".ecaGlblOauth-meta.xml is not here") && r.stderr.contains("git-ignored"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("sf project retrieve start --metadata ExtlClntAppGlobalOauthSettings:sfjwt_CI_glbloauth --target-org <admin alias>"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("or copy it from the store it was kept in"), "{}", r.stderr);
+    assert!(!r.stderr.contains("pass --source-dir"), "{}", r.stderr);
+    // No .gitignore to go by: the general help still says a fresh clone lacks the file.
+    let mut cmd = clone.sfjwt();
+    cmd.current_dir(clone.path("repo")).args(["cert", "rotate", "--source-dir", "nowhere"]);
+    let r = clone.run(&mut cmd).code(2);
+    assert!(r.stderr.contains("on a fresh clone, the file holding the certificate is git-ignored: retrieve the app's metadata from the org first"), "{}", r.stderr);
+}
+
 #[test]
 fn rotation_swaps_the_certificate_in_the_metadata() {
     let ctx = Ctx::new();

@@ -118,6 +118,10 @@ fn finish(mut st: State<'_>) -> Outcome {
         st.login_reading.take().unwrap_or_else(Diagnosis::ok)
     };
     let mut d = verdict::verdict(base, refusal, st.facts.as_ref(), st.repo_app.as_ref(), &st.local, username);
+    let external = refusal.is_some_and(|(e, desc)| crate::diagnose::app_kind::named_in(e, desc))
+        || st.repo_app.as_ref().is_some_and(|a| a.kind == crate::appmeta::read::AppKind::ExternalClientApp)
+        || st.facts.as_ref().and_then(|f| f.app.as_ref()).is_some_and(|a| a.external);
+    d = crate::diagnose::app_kind::follow(d, external);
     if let Some(s) = st.session_refusal.take() {
         d = confirm_session_refusal(s, st.facts.as_ref());
     }

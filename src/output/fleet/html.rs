@@ -179,4 +179,13 @@ mod tests {
             "no HTML reaches GitHub's Markdown: {md}"
         );
     }
+
+    /// The page's (and the JSON's) timestamp is read by a person: whole seconds, no nanoseconds.
+    #[test]
+    fn the_timestamp_is_at_seconds_precision() {
+        let fleet = FleetReport::new("sfjwt.yaml".into(), vec![], std::time::Duration::from_millis(5));
+        let t = &fleet.timestamp;
+        assert!(t.len() == "2026-01-01T00:00:00Z".len() && t.ends_with('Z') && !t.contains('.'), "{t}");
+        assert!(page(&fleet).contains(&format!(" · {t} · ")));
+    }
 }

@@ -89,6 +89,16 @@ pub fn status_icon(s: TargetStatus) -> &'static str {
 pub fn cause_text(t: &TargetEntry) -> String {
     match &t.report {
         Some(r) if r.diagnosis.cause.id() == "none" && t.status == TargetStatus::Ok => "healthy".into(),
+        Some(r)
+            if r.diagnosis.cause.id() == "none"
+                && r.checks
+                    .iter()
+                    .filter(|c| matches!(c.status, CheckStatus::Fail))
+                    .map(|c| c.id.as_str())
+                    .eq(["certificate_expiry"]) =>
+        {
+            "the grant works; the certificate is in its renewal window: renew it with sfjwt cert rotate".into()
+        }
         Some(r) if r.diagnosis.cause.id() == "none" => {
             let failed: Vec<&str> =
                 r.checks.iter().filter(|c| matches!(c.status, CheckStatus::Fail)).map(|c| c.title.as_str()).collect();
@@ -99,9 +109,32 @@ pub fn cause_text(t: &TargetEntry) -> String {
     }
 }
 
-/// GitHub renders some HTML inside Markdown: angle brackets are escaped too.
+/// GitHub renders some HTML inside Markdown: angle brackets are escaped too. Brackets, `!` and
+/// backticks are escaped so that no text makes a link, an image or a code span, and an `@` is
+/// followed by a word joiner (U+2060, invisible) so that no text notifies a user or a team.
 fn md(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            '|' | '\\' | '[' | ']' | '!' | '`' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => out.push_str("@\u{2060}"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A target's name: the file's author chose it, a pull request can change it. Beyond `md`, a
+/// bare URL (`https://…`, `www.…`) is kept from being linked automatically.
+fn md_name(s: &str) -> String {
+    md(s).replace("://", ":\u{2060}//").replace("www.", "www\u{2060}.")
 }
 
 pub fn markdown(r: &FleetReport) -> String {
@@ -125,7 +158,7 @@ pub fn markdown(r: &FleetReport) -> String {
     out.push_str(&"---|".repeat(cols.len() + 2));
     out.push('\n');
     for t in &r.targets {
-        out.push_str(&format!("| {} **{}** | ", status_icon(t.status), md(&t.name)));
+        out.push_str(&format!("| {} **{}** | ", status_icon(t.status), md_name(&t.name)));
         for (id, _) in &cols {
             out.push_str(match cell(t, id) {
                 Some((st, _)) => icon(&st),
@@ -144,4 +177,23 @@ pub fn markdown(r: &FleetReport) -> String {
         "\n✅ pass · ⚠️ warning · ❌ failed · ➖ skipped · ⏱️ no result within the deadline · ❗ could not run\n",
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name cannot make a link, an image, a mention or an autolink in the fleet page; before,
+    /// only `&`, `<`, `>`, `|` and line breaks were escaped.
+    #[test]
+    fn names_make_no_link_image_or_mention() {
+        let name = "[click](https://evil.example) ![img](https://x/y.png) @acme/admins www.evil.example `c`";
+        let out = md_name(name);
+        assert_eq!(
+            out,
+            "\\[click\\](https:\u{2060}//evil.example) \\!\\[img\\](https:\u{2060}//x/y.png) @\u{2060}acme/admins www\u{2060}.evil.example \\`c\\`"
+        );
+        assert!(!out.contains("![") && !out.contains("@a") && !out.contains("://"));
+        assert_eq!(md("a|b\n<c>&"), "a\\|b &lt;c&gt;&amp;");
+    }
 }
