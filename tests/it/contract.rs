@@ -10,7 +10,17 @@ use crate::common::*;
 fn sfjwt_commands(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in line.match_indices("sfjwt ") {
-        let before = line[..i].trim_end();
+        // `VAR=value sfjwt …`: the assignments in front are the shell's, the command is sfjwt's.
+        let mut before = line[..i].trim_end();
+        while let Some((head, last)) = before.rsplit_once(char::is_whitespace).or(Some(("", before))) {
+            let is_assignment = last.split_once('=').is_some_and(|(name, _)| {
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            });
+            if !is_assignment {
+                break;
+            }
+            before = head.trim_end();
+        }
         let starts = ["$", "$(", "|", "&&", ";", "-", "run:", "\"$("];
         if !before.is_empty() && !starts.iter().any(|s| before.ends_with(s)) {
             continue;
@@ -110,6 +120,12 @@ fn every_readme_command_parses() {
             checked += 1;
         }
     }
+    // Commands behind environment assignments are checked too (the revoke and doctor recipes).
+    assert_eq!(
+        sfjwt_commands(r#"SFJWT_ACCESS_TOKEN="$T" sfjwt revoke --instance-url U"#),
+        ["sfjwt revoke --instance-url U"]
+    );
+    assert!(sfjwt_commands("FOO=1 echo sfjwt x").is_empty(), "an argument named sfjwt is not a command");
     assert!(failures.is_empty(), "README commands that do not parse:\n{}", failures.join("\n"));
     assert!(checked >= 8, "{checked} README commands checked");
 }

@@ -26,12 +26,14 @@ fn explain_recipes(file: &Path) -> Vec<String> {
     blocks.into_iter().filter(|b| b.contains("| sfjwt explain") || b.contains("sfjwt explain <")).collect()
 }
 
-/// sf as a pipeline meets it: the JwtGrantError it prints on refusal, exit 1; or a success.
+/// sf as a pipeline meets it: a JwtGrantError on refusal, exit 1; or a success.
 fn fake_sf(ctx: &Ctx, fail: bool) -> std::path::PathBuf {
     let dir = ctx.path(if fail { "sf-fails" } else { "sf-works" });
     std::fs::create_dir_all(&dir).unwrap();
     let body = if fail {
-        "echo 'Error (JwtGrantError): user hasn'\"'\"'t approved this consumer' >&2; exit 1"
+        // A refusal other than the one the recipe's first line explains, so the test sees that
+        // `sfjwt explain < sf.log` itself named it.
+        "echo 'Error (JwtGrantError): invalid_client_id: client identifier invalid' >&2; exit 1"
     } else {
         "echo 'Successfully authorized ci@acme.com with org ID 00D000000000001AAA'"
     };
@@ -76,7 +78,7 @@ fn explain_recipes_keep_the_login_failure_under_bash_e() {
         let ctx = Ctx::new();
         let (code, log) = run_step(&ctx, &block, &fake_sf(&ctx, true));
         assert_ne!(code, 0, "{file}: a failed sf login passes the step:\n{block}\n{log}");
-        assert!(log.contains("cause: user_not_"), "{file}: explain did not name the cause:\n{log}");
+        assert!(log.contains("cause: client_id_unknown"), "{file}: explain did not name sf's cause:\n{log}");
         let (code, log) = run_step(&ctx, &block, &fake_sf(&ctx, false));
         assert_eq!(code, 0, "{file}: a successful sf login fails the step:\n{block}\n{log}");
     }
