@@ -58,7 +58,7 @@ fn key_b64() -> String {
 
 /// The release the examples pin by default (the crate's version), served locally, and the
 /// variables a user sets to point the example at it: the mirror and both checksums.
-fn release(ctx: &Ctx) -> (FakeRelease, Vec<(&'static str, String)>) {
+pub(crate) fn release(ctx: &Ctx) -> (FakeRelease, Vec<(&'static str, String)>) {
     let rel = FakeRelease::lay_out(ctx, &format!("v{}", env!("CARGO_PKG_VERSION")), &[LINUX_X64]).serve(&[]);
     let vars = vec![
         ("SFJWT_BASE_URL", rel.base.clone()),
@@ -69,14 +69,14 @@ fn release(ctx: &Ctx) -> (FakeRelease, Vec<(&'static str, String)>) {
 }
 
 /// No sfjwt of this build on PATH: the job can only have the one its install step installed.
-fn path_without_sfjwt() -> String {
+pub(crate) fn path_without_sfjwt() -> String {
     let bin = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
     let path = std::env::var_os("PATH").unwrap_or_default();
     let kept: Vec<PathBuf> = std::env::split_paths(&path).filter(|d| d != &bin && !d.join("sfjwt").exists()).collect();
     std::env::join_paths(kept).unwrap().to_string_lossy().into_owned()
 }
 
-fn check_installed(log: &str) {
+pub(crate) fn check_installed(log: &str) {
     let archive = format!("verified sfjwt-v{}-{LINUX_X64}.tar.gz", env!("CARGO_PKG_VERSION"));
     assert!(log.contains(&archive), "the install step did not install the pinned release:\n{log}");
 }

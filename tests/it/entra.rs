@@ -409,7 +409,8 @@ fn gitlab_example_logs_in_keylessly_under_gitlab_ci_local() {
 }
 
 /// README's GitHub workflow (examples/entra-graph.yml) under act (self-hosted mode) against the
-/// emulator: sfjwt from this build instead of the release download, pointed at the emulator, the
+/// emulator: its install step as written against the fake release (pins as repository variables),
+/// the login pointed at the emulator, the
 /// Graph call replaced by printing what a later step sees. The ID token comes from the fake
 /// ACTIONS_ID_TOKEN_REQUEST_URL; act applies the masks.
 #[test]
@@ -420,11 +421,22 @@ fn github_workflow_runs_under_act_and_masks_the_tokens() {
     let run = ctx.path("act-run");
     std::fs::create_dir_all(run.join(".github/workflows")).unwrap();
     let wf = std::fs::read_to_string(repo().join("examples/entra-graph.yml")).unwrap();
-    let install = "run: curl -fsSL https://github.com/sfjwt/sfjwt/releases/latest/download/install.sh | sh";
     let graph = "curl -fsS -H \"Authorization: Bearer $TOKEN\" https://graph.microsoft.com/v1.0/sites/root";
-    assert!(wf.contains(install) && wf.contains(graph) && wf.contains("--oidc github "), "the example changed");
+    assert!(wf.contains(graph) && wf.contains("--oidc github "), "the example changed");
+    // The install step runs as written: the canary's pinned step, against the fake release.
+    let canary = std::fs::read_to_string(repo().join("examples/sfjwt-canary.yml")).unwrap();
+    let step = |text: &str, end: &str| {
+        let from = text.find("      - name: Install sfjwt\n").expect("an install step");
+        text[from..from + text[from..].find(end).expect("the next step")]
+            .replace("        if: env.SFJWT_INSTALL == 'release'\n", "")
+    };
+    assert_eq!(
+        step(&wf, "      - name: Log in"),
+        step(&canary, "      - name: Doctor"),
+        "the install step is the canary's"
+    );
+    let (_rel, vars) = crate::canary::release(&ctx);
     let wf = wf
-        .replace(install, "run: echo \"$SFJWT_BIN_DIR\" >> \"$GITHUB_PATH\"")
         .replace("--oidc github ", "--oidc github -r \"$EMU_URL\" --allow-host 127.0.0.1 --ca-file \"$EMU_CA\" ")
         .replace(
             graph,
@@ -436,21 +448,22 @@ fn github_workflow_runs_under_act_and_masks_the_tokens() {
     {
         assert!(Command::new("git").args(args).current_dir(&run).status().unwrap().success());
     }
-    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
     let act = std::env::var_os("SFJWT_ACT_BIN").unwrap_or_else(|| "act".into());
     let out = Command::new(act)
         .current_dir(&run)
         .args(["push", "-W", ".github/workflows/entra.yml", "-P", "ubuntu-latest=-self-hosted"])
         .args(["--var", &format!("ENTRA_TENANT_ID={TENANT}"), "--var", &format!("ENTRA_CLIENT_ID={APP}")])
-        .args(["--env", &format!("SFJWT_BIN_DIR={}", bin_dir.display())])
         .args(["--env", &format!("EMU_URL={}", emu.url), "--env", &format!("EMU_CA={}", emu.ca.display())])
         .args(["--env", &format!("ACTIONS_ID_TOKEN_REQUEST_URL={}/_oidc/github/token?api-version=2.0", emu.url)])
         .args(["--env", &format!("ACTIONS_ID_TOKEN_REQUEST_TOKEN={GH_REQUEST_TOKEN}")])
+        .args(vars.iter().flat_map(|(k, v)| ["--var".to_string(), format!("{k}={v}")]))
         .env("HOME", ctx.dir.path())
+        .env("PATH", crate::canary::path_without_sfjwt())
         .output()
         .unwrap();
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{log}");
+    crate::canary::check_installed(&log);
     ctx.secret(GH_REQUEST_TOKEN);
     ctx.assert_no_secrets(&log);
     assert!(!log.contains("eyJ"), "a JWT (the ID token or the access token) reached act's log:\n{log}");

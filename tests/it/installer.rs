@@ -454,9 +454,11 @@ fn default_download_urls_follow_cargo_toml() {
         assert!(text.contains(&format!("SFJWT_VERSION: {version} ")), "{file} does not pin {version}");
         assert!(text.contains(&format!("SFJWT_BASE_URL: {base}")), "{file}'s default is not {base}");
     }
-    let canary = std::fs::read_to_string(repo().join("examples/sfjwt-canary.yml")).unwrap();
-    assert!(canary.contains(&format!("vars.SFJWT_VERSION || '{version}'")), "the GitHub canary does not pin {version}");
-    assert!(canary.contains(&format!("vars.SFJWT_BASE_URL || '{base}'")), "the GitHub canary's default is not {base}");
+    for file in ["examples/sfjwt-canary.yml", "examples/entra-graph.yml"] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        assert!(text.contains(&format!("vars.SFJWT_VERSION || '{version}'")), "{file} does not pin {version}");
+        assert!(text.contains(&format!("vars.SFJWT_BASE_URL || '{base}'")), "{file}'s default is not {base}");
+    }
     let jenkins = std::fs::read_to_string(repo().join("examples/Jenkinsfile")).unwrap();
     assert!(jenkins.contains(&format!("SFJWT_VERSION   = '{version}'")), "the Jenkinsfile does not pin {version}");
     // Every GitHub URL these files print or fetch names the canonical repository.

@@ -3,7 +3,7 @@
 
 mod common;
 
-mod canary;
+pub(crate) mod canary;
 mod doctor;
 mod entra;
 mod entra_explain;
