@@ -151,13 +151,17 @@ pub async fn run_demo() -> Result<bool, String> {
         ]
     };
 
-    let (ok_code, refused_code) = tokio::task::spawn_blocking({
+    let (ok_code, refused_code, doctor_code) = tokio::task::spawn_blocking({
         let bin = bin.clone();
         let ok_args = [base("ci@acme.com"), vec!["--format".into(), "json".into()]].concat();
-        let bad_args =
-            [base("new-ci@acme.com"), vec!["--report".into(), d("report.json"), "--report".into(), d("report.md")]]
-                .concat();
-        move || -> Result<(i32, i32), String> {
+        let bad_args = base("new-ci@acme.com");
+        let mut doctor_args = base("new-ci@acme.com");
+        doctor_args[0] = "doctor".into();
+        doctor_args.extend(
+            ["--admin-token", ADMIN_TOKEN, "--admin-instance-url", &url, "--report", &d("report.json"), "--report", &d("report.md")]
+                .map(String::from),
+        );
+        move || -> Result<(i32, i32, i32), String> {
             step("3. The CI user, pre-authorized through a permission set, logs in");
             let refs: Vec<&str> = ok_args.iter().map(String::as_str).collect();
             let ok = run(
@@ -165,17 +169,21 @@ pub async fn run_demo() -> Result<bool, String> {
                 &refs,
                 "login -i 3MVG9Demo.consumer_key -o ci@acme.com -r $URL --ca-file ca.pem --key demo.key --format json",
             )?;
-            step("4. A second CI user nobody added to the app is refused, and sfjwt says why");
+            step("4. A second CI user nobody added to the app is refused: from the error alone, the likely causes and the fix");
             let refs: Vec<&str> = bad_args.iter().map(String::as_str).collect();
-            let bad = run(&bin, &refs, "login ... -o new-ci@acme.com --report report.json --report report.md")?;
-            Ok((ok, bad))
+            let bad = run(&bin, &refs, "login ... -o new-ci@acme.com")?;
+            step("5. doctor reads the app and the user through an admin session, and confirms which");
+            let refs: Vec<&str> = doctor_args.iter().map(String::as_str).collect();
+            let doctor =
+                run(&bin, &refs, "doctor ... -o new-ci@acme.com --admin-token $ADMIN --report report.json --report report.md")?;
+            Ok((ok, bad, doctor))
         }
     })
     .await
     .map_err(|e| e.to_string())??;
     let _ = running.shutdown.send(());
 
-    step("5. The machine-readable report");
+    step("6. The machine-readable report");
     let report = std::fs::read_to_string(dir.join("report.json")).unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(&report).unwrap_or_default();
     println!(
@@ -190,11 +198,15 @@ pub async fn run_demo() -> Result<bool, String> {
     md.lines().take(6).for_each(|l| println!("  {l}"));
     println!("(the demo's folder, key included, is removed on exit)");
     drop(scratch);
-    let as_expected = ok_code == 0 && refused_code == 3 && v["diagnosis"]["cause"] == "user_not_preauthorized";
+    let as_expected = ok_code == 0
+        && refused_code == 3
+        && doctor_code == 1
+        && v["diagnosis"]["cause"] == "user_not_preauthorized"
+        && v["diagnosis"]["confidence"] == "confirmed";
     println!(
         "\n{}",
         if as_expected {
-            "Demo complete: login exit 0, refusal exit 3 diagnosed as user_not_preauthorized."
+            "Demo complete: login exit 0, refusal exit 3, doctor confirmed user_not_preauthorized."
         } else {
             "Demo did not go as expected (see above)."
         }

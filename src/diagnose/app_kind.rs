@@ -3,7 +3,7 @@
 //! Client App (the refusal names one, or the repository holds the External Client App that
 //! `setup` made for this consumer key, or doctor read it from the org), its own paths come first.
 
-use super::{Cause, Diagnosis};
+use super::{Cause, Confidence, Diagnosis};
 use crate::appmeta::read::{self as metadata, AppKind};
 
 /// The refusal's own words name an External Client App ("External client app is not installed
@@ -19,6 +19,34 @@ pub fn in_repository(client_id: &str, source_dir: Option<&std::path::Path>) -> b
     metadata::find_by_key(&apps, client_id).is_some_and(|a| a.kind == AppKind::ExternalClientApp)
 }
 
+/// "hasn't approved" names two policies; the app `setup` wrote here says which one this app has
+/// (its Permitted Users), so the reading from text alone gives way to it, still `likely`: the
+/// org's copy may differ from the repository's.
+pub fn policy_in_repository(d: Diagnosis, client_id: &str) -> Diagnosis {
+    if !matches!(d.cause, Cause::UserNotApproved | Cause::UserNotPreauthorized) || client_id.is_empty() {
+        return d;
+    }
+    let apps = metadata::scan(&metadata::source_dirs(None));
+    let Some(app) = metadata::find_by_key(&apps, client_id) else { return d };
+    let (cause, policy) = match app.admin_approved {
+        Some(true) => (Cause::UserNotPreauthorized, "Admin approved users are pre-authorized"),
+        Some(false) => (Cause::UserNotApproved, "users may self-authorize"),
+        None => return d,
+    };
+    if cause == d.cause {
+        return d;
+    }
+    let others: Vec<(Cause, Confidence)> = d
+        .candidates
+        .iter()
+        .filter(|c| c.cause != cause)
+        .map(|c| (c.cause, if c.cause == d.cause { Confidence::Possible } else { c.confidence }))
+        .collect();
+    let mut evidence = d.evidence.clone();
+    evidence.push(format!("the repository's app {} ({}): {policy}", app.api_name, app.path));
+    Diagnosis::new(cause, Confidence::Likely, evidence).with_candidates(&others)
+}
+
 /// The External Client App's help for `cause`, when it differs from the connected app's.
 fn external_client_app_help(cause: Cause) -> Option<&'static [&'static str]> {
     Some(match cause {
@@ -26,6 +54,11 @@ fn external_client_app_help(cause: Cause) -> Option<&'static [&'static str]> {
             "Setup > External Client App Manager > the app > Policies > Edit > OAuth Policies > Plugin Policies > Permitted Users: \"Admin approved users are pre-authorized\".",
             "Then App Policies > Select Profiles or Select Permission Sets: add a profile or permission set the CI user holds; or assign the user a permission set already on the app's list.",
             "A user with the \"Use Any API Client\" permission bypasses this check.",
+            "(A connected app: App Manager > the app > Manage > Edit Policies > Permitted Users, then Manage Profiles / Manage Permission Sets.)",
+        ],
+        Cause::UserNotApproved => &[
+            "Setup > External Client App Manager > the app > Policies > Edit > OAuth Policies > Plugin Policies > Permitted Users: \"Admin approved users are pre-authorized\". JWT has no consent screen, so a self-authorize app refuses a user who never approved it.",
+            "Then App Policies > Select Profiles or Select Permission Sets: add a profile or permission set the CI user holds. If the app already is admin-approved, this step alone is the fix (user_not_preauthorized).",
             "(A connected app: App Manager > the app > Manage > Edit Policies > Permitted Users, then Manage Profiles / Manage Permission Sets.)",
         ],
         Cause::AppNotInstalled => &[

@@ -224,6 +224,7 @@ fn refusal(plan: &Plan<'_>, attempts: &[Attempt], error: &str, description: &str
         Flow::Grant(request) => request.client_id,
         Flow::Exchange { .. } => "",
     };
+    let d = super::app_kind::policy_in_repository(d, client_id);
     let external = super::app_kind::named_in(error, description) || super::app_kind::in_repository(client_id, None);
     super::app_kind::follow(d, external)
 }

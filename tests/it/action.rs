@@ -166,11 +166,12 @@ fn action_refusal_fails_with_annotation_summary_and_cause() {
     let (code, log) = act(&ctx, "refusal.yml", &emu, &[]);
     assert_ne!(code, 0, "the job should fail:\n{log}");
     for needle in [
-        "::error title=sfjwt login%3A user_not_preauthorized::Likely: the app is admin-approved",
-        "Diagnosis: `user_not_preauthorized`",
+        // From the refusal alone: the likely reading of "hasn't approved" (docs/causes.md).
+        "::error title=sfjwt login%3A user_not_approved::",
+        "Diagnosis: `user_not_approved`",
         "outcome: failure",
-        "cause: user_not_preauthorized",
-        "report cause: \"cause\": \"user_not_preauthorized\"",
+        "cause: user_not_approved",
+        "report cause: \"cause\": \"user_not_approved\"",
     ] {
         assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
     }

@@ -86,8 +86,11 @@ fn check_log(ctx: &Ctx, log: &str) {
     ctx.secret(ADMIN_TOKEN);
     ctx.assert_no_secrets(log);
     assert!(!log.contains(TOKEN_PREFIX), "an access token reached the log:\n{log}");
-    for line in ["[ok] healthy: every check passed", "[FAIL] refused: user_not_preauthorized", "[FAIL] expiring: none"]
-    {
+    for line in [
+        "[ok] healthy: every check passed",
+        "[FAIL] refused: user_not_approved",
+        "[FAIL] expiring: certificate in its renewal window",
+    ] {
         assert!(log.contains(line), "missing {line:?}:\n{log}");
     }
     assert!(log.contains("] hanging: "), "{log}");

@@ -501,7 +501,8 @@ fn every_entra_refusal_of_the_emulator_has_a_ledger_row() {
         .collect();
     assert!(codes.len() >= 10, "found {codes:?}");
     let ledger = std::fs::read_to_string(repo().join("docs/evidence.md")).unwrap();
-    let entra = ledger.split("## Microsoft Entra").nth(1).expect("an Entra section").split("\n## ").next().unwrap();
+    let entra =
+        ledger.split("\n## Microsoft Entra\n").nth(1).expect("the Entra login section").split("\n## ").next().unwrap();
     for c in codes {
         let row = entra.lines().find(|l| l.starts_with("| <a id=\"en-") && l.contains(&format!("AADSTS{c}")));
         let row = row.unwrap_or_else(|| panic!("no ledger row for AADSTS{c}"));

@@ -564,20 +564,20 @@ fn login_prints_when_the_session_expires_if_the_org_says() {
     assert!(j.get("expires_at").is_none(), "{j}");
 }
 
-/// The cause line names its confidence once: `cause: user_not_preauthorized (likely): the app
-/// is …`, not `(likely): Likely: the app is …` as before; the Markdown heading likewise.
+/// The cause line names its confidence once: `cause: user_not_approved (likely): the app lets
+/// …`, not `(likely): Likely: the app lets …` as before; the Markdown heading likewise.
 #[test]
 fn the_cause_line_says_its_confidence_once() {
     let ctx = Ctx::new();
     let emu = Emu::start("not-preauthorized");
     let r = ctx.run(ctx.login(&emu, USERNAME).args(["--report", "r.md"])).code(3);
     let line = r.stderr.lines().find(|l| l.starts_with("cause: ")).unwrap_or_default();
-    assert!(line.starts_with("cause: user_not_preauthorized (likely): the app is"), "{}", r.stderr);
+    assert!(line.starts_with("cause: user_not_approved (likely): the app lets"), "{}", r.stderr);
     assert!(!line.to_lowercase().contains("likely: "), "{line}");
     let md = ctx.read_clean("r.md");
-    let heading = md.lines().position(|l| l.starts_with("### Diagnosis: `user_not_preauthorized` (likely)")).unwrap();
+    let heading = md.lines().position(|l| l.starts_with("### Diagnosis: `user_not_approved` (likely)")).unwrap();
     let paragraph = md.lines().nth(heading + 2).unwrap_or_default();
-    assert!(paragraph.starts_with("the app is"), "{md}");
+    assert!(paragraph.starts_with("the app lets"), "{md}");
 }
 
 /// Splits a printed command the way sh would for the simple quoting sfjwt uses ('…').

@@ -80,7 +80,7 @@ fn one_refusal_reads_the_same_in_login_doctor_and_the_fleet() {
     let emu = Emu::start("not-preauthorized");
     // A sandbox-looking username on a production host: the username hint joins the candidates.
     let r = readings(&emu, "ci@acme.com.uat", Some(&emu.ca));
-    assert_eq!(cause(&r.login), ("user_not_preauthorized".to_string(), "likely".to_string()));
+    assert_eq!(cause(&r.login), ("user_not_approved".to_string(), "likely".to_string()));
     assert_agree(&r, |x| format!("{:?}", cause(x)), "cause");
     assert_agree(&r, |x| audiences(x).join(" "), "audiences tried");
     assert_agree(&r, |x| format!("{:?}", grant_check(x)), "grant check");

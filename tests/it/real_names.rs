@@ -87,12 +87,16 @@ fn simple_salesforce_against_the_emulator() {
     let (code, out, err) = in_namespace(&ctx, "healthy", &python(&script));
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("org: Acme"), "{out}\n{err}");
-    for scenario in ["not-preauthorized", "not-preauthorized-invalid-app-access"] {
+    // From the text alone: "hasn't approved" reads as the self-authorize policy first
+    // (docs/causes.md#user_not_preauthorized); "not admin approved" names the other.
+    for (scenario, cause) in
+        [("not-preauthorized", "user_not_approved"), ("not-preauthorized-invalid-app-access", "user_not_preauthorized")]
+    {
         let (code, out, err) = in_namespace(&ctx, scenario, &python(&script));
         assert_eq!(code, 3, "{scenario}: {out}\n{err}");
         let line = out.lines().find(|l| l.contains("SalesforceAuthenticationFailed")).expect("exception line");
         let r = ctx.run(ctx.sfjwt().args(["explain", line, "--format", "json"])).ok();
-        assert_eq!(r.json()["cause"], "user_not_preauthorized", "{scenario}: {line}");
+        assert_eq!(r.json()["cause"], cause, "{scenario}: {line}");
     }
 }
 

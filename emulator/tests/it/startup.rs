@@ -99,7 +99,7 @@ fn demo_tells_the_whole_story() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("Demo complete: login exit 0, refusal exit 3 diagnosed as user_not_preauthorized."),
+        stdout.contains("Demo complete: login exit 0, refusal exit 3, doctor confirmed user_not_preauthorized."),
         "{stdout}"
     );
     assert!(
