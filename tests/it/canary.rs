@@ -151,7 +151,11 @@ fn gitlab_canary_install_step_is_the_templates() {
         text[start..end].to_string()
     };
     let template = "ci-templates/gitlab/sfjwt.gitlab-ci.yml";
-    for file in ["examples/sfjwt-canary.gitlab-ci.yml", "ci-templates/gitlab/sfjwt-keyless.gitlab-ci.yml"] {
+    for file in [
+        "examples/sfjwt-canary.gitlab-ci.yml",
+        "ci-templates/gitlab/sfjwt-keyless.gitlab-ci.yml",
+        "examples/entra.gitlab-ci.yml",
+    ] {
         assert_eq!(
             section(file, ".sfjwt-install: &sfjwt-install", "  - sfjwt --version"),
             section(template, ".sfjwt-install: &sfjwt-install", "  - sfjwt --version"),

@@ -380,9 +380,12 @@ fn gitlab_example_logs_in_keylessly_under_gitlab_ci_local() {
         .replace("--oidc gitlab ", &format!("{pointed} "))
         .replace(graph, "test -n \"$ENTRA_ACCESS_TOKEN\" && echo \"token present for tenant $ENTRA_TENANT_ID\"");
     std::fs::write(project.join(".gitlab-ci.yml"), job).unwrap();
+    // The install step runs as written, against the fake release with the pins as CI/CD variables.
+    let (_rel, vars) = crate::canary::release(&ctx);
+    let pins: String = vars.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
     std::fs::write(
         project.join(".gitlab-ci-local-variables.yml"),
-        format!("ENTRA_TENANT_ID: {TENANT}\nENTRA_CLIENT_ID: {APP}\nSFJWT_ID_TOKEN: {token}\n"),
+        format!("ENTRA_TENANT_ID: {TENANT}\nENTRA_CLIENT_ID: {APP}\nSFJWT_ID_TOKEN: {token}\n{pins}"),
     )
     .unwrap();
     for args in
@@ -390,19 +393,17 @@ fn gitlab_example_logs_in_keylessly_under_gitlab_ci_local() {
     {
         assert!(Command::new("git").args(args).current_dir(&project).status().unwrap().success());
     }
-    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
-    let mut path = vec![bin_dir];
-    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     let gcl = std::env::var_os("SFJWT_GCL_BIN").unwrap_or_else(|| "gitlab-ci-local".into());
     let out = Command::new(gcl)
         .current_dir(&project)
-        .env("PATH", std::env::join_paths(path).unwrap())
+        .env("PATH", crate::canary::path_without_sfjwt())
         .env("HOME", ctx.dir.path())
         .output()
         .unwrap();
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     ctx.assert_no_secrets(&log);
     assert!(out.status.success(), "{log}");
+    crate::canary::check_installed(&log);
     assert!(log.contains(&format!("Logged in to Microsoft Entra tenant {TENANT_ID}")), "{log}");
     // The dotenv report's ENTRA_TENANT_ID (the token's tid) replaced the domain the job was given.
     assert!(log.contains(&format!("token present for tenant {TENANT_ID}")), "{log}");
