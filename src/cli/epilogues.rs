@@ -95,10 +95,11 @@ or input error.";
 pub const EXPLAIN: &str = "\
 Examples:
   $ sfjwt explain \"invalid_grant: user hasn't approved this consumer\"
-  $ sf org login jwt --json 2>&1 | sfjwt explain --report explain.md
+  $ sf org login jwt --json > sf.log 2>&1 || { sfjwt explain --report explain.md < sf.log; exit 1; }
   $ sfjwt explain \"AADSTS65001: The user or administrator has not consented to use the application\"
 
-Exit codes: 0 a cause was identified, 1 the text holds no error sfjwt recognises, 2 usage error
+Exit codes: 0 a cause was identified, 1 no cause identified (no error sfjwt recognises in the text,
+or only a wrapper such as sf's \"Error authenticating with JWT\" without its reason), 2 usage error
 (no text).";
 
 pub const SETUP: &str = "\

@@ -56,14 +56,19 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
             println!("more: {}", d.docs);
         }
     }
-    // 1: the text held no error sfjwt recognises (a pipeline can tell "explained" from "not").
-    let exit = if d.cause == Cause::Unknown && !crate::diagnose::text::recognises(&text) {
-        Exit::CheckFailed
-    } else {
-        Exit::Success
-    };
+    // 1: no cause identified (a pipeline can tell "explained" from "not"), also when the text holds
+    // only a wrapper sfjwt knows (sf's "Error authenticating with JWT") without the reason.
+    let exit = if d.cause == Cause::Unknown { Exit::CheckFailed } else { Exit::Success };
     if exit != Exit::Success {
-        crate::output::envelope::set_failure("NoKnownError", "the text holds no error sfjwt recognises", None);
+        if crate::diagnose::text::recognises(&text) {
+            crate::output::envelope::set_failure(
+                "UnknownCause",
+                "the text holds an error sfjwt knows, not its cause",
+                None,
+            );
+        } else {
+            crate::output::envelope::set_failure("NoKnownError", "the text holds no error sfjwt recognises", None);
+        }
     }
     if !args.report.is_empty() {
         let mut r = Report::new("explain", record::Target::default(), Diagnosis::ok());

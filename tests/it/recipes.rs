@@ -71,8 +71,14 @@ fn explain_recipes_keep_the_login_failure_under_bash_e() {
             files.push(p);
         }
     }
-    let recipes: Vec<(String, String)> =
+    let mut recipes: Vec<(String, String)> =
         files.iter().flat_map(|f| explain_recipes(f).into_iter().map(move |b| (f.display().to_string(), b))).collect();
+    // `sfjwt explain --help`'s own example that feeds it sf's output.
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_sfjwt")).args(["explain", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let example =
+        help.lines().find_map(|l| l.trim_start().strip_prefix("$ sf org login jwt")).expect("the help's recipe");
+    recipes.push(("sfjwt explain --help".into(), format!("sf org login jwt{example}\n")));
     assert!(!recipes.is_empty(), "README's explain recipe was not found");
     for (file, block) in recipes {
         let ctx = Ctx::new();
