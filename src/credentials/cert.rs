@@ -125,7 +125,14 @@ pub fn load(path: &Path) -> Result<CertInfo, CertError> {
     if meta.len() > MAX_CERT_BYTES {
         return Err(CertError::NotACertificate { detail: format!("{shown} is larger than {MAX_CERT_BYTES} bytes") });
     }
-    let bytes = std::fs::read(path).map_err(|e| CertError::Read { path: shown, source: e })?;
+    // metadata's length is 0 for a device or a FIFO: the read itself is bounded.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_CERT_BYTES + 1), &mut bytes))
+        .map_err(|e| CertError::Read { path: shown.clone(), source: e })?;
+    if bytes.len() as u64 > MAX_CERT_BYTES {
+        return Err(CertError::NotACertificate { detail: format!("{shown} is larger than {MAX_CERT_BYTES} bytes") });
+    }
     inspect_pem(&bytes)
 }
 

@@ -34,7 +34,8 @@ impl OidcSource {
     pub fn parse(spec: &str) -> Result<OidcSource, Error> {
         let bad = |why: &str| {
             Error::usage(
-                format!("invalid --oidc {spec:?}: {why}"),
+                // A token pasted where its source belongs is never quoted back.
+                format!("invalid --oidc {:?}: {why}", crate::secrets::redact_long_runs(spec)),
                 "use github, gitlab (or gitlab:VAR), file:PATH or env:VAR",
             )
         };
@@ -123,7 +124,12 @@ fn read_file(path: &std::path::Path) -> Result<String, Error> {
     use std::io::Read;
     let io = |e: std::io::Error| Error::Io {
         action: "read the OIDC token file",
-        path: path.display().to_string(),
+        // `--oidc file:eyJ…`: the token itself where its path belongs is not quoted back.
+        path: if path.to_string_lossy().starts_with("eyJ") {
+            "eyJ…(hidden: this looks like the token itself; use --oidc env:VAR)".into()
+        } else {
+            path.display().to_string()
+        },
         source: e,
         help: Some("--oidc file:PATH names a file holding the token itself".into()),
     };

@@ -60,6 +60,14 @@ pub fn recognises(text: &str) -> bool {
     super::entra::recognises(text) || pairs(text).iter().any(|(e, d, _)| super::wordings::find(e, d).is_some())
 }
 
+/// A line of pasted text as evidence: terminal escapes, NUL and bidi overrides replaced, CR/LF
+/// and other controls as spaces (no `::workflow-command::` line can start), every long run of
+/// token-like characters (an access token, a JWT, a base64 key) cut to its first 4, then bounded.
+fn quoted(source: &str) -> String {
+    let safe = crate::secrets::terminal_safe(&crate::untrusted::text(source));
+    crate::secrets::redact_long_runs(&safe).chars().take(EXCERPT).collect()
+}
+
 /// The diagnosis of free text from another tool's log; `Unknown` when nothing in it is an error.
 pub fn explain(text: &str) -> Diagnosis {
     // Microsoft Entra's AADSTS codes name their cause better than any OAuth error word beside them.
@@ -86,7 +94,8 @@ pub fn explain(text: &str) -> Diagnosis {
         }
     }
     let (ranked, source) = best.unwrap_or_else(|| (vec![(Cause::Unknown, Confidence::Possible)], String::new()));
-    let excerpt: String = source.chars().take(EXCERPT).collect();
+    // Pasted logs carry escapes, bidi overrides and tokens: quote them as none of those.
+    let excerpt = quoted(&source);
     let evidence = if ranked[0].0 == Cause::Unknown {
         vec!["no error code or wording sfjwt knows appears in the text".to_string()]
     } else {
@@ -193,6 +202,17 @@ mod tests {
         assert_eq!(d.cause, Cause::AppNotInstalled);
         let d = explain("API_CURRENTLY_DISABLED: API functionality is temporarily unavailable");
         assert_eq!(d.cause, Cause::ApiTemporarilyUnavailable);
+    }
+
+    #[test]
+    fn pasted_escapes_and_tokens_are_not_quoted_back() {
+        let token = "00D5g000004XyZa!AQ4AQFakeAccessTokenValueThatIsLong.xyz";
+        let d = explain(&format!(
+            "invalid_grant: user hasn't approved this consumer \u{1b}]0;pwned\u{7}\u{202e}\r::add-mask::x token={token}"
+        ));
+        let line = d.evidence.join("\n");
+        assert!(!line.contains(token) && line.contains("…(hidden)"), "{line}");
+        assert!(!line.chars().any(|c| c.is_control() || c == '\u{202e}'), "{line:?}");
     }
 
     #[test]

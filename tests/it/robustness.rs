@@ -522,3 +522,47 @@ fn debug_output_is_redacted() {
     let shown = format!("{granted:?}");
     assert!(shown.contains("<redacted>") && !shown.contains("SECRET"), "{shown}");
 }
+
+/// Secrets given to the wrong place are not quoted back, and a device as a certificate is read
+/// bounded (an outside attack on the release binary found each of these).
+#[test]
+fn secrets_in_the_wrong_place_and_devices_as_input() {
+    let ctx = Ctx::new();
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmFjbWUvYXBwIn0.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl";
+    ctx.secret(jwt);
+    for spec in [jwt.to_string(), format!("file:{jwt}")] {
+        let r = ctx.run(ctx.sfjwt().args([
+            "login",
+            "-i",
+            "3MVG9Example.key_1",
+            "-r",
+            "https://127.0.0.1:1",
+            "--oidc",
+            &spec,
+        ]));
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("…(hidden"), "{}", r.stderr);
+    }
+    let passphrase = "s3cr3tPassphraseValue";
+    ctx.secret(passphrase);
+    let r = ctx.run(
+        ctx.sfjwt()
+            .args(["login", "-i", "3MVG9Example.key_1", "-o", "ci@acme.com", "-r", "https://127.0.0.1:1", "--key"])
+            .arg(fixture_key())
+            .args(["--key-passphrase-file", passphrase]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("the passphrase file (--key-passphrase-file) does not exist"), "{}", r.stderr);
+    // A path still names itself, so a typo can be found.
+    let r = ctx.run(
+        ctx.sfjwt()
+            .args(["login", "-i", "3MVG9Example.key_1", "-o", "ci@acme.com", "-r", "https://127.0.0.1:1", "--key"])
+            .arg(fixture_key())
+            .args(["--key-passphrase-file", "secrets/pass.txt"]),
+    );
+    assert!(r.stderr.contains("the passphrase file secrets/pass.txt does not exist"), "{}", r.stderr);
+    assert!(r.stderr.contains("SFJWT_KEY_PASSPHRASE"), "{}", r.stderr);
+    let r = ctx.run(ctx.sfjwt().args(["cert", "inspect", "/dev/zero"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("larger than"), "{}", r.stderr);
+}

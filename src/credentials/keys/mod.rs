@@ -151,6 +151,16 @@ pub fn looks_like_key_material(value: &str) -> bool {
         && pem::decode_base64_blob(v).is_some_and(|d| d.starts_with(b"-----BEGIN") || d.first() == Some(&0x30))
 }
 
+/// A value with a folder or a file extension reads as a path; anything else given as a
+/// passphrase file may be the passphrase itself and is not quoted.
+fn looks_like_a_path(shown: &str) -> bool {
+    shown.contains('/')
+        || shown.contains('\\')
+        || shown
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
 fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let raw = path.to_string_lossy();
     let shown = shown(&raw);
@@ -185,7 +195,14 @@ impl Passphrase {
 
     /// Reads a passphrase file; one trailing newline (as `echo` writes) is not part of it.
     pub fn from_file(path: &Path) -> Result<Self, KeyError> {
-        let bytes = read_file(path)?;
+        // A passphrase typed where its file belongs is neither quoted back nor called a key file.
+        let bytes = read_file(path).map_err(|e| match e {
+            KeyError::NotFound { path: p } => {
+                KeyError::PassphraseFileMissing { shown: looks_like_a_path(&p).then_some(p) }
+            }
+            KeyError::MaterialAsPath => KeyError::PassphraseFileMissing { shown: None },
+            other => other,
+        })?;
         let mut s = String::from_utf8(bytes.to_vec()).map_err(|_| KeyError::PassphraseNotText)?;
         if s.ends_with('\n') {
             s.pop();
@@ -481,6 +498,8 @@ pub enum KeyError {
     TooLarge { what: String, limit: u64 },
     #[error("the passphrase file is not UTF-8 text")]
     PassphraseNotText,
+    #[error("the passphrase file {} does not exist", .shown.as_deref().unwrap_or("(--key-passphrase-file)"))]
+    PassphraseFileMissing { shown: Option<String> },
     #[error("the input is binary data that is neither a DER key nor a PKCS#12 bundle")]
     Binary,
     #[error("no PEM private key found (no '-----BEGIN … PRIVATE KEY-----' line, and not base64 of one)")]
@@ -538,6 +557,7 @@ impl KeyError {
             Empty { .. } => "the CI secret may be unset or masked out for this job (e.g. a protected variable on an unprotected branch)".into(),
             TooLarge { .. } => "point --key at the private key file itself".into(),
             PassphraseNotText => "write the passphrase as plain text; one trailing newline is ignored".into(),
+            PassphraseFileMissing { .. } => "--key-passphrase-file takes the path of a file holding the passphrase; to give the passphrase itself, set SFJWT_KEY_PASSPHRASE".into(),
             Binary => "pass the PEM key, or a .p12/.pfx bundle with --key-passphrase-file".into(),
             NoPem => "the key should start with -----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----".into(),
             Truncated { .. } => "the secret was probably cut when pasted; copy the whole file, or store it base64-encoded (base64 -w0 server.key)".into(),
