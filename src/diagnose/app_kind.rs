@@ -3,8 +3,8 @@
 //! Client App (the refusal names one, or the repository holds the External Client App that
 //! `setup` made for this consumer key, or doctor read it from the org), its own paths come first.
 
-use super::{Cause, Confidence, Diagnosis};
-use crate::appmeta::read::{self as metadata, AppKind};
+use super::{Cause, Diagnosis};
+use crate::appmeta::read as metadata;
 
 /// The refusal's own words name an External Client App ("External client app is not installed
 /// in this org").
@@ -12,39 +12,14 @@ pub fn named_in(error: &str, description: &str) -> bool {
     format!("{error} {description}").to_ascii_lowercase().contains("external client app")
 }
 
-/// The repository (sfdx-project.json's folders, or `source_dir`) holds an External Client App
-/// with this consumer key: the one `setup` wrote, its git-ignored OAuth settings still here.
-pub fn in_repository(client_id: &str, source_dir: Option<&std::path::Path>) -> bool {
-    let apps = metadata::scan(&metadata::source_dirs(source_dir));
-    metadata::find_by_key(&apps, client_id).is_some_and(|a| a.kind == AppKind::ExternalClientApp)
-}
-
-/// "hasn't approved" names two policies; the app `setup` wrote here says which one this app has
-/// (its Permitted Users), so the reading from text alone gives way to it, still `likely`: the
-/// org's copy may differ from the repository's.
-pub fn policy_in_repository(d: Diagnosis, client_id: &str) -> Diagnosis {
-    if !matches!(d.cause, Cause::UserNotApproved | Cause::UserNotPreauthorized) || client_id.is_empty() {
-        return d;
+/// The app in the repository (sfdx-project.json's folders) with this consumer key: the one
+/// `setup` wrote, its git-ignored OAuth settings still here.
+pub fn repository_app(client_id: &str) -> Option<metadata::RepoApp> {
+    if client_id.is_empty() {
+        return None;
     }
     let apps = metadata::scan(&metadata::source_dirs(None));
-    let Some(app) = metadata::find_by_key(&apps, client_id) else { return d };
-    let (cause, policy) = match app.admin_approved {
-        Some(true) => (Cause::UserNotPreauthorized, "Admin approved users are pre-authorized"),
-        Some(false) => (Cause::UserNotApproved, "users may self-authorize"),
-        None => return d,
-    };
-    if cause == d.cause {
-        return d;
-    }
-    let others: Vec<(Cause, Confidence)> = d
-        .candidates
-        .iter()
-        .filter(|c| c.cause != cause)
-        .map(|c| (c.cause, if c.cause == d.cause { Confidence::Possible } else { c.confidence }))
-        .collect();
-    let mut evidence = d.evidence.clone();
-    evidence.push(format!("the repository's app {} ({}): {policy}", app.api_name, app.path));
-    Diagnosis::new(cause, Confidence::Likely, evidence).with_candidates(&others)
+    metadata::find_by_key(&apps, client_id).cloned()
 }
 
 /// The External Client App's help for `cause`, when it differs from the connected app's.

@@ -7,7 +7,7 @@
 
 use reqwest::blocking::Client;
 
-use crate::diagnose::{self, Diagnosis, keyless, login as hints};
+use crate::diagnose::{self, Cause, Diagnosis, keyless, login as hints};
 use crate::error::Error;
 use crate::login::endpoint::LoginUrl;
 use crate::login::exchange::{self, ExchangeRequest};
@@ -224,7 +224,17 @@ fn refusal(plan: &Plan<'_>, attempts: &[Attempt], error: &str, description: &str
         Flow::Grant(request) => request.client_id,
         Flow::Exchange { .. } => "",
     };
-    let d = super::app_kind::policy_in_repository(d, client_id);
-    let external = super::app_kind::named_in(error, description) || super::app_kind::in_repository(client_id, None);
+    let app = super::app_kind::repository_app(client_id);
+    // "hasn't approved" names two policies: the app `setup` wrote here says which, read as doctor
+    // reads repository metadata (no org facts, no local checks).
+    let d = match &app {
+        Some(a) if matches!(d.cause, Cause::UserNotApproved | Cause::UserNotPreauthorized) => {
+            let local = super::verdict::Local::default();
+            super::verdict::verdict(d, Some((error, description)), None, Some(a), &local, plan.username)
+        }
+        _ => d,
+    };
+    let external = super::app_kind::named_in(error, description)
+        || app.is_some_and(|a| a.kind == crate::appmeta::read::AppKind::ExternalClientApp);
     super::app_kind::follow(d, external)
 }
