@@ -5,6 +5,7 @@
 //! errors, 5xx, 429 (honouring Retry-After) and garbled answers, never on a 4xx refusal.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, Response};
@@ -94,6 +95,47 @@ pub fn client(settings: &NetSettings) -> Result<Client, Error> {
         builder = builder.tls_certs_merge(extra);
     }
     builder.build().map_err(|e| Error::usage(format!("cannot set up HTTPS: {e}"), "check --ca-file"))
+}
+
+/// What shapes a client (everything else in `NetSettings` is applied per request). Proxies come
+/// from the environment, the same for every target of a run.
+#[derive(Clone, PartialEq, Eq)]
+struct ClientKey {
+    timeout: Duration,
+    ca_files: Vec<PathBuf>,
+}
+
+type SharedCell = Arc<OnceLock<Option<Client>>>;
+
+/// The clients of one run that checks many targets (`doctor --all`): one per distinct client
+/// setting, shared by every target with that setting. Building a client loads and parses the
+/// platform's root store (about 5 ms of CPU; half of what a doctor run costs) and starts its
+/// connection pool; fifty targets at once did that fifty times on two cores (issue 22, step 8).
+/// Targets whose timeouts or CA files differ still get clients of their own.
+#[derive(Default)]
+pub struct SharedClients {
+    built: Mutex<Vec<(ClientKey, SharedCell)>>,
+}
+
+impl SharedClients {
+    /// The client for these settings, built by the first caller (the others wait for it); None
+    /// when it cannot be built: the caller then builds its own, to report why.
+    pub fn get(&self, settings: &NetSettings) -> Option<Client> {
+        let key = ClientKey { timeout: settings.timeout, ca_files: settings.ca_files.clone() };
+        let cell = {
+            let mut built = self.built.lock().ok()?;
+            match built.iter().find(|(k, _)| *k == key) {
+                Some((_, cell)) => cell.clone(),
+                None => {
+                    let cell = SharedCell::default();
+                    built.push((key, cell.clone()));
+                    cell
+                }
+            }
+        };
+        // Outside the lock: targets with other settings build theirs meanwhile.
+        cell.get_or_init(|| client(settings).ok()).clone()
+    }
 }
 
 fn load_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {

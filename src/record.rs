@@ -9,6 +9,22 @@ use crate::login::grant::Attempt;
 
 pub const SCHEMA_VERSION: &str = "1";
 
+/// When this run started, from one read of the clock: every record of the run (a login's or a
+/// doctor's report, each target's report in a fleet and the fleet's own) carries the same instant,
+/// in RFC 3339, UTC, whole seconds (`2026-12-06T23:04:49Z`). Each record used to read the clock
+/// itself, so a fleet's fifty reports had fifty times in nanoseconds beside the fleet's own in
+/// seconds.
+pub fn run_timestamp() -> String {
+    static STARTED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STARTED
+        .get_or_init(|| {
+            let now = time::OffsetDateTime::now_utc();
+            let now = now.replace_nanosecond(0).unwrap_or(now);
+            now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+        })
+        .clone()
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Tool {
     pub name: &'static str,
@@ -98,12 +114,11 @@ impl Report {
     /// The record of one run, before anything is known: diagnose fills it (`Diagnosis::ok()` until
     /// a check fails), output renders it.
     pub fn new(command: &'static str, target: Target, diagnosis: Diagnosis) -> Report {
-        let now = time::OffsetDateTime::now_utc();
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command,
-            timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            timestamp: run_timestamp(),
             status: Status::Failed,
             exit_code: 0,
             target,

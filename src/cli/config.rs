@@ -10,7 +10,7 @@ use crate::error::{Error, UsageKind};
 
 pub const DEFAULT_FILE: &str = "sfjwt.yaml";
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// Used when --target is not given.
@@ -141,7 +141,28 @@ fn read(path: &Path) -> Result<ConfigFile, Error> {
         source: e,
         help: Some("pass an existing YAML file to --config".into()),
     })?;
-    parse(&text, &path.display().to_string())
+    parse_once(&text, &path.display().to_string())
+}
+
+/// The last config text parsed, with what it parsed to. `doctor --all` resolves every target
+/// through the same file (its settings, then its doctor keys): parsing it again each time made
+/// the fleet's start quadratic in its targets (101 parses of a 50-target file, about 70 ms before
+/// the first org was asked; issue 22, step 8). Keyed by the text, so an edited file is parsed
+/// anew; errors are not kept.
+static LAST_PARSED: std::sync::Mutex<Option<(String, ConfigFile)>> = std::sync::Mutex::new(None);
+
+fn parse_once(text: &str, origin: &str) -> Result<ConfigFile, Error> {
+    if let Ok(last) = LAST_PARSED.lock()
+        && let Some((t, file)) = last.as_ref()
+        && t == text
+    {
+        return Ok(file.clone());
+    }
+    let file = parse(text, origin)?;
+    if let Ok(mut last) = LAST_PARSED.lock() {
+        *last = Some((text.to_string(), file.clone()));
+    }
+    Ok(file)
 }
 
 /// Parses config text; `origin` names it in errors.

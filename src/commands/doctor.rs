@@ -88,7 +88,7 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
             FleetFormat::Json => fleet.json(),
             FleetFormat::Markdown => output::fleet::matrix::markdown(&fleet),
             FleetFormat::Html => output::fleet::html::page(&fleet),
-            FleetFormat::Junit => output::fleet::junit(&fleet),
+            FleetFormat::Junit => output::junit::fleet(&fleet),
         };
         crate::fsutil::write_atomic(path, text.as_bytes(), crate::fsutil::PUBLIC_MODE)?;
     }

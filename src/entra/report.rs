@@ -75,12 +75,11 @@ pub struct Report {
 
 impl Report {
     pub fn new(target: Target) -> Report {
-        let now = time::OffsetDateTime::now_utc();
         Report {
             schema_version: "entra-1",
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command: "login",
-            timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            timestamp: crate::record::run_timestamp(),
             status: "failed",
             exit_code: 0,
             target,

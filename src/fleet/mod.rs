@@ -4,6 +4,7 @@
 //! Each target runs on its own thread (the HTTP client is blocking); at most `jobs` run at once.
 //! A target that outlives its deadline is reported as timed out and its slot goes to the next
 //! one: its thread is abandoned, never joined, so a hanging org cannot hold the others.
+//! Targets with the same network settings share one HTTP client (`net::SharedClients`).
 
 pub mod report;
 
@@ -75,16 +76,17 @@ pub fn check_all(
     let targets: Vec<Arc<DoctorPlan>> = targets.into_iter().map(Arc::new).collect();
     let names: Vec<String> =
         targets.iter().enumerate().map(|(i, t)| t.name.clone().unwrap_or_else(|| format!("target{i}"))).collect();
+    let clients = Arc::new(crate::net::SharedClients::default());
     let (tx, rx) = mpsc::channel::<(usize, Duration, Result<Outcome, Error>)>();
     let mut results: Vec<Option<TargetResult>> = (0..targets.len()).map(|_| None).collect();
     let mut running: Vec<(usize, Instant)> = Vec::new();
     let mut next = 0;
     while next < targets.len() || !running.is_empty() {
         while running.len() < jobs && next < targets.len() {
-            let (i, t, tx) = (next, targets[next].clone(), tx.clone());
+            let (i, t, tx, clients) = (next, targets[next].clone(), tx.clone(), clients.clone());
             std::thread::spawn(move || {
                 let start = Instant::now();
-                let r = doctor::run(&t);
+                let r = doctor::run_with(&t, Some(&clients));
                 let _ = tx.send((i, start.elapsed(), r));
             });
             running.push((i, Instant::now()));

@@ -79,14 +79,12 @@ impl FleetReport {
                 }
             })
             .collect();
-        // Whole seconds: the page shows it to a person, and nanoseconds say nothing to one.
-        let now = time::OffsetDateTime::now_utc();
-        let now = now.replace_nanosecond(0).unwrap_or(now);
         FleetReport {
             schema_version: SCHEMA_VERSION,
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command: "doctor",
-            timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            // The run's one timestamp, as each target's report has it; whole seconds (a person reads it).
+            timestamp: crate::record::run_timestamp(),
             config,
             status: if healthy { "ok" } else { "failed" },
             exit_code: if healthy { 0 } else { 1 },
@@ -97,5 +95,22 @@ impl FleetReport {
 
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).map(|s| s + "\n").unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One clock read per run: the fleet and every target's report say the same instant, in the
+    /// same form (RFC 3339, UTC, whole seconds).
+    #[test]
+    fn a_fleet_and_its_targets_reports_share_one_timestamp() {
+        let target = Report::new("doctor", crate::record::Target::default(), crate::record::Diagnosis::ok());
+        let fleet = FleetReport::new("sfjwt.yaml".into(), vec![], std::time::Duration::from_millis(5));
+        assert_eq!(target.timestamp, fleet.timestamp);
+        let t = &fleet.timestamp;
+        assert!(time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).is_ok(), "{t}");
+        assert!(t.ends_with('Z') && !t.contains('.'), "{t}");
     }
 }

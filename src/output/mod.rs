@@ -4,5 +4,6 @@
 pub mod ci;
 pub mod envelope;
 pub mod fleet;
+pub mod junit;
 pub mod report;
 pub mod text;

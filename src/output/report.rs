@@ -37,7 +37,7 @@ pub fn render(report: &Report, format: ReportFormat) -> Result<String, Error> {
         ReportFormat::Json => serde_json::to_string_pretty(report).map(|s| s + "\n").map_err(|e| fail(e.to_string())),
         ReportFormat::Yaml => serde_saphyr::to_string(report).map_err(|e| fail(e.to_string())),
         ReportFormat::Markdown => Ok(crate::output::text::markdown(report)),
-        ReportFormat::Junit => Ok(crate::output::text::junit(report)),
+        ReportFormat::Junit => Ok(crate::output::junit::report(report)),
     }
 }
 

@@ -83,3 +83,34 @@ fn a_failed_hand_off_revokes_the_issued_token() {
     let revoked = requests.iter().position(|q| q.starts_with("POST /services/oauth2/revoke"));
     assert!(granted.is_some() && revoked > granted, "the token is revoked after the grant: {requests:?}");
 }
+
+/// `doctor --all`: targets with the same network settings share the run's HTTP client, so a
+/// second org on a host the first reached reuses the first's connections instead of opening its
+/// own (issue 22, step 8). One after the other (--jobs 1), two such targets open what one does.
+#[test]
+fn fleet_targets_with_the_same_settings_share_connections() {
+    let ctx = Ctx::new();
+    ctx.secret_key_file(&fixture_key());
+    ctx.secret(ADMIN_TOKEN);
+    let target = |name: &str, emu: &LoggedEmu| {
+        format!(
+            "  {name}:\n    client_id: {CLIENT_ID}\n    username: {USERNAME}\n    login_url: {url}\n    ca_file: {ca}\n    key: {key}\n    admin_token_env: FLEET_ADMIN_TOKEN\n    admin_instance_url: {url}\n",
+            url = emu.url,
+            ca = emu.ca.display(),
+            key = fixture_key().display()
+        )
+    };
+    let doctor = |config: &str, args: &[&str]| {
+        std::fs::write(ctx.path(config), format!("targets:\n{}", args[0])).unwrap();
+        let mut cmd = ctx.sfjwt();
+        cmd.args(["doctor", "--config", config]).args(&args[1..]).env("FLEET_ADMIN_TOKEN", ADMIN_TOKEN);
+        ctx.run(&mut cmd).code(0);
+    };
+    let alone = LoggedEmu::named("healthy");
+    doctor("one.yaml", &[&target("a", &alone), "--target", "a"]);
+    let shared = LoggedEmu::named("healthy");
+    doctor("two.yaml", &[&(target("a", &shared) + &target("b", &shared)), "--all", "--jobs", "1"]);
+    let (one, two) = (accepted(&alone), accepted(&shared));
+    assert!(one >= 1 && shared.org_requests().len() == 2 * alone.org_requests().len(), "both targets read the org");
+    assert_eq!(two, one, "the second target reuses the first's connections ({one} for one target, {two} for two)");
+}

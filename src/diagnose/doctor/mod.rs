@@ -69,6 +69,11 @@ impl State<'_> {
 }
 
 pub fn run(s: &DoctorPlan) -> Result<Outcome, Error> {
+    run_with(s, None)
+}
+
+/// The doctor with the fleet's clients: a target takes the one for its network settings.
+pub fn run_with(s: &DoctorPlan, shared: Option<&crate::net::SharedClients>) -> Result<Outcome, Error> {
     let l = &s.login;
     let report = Report::new(
         "doctor",
@@ -103,7 +108,10 @@ pub fn run(s: &DoctorPlan) -> Result<Outcome, Error> {
     local::given_certificate(&mut st)?;
     local::repository(&mut st);
     local::environment(&mut st);
-    let client = crate::net::client(&l.net)?;
+    let client = match shared.and_then(|c| c.get(&l.net)) {
+        Some(c) => c,
+        None => crate::net::client(&l.net)?,
+    };
     remote::grant(&mut st, &client)?;
     remote::org(&mut st, &client)?;
     Ok(finish(st))
