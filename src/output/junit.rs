@@ -141,7 +141,12 @@ mod tests {
     #[test]
     fn junit_stays_well_formed_for_any_text() {
         let nasty = "a\u{FFFF}b\u{1}c\u{FFFE}<&>\"'\u{0}\r\n]]>";
-        let r = report_with(Check { id: nasty.into(), title: nasty.into(), status: CheckStatus::Fail, detail: nasty.into() });
+        let r = report_with(Check {
+            id: nasty.into(),
+            title: nasty.into(),
+            status: CheckStatus::Fail,
+            detail: nasty.into(),
+        });
         let xml = report(&r);
         assert!(!xml.contains('\u{FFFF}') && !xml.contains('\u{1}') && !xml.contains('\u{0}'), "{xml}");
         let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
@@ -176,7 +181,10 @@ mod tests {
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
         assert_eq!(suite.attribute("name"), Some("sfjwt login"));
-        assert_eq!((suite.attribute("tests"), suite.attribute("failures"), suite.attribute("skipped")), (Some("4"), Some("1"), Some("1")));
+        assert_eq!(
+            (suite.attribute("tests"), suite.attribute("failures"), suite.attribute("skipped")),
+            (Some("4"), Some("1"), Some("1"))
+        );
         let cases: Vec<_> = suite.children().filter(|n| n.has_tag_name("testcase")).collect();
         assert!(cases.iter().all(|c| c.attribute("classname") == Some("sfjwt.login")), "{xml}");
         let failure = cases[3].children().find(|n| n.has_tag_name("failure")).unwrap();
@@ -192,7 +200,12 @@ mod tests {
     /// login wrote failures="0").
     #[test]
     fn a_failed_run_without_a_failed_check_gets_a_failing_case() {
-        let mut r = report_with(Check { id: "oidc_token".into(), title: "OIDC token".into(), status: CheckStatus::Pass, detail: String::new() });
+        let mut r = report_with(Check {
+            id: "oidc_token".into(),
+            title: "OIDC token".into(),
+            status: CheckStatus::Pass,
+            detail: String::new(),
+        });
         r.target.flow = Flow::TokenExchange;
         r.status = Status::Failed;
         let xml = report(&r);

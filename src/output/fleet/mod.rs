@@ -3,4 +3,3 @@
 
 pub mod html;
 pub mod matrix;
-
