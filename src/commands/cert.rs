@@ -1,10 +1,11 @@
 use serde::Serialize;
 
-use super::{load_optional_key, print_json};
+use super::load_optional_key;
 use crate::cli::duration;
 use crate::cli::{Format, InspectArgs};
 use crate::credentials::cert::{self, CertInfo};
 use crate::error::{Error, Exit, UsageKind};
+use crate::output::printer::{Outcome, Printer};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -18,7 +19,7 @@ struct Output<'a> {
     status: &'static str,
 }
 
-pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
+pub fn inspect(args: InspectArgs, printer: Printer) -> Result<Outcome, Error> {
     let threshold = args
         .expires_within
         .as_deref()
@@ -48,27 +49,29 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
         (Exit::Success, "ok")
     };
     let out = Output { cert: &info, expired, expires_within_threshold: expiring, key_matches, status };
-    match args.format {
-        Format::Json => print_json(&out)?,
+    let format = if printer.json() { Format::Json } else { args.format };
+    let result = match format {
+        Format::Json => printer.json_value(&out)?,
         Format::Text => {
-            crate::output::envelope::line(&format!("subject:     {}", info.subject));
-            crate::output::envelope::line(&format!("issuer:      {}", info.issuer));
-            crate::output::envelope::line(&format!("serial:      {}", info.serial));
-            crate::output::envelope::line(&format!("not before:  {}", info.not_before));
-            crate::output::envelope::line(&format!("not after:   {}", info.not_after));
-            crate::output::envelope::line(&format!("days left:   {}", info.days_left));
-            crate::output::envelope::line(&format!(
+            printer.line(&format!("subject:     {}", info.subject));
+            printer.line(&format!("issuer:      {}", info.issuer));
+            printer.line(&format!("serial:      {}", info.serial));
+            printer.line(&format!("not before:  {}", info.not_before));
+            printer.line(&format!("not after:   {}", info.not_after));
+            printer.line(&format!("days left:   {}", info.days_left));
+            printer.line(&format!(
                 "key size:    {}",
                 info.key_bits.map_or("not RSA".to_string(), |b| format!("{b} bits"))
             ));
-            crate::output::envelope::line(&format!("signature:   {}", info.signature_algorithm));
-            crate::output::envelope::line(&format!("SHA-1:       {}", info.sha1_fingerprint));
-            crate::output::envelope::line(&format!("SHA-256:     {}", info.sha256_fingerprint));
+            printer.line(&format!("signature:   {}", info.signature_algorithm));
+            printer.line(&format!("SHA-1:       {}", info.sha1_fingerprint));
+            printer.line(&format!("SHA-256:     {}", info.sha256_fingerprint));
             if let Some(m) = key_matches {
-                crate::output::envelope::line(&format!("key matches: {}", if m { "yes" } else { "NO" }));
+                printer.line(&format!("key matches: {}", if m { "yes" } else { "NO" }));
             }
+            None
         }
-    }
+    };
     match exit {
         Exit::KeyMismatch => eprintln!(
             "error: the key does not match the certificate\nhelp: Salesforce will answer `invalid assertion`; upload the certificate made with this key, or use the key it was made from"
@@ -83,14 +86,15 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
         ),
         _ => {}
     }
+    let outcome = Outcome::new(exit).with_result(result);
     if exit != Exit::Success {
-        crate::output::envelope::set_failure("CertificateCheckFailed", format!("{exit:?}"), None);
+        return Ok(outcome.with_failure("CertificateCheckFailed", format!("{exit:?}"), None));
     }
-    Ok(exit)
+    Ok(outcome)
 }
 
 /// `sfjwt cert rotate`: a new key and certificate, the app's metadata updated in place.
-pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
+pub fn rotate(args: crate::cli::RotateArgs, printer: Printer) -> Result<Outcome, Error> {
     use crate::fsutil;
     let bits = cert::Bits::parse(args.bits).ok_or_else(|| {
         Error::usage_of(
@@ -149,22 +153,22 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     crate::appmeta::write::gitignore(&args.key_dir, &format!("{name}.key"))?;
     fsutil::write_atomic(&holder, updated.as_bytes(), fsutil::PUBLIC_MODE)?;
 
-    crate::output::envelope::line(&format!("New key:         {} (mode 0600)", key_path.display()));
-    crate::output::envelope::line(&format!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after));
-    crate::output::envelope::line(&format!("Updated:         {}", holder.display()));
+    printer.line(&format!("New key:         {} (mode 0600)", key_path.display()));
+    printer.line(&format!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after));
+    printer.line(&format!("Updated:         {}", holder.display()));
     if args.print_key_base64 {
         use base64::Engine;
         let b64 =
             zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(g.key.to_pkcs8_pem().as_bytes()));
-        crate::output::envelope::line(&format!("New key, base64: {}", b64.as_str()));
+        printer.line(&format!("New key, base64: {}", b64.as_str()));
     }
-    print_rotation_steps(&args, (&app.api_name, app.kind), (&key_path, &cert_path), username.as_deref());
-    crate::output::envelope::set_result(serde_json::json!({
+    print_rotation_steps(printer, &args, (&app.api_name, app.kind), (&key_path, &cert_path), username.as_deref());
+    let result = serde_json::json!({
         "key_path": key_path.display().to_string(),
         "cert_path": cert_path.display().to_string(),
         "updated": holder.display().to_string(),
-    }));
-    Ok(Exit::Success)
+    });
+    Ok(Outcome::new(Exit::Success).with_result(Some(result)))
 }
 
 /// The one app with a certificate in the folder (or the one --app-name names).
@@ -211,6 +215,7 @@ fn upload_path(kind: crate::appmeta::read::AppKind, app: &str) -> String {
 /// The follow-up, every command filled in from the flags given (placeholders only for what no
 /// flag said): the tests run the sfjwt ones as printed.
 fn print_rotation_steps(
+    printer: Printer,
     args: &crate::cli::RotateArgs,
     (app, kind): (&str, crate::appmeta::read::AppKind),
     (key_path, cert_path): (&std::path::Path, &std::path::Path),
@@ -219,23 +224,23 @@ fn print_rotation_steps(
     let quote = |p: &std::path::Path| crate::output::ci::shell_quote(&p.display().to_string());
     let alias = args.admin_sf_org.as_deref().unwrap_or("<admin alias>");
     let user = username.map(str::to_string).unwrap_or_else(|| "<CI username>".into());
-    crate::output::envelope::line("");
-    crate::output::envelope::line("Rotate in this order:");
-    crate::output::envelope::line(&format!(
+    printer.line("");
+    printer.line("Rotate in this order:");
+    printer.line(&format!(
         "  1. sf project deploy start --source-dir {} --target-org {alias}   (or by hand: {} > upload {})",
         quote(&args.source_dir),
         upload_path(kind, app),
         cert_path.display()
     ));
-    crate::output::envelope::line(&format!("  2. replace the CI secret with {}", key_path.display()));
-    crate::output::envelope::line("  3. run `sfjwt doctor` in CI, then delete the old key");
-    crate::output::envelope::line("");
-    crate::output::envelope::line(
+    printer.line(&format!("  2. replace the CI secret with {}", key_path.display()));
+    printer.line("  3. run `sfjwt doctor` in CI, then delete the old key");
+    printer.line("");
+    printer.line(
         "Between steps 1 and 2, CI cannot log in: the app then trusts only the new certificate, and CI still signs with the old key. \
          Whether an app can hold two certificates at once is unconfirmed, so plan the window (minutes). To avoid it, create a second \
          app, switch CI to its client id, then retire the old app:",
     );
-    crate::output::envelope::line(&format!(
+    printer.line(&format!(
         "  sfjwt setup -o {user} --app-name {app}_2 --key {} --cert {} --source-dir {} --key-dir {}",
         quote(key_path),
         quote(cert_path),

@@ -9,18 +9,19 @@ use crate::diagnose::Cause;
 use crate::diagnose::doctor;
 use crate::error::{Error, Exit};
 use crate::fleet::{self, report::FleetReport};
+use crate::output::printer::{Outcome, Printer};
 use crate::output::{self, report};
 use crate::record::CheckStatus;
 
-pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
+pub fn run(args: DoctorArgs, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok();
-    match settings::resolve(&args, &env)? {
-        DoctorMode::Single(s) => single(&s),
-        DoctorMode::Fleet(f) => all(f),
+    match settings::resolve(&args, printer.json(), &env)? {
+        DoctorMode::Single(s) => single(&s, printer),
+        DoctorMode::Fleet(f) => all(f, printer),
     }
 }
 
-fn single(s: &DoctorSettings) -> Result<Exit, Error> {
+fn single(s: &DoctorSettings, printer: Printer) -> Result<Outcome, Error> {
     for note in &s.notes {
         eprintln!("note: {note}");
     }
@@ -39,12 +40,13 @@ fn single(s: &DoctorSettings) -> Result<Exit, Error> {
     if report.diagnosis.cause != Cause::None {
         super::print_diagnosis(&report.diagnosis, 0);
     }
+    let mut outcome = Outcome::new(out.exit);
     if out.exit != Exit::Success {
         let d = &report.diagnosis;
-        crate::output::envelope::set_failure("CheckFailed", d.summary.clone(), Some(d.cause.id()));
+        outcome = outcome.with_failure("CheckFailed", d.summary.clone(), Some(d.cause.id()));
     }
     match s.format {
-        Some(OutFormat::Json) if crate::output::envelope::enabled() => super::print_json(report)?,
+        Some(OutFormat::Json) if printer.json() => outcome = outcome.with_result(printer.json_value(report)?),
         Some(OutFormat::Json) => print!("{}", report::render(report, report::ReportFormat::Json)?),
         Some(OutFormat::Yaml) => print!("{}", report::render(report, report::ReportFormat::Yaml)?),
         _ => {}
@@ -54,10 +56,10 @@ fn single(s: &DoctorSettings) -> Result<Exit, Error> {
         crate::output::ci::github_report(report);
     }
     report::write_all(report, &s.reports)?;
-    Ok(out.exit)
+    Ok(outcome)
 }
 
-fn all(f: FleetSettings) -> Result<Exit, Error> {
+fn all(f: FleetSettings, printer: Printer) -> Result<Outcome, Error> {
     let start = Instant::now();
     let config = f.config.display().to_string();
     let (reports, json_stdout, github) = (f.reports.clone(), f.json_stdout, f.github);
@@ -71,14 +73,12 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
     let fleet = FleetReport::new(config, results, start.elapsed());
     let s = &fleet.summary;
     eprintln!("{} of {} targets healthy ({:.1}s)", s.ok, s.targets, s.elapsed_ms as f64 / 1000.0);
-    if crate::output::envelope::enabled() {
-        crate::output::envelope::set_result(serde_json::from_str(&fleet.json()).unwrap_or_default());
+    let exit = if fleet.status == "ok" { Exit::Success } else { Exit::CheckFailed };
+    let mut outcome = Outcome::new(exit);
+    if printer.json() {
+        outcome = outcome.with_result(Some(serde_json::from_str(&fleet.json()).unwrap_or_default()));
         if fleet.status != "ok" {
-            crate::output::envelope::set_failure(
-                "CheckFailed",
-                format!("{} of {} targets healthy", s.ok, s.targets),
-                None,
-            );
+            outcome = outcome.with_failure("CheckFailed", format!("{} of {} targets healthy", s.ok, s.targets), None);
         }
     } else if json_stdout {
         print!("{}", fleet.json());
@@ -104,5 +104,5 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
                 .and_then(|mut file| file.write_all(format!("{md}\n").as_bytes()));
         }
     }
-    Ok(if fleet.status == "ok" { Exit::Success } else { Exit::CheckFailed })
+    Ok(outcome)
 }

@@ -4,6 +4,7 @@ use crate::cli::{ExplainArgs, Format};
 use crate::diagnose::text::explain;
 use crate::diagnose::{Cause, Diagnosis};
 use crate::error::{Error, Exit};
+use crate::output::printer::{Outcome, Printer};
 use crate::output::report;
 use crate::record::{self, CheckStatus, Report, Status};
 
@@ -12,7 +13,7 @@ const MAX_INPUT: u64 = 1024 * 1024;
 
 /// Reads error text from another tool (sf's JwtGrantError, simple-salesforce, a raw JSON body)
 /// and diagnoses the most telling line.
-pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
+pub fn run(args: ExplainArgs, printer: Printer) -> Result<Outcome, Error> {
     let text = match args.text {
         Some(t) => t,
         None => {
@@ -34,8 +35,10 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
         crate::fsutil::check_writable(path, "the report")?;
     }
     let d = explain(&text);
-    match args.format {
-        Format::Json => super::print_json(&d)?,
+    // Under --json the diagnosis is the envelope's result.
+    let format = if printer.json() { Format::Json } else { args.format };
+    let result = match format {
+        Format::Json => printer.json_value(&d)?,
         Format::Text => {
             println!("cause: {} ({})", d.cause.id(), d.confidence.id());
             println!("{}", d.summary);
@@ -54,21 +57,19 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
                 println!("fix: {fix}");
             }
             println!("more: {}", d.docs);
+            None
         }
-    }
+    };
     // 1: no cause identified (a pipeline can tell "explained" from "not"), also when the text holds
     // only a wrapper sfjwt knows (sf's "Error authenticating with JWT") without the reason.
     let exit = if d.cause == Cause::Unknown { Exit::CheckFailed } else { Exit::Success };
+    let mut outcome = Outcome::new(exit).with_result(result);
     if exit != Exit::Success {
-        if crate::diagnose::text::recognises(&text) {
-            crate::output::envelope::set_failure(
-                "UnknownCause",
-                "the text holds an error sfjwt knows, not its cause",
-                None,
-            );
+        outcome = if crate::diagnose::text::recognises(&text) {
+            outcome.with_failure("UnknownCause", "the text holds an error sfjwt knows, not its cause", None)
         } else {
-            crate::output::envelope::set_failure("NoKnownError", "the text holds no error sfjwt recognises", None);
-        }
+            outcome.with_failure("NoKnownError", "the text holds no error sfjwt recognises", None)
+        };
     }
     if !args.report.is_empty() {
         let mut r = Report::new("explain", record::Target::default(), Diagnosis::ok());
@@ -85,5 +86,5 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
         r.diagnosis = d;
         report::write_all(&r, &args.report)?;
     }
-    Ok(exit)
+    Ok(outcome)
 }
