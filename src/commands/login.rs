@@ -76,8 +76,6 @@ impl Login<'_> {
         };
         let plan = attempt::Plan {
             flow,
-            login: &s.target.login,
-            username: s.credential.username().unwrap_or_default(),
             net: &s.tries.net,
             verify: s.verify,
             github_mask: s.handoff.github,

@@ -470,8 +470,6 @@ fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> 
     eprintln!("Waiting for the app to accept a login (up to {}s)…", wait.limit.as_secs());
     let plan = attempt::Plan {
         flow: attempt::Flow::Grant(req),
-        login: &wait.login,
-        username,
         net: &wait.net,
         verify: false,
         github_mask: false,

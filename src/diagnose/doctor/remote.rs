@@ -22,8 +22,6 @@ pub(super) fn grant(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
     let s = st.s;
     let plan = attempt::Plan {
         flow: attempt::Flow::Grant(GrantRequest::new(&s.target, &s.key, k, &s.tries)),
-        login: &s.target.login,
-        username: &s.key.username,
         net: &s.tries.net,
         verify: true,
         github_mask: false,
