@@ -310,7 +310,7 @@ fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) 
         trace_id: refusal.trace_id.clone(),
         correlation_id: refusal.correlation_id.clone(),
     });
-    rep.fail(cause.id, cause.summary, vec![headline], vec![cause.fix.into()]);
+    rep.fail(cause.id, cause.summary, vec![headline], fixes(&cause));
     print_cause(&cause);
     if let (Some(t), Some(c)) = (&refusal.trace_id, &refusal.correlation_id) {
         let (t, c) = (crate::secrets::terminal_safe(t), crate::secrets::terminal_safe(c));
@@ -319,9 +319,20 @@ fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) 
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }
 
+/// The fixes of a cause, for the report.
+fn fixes(cause: &EntraCause) -> Vec<String> {
+    cause.fix.iter().map(|f| f.to_string()).collect()
+}
+
+/// The cause, its fixes (the table `explain` reads too) and where it is explained.
 fn print_cause(cause: &EntraCause) {
     eprintln!("cause: {}: {}", cause.id, cause.summary);
-    eprintln!("help: {}", cause.fix);
+    for fix in cause.fix {
+        eprintln!("help: {fix}");
+    }
+    if cause.id != causes::UNKNOWN.id {
+        eprintln!("more: {}", cause.doc());
+    }
 }
 
 fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Exit, Error> {
@@ -463,7 +474,7 @@ fn roles_missing(
     };
     eprintln!("error: the grant succeeded, but the token lacks the required application permission(s): {list}");
     eprintln!("  evidence: {evidence}");
-    rep.fail(cause.id, cause.summary, vec![evidence], vec![cause.fix.into()]);
+    rep.fail(cause.id, cause.summary, vec![evidence], fixes(&cause));
     print_cause(&cause);
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }
