@@ -141,6 +141,48 @@ login_snapshots! {
     federated_token_expired: "expired-oidc-token", super::keyless_login, [];
 }
 
+/// A certificate assertion signed outside sfjwt (a key vault or HSM signs; the key never leaves
+/// it) with one claim changed, handed to `--oidc file:` as the client assertion. sfjwt signs its
+/// own assertions right, so only such an assertion meets AADSTS700021 and AADSTS700023.
+fn presigned_login(ctx: &Ctx, emu: &Emu, change: fn(&mut sfjwt::entra::assertion::Claims, &Emu)) -> Command {
+    use sfjwt::credentials::{cert, keys};
+    use sfjwt::entra::assertion;
+    let key = keys::load(&keys::KeySource::File(fixture_key()), None).unwrap();
+    let info = cert::load(&cert()).unwrap();
+    let endpoint = format!("{}/{TENANT_ID}/oauth2/v2.0/token", emu.url);
+    let mut claims = assertion::Claims::new(APP, &endpoint, std::time::Duration::from_secs(300));
+    change(&mut claims, emu);
+    let jwt = assertion::sign(&key, &assertion::x5t_s256(&info.sha256_fingerprint), &claims).unwrap();
+    ctx.secret(jwt.to_string());
+    std::fs::write(ctx.path("assertion.jwt"), jwt.as_bytes()).unwrap();
+    let mut cmd = entra_as(ctx, emu, TENANT_ID, APP);
+    cmd.args(["--oidc", "file:assertion.jwt"]);
+    cmd
+}
+
+/// AADSTS700021: the assertion's iss/sub name another app than --client-id.
+#[test]
+fn presigned_assertion_for_another_app() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let mut cmd = presigned_login(&ctx, &emu, |c, _| {
+        c.iss = "9d2e4f6a-1b3c-4d5e-8f70-a1b2c3d4e5f6".into();
+        c.sub = c.iss.clone();
+    });
+    let run = ctx.run(&mut cmd);
+    sfjwt_testsupport::cmd_snapshot!(filters = FILTERS, "entra_presigned_assertion_for_another_app", run);
+}
+
+/// AADSTS700023: the assertion's aud is the v1.0 token endpoint, not the v2.0 one the grant goes to.
+#[test]
+fn presigned_assertion_for_another_endpoint() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let mut cmd = presigned_login(&ctx, &emu, |c, e| c.aud = format!("{}/{TENANT_ID}/oauth2/token", e.url));
+    let run = ctx.run(&mut cmd);
+    sfjwt_testsupport::cmd_snapshot!(filters = FILTERS, "entra_presigned_assertion_for_another_endpoint", run);
+}
+
 #[test]
 fn certificate_login_hands_on_the_token_and_masks_it() {
     let ctx = Ctx::new();
