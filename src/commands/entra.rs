@@ -310,8 +310,9 @@ fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) 
         trace_id: refusal.trace_id.clone(),
         correlation_id: refusal.correlation_id.clone(),
     });
-    rep.fail(cause.id, cause.summary, vec![headline], fixes(&cause));
-    print_cause(&cause);
+    let fixes = fixes(&cause);
+    print_cause(&cause, &fixes);
+    rep.fail(cause.id, cause.summary, vec![headline], fixes);
     if let (Some(t), Some(c)) = (&refusal.trace_id, &refusal.correlation_id) {
         let (t, c) = (crate::secrets::terminal_safe(t), crate::secrets::terminal_safe(c));
         eprintln!("note: Entra's trace ID {t}, correlation ID {c} (quote both to Microsoft support)");
@@ -325,9 +326,9 @@ fn fixes(cause: &EntraCause) -> Vec<String> {
 }
 
 /// The cause, its fixes (the table `explain` reads too) and where it is explained.
-fn print_cause(cause: &EntraCause) {
+fn print_cause(cause: &EntraCause, fixes: &[String]) {
     eprintln!("cause: {}: {}", cause.id, cause.summary);
-    for fix in cause.fix {
+    for fix in fixes {
         eprintln!("help: {fix}");
     }
     if cause.id != causes::UNKNOWN.id {
@@ -474,8 +475,9 @@ fn roles_missing(
     };
     eprintln!("error: the grant succeeded, but the token lacks the required application permission(s): {list}");
     eprintln!("  evidence: {evidence}");
-    rep.fail(cause.id, cause.summary, vec![evidence], fixes(&cause));
-    print_cause(&cause);
+    let fixes = fixes(&cause);
+    print_cause(&cause, &fixes);
+    rep.fail(cause.id, cause.summary, vec![evidence], fixes);
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }
 
