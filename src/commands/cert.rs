@@ -235,7 +235,6 @@ fn print_rotation_steps(
 ) {
     let quote = |p: &std::path::Path| crate::output::ci::shell_quote(&p.display().to_string());
     let alias = args.admin_sf_org.as_deref().unwrap_or("<admin alias>");
-    let user = username.map(str::to_string).unwrap_or_else(|| "<CI username>".into());
     crate::output::envelope::line("");
     crate::output::envelope::line("Rotate in this order:");
     crate::output::envelope::line(&format!(
