@@ -20,6 +20,7 @@ pub const CERT_ROTATE: &str = "\
 Examples:
   $ sfjwt cert rotate --source-dir force-app/main/default --key-dir keys
   $ sfjwt cert rotate --app-name sfjwt_CI -o ci@acme.com --admin-sf-org prod-admin
+  $ sfjwt cert rotate --second-app --app-name sfjwt_CI -o ci@acme.com --key-dir keys
 
 Exit codes: 0 rotated (files written, steps printed), 2 usage or input error.";
 

@@ -22,7 +22,7 @@ pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
 
 fn single(s: &DoctorSettings) -> Result<Exit, Error> {
     for note in &s.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     let out = doctor::run(&s.plan)?;
     let report = &out.report;
