@@ -47,6 +47,10 @@ pub struct TenantSpec {
     /// Microsoft's first-party resources, which every tenant has. Any other scope: AADSTS500011.
     #[serde(default)]
     pub resources: Vec<String>,
+    /// The tenant's own APIs whose enterprise app has "Assignment required?" on: only apps given
+    /// one of their app roles (`assigned-to` on the app) get a token for them (AADSTS501051).
+    #[serde(default)]
+    pub resources_requiring_assignment: Vec<String>,
     /// Federated mismatches answered per field (AADSTS700211/700212/700213/7002138, what Entra
     /// answers today) instead of the older AADSTS70021 that names all three values.
     #[serde(default)]
@@ -71,6 +75,9 @@ pub struct AppSpec {
     /// Client secret values past their expiry date: AADSTS7000222.
     #[serde(default)]
     pub expired_secrets: Vec<String>,
+    /// APIs of `resources-requiring-assignment` on which this app holds an app role.
+    #[serde(default)]
+    pub assigned_to: Vec<String>,
     /// A Conditional Access policy for workload identities blocks this app: AADSTS53003.
     #[serde(default)]
     pub blocked_by_conditional_access: bool,
@@ -116,6 +123,7 @@ pub struct Tenant {
     domains: Vec<String>,
     apps: Vec<App>,
     resources: Vec<String>,
+    requiring_assignment: Vec<String>,
     per_field: bool,
     key: KeyPair,
     kid: String,
@@ -141,6 +149,7 @@ impl Tenant {
             domains: spec.domains,
             apps,
             resources: spec.resources,
+            requiring_assignment: spec.resources_requiring_assignment,
             per_field: spec.per_field_federated_errors,
             key,
             kid: URL_SAFE_NO_PAD.encode(id),
@@ -341,6 +350,7 @@ fn token(
         refusal(400, "invalid_scope", 1002012, &text, now)
     })?;
     check_resource(tenant, &resource, get("scope"), now)?;
+    check_assignment(tenant, app, &resource, now)?;
     if app.spec.blocked_by_conditional_access {
         let text =
             "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.";
@@ -374,8 +384,9 @@ fn check_resource(tenant: &Tenant, resource: &str, scope: &str, now: i64) -> Res
         );
         return Err(refusal(400, "invalid_scope", 70011, &text, now));
     }
-    let known = |r: &str| r.trim_end_matches('/').eq_ignore_ascii_case(resource.trim_end_matches('/'));
-    if !FIRST_PARTY.iter().any(|r| known(r)) && !tenant.resources.iter().any(|r| known(r)) {
+    let known = |r: &str| same_resource(r, resource);
+    let own = || tenant.resources.iter().chain(&tenant.requiring_assignment);
+    if !FIRST_PARTY.iter().any(|r| known(r)) && !own().any(|r| known(r)) {
         let text = format!(
             "The resource principal named {resource} was not found in the tenant named {}. This can happen if the \
              application has not been installed by the administrator of the tenant or consented to by any user in the \
@@ -385,6 +396,24 @@ fn check_resource(tenant: &Tenant, resource: &str, scope: &str, now: i64) -> Res
         return Err(refusal(400, "invalid_resource", 500011, &text, now));
     }
     Ok(())
+}
+
+fn same_resource(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+/// An API with "Assignment required?" on issues tokens only to apps holding one of its app roles.
+fn check_assignment(tenant: &Tenant, app: &App, resource: &str, now: i64) -> Result<(), Response> {
+    let required = tenant.requiring_assignment.iter().any(|r| same_resource(r, resource));
+    if !required || app.spec.assigned_to.iter().any(|r| same_resource(r, resource)) {
+        return Ok(());
+    }
+    let name = resource.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or(resource);
+    let text = format!(
+        "Application '{}'(sfjwt-ci) is not assigned to a role for the application '{resource}'({name}).",
+        app.spec.client_id
+    );
+    Err(refusal(400, "invalid_client", 501051, &text, now))
 }
 
 /// `RESOURCE/.default`, exactly one: the resource, else `None`.
@@ -681,6 +710,7 @@ mod tests {
                 secrets: vec!["the-value".into()],
                 expired_secrets: vec!["old-value".into()],
                 blocked_by_conditional_access: false,
+                assigned_to: vec![],
                 federated_credentials: vec![FederatedSpec {
                     issuer: "https://token.actions.githubusercontent.com".into(),
                     subject: "repo:Acme/app:ref:refs/heads/main".into(),
@@ -689,6 +719,7 @@ mod tests {
                 roles: vec!["Sites.Read.All".into()],
             }],
             resources: vec!["api://ci-deploy-api".into()],
+            resources_requiring_assignment: vec![],
             per_field_federated_errors: true,
         };
         let tenant = Tenant::new(spec, &fixtures().join("orgs")).unwrap();
@@ -813,6 +844,10 @@ mod tests {
         assert_eq!(secret_code(&tenant, "the-value", "https://https://graph.microsoft.com//.default"), 500011);
         assert_eq!(secret_code(&tenant, "the-value", "contoso.crm4.dynamics.com/.default"), 70011);
         assert_eq!(secret_code(&tenant, "the-value", "https://graph.microsoft.com/User.Read"), 1002012);
+        tenant.requiring_assignment = vec!["api://payroll-api".into()];
+        assert_eq!(secret_code(&tenant, "the-value", "api://payroll-api/.default"), 501051);
+        tenant.apps[0].spec.assigned_to = vec!["api://payroll-api".into()];
+        assert_eq!(secret_code(&tenant, "the-value", "api://payroll-api/.default"), 0);
         tenant.apps[0].spec.blocked_by_conditional_access = true;
         assert_eq!(secret_code(&tenant, "the-value", graph), 53003);
     }

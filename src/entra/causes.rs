@@ -93,10 +93,11 @@ pub const CONSENT_DECLINED: EntraCause = EntraCause {
 
 pub const ASSIGNMENT_REQUIRED: EntraCause = EntraCause {
     id: "entra_assignment_required",
-    summary: "The enterprise app requires assignment, and this user or group is not assigned.",
+    summary: "The enterprise app requires assignment, and this user, group or app is not assigned to it.",
     fix: &[
         "Enterprise apps > All applications > the app > Users and groups > Add user/group: assign the user, or a group the user is a direct member of (assignment does not reach nested groups; owning the app registration does not count).",
         "Or, if the app need not be restricted: the app's Properties > Assignment required? > No (path not verified).",
+        "A pipeline refused a token for an API (AADSTS501051, \"Application '…' is not assigned to a role for the application '…'\"): the API requires assignment, so the pipeline's app needs one of the API's application permissions, admin-consented: App registrations > the pipeline's app > API permissions > Add a permission > My APIs > the API > Application permissions, then Grant admin consent (path not verified).",
     ],
 };
 
@@ -332,6 +333,14 @@ pub const CODES: &[EntraCode] = &[
         &["declined to consent"],
         &[(&CONSENT_DECLINED, Likely)],
         "the signed-in user declined the consent prompt",
+        Source::Official,
+    ),
+    row(
+        "aadsts-501051",
+        &[501051],
+        &["is not assigned to a role for the application"],
+        &[(&ASSIGNMENT_REQUIRED, Likely)],
+        "the app holds none of the app roles of an API whose enterprise app requires assignment",
         Source::Official,
     ),
     row(

@@ -123,6 +123,8 @@ login_snapshots! {
     scope_format_invalid: "healthy", cert_login, ["--scope", "contoso.crm4.dynamics.com/.default"];
     /// What Entra answers with AADSTS1002012 sfjwt refuses before sending anything.
     scope_without_default_refused_before_sending: "healthy", cert_login, ["--scope", "https://graph.microsoft.com/User.Read"];
+    /// AADSTS501051: the tenant's API requires assignment and the app holds none of its app roles.
+    api_requires_assignment: "api-requires-assignment", cert_login, ["--scope", "api://ci-deploy-api/.default"];
     /// AADSTS53003: Conditional Access for workload identities blocks the app.
     conditional_access_blocked: "conditional-access", cert_login, [];
     /// AADSTS53003 for a keyless login too (the policy is on the service principal).

@@ -144,6 +144,15 @@ explain_snapshots! {
     aadsts_700023: "e121";
 }
 
+/// AADSTS501051 for a client credentials grant, as PowershellScripts.github.io "Securing Azure
+/// Functions" quotes it (not in the corpus: a blog, not a thread with a resolution).
+#[test]
+fn explain_entra_501051_an_app_without_a_role_on_an_api() {
+    let ctx = Ctx::new();
+    let text = "AADSTS501051: Application '1df771d6-ef9c-473e-af87-cafa8928e024'(testClient) \n    is not assigned to a role for the application '8d138478-d3a3-47f5-a233-1408cd6baae4'(testBackend2)";
+    sfjwt_snapshot!(ctx, "explain_entra_aadsts_501051", ctx.sfjwt().args(["explain", text]));
+}
+
 /// One row of docs/evidence.md: id, behaviour, cause, level.
 fn ledger() -> Vec<[String; 4]> {
     let text = std::fs::read_to_string(repo().join("docs/evidence.md")).unwrap();
