@@ -56,9 +56,22 @@ pub fn redact_long_runs(text: &str) -> String {
 }
 
 /// Server and user text made safe for a terminal and a CI log: control characters (escape
-/// sequences, a newline that would start a `::workflow-command::` line) become spaces.
+/// sequences, a newline that would start a `::workflow-command::` line) become spaces, and bidi
+/// controls (a user's path or value may hold them too) become U+FFFD, visibly.
 pub fn terminal_safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => ' ',
+            c if is_bidi_control(c) => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Bidirectional controls (Unicode TR9): embeddings, overrides, isolates and marks can reorder
+/// what a terminal or a browser shows ("Trojan Source", CVE-2021-42574).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `text` with every registered secret (and its URL-encoded form) replaced by `***`. ASCII case

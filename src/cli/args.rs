@@ -323,7 +323,7 @@ pub struct RevokeArgs {
     /// Allow this non-Salesforce host; repeatable
     #[arg(long, value_name = "HOST")]
     pub allow_host: Vec<String>,
-    /// Extra CA certificates (PEM) to trust; repeatable
+    /// Extra CA certificates (PEM) to trust; repeatable [default: SFJWT_CA_FILE]
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
     /// Bound on the request

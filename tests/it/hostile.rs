@@ -407,3 +407,22 @@ fn a_credential_in_the_wrong_flag_is_never_quoted_back() {
         }
     }
 }
+
+/// A bidi override in a value the user gave (a path from a variable, a copied tenant) cannot
+/// reorder the error line that quotes it: it shows as U+FFFD.
+#[test]
+fn bidi_controls_in_user_values_are_shown_not_obeyed() {
+    let ctx = Ctx::new();
+    let r = ctx.run(ctx.sfjwt().args([
+        "login",
+        "-i",
+        "3MVG9Example.key_1",
+        "-o",
+        "ci@acme.com",
+        "--ca-file",
+        "ca\u{202E}mep.pem",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!r.stderr.contains('\u{202E}'), "{}", r.stderr);
+    assert!(r.stderr.contains("ca\u{FFFD}mep.pem"), "{}", r.stderr);
+}
