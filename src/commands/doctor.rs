@@ -23,7 +23,7 @@ pub fn run(args: DoctorArgs, printer: Printer) -> Result<Outcome, Error> {
 
 fn single(s: &DoctorSettings, printer: Printer) -> Result<Outcome, Error> {
     for note in &s.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     let out = doctor::run(&s.plan)?;
     let report = &out.report;

@@ -29,7 +29,7 @@ pub fn run(args: LoginArgs, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok();
     let s = settings::resolve(&args, &env)?;
     for note in &s.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     let login = Login { s: &s, printer };
     let mut report = Report::new("login", record_target(&s), Diagnosis::ok());
