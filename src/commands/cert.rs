@@ -104,18 +104,9 @@ pub fn rotate(args: crate::cli::RotateArgs, printer: Printer) -> Result<Outcome,
         )
     })?;
     let app = the_app(&args)?;
-    let date = time::OffsetDateTime::now_utc().date();
     // The files are named after the app that will hold the certificate.
     let holder_app = if args.second_app { second_app_name(&app.api_name) } else { app.api_name.clone() };
-    let name = args.name.clone().unwrap_or_else(|| {
-        format!(
-            "{}-{}{:02}{:02}",
-            holder_app.to_lowercase().replace('_', "-"),
-            date.year(),
-            date.month() as u8,
-            date.day()
-        )
-    });
+    let name = args.name.clone().unwrap_or_else(|| dated_name(&holder_app));
     let key_path = args.key_dir.join(format!("{name}.key"));
     let cert_path = args.key_dir.join(format!("{name}.crt"));
     for p in [&key_path, &cert_path] {
@@ -141,17 +132,7 @@ pub fn rotate(args: crate::cli::RotateArgs, printer: Printer) -> Result<Outcome,
             username.as_deref(),
         );
     }
-    // The file holding the certificate (for an External Client App, the global OAuth settings).
-    let holder = match app.kind {
-        crate::appmeta::read::AppKind::ConnectedApp => std::path::PathBuf::from(&app.path),
-        crate::appmeta::read::AppKind::ExternalClientApp => find_global_settings(&args.source_dir, &app.api_name)
-            .ok_or_else(|| {
-                Error::usage(
-                    "the External Client App's global OAuth settings file is missing",
-                    restore_help(&format!("ExtlClntAppGlobalOauthSettings:{}_glbloauth", app.api_name)),
-                )
-            })?,
-    };
+    let holder = certificate_holder(&args, &app)?;
     let xml = std::fs::read_to_string(&holder).map_err(|e| Error::Io {
         action: "read",
         path: holder.display().to_string(),
@@ -195,6 +176,30 @@ pub fn rotate(args: crate::cli::RotateArgs, printer: Printer) -> Result<Outcome,
         "previous": previous.display().to_string(),
     });
     Ok(Outcome::new(Exit::Success).with_result(Some(result)))
+}
+
+/// The default base name of the new files: the app's API name in lower case with hyphens, then
+/// the date (e.g. sfjwt-ci-20261203).
+fn dated_name(app: &str) -> String {
+    let date = time::OffsetDateTime::now_utc().date();
+    format!("{}-{}{:02}{:02}", app.to_lowercase().replace('_', "-"), date.year(), date.month() as u8, date.day())
+}
+
+/// The file holding the app's certificate (for an External Client App, the global OAuth settings).
+fn certificate_holder(
+    args: &crate::cli::RotateArgs,
+    app: &crate::appmeta::read::RepoApp,
+) -> Result<std::path::PathBuf, Error> {
+    match app.kind {
+        crate::appmeta::read::AppKind::ConnectedApp => Ok(std::path::PathBuf::from(&app.path)),
+        crate::appmeta::read::AppKind::ExternalClientApp => find_global_settings(&args.source_dir, &app.api_name)
+            .ok_or_else(|| {
+                Error::usage(
+                    "the External Client App's global OAuth settings file is missing",
+                    restore_help(&format!("ExtlClntAppGlobalOauthSettings:{}_glbloauth", app.api_name)),
+                )
+            }),
+    }
 }
 
 /// The one app with a certificate in the folder (or the one --app-name names).

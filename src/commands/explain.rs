@@ -40,23 +40,7 @@ pub fn run(args: ExplainArgs, printer: Printer) -> Result<Outcome, Error> {
     let result = match format {
         Format::Json => printer.json_value(&d)?,
         Format::Text => {
-            println!("cause: {} ({})", d.cause.id(), d.confidence.id());
-            println!("{}", d.summary);
-            for e in &d.evidence {
-                println!("  evidence: {e}");
-            }
-            if d.candidates.len() > 1 {
-                let others: Vec<&str> = d.candidates.iter().skip(1).map(|c| c.cause.id()).collect();
-                println!("  other candidates: {}", others.join(", "));
-            }
-            // The same labels as login's and doctor's diagnosis: help for steps, fix for a ready command.
-            for r in &d.remediation {
-                println!("help: {r}");
-            }
-            if let Some(fix) = &d.fix {
-                println!("fix: {fix}");
-            }
-            println!("more: {}", d.docs);
+            print_text(&d);
             None
         }
     };
@@ -87,4 +71,25 @@ pub fn run(args: ExplainArgs, printer: Printer) -> Result<Outcome, Error> {
         report::write_all(&r, &args.report)?;
     }
     Ok(outcome)
+}
+
+/// The diagnosis as text on stdout, labelled as login's and doctor's: help for steps, fix for a
+/// ready command.
+fn print_text(d: &Diagnosis) {
+    println!("cause: {} ({})", d.cause.id(), d.confidence.id());
+    println!("{}", d.summary);
+    for e in &d.evidence {
+        println!("  evidence: {e}");
+    }
+    if d.candidates.len() > 1 {
+        let others: Vec<&str> = d.candidates.iter().skip(1).map(|c| c.cause.id()).collect();
+        println!("  other candidates: {}", others.join(", "));
+    }
+    for r in &d.remediation {
+        println!("help: {r}");
+    }
+    if let Some(fix) = &d.fix {
+        println!("fix: {fix}");
+    }
+    println!("more: {}", d.docs);
 }
