@@ -34,3 +34,25 @@ pub fn print(envelope: &Value) {
     // A reader that closed the pipe early (`| head`) is not an error and never a panic.
     let _ = writeln!(std::io::stdout().lock(), "{}", crate::secrets::scrub(&text));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Exit;
+
+    /// The outcome a command returns is the envelope: its result, and its failure only when the
+    /// exit code says it failed.
+    #[test]
+    fn an_outcome_becomes_the_envelope() {
+        let ok = Outcome::new(Exit::Success).with_result(Some(json!({"a": 1}))).with_failure("X", "m", None);
+        assert_eq!(finished(&ok), json!({"status": 0, "result": {"a": 1}}));
+        let refused = Outcome::new(Exit::Refused).with_failure("GrantRefused", "no", Some("user_not_approved"));
+        assert_eq!(
+            finished(&refused),
+            json!({"status": 3, "name": "GrantRefused", "message": "no", "cause": "user_not_approved", "result": null})
+        );
+        // A later `None` keeps the result already given.
+        let kept = Outcome::new(Exit::Success).with_result(Some(json!(1))).with_result(None);
+        assert_eq!(finished(&kept)["result"], json!(1));
+    }
+}
