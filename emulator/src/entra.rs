@@ -43,6 +43,9 @@ pub struct TenantSpec {
     pub domains: Vec<String>,
     #[serde(default)]
     pub apps: Vec<AppSpec>,
+    /// The Graph objects doctor reads, and the admin token that may read them (graph.rs).
+    #[serde(default)]
+    pub graph: Option<crate::graph::GraphSpec>,
 }
 
 /// An app registration and its service principal in the tenant.
@@ -65,6 +68,12 @@ pub struct AppSpec {
     /// Application permissions admin-consented (the access token's `roles`), e.g. Sites.Read.All.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The service principal's appRoleAssignmentRequired (Graph only; graph.rs).
+    #[serde(default)]
+    pub app_role_assignment_required: bool,
+    /// Principals assigned to the service principal, `user:NAME` or `group:NAME` (Graph only).
+    #[serde(default)]
+    pub assigned: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -562,7 +571,10 @@ mod tests {
                 secrets: vec![],
                 federated_credentials: vec![],
                 roles: vec!["Sites.Read.All".into()],
+                app_role_assignment_required: false,
+                assigned: vec![],
             }],
+            graph: None,
         };
         let tenant = Tenant::new(spec, &fixtures().join("orgs")).unwrap();
         let x5t = URL_SAFE_NO_PAD.encode(&tenant.apps[0].certs[0].sha256);
