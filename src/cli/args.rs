@@ -384,6 +384,8 @@ pub struct DoctorArgs {
     /// Salesforce DX source folder holding the app's metadata [default: sfdx-project.json packageDirectories]
     #[arg(long, value_name = "DIR")]
     pub source_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub entra: super::entra_doctor::DoctorEntraArgs,
 }
 
 #[derive(Debug, Args)]

@@ -60,7 +60,7 @@ const _: () = assert!(DEFAULT_JOBS >= 50 && DEFAULT_JOBS <= MAX_JOBS);
 
 pub struct FleetSettings {
     pub config: PathBuf,
-    pub targets: Vec<DoctorPlan>,
+    pub targets: Vec<crate::fleet::Job>,
     pub jobs: usize,
     pub deadline: Duration,
     pub reports: Vec<(PathBuf, FleetFormat)>,
@@ -165,13 +165,18 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     };
     let mut targets = Vec::new();
     for name in names {
-        let mut s = one(args, Some(name.clone()), env, false, expires_within).map_err(|e| {
-            // The target's own error keeps its kind (a config error stays one).
+        // The target's own error keeps its kind (a config error stays one).
+        let named = |e: Error| {
             let kind = e.usage_kind().unwrap_or(UsageKind::General);
             Error::usage_of(kind, format!("target {name}: {e}"), e.help().unwrap_or_default())
-        })?;
+        };
+        if let Some(plan) = super::entra_doctor::fleet_target(args, &name, env, deadline).map_err(named)? {
+            targets.push(crate::fleet::Job::Entra(plan));
+            continue;
+        }
+        let mut s = one(args, Some(name.clone()), env, false, expires_within).map_err(named)?;
         bound_by_deadline(&mut s.plan.login, deadline);
-        targets.push(s.plan);
+        targets.push(crate::fleet::Job::Salesforce(s.plan));
     }
     let github = args.login.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     Ok(DoctorMode::Fleet(FleetSettings { config, targets, jobs: args.jobs, deadline, reports, json_stdout, github }))

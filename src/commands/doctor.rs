@@ -14,10 +14,33 @@ use crate::record::CheckStatus;
 
 pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
     let env = |k: &str| std::env::var(k).ok();
+    if let Some(plan) = crate::cli::entra_doctor::single(&args, &env)? {
+        return entra(&args, &plan, &env);
+    }
     match settings::resolve(&args, &env)? {
         DoctorMode::Single(s) => single(&s),
         DoctorMode::Fleet(f) => all(f),
     }
+}
+
+/// `doctor --provider entra` (or a config target with `provider: entra`): one Entra app.
+fn entra(
+    args: &DoctorArgs,
+    plan: &crate::diagnose::entra_doctor::plan::EntraPlan,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Exit, Error> {
+    let format = match args.login.format {
+        f @ (None | Some(OutFormat::Json) | Some(OutFormat::Yaml)) => f,
+        Some(_) => {
+            return Err(Error::usage("doctor prints its report as json or yaml", "use --format json or --format yaml"));
+        }
+    };
+    for p in &args.login.report {
+        report::ReportFormat::from_path(p)?;
+    }
+    let github = args.login.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    let out = crate::diagnose::entra_doctor::run(plan)?;
+    show(&out, format, github, &args.login.report)
 }
 
 fn single(s: &DoctorSettings) -> Result<Exit, Error> {
@@ -25,6 +48,16 @@ fn single(s: &DoctorSettings) -> Result<Exit, Error> {
         eprintln!("note: {note}");
     }
     let out = doctor::run(&s.plan)?;
+    show(&out, s.format, s.github, &s.reports)
+}
+
+/// Prints one run's checks and verdict, and writes its reports.
+fn show(
+    out: &doctor::Outcome,
+    format: Option<OutFormat>,
+    github: bool,
+    reports: &[std::path::PathBuf],
+) -> Result<Exit, Error> {
     let report = &out.report;
     for c in &report.checks {
         let tag = match c.status {
@@ -43,17 +76,17 @@ fn single(s: &DoctorSettings) -> Result<Exit, Error> {
         let d = &report.diagnosis;
         crate::output::envelope::set_failure("CheckFailed", d.summary.clone(), Some(d.cause.id()));
     }
-    match s.format {
+    match format {
         Some(OutFormat::Json) if crate::output::envelope::enabled() => super::print_json(report)?,
         Some(OutFormat::Json) => print!("{}", report::render(report, report::ReportFormat::Json)?),
         Some(OutFormat::Yaml) => print!("{}", report::render(report, report::ReportFormat::Yaml)?),
         _ => {}
     }
-    if s.github {
+    if github {
         crate::output::ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
         crate::output::ci::github_report(report);
     }
-    report::write_all(report, &s.reports)?;
+    report::write_all(report, reports)?;
     Ok(out.exit)
 }
 

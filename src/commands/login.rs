@@ -83,6 +83,7 @@ fn keyless(s: &LoginSettings, o: &OidcSettings, env: &dyn Fn(&str) -> Option<Str
             audience: Some(o.audience.clone()),
             flow: record::Flow::TokenExchange,
             oidc: None,
+            ..Default::default()
         },
         Diagnosis::ok(),
     );

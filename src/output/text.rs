@@ -148,6 +148,7 @@ pub fn junit(r: &Report) -> String {
         let title = match r.target.flow {
             crate::record::Flow::TokenExchange => "Token exchange",
             crate::record::Flow::JwtBearer => "JWT bearer grant",
+            crate::record::Flow::ClientCredentials => "Client credentials grant",
         };
         checks.push(crate::record::Check {
             id: "grant".into(),
