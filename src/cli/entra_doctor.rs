@@ -21,7 +21,8 @@ use crate::net::NetSettings;
 pub struct DoctorEntraArgs {
     /// Whose setup to check: salesforce, or entra (Microsoft Entra ID: --tenant, -i, and --key
     /// with --cert, or --oidc github|gitlab|file:|env: for a federated credential)
-    #[arg(long, value_enum, value_name = "PROVIDER", default_value_t = Provider::Salesforce)]
+    // Possible values with help would switch the whole page to clap's long layout.
+    #[arg(long, value_enum, value_name = "PROVIDER", default_value_t = Provider::Salesforce, hide_possible_values = true)]
     pub provider: Provider,
     /// Entra: the directory (tenant) id or a verified domain [or SFJWT_TENANT]
     #[arg(long, value_name = "TENANT")]
