@@ -221,7 +221,7 @@ fn get(dir: &Directory, path: &str, query: &[(String, String)]) -> (u16, Value) 
                 );
             }
             match filter_value(query, "servicePrincipalNames/any(x:x eq ") {
-                Some(n) if graph_names().iter().any(|g| *g == n) => list(vec![graph_sp(dir)]),
+                Some(n) if graph_names().contains(&n) => list(vec![graph_sp(dir)]),
                 Some(_) => list(vec![]),
                 None => error(400, "Request_UnsupportedQuery", "Unsupported query."),
             }

@@ -171,12 +171,12 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
             Error::usage_of(kind, format!("target {name}: {e}"), e.help().unwrap_or_default())
         };
         if let Some(plan) = super::entra_doctor::fleet_target(args, &name, env, deadline).map_err(named)? {
-            targets.push(crate::fleet::Job::Entra(plan));
+            targets.push(crate::fleet::Job::Entra(Box::new(plan)));
             continue;
         }
         let mut s = one(args, Some(name.clone()), env, false, expires_within).map_err(named)?;
         bound_by_deadline(&mut s.plan.login, deadline);
-        targets.push(crate::fleet::Job::Salesforce(s.plan));
+        targets.push(crate::fleet::Job::Salesforce(Box::new(s.plan)));
     }
     let github = args.login.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     Ok(DoctorMode::Fleet(FleetSettings { config, targets, jobs: args.jobs, deadline, reports, json_stdout, github }))

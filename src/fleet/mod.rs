@@ -18,8 +18,8 @@ use crate::error::Error;
 
 /// One target of the fleet: a Salesforce org, or a Microsoft Entra app (`provider: entra`).
 pub enum Job {
-    Salesforce(DoctorPlan),
-    Entra(EntraPlan),
+    Salesforce(Box<DoctorPlan>),
+    Entra(Box<EntraPlan>),
 }
 
 impl Job {

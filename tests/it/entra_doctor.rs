@@ -54,12 +54,16 @@ fn admin(cmd: &mut Command, token: &str) {
 }
 
 type Build = fn(&Ctx, &LoggedEmu) -> Command;
+/// A story: snapshot name, scenario, credential, admin token, extra flags.
+type Story<'a> = (&'a str, &'a str, Build, Option<&'a str>, &'a [&'a str]);
+/// A verdict: scenario, credential, extra flags, cause, confidence, the check that fails.
+type Verdict<'a> = (&'a str, Build, &'a [&'a str], &'a str, &'a str, &'a str);
 
 /// Every story as the user sees it: exit code, stdout, stderr.
 #[test]
 fn snapshots_of_each_doctor_story() {
     let role: &[&str] = &["--require-role", "Sites.Read.All"];
-    let cases: &[(&str, &str, Build, Option<&str>, &[&str])] = &[
+    let cases: &[Story] = &[
         ("healthy", "healthy", with_cert, Some(GRAPH_TOKEN), role),
         ("healthy_keyless", "healthy", keyless, Some(GRAPH_TOKEN), &[]),
         ("not_installed", "not-installed", with_cert, Some(GRAPH_TOKEN), &[]),
@@ -88,7 +92,7 @@ fn snapshots_of_each_doctor_story() {
 /// The verdicts the snapshots show, asserted by name: cause, confidence, exit code, failed check.
 #[test]
 fn each_story_names_its_cause_from_graph_confirmed() {
-    let cases: &[(&str, Build, &[&str], &str, &str, &str)] = &[
+    let cases: &[Verdict] = &[
         ("not-installed", with_cert, &[], "entra_app_not_in_tenant", "confirmed", "entra_service_principal"),
         (
             "other-certificate",
