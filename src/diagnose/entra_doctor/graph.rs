@@ -298,27 +298,35 @@ fn certificate(st: &mut State<'_>, app: &Value) {
     };
     let ours = info.sha1_fingerprint.replace(':', "").to_ascii_uppercase();
     let keys = app.get("keyCredentials").and_then(Value::as_array).cloned().unwrap_or_default();
-    let listed: Vec<String> = keys.iter().filter_map(thumbprint_of).collect();
-    let Some(k) = keys.iter().find(|k| thumbprint_of(k).as_deref() == Some(ours.as_str())) else {
+    match registered(&keys, &ours, time::OffsetDateTime::now_utc()) {
+        Ok(()) => {
+            st.push(check(CERT.0, CERT.1, CheckStatus::Pass, format!("thumbprint {ours} is uploaded and not expired")))
+        }
+        Err(why) => {
+            st.findings.push((Cause::EntraCertificateNotRegistered, why.clone()));
+            st.push(check(CERT.0, CERT.1, CheckStatus::Fail, why));
+        }
+    }
+}
+
+/// Our thumbprint among the app's keyCredentials, and not past its endDateTime (an expired key
+/// is refused as one not there: AADSTS700027). `Err` says which, with the listed thumbprints.
+fn registered(keys: &[Value], ours: &str, now: time::OffsetDateTime) -> Result<(), String> {
+    let Some(k) = keys.iter().find(|k| thumbprint_of(k).as_deref() == Some(ours)) else {
+        let listed: Vec<String> = keys.iter().filter_map(thumbprint_of).collect();
         let shown = if listed.is_empty() { "none".to_string() } else { listed.join(", ") };
-        let why = format!("thumbprint {ours} is not among the app's certificates ({shown})");
-        st.findings.push((Cause::EntraCertificateNotRegistered, why.clone()));
-        st.push(check(CERT.0, CERT.1, CheckStatus::Fail, why));
-        return;
+        return Err(format!("thumbprint {ours} is not among the app's certificates ({shown})"));
     };
     let end = k.get("endDateTime").and_then(Value::as_str).unwrap_or_default();
-    let expired = time::OffsetDateTime::parse(end, &time::format_description::well_known::Rfc3339)
-        .is_ok_and(|t| t <= time::OffsetDateTime::now_utc());
+    let expired =
+        time::OffsetDateTime::parse(end, &time::format_description::well_known::Rfc3339).is_ok_and(|t| t <= now);
     if expired {
-        let why = format!(
+        return Err(format!(
             "thumbprint {ours} is uploaded, but that credential expired ({}): upload a renewed certificate",
             safe(end)
-        );
-        st.findings.push((Cause::EntraCertificateNotRegistered, why.clone()));
-        st.push(check(CERT.0, CERT.1, CheckStatus::Fail, why));
-        return;
+        ));
     }
-    st.push(check(CERT.0, CERT.1, CheckStatus::Pass, format!("thumbprint {ours} is uploaded and not expired")));
+    Ok(())
 }
 
 /// Entra matches issuer, subject and audience exactly, case included (entra.md §2).
@@ -400,6 +408,20 @@ mod tests {
         let hex = json!({"customKeyIdentifier": "6443e93fff8a25ed9f54304d68f34e4c3a0931a7"});
         assert_eq!(thumbprint_of(&hex).unwrap(), "6443E93FFF8A25ED9F54304D68F34E4C3A0931A7");
         assert_eq!(thumbprint_of(&json!({})), None);
+    }
+
+    #[test]
+    fn a_key_credential_past_its_end_date_counts_as_not_registered() {
+        use time::format_description::well_known::Rfc3339;
+        let now = time::OffsetDateTime::now_utc();
+        let at = |d: time::Duration| (now + d).format(&Rfc3339).unwrap();
+        let ours = "6443E93FFF8A25ED9F54304D68F34E4C3A0931A7";
+        let key = |end: String| json!({"customKeyIdentifier": "ZEPpP/+KJe2fVDBNaPNOTDoJMac=", "endDateTime": end});
+        assert_eq!(registered(&[key(at(time::Duration::days(1)))], ours, now), Ok(()));
+        let e = registered(&[key(at(-time::Duration::days(1)))], ours, now).unwrap_err();
+        assert!(e.contains("uploaded, but that credential expired"), "{e}");
+        let e = registered(&[json!({"customKeyIdentifier": "aGVsbG8="})], ours, now).unwrap_err();
+        assert!(e.contains("not among the app's certificates (68656C6C6F)"), "{e}");
     }
 
     #[test]
