@@ -56,9 +56,8 @@ pub(super) fn read(st: &mut State<'_>, client: &reqwest::blocking::Client) {
             ),
         ),
     ];
-    if let Some(r) = resource(&st.p.scope) {
-        let r = g::odata_quote(&r);
-        first.push(("resource", format!("/servicePrincipals?$filter=servicePrincipalNames/any(x:x eq '{r}')&$select=id,appId,displayName,appRoles")));
+    if let Some(filter) = resource_filter(&st.p.scope) {
+        first.push(("resource", format!("/servicePrincipals?$filter={filter}&$select=id,appId,displayName,appRoles")));
     }
     let (b1, n) = g::batch(client, &st.p.net, &origin, &token, &first);
     st.graph_requests += n as u32;
@@ -101,6 +100,25 @@ pub(super) fn read(st: &mut State<'_>, client: &reqwest::blocking::Client) {
 fn resource(scope: &str) -> Option<String> {
     let r = scope.strip_suffix("/.default")?;
     r.chars().all(|c| c.is_ascii_alphanumeric() || ":/._-".contains(c)).then(|| r.to_string())
+}
+
+/// Microsoft Graph's application id, the same in every cloud.
+const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+
+/// How to find the scope's resource: Graph (any cloud's host) and an application id by `appId`,
+/// anything else by its name in `servicePrincipalNames`.
+fn resource_filter(scope: &str) -> Option<String> {
+    let r = resource(scope)?;
+    let host = r.strip_prefix("https://").map(|h| h.trim_end_matches('/'));
+    let graph = ["graph.microsoft.com", "graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"];
+    if host.is_some_and(|h| graph.contains(&h)) {
+        return Some(format!("appId eq '{GRAPH_APP_ID}'"));
+    }
+    let guid = r.split('-').map(str::len).collect::<Vec<_>>() == [8, 4, 4, 4, 12];
+    if guid {
+        return Some(format!("appId eq '{}'", g::odata_quote(&r)));
+    }
+    Some(format!("servicePrincipalNames/any(x:x eq '{}')", g::odata_quote(&r)))
 }
 
 fn one(r: Option<&Reply>) -> Option<Value> {
@@ -310,7 +328,7 @@ fn certificate(st: &mut State<'_>, app: &Value) {
 }
 
 /// Our thumbprint among the app's keyCredentials, and not past its endDateTime (an expired key
-/// is refused as one not there: AADSTS700027). `Err` says which, with the listed thumbprints.
+/// is refused too: AADSTS1000502, AzureAD/microsoft-identity-web #2840). `Err` says which.
 fn registered(keys: &[Value], ours: &str, now: time::OffsetDateTime) -> Result<(), String> {
     let Some(k) = keys.iter().find(|k| thumbprint_of(k).as_deref() == Some(ours)) else {
         let listed: Vec<String> = keys.iter().filter_map(thumbprint_of).collect();
@@ -436,6 +454,9 @@ mod tests {
         let (score, diffs) = compare(&c, &t);
         assert_eq!(score, 2);
         assert!(diffs[0].starts_with("subject:") && diffs[0].contains("only in case"), "{diffs:?}");
-        assert!(resource("https://graph.microsoft.com/.default").is_some() && resource("a'b/.default").is_none());
+        assert!(resource("a'b/.default").is_none());
+        let f = |s: &str| resource_filter(s).unwrap();
+        assert_eq!(f("https://graph.microsoft.us/.default"), format!("appId eq '{GRAPH_APP_ID}'"));
+        assert_eq!(f("api://ci-api/.default"), "servicePrincipalNames/any(x:x eq 'api://ci-api')");
     }
 }

@@ -77,8 +77,8 @@ fn certificate(
     Some(Proof::Signed { key, thumbprint })
 }
 
-/// Entra refuses an expired certificate's assertion (AADSTS700027's "key used is expired"
-/// variant), unlike Salesforce: expired fails here.
+/// Entra refuses an expired certificate's assertion (AADSTS1000502, AzureAD/microsoft-identity-web
+/// #2840), unlike Salesforce: expired fails here.
 fn expiry(info: &cert::CertInfo) -> crate::record::Check {
     let (status, detail) = if info.seconds_left <= 0 {
         (CheckStatus::Fail, format!("expired on {}: upload a new certificate to the app registration", info.not_after))
