@@ -48,7 +48,8 @@ pub fn origin(graph_url: Option<&str>, authority_host: &str, allow: &[String]) -
         return Err(bad("give the host only (the doctor reads /v1.0)"));
     }
     let host = url.host_str().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
-    let known = CLOUD_GRAPH.iter().any(|(_, g)| *g == host);
+    // US Government L5 (DOD) shares L4's login host but has its own Graph: named, never derived.
+    let known = CLOUD_GRAPH.iter().any(|(_, g)| *g == host) || host == "dod-graph.microsoft.us";
     if !known && !allow.iter().any(|a| a.trim().trim_end_matches('.').eq_ignore_ascii_case(&host)) {
         return Err(Error::usage(
             format!("refusing to send the admin token to {host}: not a Microsoft Graph host"),
@@ -174,6 +175,7 @@ mod tests {
         assert!(e.contains("not a Microsoft Graph host"), "{e}");
         assert_eq!(origin(Some("https://127.0.0.1:9"), "x", &["127.0.0.1".into()]).unwrap(), "https://127.0.0.1:9");
         assert!(origin(Some("http://graph.microsoft.com"), "x", &[]).is_err());
+        assert!(origin(Some("dod-graph.microsoft.us"), "login.microsoftonline.us", &[]).is_ok());
         assert!(origin(Some("https://graph.microsoft.com/beta"), "x", &[]).is_err());
     }
 
