@@ -76,7 +76,7 @@ pub fn single(args: &DoctorArgs, env: Env) -> Result<Option<EntraPlan>, Error> {
     };
     let entra = args.entra.provider == Provider::Entra || provider_of(&target)? == Provider::Entra;
     if !entra {
-        return Ok(None);
+        return refuse_entra_flags(&args.entra).map(|_| None);
     }
     plan(args, &target, name, env, true).map(Some)
 }
@@ -92,6 +92,24 @@ pub fn fleet_target(args: &DoctorArgs, name: &str, env: Env, deadline: Duration)
     p.net.timeout = p.net.timeout.min(deadline);
     p.net.retry_window = p.net.retry_window.min(deadline);
     Ok(Some(p))
+}
+
+/// Entra-only flags on a Salesforce check are refused, not ignored.
+fn refuse_entra_flags(e: &DoctorEntraArgs) -> Result<(), Error> {
+    let given = [
+        ("--tenant", e.tenant.is_some()),
+        ("--scope", e.scope.is_some()),
+        ("--require-role", !e.require_role.is_empty()),
+        ("--graph-url", e.graph_url.is_some()),
+    ];
+    match given.iter().find(|(_, on)| *on) {
+        Some((flag, _)) => Err(Error::usage_of(
+            UsageKind::Conflict,
+            format!("{flag} is used by doctor --provider entra"),
+            "add --provider entra to check a Microsoft Entra app (or provider: entra on the target)",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Salesforce-only doctor flags are refused, not ignored.

@@ -212,6 +212,10 @@ fn bad_input_is_refused_before_any_request() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("not a Microsoft Graph host"), "{}", r.stderr);
     assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+    // And the other way round: an Entra flag on a Salesforce check.
+    let r = ctx.run(ctx.sfjwt().args(["doctor", "-i", APP, "-o", "ci@example.com", "--tenant", TENANT]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--tenant is used by doctor --provider entra"), "{}", r.stderr);
 }
 
 /// The help names the Entra flags and what the admin token must carry.
@@ -275,10 +279,20 @@ fn the_fleet_checks_an_entra_target_beside_a_salesforce_org() {
         .map(|t| (t["name"].as_str().unwrap(), t["status"].as_str().unwrap()))
         .collect();
     assert_eq!(names, [("prod", "ok"), ("sharepoint", "failed")]);
+    crate::fleet::validate_fleet(&ctx.path("fleet.json"));
     assert_eq!(fleet["targets"][1]["org_requests"], 2, "the Entra target's Graph requests");
     let md = std::fs::read_to_string(ctx.path("fleet.md")).unwrap();
     assert!(md.contains("sharepoint") && md.contains("entra_admin_consent_required"), "{md}");
     assert_eq!(tenant.requests().iter().filter(|r| r.contains("/v1.0/")).count(), 2);
+    // The same target alone: `--target` picks the Entra doctor from the target's provider.
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["doctor", "--target", "sharepoint", "--allow-host", "127.0.0.1", "--format", "json"])
+        .env("ENTRA_ADMIN_TOKEN", GRAPH_TOKEN);
+    let r = ctx.run(&mut cmd);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["target"]["provider"], "entra");
+    assert_eq!(report["diagnosis"]["cause"], "entra_admin_consent_required");
 }
 
 /// A target's provider is checked before any request: a typo is exit 2.
