@@ -323,7 +323,7 @@ pub struct RevokeArgs {
     /// Allow this non-Salesforce host; repeatable
     #[arg(long, value_name = "HOST")]
     pub allow_host: Vec<String>,
-    /// Extra CA certificates (PEM) to trust; repeatable
+    /// Extra CA certificates (PEM) to trust; repeatable [default: SFJWT_CA_FILE]
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
     /// Bound on the request
@@ -561,6 +561,10 @@ pub struct RotateArgs {
     /// The sf alias of an admin of the org, to fill in the printed deploy command
     #[arg(long, value_name = "ALIAS")]
     pub admin_sf_org: Option<String>,
+    /// Rotate without a window: make the key and certificate for a second app (NAME_2) and leave
+    /// the app's metadata as it is; CI switches to the second app, then the old one is retired
+    #[arg(long)]
+    pub second_app: bool,
 }
 
 impl LoginArgs {

@@ -70,15 +70,15 @@ pub fn single(args: &DoctorArgs, env: Env) -> Result<Option<EntraPlan>, Error> {
     }
     let name = args.login.target.first().cloned();
     let loaded = config::load(args.login.config.as_deref(), name.as_deref())?;
-    let (name, target) = match loaded {
-        Some(l) => (Some(l.target_name), l.target),
-        None => (None, config::Target::default()),
+    let (name, target, chosen) = match loaded {
+        Some(l) => (Some(l.target_name), l.target, if l.explicit { Chosen::Named } else { Chosen::Default }),
+        None => (None, config::Target::default(), Chosen::Named),
     };
     let entra = args.entra.provider == Provider::Entra || provider_of(&target)? == Provider::Entra;
     if !entra {
         return refuse_entra_flags(&args.entra).map(|_| None);
     }
-    plan(args, &target, name, env, true).map(Some)
+    plan(args, &target, name, env, chosen).map(Some)
 }
 
 /// A fleet target's Entra plan, when the target says `provider: entra`, its requests bounded by
@@ -88,7 +88,7 @@ pub fn fleet_target(args: &DoctorArgs, name: &str, env: Env, deadline: Duration)
     if provider_of(&target)? != Provider::Entra {
         return Ok(None);
     }
-    let mut p = plan(args, &target, Some(name.to_string()), env, false)?;
+    let mut p = plan(args, &target, Some(name.to_string()), env, Chosen::Fleet)?;
     p.net.timeout = p.net.timeout.min(deadline);
     p.net.retry_window = p.net.retry_window.min(deadline);
     Ok(Some(p))
@@ -145,22 +145,44 @@ fn refuse_salesforce_flags(args: &DoctorArgs) -> Result<(), Error> {
     }
 }
 
-/// One Entra target's plan: flags, then the config target's keys, then (single mode only) the
-/// SFJWT_* variables.
+/// How the target was chosen, which sets where the environment ranks (as `doctor --help` says):
+/// a target named with --target outranks the SFJWT_* variables, the file's default_target does
+/// not; a fleet run never reads them (one target's values would go to every target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chosen {
+    Fleet,
+    Named,
+    Default,
+}
+
+impl Chosen {
+    /// A variable's value, when this run reads the environment.
+    fn var(self, env: Env, k: &str) -> Option<String> {
+        (self != Chosen::Fleet).then(|| env(k)).flatten().filter(|v| !v.trim().is_empty())
+    }
+
+    /// The flag, then the target's value and the variable's in this run's order.
+    fn pick(self, flag: Option<String>, cfg: Option<String>, var: Option<String>) -> Option<String> {
+        flag.or(if self == Chosen::Default { var.or(cfg) } else { cfg.or(var) })
+    }
+}
+
+/// One Entra target's plan: flags, then the config target's keys and the SFJWT_* variables in
+/// the order `chosen` gives.
 pub fn plan(
     args: &DoctorArgs,
     target: &config::Target,
     name: Option<String>,
     env: Env,
-    single: bool,
+    chosen: Chosen,
 ) -> Result<EntraPlan, Error> {
     // In a fleet run the flags are everyone's; the Salesforce targets use these.
-    if single {
+    if chosen != Chosen::Fleet {
         refuse_salesforce_flags(args)?;
     }
     let (l, e) = (&args.login, &args.entra);
-    let from_env = |k: &str| if single { env(k).filter(|v| !v.trim().is_empty()) } else { None };
-    let tenant = e.tenant.clone().or(target.tenant.clone()).or_else(|| from_env("SFJWT_TENANT")).ok_or_else(|| {
+    let from_env = |k: &str| chosen.var(env, k);
+    let tenant = chosen.pick(e.tenant.clone(), target.tenant.clone(), from_env("SFJWT_TENANT")).ok_or_else(|| {
         Error::usage(
             "no tenant given",
             "pass --tenant with the Directory (tenant) ID (or tenant: in the target), or set SFJWT_TENANT",
@@ -169,7 +191,7 @@ pub fn plan(
     let host = l.login_url.clone().or(target.login_url.clone());
     let authority = Authority::new(host.as_deref(), &tenant, &l.allow_host)?;
     let client_id =
-        l.client_id.clone().or(target.client_id.clone()).or_else(|| from_env("SFJWT_CLIENT_ID")).ok_or_else(|| {
+        chosen.pick(l.client_id.clone(), target.client_id.clone(), from_env("SFJWT_CLIENT_ID")).ok_or_else(|| {
             Error::usage(
                 "no client id given",
                 "pass --client-id (-i) with the Application (client) ID, or set client_id in the target",
@@ -181,12 +203,12 @@ pub fn plan(
     if let Some(ca) = target.ca_file.clone().filter(|_| l.ca_file.is_empty()) {
         net.ca_files = vec![ca];
     }
-    let graph = graph(args, target, &authority, env, single)?;
+    let graph = graph(args, target, &authority, env, chosen)?;
     Ok(EntraPlan {
         name,
         client_id: client_id_shape(&client_id)?,
         scope: scope(e.scope.as_deref().or(target.scope.as_deref()))?,
-        credential: credential(args, target, env, single)?,
+        credential: credential(args, target, env, chosen)?,
         lifetime: crate::login::assertion::validate_lifetime(lifetime)?,
         net,
         require_roles: if e.require_role.is_empty() { target.require_roles.clone() } else { e.require_role.clone() },
@@ -196,9 +218,11 @@ pub fn plan(
     })
 }
 
-fn credential(args: &DoctorArgs, target: &config::Target, env: Env, single: bool) -> Result<EntraCredential, Error> {
+fn credential(args: &DoctorArgs, target: &config::Target, env: Env, chosen: Chosen) -> Result<EntraCredential, Error> {
     let l = &args.login;
-    let cert = args.cert.clone().or(target.cert.clone());
+    let path = |p: Option<PathBuf>| p.map(|p| p.to_string_lossy().into_owned());
+    let cert = chosen.pick(path(args.cert.clone()), path(target.cert.clone()), chosen.var(env, "SFJWT_CERT"));
+    let cert = cert.map(PathBuf::from);
     if let Some(spec) = l.oidc.clone().or(target.oidc.clone()) {
         if cert.is_some() {
             return Err(Error::usage("--cert and --oidc do not go together", "a keyless login sends no certificate"));
@@ -206,8 +230,10 @@ fn credential(args: &DoctorArgs, target: &config::Target, env: Env, single: bool
         let audience = l.oidc_audience.clone().unwrap_or_else(|| crate::entra::FEDERATED_AUDIENCE.into());
         return Ok(EntraCredential::Oidc { source: OidcSource::parse(&spec)?, audience });
     }
-    let env_in = |k: &str| if single { env(k) } else { None };
-    let key = match l.key.key.clone().or(target.key.clone()) {
+    let env_in = |k: &str| chosen.var(env, k);
+    let env_key = env_in("SFJWT_KEY").is_some() || env_in("SFJWT_KEY_FILE").is_some();
+    let cfg_key = target.key.clone().filter(|_| chosen != Chosen::Default || !env_key);
+    let key = match l.key.key.clone().or(cfg_key) {
         Some(spec) => KeySource::parse(&spec)?,
         None => KeySource::resolve(None, env_in)?,
     };
@@ -215,7 +241,7 @@ fn credential(args: &DoctorArgs, target: &config::Target, env: Env, single: bool
         Some(p) => Some(Passphrase::from_file(&p)?),
         None => env_in("SFJWT_KEY_PASSPHRASE").map(Passphrase::new),
     };
-    let cert = cert.or_else(|| env_in("SFJWT_CERT").map(PathBuf::from)).ok_or_else(|| {
+    let cert = cert.ok_or_else(|| {
         Error::usage(
             "no certificate given",
             "pass --cert with the certificate uploaded to the app registration (cert: in the target), or use --oidc",
@@ -234,7 +260,7 @@ fn graph(
     target: &config::Target,
     authority: &Authority,
     env: Env,
-    single: bool,
+    chosen: Chosen,
 ) -> Result<Option<GraphAccess>, Error> {
     let named = match &target.admin_token_env {
         Some(n) if !valid_env_name(n) => {
@@ -251,8 +277,9 @@ fn graph(
         })?),
         None => None,
     };
-    let from_env = || if single { env("SFJWT_ADMIN_TOKEN").filter(|v| !v.is_empty()) } else { None };
-    let token = args.admin_token.clone().or(named).or_else(from_env);
+    let token = chosen.pick(args.admin_token.clone(), named, chosen.var(env, "SFJWT_ADMIN_TOKEN"));
+    // Trimmed of a line end; whitespace or a control character inside is refused, unquoted.
+    let token = token.map(super::doctor::admin_token).transpose()?;
     let url = args.entra.graph_url.clone().or(target.graph_url.clone());
     // A bad --graph-url is exit 2 even without a token.
     let origin = crate::entra::graph::origin(url.as_deref(), authority.host(), &args.login.allow_host);

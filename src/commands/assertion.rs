@@ -14,7 +14,7 @@ pub fn run(args: AssertionArgs) -> Result<Exit, Error> {
     let flags = [args.client_id.clone(), args.username.clone(), args.login_url.clone(), args.audience.clone()];
     let id = layers.identity(flags, false)?;
     for note in &layers.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     // An assertion is only printed, never sent: any host may pick the default audience.
     let login = endpoint::login_url(&id.login_url, true)?;

@@ -101,10 +101,12 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     })?;
     let app = the_app(&args)?;
     let date = time::OffsetDateTime::now_utc().date();
+    // The files are named after the app that will hold the certificate.
+    let holder_app = if args.second_app { second_app_name(&app.api_name) } else { app.api_name.clone() };
     let name = args.name.clone().unwrap_or_else(|| {
         format!(
             "{}-{}{:02}{:02}",
-            app.api_name.to_lowercase().replace('_', "-"),
+            holder_app.to_lowercase().replace('_', "-"),
             date.year(),
             date.month() as u8,
             date.day()
@@ -120,10 +122,13 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     let username = args.username.as_deref().map(crate::login::endpoint::username).transpose()?;
     let g = cert::generate(&cert::CertRequest {
         bits,
-        common_name: app.api_name.clone(),
+        common_name: holder_app.clone(),
         organization: None,
         days: args.days,
     })?;
+    if args.second_app {
+        return rotate_to_second_app(&args, &app, &holder_app, (&key_path, &cert_path), &g, username.as_deref());
+    }
     // The file holding the certificate (for an External Client App, the global OAuth settings).
     let holder = match app.kind {
         crate::appmeta::read::AppKind::ConnectedApp => std::path::PathBuf::from(&app.path),
@@ -147,22 +152,34 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     fsutil::write_atomic(&key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
     fsutil::write_atomic(&cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
     crate::appmeta::write::gitignore(&args.key_dir, &format!("{name}.key"))?;
+    // The file is git-ignored (it holds the consumer key), so git cannot put it back: the copy is
+    // the way back to the old certificate, for the second-app route printed below.
+    let previous = args.key_dir.join(format!("{name}.previous-app.xml"));
+    fsutil::write_atomic(&previous, xml.as_bytes(), fsutil::SECRET_MODE)?;
+    crate::appmeta::write::gitignore(&args.key_dir, &format!("{name}.previous-app.xml"))?;
     fsutil::write_atomic(&holder, updated.as_bytes(), fsutil::PUBLIC_MODE)?;
 
     crate::output::envelope::line(&format!("New key:         {} (mode 0600)", key_path.display()));
     crate::output::envelope::line(&format!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after));
     crate::output::envelope::line(&format!("Updated:         {}", holder.display()));
+    crate::output::envelope::line(&format!("Previous file:   {} (mode 0600, git-ignored)", previous.display()));
     if args.print_key_base64 {
         use base64::Engine;
         let b64 =
             zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(g.key.to_pkcs8_pem().as_bytes()));
         crate::output::envelope::line(&format!("New key, base64: {}", b64.as_str()));
     }
-    print_rotation_steps(&args, (&app.api_name, app.kind), (&key_path, &cert_path), username.as_deref());
+    print_rotation_steps(
+        &args,
+        (&app.api_name, app.kind, &holder, &previous),
+        (&key_path, &cert_path),
+        username.as_deref(),
+    );
     crate::output::envelope::set_result(serde_json::json!({
         "key_path": key_path.display().to_string(),
         "cert_path": cert_path.display().to_string(),
         "updated": holder.display().to_string(),
+        "previous": previous.display().to_string(),
     }));
     Ok(Exit::Success)
 }
@@ -212,13 +229,12 @@ fn upload_path(kind: crate::appmeta::read::AppKind, app: &str) -> String {
 /// flag said): the tests run the sfjwt ones as printed.
 fn print_rotation_steps(
     args: &crate::cli::RotateArgs,
-    (app, kind): (&str, crate::appmeta::read::AppKind),
+    (app, kind, holder, previous): (&str, crate::appmeta::read::AppKind, &std::path::Path, &std::path::Path),
     (key_path, cert_path): (&std::path::Path, &std::path::Path),
     username: Option<&str>,
 ) {
     let quote = |p: &std::path::Path| crate::output::ci::shell_quote(&p.display().to_string());
     let alias = args.admin_sf_org.as_deref().unwrap_or("<admin alias>");
-    let user = username.map(str::to_string).unwrap_or_else(|| "<CI username>".into());
     crate::output::envelope::line("");
     crate::output::envelope::line("Rotate in this order:");
     crate::output::envelope::line(&format!(
@@ -232,16 +248,74 @@ fn print_rotation_steps(
     crate::output::envelope::line("");
     crate::output::envelope::line(
         "Between steps 1 and 2, CI cannot log in: the app then trusts only the new certificate, and CI still signs with the old key. \
-         Whether an app can hold two certificates at once is unconfirmed, so plan the window (minutes). To avoid it, create a second \
-         app, switch CI to its client id, then retire the old app:",
+         Whether an app can hold two certificates at once is unconfirmed, so plan the window (minutes). To avoid it, rotate to a \
+         second app instead: before deploying anything, put back the file this command changed (its previous content was saved), then \
+         rotate with --second-app, which leaves the app's metadata as it is:",
     );
-    crate::output::envelope::line(&format!(
-        "  sfjwt setup -o {user} --app-name {app}_2 --key {} --cert {} --source-dir {} --key-dir {}",
+    crate::output::envelope::line(&format!("  cp {} {}", quote(previous), quote(holder)));
+    let mut again = format!(
+        "  sfjwt cert rotate --second-app --app-name {app} --source-dir {} --key-dir {}",
+        quote(&args.source_dir),
+        quote(&args.key_dir)
+    );
+    if let Some(u) = username {
+        again.push_str(&format!(" -o {}", crate::output::ci::shell_quote(u)));
+    }
+    crate::output::envelope::line(&again);
+}
+
+/// The second app's API name: the first app's with `_2` (an API name may not end in `_`, nor
+/// exceed 40 characters, so a long name is cut first).
+fn second_app_name(app: &str) -> String {
+    let base: String = app.chars().take(38).collect();
+    format!("{}_2", base.trim_end_matches('_'))
+}
+
+/// `--second-app`: the key and certificate for a second app, the first app's metadata left as it
+/// is, so CI keeps logging in with the old key until it is switched: no window.
+fn rotate_to_second_app(
+    args: &crate::cli::RotateArgs,
+    app: &crate::appmeta::read::RepoApp,
+    second: &str,
+    (key_path, cert_path): (&std::path::Path, &std::path::Path),
+    g: &cert::Generated,
+    username: Option<&str>,
+) -> Result<Exit, Error> {
+    use crate::fsutil;
+    use crate::output::envelope::line;
+    let quote = |p: &std::path::Path| crate::output::ci::shell_quote(&p.display().to_string());
+    fsutil::write_atomic(key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
+    fsutil::write_atomic(cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
+    crate::appmeta::write::gitignore(&args.key_dir, &key_path.file_name().unwrap_or_default().to_string_lossy())?;
+    line(&format!("New key:         {} (mode 0600)", key_path.display()));
+    line(&format!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after));
+    line(&format!("Unchanged:       {} (CI keeps logging in with the old key until step 3)", app.path));
+    let user = username.map(crate::output::ci::shell_quote).unwrap_or_else(|| "<CI username>".into());
+    line("");
+    line("Rotate to a second app, in this order (no window: the old app works until it is retired):");
+    line(&format!(
+        "  1. sfjwt setup -o {user} --app-name {second} --key {} --cert {} --source-dir {} --key-dir {}   (writes {second}'s metadata with the new certificate)",
         quote(key_path),
         quote(cert_path),
         quote(&args.source_dir),
         quote(&args.key_dir)
     ));
+    line(&format!("  2. deploy {second} and assign its permission set, with the commands step 1 prints"));
+    line(&format!(
+        "  3. in CI, replace the key with {} and the client id with {second}'s consumer key",
+        key_path.display()
+    ));
+    line(&format!(
+        "  4. run `sfjwt doctor` in CI, then retire {}: remove it from the org and the repository, and delete the old key",
+        app.api_name
+    ));
+    crate::output::envelope::set_result(serde_json::json!({
+        "key_path": key_path.display().to_string(),
+        "cert_path": cert_path.display().to_string(),
+        "updated": serde_json::Value::Null,
+        "second_app": second,
+    }));
+    Ok(Exit::Success)
 }
 
 /// The file holding an app's certificate (an External Client App's global OAuth settings, a

@@ -45,7 +45,7 @@ fn entra(
 
 fn single(s: &DoctorSettings) -> Result<Exit, Error> {
     for note in &s.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     let out = doctor::run(&s.plan)?;
     show(&out, s.format, s.github, &s.reports)

@@ -19,6 +19,14 @@ use crate::error::{Error, Exit};
 use crate::net::{self, FailureKind, NetSettings};
 use crate::output::ci;
 
+/// Every line this command writes to stderr quotes something it was given or told (a tenant, a
+/// URL, Entra's text): each is scrubbed of known secrets and made terminal-safe first.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", crate::secrets::terminal_safe(&crate::secrets::scrub(&format!($($arg)*))))
+    };
+}
+
 enum Credential {
     Certificate { key: KeySource, passphrase: Option<Passphrase>, cert: PathBuf },
     Oidc { source: oidc::OidcSource, audience: String },
@@ -65,7 +73,7 @@ pub fn run(args: LoginCommand) -> Result<Exit, Error> {
             rep.exit_code = exit as u8;
             rep.write_all(&s.reports)?;
             if exit == Exit::KeyMismatch {
-                eprintln!("error: {e}");
+                say!("error: {e}");
                 crate::output::envelope::set_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause));
                 return Ok(exit);
             }
@@ -86,7 +94,7 @@ fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Exit, Erro
         Answer::NoAnswer { kind, detail } => {
             let cause = if kind == FailureKind::Tls { "tls_error" } else { "network_error" };
             let said = crate::secrets::terminal_safe(&detail);
-            eprintln!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
+            say!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
             rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], vec![]);
             finish_failure(s, rep, Exit::NoAnswer, "NoUsableAnswer")
         }
@@ -254,7 +262,7 @@ fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) 
     let cause = causes::from_refusal(refusal.code(), &refusal.error_description, keyless);
     let headline = crate::secrets::scrub(&crate::secrets::terminal_safe(refusal.headline())).into_owned();
     let error = crate::secrets::terminal_safe(&refusal.error);
-    eprintln!("error: Microsoft Entra refused the token request: {error}: {headline}");
+    say!("error: Microsoft Entra refused the token request: {error}: {headline}");
     rep.answer = Some(report::Answer {
         http_status: status,
         error: refusal.error.clone(),
@@ -263,18 +271,30 @@ fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) 
         trace_id: refusal.trace_id.clone(),
         correlation_id: refusal.correlation_id.clone(),
     });
-    rep.fail(cause.id, cause.summary, vec![headline], vec![cause.fix.into()]);
-    print_cause(&cause);
+    let fixes = fixes(&cause);
+    print_cause(&cause, &fixes);
+    rep.fail(cause.id, cause.summary, vec![headline], fixes);
     if let (Some(t), Some(c)) = (&refusal.trace_id, &refusal.correlation_id) {
         let (t, c) = (crate::secrets::terminal_safe(t), crate::secrets::terminal_safe(c));
-        eprintln!("note: Entra's trace ID {t}, correlation ID {c} (quote both to Microsoft support)");
+        say!("note: Entra's trace ID {t}, correlation ID {c} (quote both to Microsoft support)");
     }
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }
 
-fn print_cause(cause: &EntraCause) {
-    eprintln!("cause: {}: {}", cause.id, cause.summary);
-    eprintln!("help: {}", cause.fix);
+/// The fixes of a cause, for the report.
+fn fixes(cause: &EntraCause) -> Vec<String> {
+    cause.fix.iter().map(|f| f.to_string()).collect()
+}
+
+/// The cause, its fixes (the table `explain` reads too) and where it is explained.
+fn print_cause(cause: &EntraCause, fixes: &[String]) {
+    say!("cause: {}: {}", cause.id, cause.summary);
+    for fix in fixes {
+        say!("help: {fix}");
+    }
+    if cause.id != causes::UNKNOWN.id {
+        say!("more: {}", cause.doc());
+    }
 }
 
 fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Exit, Error> {
@@ -337,7 +357,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
         return roles_missing(s, roles.is_some(), &missing, &have, rep);
     }
     if roles.as_ref().is_some_and(Vec::is_empty) {
-        eprintln!(
+        say!(
             "warning: the access token carries no application permissions (roles): calls that need one will get 403 until an admin grants consent; --require-role ROLE fails the login instead"
         );
     }
@@ -365,9 +385,10 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
     }
     hand_off(s, &pairs, &tenant_id, &have)?;
     let shown = if have.is_empty() { "none".to_string() } else { have.join(", ") };
-    eprintln!(
+    say!(
         "Logged in to Microsoft Entra tenant {tenant_id} as application {} ({}); roles: {shown}",
-        s.client_id, s.scope
+        s.client_id,
+        s.scope
     );
     rep.status = "ok";
     if s.github {
@@ -414,9 +435,10 @@ fn roles_missing(
     } else {
         format!("the access token is not a JWT, so its roles cannot be read; required: {list}")
     };
-    eprintln!("error: the grant succeeded, but the token lacks the required application permission(s): {list}");
-    eprintln!("  evidence: {evidence}");
-    rep.fail(cause.id, cause.summary, vec![evidence], vec![cause.fix.into()]);
-    print_cause(&cause);
+    say!("error: the grant succeeded, but the token lacks the required application permission(s): {list}");
+    say!("  evidence: {evidence}");
+    let fixes = fixes(&cause);
+    print_cause(&cause, &fixes);
+    rep.fail(cause.id, cause.summary, vec![evidence], fixes);
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }

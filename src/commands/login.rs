@@ -41,7 +41,7 @@ pub fn run(args: LoginArgs) -> Result<Exit, Error> {
     let env = |k: &str| std::env::var(k).ok();
     let s = settings::resolve(&args, &env)?;
     for note in &s.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     if let Some(o) = &s.oidc {
         return keyless(&s, o, &env);

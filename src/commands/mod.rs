@@ -133,7 +133,8 @@ impl StderrProgress {
 
 impl Progress for StderrProgress {
     fn retrying(&mut self, audience: &str, why: &str, wait: Duration) {
-        eprintln!("note: {why} (aud {audience}); retrying in {:.1}s", wait.as_secs_f64());
+        let note = format!("note: {why} (aud {audience}); retrying in {:.1}s", wait.as_secs_f64());
+        eprintln!("{}", crate::secrets::terminal_safe(&crate::secrets::scrub(&note)));
     }
 
     fn waiting(&mut self, why: &str, remaining: Duration) {

@@ -34,7 +34,7 @@ pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
         timeout: timeout.max(Duration::from_secs(1)),
         max_retries: 2,
         retry_window: Duration::from_secs(30),
-        ca_files: args.ca_file.clone(),
+        ca_files: ca_files(&args.ca_file)?,
         max_body: net::TOKEN_BODY_LIMIT,
     };
     let client = net::client(&net)?;
@@ -106,4 +106,24 @@ fn read_token() -> Result<Zeroizing<String>, Error> {
         ));
     }
     Ok(token)
+}
+
+/// `--ca-file`, else SFJWT_CA_FILE, as for login: the revoke job of a pipeline behind a
+/// TLS-inspecting proxy has the same variable its login job had (the GitLab template's does).
+fn ca_files(flags: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, Error> {
+    let files = match flags {
+        [] => std::env::var_os("SFJWT_CA_FILE")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .into_iter()
+            .collect(),
+        given => given.to_vec(),
+    };
+    match files.iter().find(|f| !f.exists()) {
+        Some(f) => Err(Error::usage(
+            format!("CA file {} does not exist", f.display()),
+            "--ca-file or SFJWT_CA_FILE: name a PEM bundle of CA certificates",
+        )),
+        None => Ok(files),
+    }
 }

@@ -318,7 +318,7 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
     let contact = contact_email(args, username)?;
     let consumer_key = consumer_key(args)?;
     for note in &k.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     let permission_set = format!("{}_Keyless_Access", args.app_name);
     let label = args.app_name.replace('_', " ");
