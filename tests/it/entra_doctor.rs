@@ -39,6 +39,14 @@ fn with_cert(ctx: &Ctx, emu: &LoggedEmu) -> Command {
     cmd
 }
 
+/// With the test key's certificate that expired (fixtures/orgs/ci-expired.crt).
+fn with_expired_cert(ctx: &Ctx, emu: &LoggedEmu) -> Command {
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = doctor(ctx, emu);
+    cmd.arg("--key").arg(fixture_key()).arg("--cert").arg(repo().join("fixtures/orgs/ci-expired.crt"));
+    cmd
+}
+
 fn keyless(ctx: &Ctx, emu: &LoggedEmu) -> Command {
     ctx.secret(GH_REQUEST_TOKEN);
     let mut cmd = doctor(ctx, emu);
@@ -68,6 +76,7 @@ fn snapshots_of_each_doctor_story() {
         ("healthy_keyless", "healthy", keyless, Some(GRAPH_TOKEN), &[]),
         ("not_installed", "not-installed", with_cert, Some(GRAPH_TOKEN), &[]),
         ("certificate_not_registered", "other-certificate", with_cert, Some(GRAPH_TOKEN), &[]),
+        ("certificate_expired", "expired-certificate", with_expired_cert, Some(GRAPH_TOKEN), &[]),
         ("consent_missing", "no-consent", with_cert, Some(GRAPH_TOKEN), role),
         ("assignment_required", "assignment-required", with_cert, Some(GRAPH_TOKEN), &[]),
         ("federated_credential_mismatch", "wrong-subject", keyless, Some(GRAPH_TOKEN), &[]),
@@ -97,6 +106,14 @@ fn each_story_names_its_cause_from_graph_confirmed() {
         (
             "other-certificate",
             with_cert,
+            &[],
+            "entra_certificate_not_registered",
+            "confirmed",
+            "entra_certificate_registered",
+        ),
+        (
+            "expired-certificate",
+            with_expired_cert,
             &[],
             "entra_certificate_not_registered",
             "confirmed",
