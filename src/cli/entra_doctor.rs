@@ -365,6 +365,20 @@ mod tests {
     }
 
     #[test]
+    fn a_named_target_outranks_the_environment_a_default_one_does_not_a_fleet_never_reads_it() {
+        let env = |k: &str| (k == "SFJWT_TENANT").then(|| "from-env".to_string());
+        let s = |v: &str| Some(v.to_string());
+        for (chosen, want) in
+            [(Chosen::Named, "from-target"), (Chosen::Default, "from-env"), (Chosen::Fleet, "from-target")]
+        {
+            let got = chosen.pick(None, s("from-target"), chosen.var(&env, "SFJWT_TENANT"));
+            assert_eq!(got.as_deref(), Some(want), "{chosen:?}");
+        }
+        assert_eq!(Chosen::Fleet.var(&env, "SFJWT_TENANT"), None);
+        assert_eq!(Chosen::Default.pick(s("flag"), s("t"), s("e")).as_deref(), Some("flag"));
+    }
+
+    #[test]
     fn a_target_provider_is_salesforce_entra_or_refused() {
         let t = |p: Option<&str>| config::Target { provider: p.map(str::to_string), ..Default::default() };
         assert_eq!(provider_of(&t(None)).unwrap(), Provider::Salesforce);
