@@ -384,6 +384,46 @@ mod tests {
         assert_eq!(b["responses"][1]["body"]["value"][0]["principalType"], "Group");
     }
 
+    fn request(method: &str, path: &str, query: &[(&str, &str)], auth: Option<&str>) -> Request {
+        let mut headers = std::collections::HashMap::new();
+        if let Some(a) = auth {
+            headers.insert("authorization".to_string(), format!("Bearer {a}"));
+        }
+        Request {
+            method: method.into(),
+            path: path.into(),
+            query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers,
+            body: vec![],
+            peer: "127.0.0.1:1".parse().unwrap(),
+        }
+    }
+
+    fn answer(r: Option<Response>) -> (u16, Value) {
+        match r {
+            Some(Response::Json(s, b)) => (s, b),
+            _ => panic!("not a JSON answer"),
+        }
+    }
+
+    #[test]
+    fn graph_checks_the_admin_token_before_anything_and_serves_single_gets() {
+        let d = dir(&["Application.Read.All"]);
+        let get = |auth| {
+            answer(route(Some(&d), &request("GET", "/v1.0/applications", &[("$filter", "appId eq 'app-1'")], auth)))
+        };
+        let (s, b) = get(None);
+        assert_eq!(
+            (s, b["error"]["code"].as_str(), b["error"]["message"].as_str()),
+            (401, Some("InvalidAuthenticationToken"), Some("Access token is empty."))
+        );
+        let (s, b) = get(Some("someone-else"));
+        assert_eq!((s, b["error"]["message"].as_str()), (401, Some("Access token validation failure.")));
+        let (s, b) = get(Some("admin"));
+        assert_eq!((s, b["value"][0]["appId"].as_str()), (200, Some("app-1")));
+        assert!(route(Some(&d), &request("GET", "/services/data", &[], None)).is_none());
+    }
+
     #[test]
     fn graph_refuses_more_than_twenty_and_reads_without_permission() {
         let d = dir(&["Application.Read.All"]);
