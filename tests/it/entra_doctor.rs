@@ -312,6 +312,21 @@ fn the_fleet_checks_an_entra_target_beside_a_salesforce_org() {
     assert_eq!(report["diagnosis"]["cause"], "entra_admin_consent_required");
 }
 
+/// Every Graph error code the emulator can answer has a row in docs/evidence.md.
+#[test]
+fn every_graph_error_the_emulator_sends_has_a_ledger_row() {
+    let code = std::fs::read_to_string(repo().join("emulator/src/graph.rs")).unwrap();
+    let ledger = std::fs::read_to_string(repo().join("docs/evidence.md")).unwrap();
+    let graph_rows: Vec<&str> = ledger.lines().filter(|l| l.starts_with("| <a id=\"gr-")).collect();
+    // Calls only, `error(STATUS, "CODE", …)`, not the function's own signature.
+    let calls = code.split("error(").skip(1).filter(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()));
+    let sent: Vec<&str> = calls.filter_map(|r| r.split('"').nth(1)).collect();
+    assert!(sent.len() >= 6, "{sent:?}");
+    for c in sent {
+        assert!(graph_rows.iter().any(|r| r.contains(&format!("`{c}`"))), "no Graph ledger row for {c}");
+    }
+}
+
 /// A target's provider is checked before any request: a typo is exit 2.
 #[test]
 fn an_unknown_provider_in_the_config_is_exit_2() {
