@@ -214,6 +214,25 @@ fn the_report_validates_against_the_report_schema() {
     );
 }
 
+/// `--json`: one envelope on stdout, the failure named with the cause, the report as its result.
+#[test]
+fn the_json_envelope_names_the_failure_and_carries_the_report() {
+    let ctx = Ctx::new();
+    let emu = LoggedEmu::start(&scenario("no-consent"));
+    let mut cmd = with_cert(&ctx, &emu);
+    admin(&mut cmd, GRAPH_TOKEN);
+    cmd.args(["--require-role", "Sites.Read.All"]);
+    let mut args: Vec<std::ffi::OsString> = cmd.get_args().map(|a| a.to_os_string()).collect();
+    args.insert(0, "--json".into());
+    let mut json = ctx.sfjwt();
+    json.args(args).env("SFJWT_ADMIN_TOKEN", GRAPH_TOKEN);
+    let r = ctx.run(&mut json);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    assert_eq!((v["status"].as_u64(), v["name"].as_str()), (Some(1), Some("CheckFailed")));
+    assert_eq!(v["cause"], "entra_admin_consent_required");
+    assert_eq!(v["result"]["target"]["provider"], "entra");
+}
+
 /// Bad input is exit 2 before any request: Salesforce-only flags, an unknown Graph host.
 #[test]
 fn bad_input_is_refused_before_any_request() {
