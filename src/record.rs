@@ -26,6 +26,12 @@ pub struct Target {
     /// Keyless: the OIDC token's claims, decoded without verification (never the token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc: Option<OidcClaims>,
+    /// Who issues the token: absent for Salesforce (the default), `entra` for Microsoft Entra.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'static str>,
+    /// Microsoft Entra: the directory (tenant) id or domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -35,6 +41,9 @@ pub enum Flow {
     JwtBearer,
     /// Keyless: the pipeline's OIDC token exchanged (RFC 8693).
     TokenExchange,
+    /// Microsoft Entra: client credentials with a client assertion (a certificate's, or the CI's
+    /// OIDC token through a federated credential).
+    ClientCredentials,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -43,6 +43,9 @@ pub struct TenantSpec {
     pub domains: Vec<String>,
     #[serde(default)]
     pub apps: Vec<AppSpec>,
+    /// The Graph objects doctor reads, and the admin token that may read them (graph.rs).
+    #[serde(default)]
+    pub graph: Option<crate::graph::GraphSpec>,
     /// Resource principals of the tenant's own APIs (e.g. api://ci-deploy-api), besides
     /// Microsoft's first-party resources, which every tenant has. Any other scope: AADSTS500011.
     #[serde(default)]
@@ -86,6 +89,12 @@ pub struct AppSpec {
     /// Application permissions admin-consented (the access token's `roles`), e.g. Sites.Read.All.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The service principal's appRoleAssignmentRequired (Graph only; graph.rs).
+    #[serde(default)]
+    pub app_role_assignment_required: bool,
+    /// Principals assigned to the service principal, `user:NAME` or `group:NAME` (Graph only).
+    #[serde(default)]
+    pub assigned: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -717,7 +726,10 @@ mod tests {
                     audiences: default_audiences(),
                 }],
                 roles: vec!["Sites.Read.All".into()],
+                app_role_assignment_required: false,
+                assigned: vec![],
             }],
+            graph: None,
             resources: vec!["api://ci-deploy-api".into()],
             resources_requiring_assignment: vec![],
             per_field_federated_errors: true,

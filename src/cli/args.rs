@@ -337,8 +337,8 @@ pub struct RevokeArgs {
     pub timeout: String,
 }
 
-/// Doctor checks the JWT bearer setup: login's sign-in flags, its report flags, and its own;
-/// never the hand-off or keyless flags (clap rejects them as unknown).
+/// Doctor checks the JWT bearer setup (or an Entra app's): login's sign-in flags, its report flags,
+/// and its own; never login's hand-off flags (clap rejects them as unknown).
 #[derive(Debug, Args)]
 #[command(after_help = epilogues::DOCTOR)]
 pub struct DoctorArgs {
@@ -383,6 +383,15 @@ pub struct DoctorArgs {
     /// Salesforce DX source folder holding the app's metadata [default: sfdx-project.json packageDirectories]
     #[arg(long, value_name = "DIR")]
     pub source_dir: Option<PathBuf>,
+    /// Entra (--provider entra): a federated credential instead of a key: github, gitlab[:VAR],
+    /// file:PATH or env:VAR (hidden: --provider's help names it; a Salesforce check refuses it)
+    #[arg(long, value_name = "SOURCE", hide = true, conflicts_with_all = ["key", "audience", "key_passphrase_file"])]
+    pub oidc: Option<String>,
+    /// Entra: the audience to request for the federated credential's token
+    #[arg(long, value_name = "URL", hide = true, requires = "oidc")]
+    pub oidc_audience: Option<String>,
+    #[command(flatten)]
+    pub entra: super::entra_doctor::DoctorEntraArgs,
 }
 
 #[derive(Debug, Args)]

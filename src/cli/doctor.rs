@@ -61,7 +61,7 @@ const _: () = assert!(DEFAULT_JOBS >= 50 && DEFAULT_JOBS <= MAX_JOBS);
 
 pub struct FleetSettings {
     pub config: PathBuf,
-    pub targets: Vec<DoctorPlan>,
+    pub targets: Vec<crate::fleet::Job>,
     pub jobs: usize,
     pub deadline: Duration,
     pub reports: Vec<(PathBuf, FleetFormat)>,
@@ -83,6 +83,14 @@ fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
 /// `json`: `--json` is given, so the report goes into its envelope (as `--format json`).
 pub fn resolve(args: &DoctorArgs, json: bool, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
     let format = if json { Some(OutFormat::Json) } else { args.format };
+    if args.oidc.is_some() {
+        // --oidc is the Entra doctor's (a federated credential); it never reached here with it.
+        return Err(Error::usage_of(
+            UsageKind::Conflict,
+            "doctor checks the JWT bearer setup; it does not take --oidc",
+            "diagnose a keyless login with `sfjwt login --oidc ... --report report.json`",
+        ));
+    }
     let expires_within = args.expires_within.as_deref().map(|d| parse_duration("--expires-within", d)).transpose()?;
     if !args.all && args.signin.target.len() <= 1 {
         let name = args.signin.target.first().cloned();
@@ -139,13 +147,18 @@ pub fn resolve(args: &DoctorArgs, json: bool, env: &dyn Fn(&str) -> Option<Strin
     };
     let mut targets = Vec::new();
     for name in names {
-        let mut s = one(args, Some(name.clone()), env, false, expires_within, None).map_err(|e| {
-            // The target's own error keeps its kind (a config error stays one).
+        // The target's own error keeps its kind (a config error stays one).
+        let named = |e: Error| {
             let kind = e.usage_kind().unwrap_or(UsageKind::General);
             Error::usage_of(kind, format!("target {name}: {e}"), e.help().unwrap_or_default())
-        })?;
+        };
+        if let Some(plan) = super::entra_doctor::fleet_target(args, &name, env, deadline).map_err(named)? {
+            targets.push(crate::fleet::Job::Entra(Box::new(plan)));
+            continue;
+        }
+        let mut s = one(args, Some(name.clone()), env, false, expires_within, None).map_err(named)?;
         bound_by_deadline(&mut s.plan.tries, deadline);
-        targets.push(s.plan);
+        targets.push(crate::fleet::Job::Salesforce(Box::new(s.plan)));
     }
     let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     Ok(DoctorMode::Fleet(FleetSettings { config, targets, jobs: args.jobs, deadline, reports, json_stdout, github }))
@@ -265,7 +278,7 @@ fn admin_source(
 /// The admin token as sent in a header: a trailing newline (a token read from a file, a secret
 /// pasted with its line end) is dropped; whitespace or a control character inside cannot be a
 /// token and would make the header unsendable, so it is refused here, without quoting the token.
-fn admin_token(raw: String) -> Result<String, Error> {
+pub(super) fn admin_token(raw: String) -> Result<String, Error> {
     let t = raw.trim();
     if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
         crate::secrets::register(t);

@@ -722,11 +722,13 @@ mod tests {
         assert!(err.to_string().contains("no username given"), "{err}");
     }
 
-    /// doctor hands no session on: login's hand-off and keyless flags are not doctor's at all.
+    /// doctor hands no session on: login's hand-off flags are not doctor's at all (its `--oidc` is
+    /// the Entra doctor's federated credential).
     #[test]
-    fn doctor_has_no_hand_off_or_keyless_flags() {
+    fn doctor_has_no_hand_off_flags() {
         use clap::Parser;
-        for flag in [&["--dotenv", "x"][..], &["--sf-alias", "a"], &["--show-token"], &["--oidc", "github"]] {
+        let flags = [&["--dotenv", "x"][..], &["--sf-alias", "a"], &["--show-token"], &["--token-handler", "H"]];
+        for flag in flags {
             let err = crate::cli::Cli::try_parse_from([&["sfjwt", "doctor"], flag].concat()).expect_err("refused");
             assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument, "{flag:?}");
         }

@@ -15,10 +15,35 @@ use crate::record::CheckStatus;
 
 pub fn run(args: DoctorArgs, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok();
+    if let Some(plan) = crate::cli::entra_doctor::single(&args, &env)? {
+        return entra(&args, &plan, &env, printer);
+    }
     match settings::resolve(&args, printer.json(), &env)? {
         DoctorMode::Single(s) => single(&s, printer),
         DoctorMode::Fleet(f) => all(f, printer),
     }
+}
+
+/// `doctor --provider entra` (or a config target with `provider: entra`): one Entra app.
+fn entra(
+    args: &DoctorArgs,
+    plan: &crate::diagnose::entra_doctor::plan::EntraPlan,
+    env: &dyn Fn(&str) -> Option<String>,
+    printer: Printer,
+) -> Result<Outcome, Error> {
+    // Under --json the report is the envelope's result, as with --format json.
+    let format = match if printer.json() { Some(OutFormat::Json) } else { args.format } {
+        f @ (None | Some(OutFormat::Json) | Some(OutFormat::Yaml)) => f,
+        Some(_) => {
+            return Err(Error::usage("doctor prints its report as json or yaml", "use --format json or --format yaml"));
+        }
+    };
+    for p in &args.report {
+        report::ReportFormat::from_path(p)?;
+    }
+    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    let out = crate::diagnose::entra_doctor::run(plan)?;
+    show(&out, format, github, &args.report, printer)
 }
 
 fn single(s: &DoctorSettings, printer: Printer) -> Result<Outcome, Error> {
@@ -26,6 +51,17 @@ fn single(s: &DoctorSettings, printer: Printer) -> Result<Outcome, Error> {
         eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     let out = doctor::run(&s.plan)?;
+    show(&out, s.format, s.github, &s.reports, printer)
+}
+
+/// Prints one run's checks and verdict, and writes its reports.
+fn show(
+    out: &doctor::Outcome,
+    format: Option<OutFormat>,
+    github: bool,
+    reports: &[std::path::PathBuf],
+    printer: Printer,
+) -> Result<Outcome, Error> {
     let report = &out.report;
     for c in &report.checks {
         let tag = match c.status {
@@ -45,17 +81,17 @@ fn single(s: &DoctorSettings, printer: Printer) -> Result<Outcome, Error> {
         let d = &report.diagnosis;
         outcome = outcome.with_failure("CheckFailed", d.summary.clone(), Some(d.cause.id()));
     }
-    match s.format {
+    match format {
         Some(OutFormat::Json) if printer.json() => outcome = outcome.with_result(printer.json_value(report)?),
         Some(OutFormat::Json) => print!("{}", report::render(report, report::ReportFormat::Json)?),
         Some(OutFormat::Yaml) => print!("{}", report::render(report, report::ReportFormat::Yaml)?),
         _ => {}
     }
-    if s.github {
+    if github {
         crate::output::ci::github_outputs(&[("cause", report.diagnosis.cause.id())])?;
         crate::output::ci::github_report(report);
     }
-    report::write_all(report, &s.reports)?;
+    report::write_all(report, reports)?;
     Ok(outcome)
 }
 

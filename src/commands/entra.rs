@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::cli::entra_doctor::{client_id_shape, net_settings, scope};
 use crate::cli::{LoginArgs, LoginCommand, OutFormat, duration};
 use crate::credentials::keys::{self, KeySource, Passphrase};
 use crate::credentials::{cert, oidc};
@@ -159,31 +160,6 @@ fn settings(args: &LoginCommand, env: Env, printer: Printer) -> Result<Settings,
     })
 }
 
-/// An Application (client) ID is a GUID; placeholders such as ENTER_YOUR_CLIENT_ID are a
-/// common cause of AADSTS700016 (issue 25 research), caught here before any request.
-fn client_id_shape(value: &str) -> Result<String, Error> {
-    let v = value.trim();
-    let groups: Vec<usize> = v.split('-').map(str::len).collect();
-    if groups == [8, 4, 4, 4, 12] && v.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        return Ok(v.to_ascii_lowercase());
-    }
-    Err(Error::usage(
-        format!("--client-id {:?} is not an Application (client) ID", crate::secrets::terminal_safe(v)),
-        "copy the Application (client) ID (a GUID) from the app registration's Overview",
-    ))
-}
-
-fn scope(value: Option<&str>) -> Result<String, Error> {
-    let v = value.unwrap_or(crate::entra::DEFAULT_SCOPE).trim();
-    if v.split_whitespace().count() != 1 || !v.ends_with("/.default") || v == "/.default" {
-        return Err(Error::usage(
-            format!("--scope {v:?}: the client credentials grant takes exactly one RESOURCE/.default scope"),
-            format!("e.g. --scope {}", crate::entra::DEFAULT_SCOPE),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 fn credential(args: &LoginCommand, env: Env) -> Result<Credential, Error> {
     let a = &args.login;
     if let Some(spec) = &a.oidc {
@@ -205,29 +181,6 @@ fn credential(args: &LoginCommand, env: Env) -> Result<Credential, Error> {
         )
     })?;
     Ok(Credential::Certificate { key, passphrase, cert })
-}
-
-fn net_settings(a: &LoginArgs, env: Env) -> Result<NetSettings, Error> {
-    let mut net = NetSettings::default();
-    if let Some(t) = a.timeout.clone().or_else(|| env("SFJWT_TIMEOUT")) {
-        net.timeout =
-            duration::parse(&t).map_err(|e| Error::usage(format!("invalid --timeout: {e}"), "e.g. --timeout 30s"))?;
-        if net.timeout.is_zero() || net.timeout > Duration::from_secs(600) {
-            return Err(Error::usage("--timeout must be between 1s and 600s", "e.g. --timeout 30s"));
-        }
-    }
-    if a.max_retries > 10 {
-        return Err(Error::usage(format!("--max-retries {} is out of range", a.max_retries), "use 0 to 10"));
-    }
-    net.max_retries = a.max_retries;
-    net.retry_window = duration::parse(&a.retry_window)
-        .map_err(|e| Error::usage(format!("invalid --retry-window: {e}"), "e.g. --retry-window 60s"))?;
-    net.ca_files = if a.ca_file.is_empty() {
-        env("SFJWT_CA_FILE").map(PathBuf::from).into_iter().collect()
-    } else {
-        a.ca_file.clone()
-    };
-    Ok(net)
 }
 
 fn target(s: &Settings) -> report::Target {
@@ -500,21 +453,4 @@ fn roles_missing(
     print_cause(&cause, &fixes);
     rep.fail(cause.id, cause.summary, vec![evidence], fixes);
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn client_ids_are_guids_and_scopes_one_default() {
-        assert!(client_id_shape("ENTER_YOUR_CLIENT_ID").is_err());
-        assert_eq!(
-            client_id_shape("0B5C8F3E-1111-2222-3333-444455556666").unwrap(),
-            "0b5c8f3e-1111-2222-3333-444455556666"
-        );
-        assert_eq!(scope(None).unwrap(), "https://graph.microsoft.com/.default");
-        assert!(scope(Some("https://graph.microsoft.com/User.Read")).is_err());
-        assert!(scope(Some("a/.default b/.default")).is_err());
-    }
 }

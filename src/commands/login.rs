@@ -134,6 +134,6 @@ fn record_target(s: &LoginSettings) -> record::Target {
         login_host: s.target.login.host_str().map(str::to_string),
         audience,
         flow,
-        oidc: None,
+        ..Default::default()
     }
 }
