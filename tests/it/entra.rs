@@ -54,6 +54,14 @@ fn cert_login_as(ctx: &Ctx, emu: &Emu, tenant: &str, app: &str) -> Command {
     cmd
 }
 
+/// With the test key's certificate that expired long ago (fixtures/orgs/ci-expired.crt).
+fn expired_cert_login(ctx: &Ctx, emu: &Emu) -> Command {
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = entra(ctx, emu);
+    cmd.arg("--key").arg(fixture_key()).arg("--cert").arg(repo().join("fixtures/orgs/ci-expired.crt"));
+    cmd
+}
+
 /// Keyless: the token from the emulator's GitHub-shaped token service.
 fn keyless_login(ctx: &Ctx, emu: &Emu) -> Command {
     ctx.secret(GH_REQUEST_TOKEN);
@@ -115,6 +123,8 @@ login_snapshots! {
     tenant_identifier_malformed: "healthy", |c, e| cert_login_as(c, e, "contoso", APP), [];
     /// AADSTS700027.
     certificate_not_registered: "other-certificate", cert_login, [];
+    /// AADSTS1000502: the uploaded certificate is past its notAfter (fixtures/orgs/ci-expired.crt).
+    certificate_expired: "expired-certificate", expired_cert_login, [];
     /// AADSTS700024 on our own assertion (the runner's clock).
     assertion_expired: "clock-ahead", cert_login, [];
     /// AADSTS500011: the scope names an API with no service principal in the tenant.
@@ -590,6 +600,27 @@ fn action_with_provider_entra_logs_in_under_act() {
     for needle in [&format!("tenant-id: {TENANT_ID}")[..], "roles: Sites.Read.All", "cause: none", "token: ***"] {
         assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
     }
+}
+
+/// The expired certificate's refusal names entra_certificate_expired, and the commands its fix
+/// prints run as printed: keygen makes a key and a certificate, cert inspect finds it valid and
+/// holding the key (it exits 6 on an expired one, as it does on the fixture that was refused).
+#[test]
+fn expired_certificate_fix_commands_run_as_printed() {
+    let ctx = Ctx::new();
+    let emu = start("expired-certificate");
+    let run = ctx.run(&mut expired_cert_login(&ctx, &emu));
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("cause: entra_certificate_expired"), "{}", run.stderr);
+    let commands: Vec<String> =
+        run.stderr.split('`').skip(1).step_by(2).filter(|c| c.starts_with("sfjwt ")).map(str::to_string).collect();
+    assert_eq!(commands.len(), 2, "{commands:?} in {}", run.stderr);
+    for command in &commands {
+        let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+        ctx.run(ctx.sfjwt().args(&words).current_dir(ctx.dir.path())).ok();
+    }
+    let refused = repo().join("fixtures/orgs/ci-expired.crt");
+    ctx.run(ctx.sfjwt().arg("cert").arg("inspect").arg(refused)).code(6);
 }
 
 /// Every AADSTS code the emulator's tenant can answer has a sourced row in docs/evidence.md.

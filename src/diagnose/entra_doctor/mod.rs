@@ -118,7 +118,11 @@ fn verdict(st: &mut State<'_>) -> Diagnosis {
             st.keyless(),
             evidence_of_refusal,
         );
-        if st.p.graph.is_none() {
+        if d.cause == Cause::EntraCertificateExpired && local_certificate_expired(st) {
+            // Entra's code and the certificate's own dates agree: no guess left.
+            d.confidence = Confidence::Confirmed;
+            d.evidence.push(LOCAL_EXPIRED.into());
+        } else if st.p.graph.is_none() {
             d.evidence.push("not confirmed in the tenant: no Graph admin token (--admin-token)".into());
         }
         return d;
@@ -126,6 +130,10 @@ fn verdict(st: &mut State<'_>) -> Diagnosis {
     if let Some((kind, detail)) = &st.no_answer {
         let cause = if *kind == FailureKind::Tls { Cause::TlsError } else { Cause::NetworkError };
         return Diagnosis::new(cause, Confidence::Confirmed, vec![safe(detail)]);
+    }
+    if local_certificate_expired(st) {
+        // Entra refuses such a certificate (AADSTS1000502); without its answer, only likely.
+        return Diagnosis::new(Cause::EntraCertificateExpired, Confidence::Likely, vec![LOCAL_EXPIRED.into()]);
     }
     if let Some(missing) = missing_roles(st) {
         // The token alone: consent is the likely reason a role is absent, not a confirmed one.
@@ -137,6 +145,12 @@ fn verdict(st: &mut State<'_>) -> Diagnosis {
         );
     }
     Diagnosis::ok()
+}
+
+const LOCAL_EXPIRED: &str = "the certificate given (--cert) is past its notAfter";
+
+fn local_certificate_expired(st: &State<'_>) -> bool {
+    st.cert.as_ref().is_some_and(|c| c.seconds_left <= 0)
 }
 
 fn missing_roles(st: &State<'_>) -> Option<String> {
