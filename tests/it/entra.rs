@@ -623,6 +623,55 @@ fn expired_certificate_fix_commands_run_as_printed() {
     ctx.run(ctx.sfjwt().arg("cert").arg("inspect").arg(refused)).code(6);
 }
 
+/// The Action with `provider: entra` refused (the tenant's only certificate expired): with
+/// `admin-token` (a Graph token) it runs `sfjwt doctor --provider entra`, whose report replaces the
+/// login's and whose verdict Graph confirms, and the step keeps the login's exit code (3); the same
+/// step without `admin-token` runs no doctor (tests/action/entra-doctor.yml).
+#[test]
+#[ignore = "needs act: source scripts/tools.sh"]
+fn action_with_provider_entra_runs_doctor_on_a_refusal_with_an_admin_token() {
+    let ctx = Ctx::new();
+    let emu = start("doctor-expired-certificate");
+    let expired = repo().join("fixtures/orgs/ci-expired.crt").display().to_string();
+    let (code, log) = crate::action::act(&ctx, "entra-doctor.yml", &emu, &[("ENTRA_CERT", expired)]);
+    assert_eq!(code, 0, "continue-on-error keeps the job going:\n{log}");
+    let asked = "Asking the tenant why (sfjwt doctor --provider entra with the Graph admin token)";
+    assert_eq!(log.matches(asked).count(), 1, "doctor ran for the step with admin-token only:\n{log}");
+    for needle in [
+        "[FAIL] Certificate uploaded to the app registration",
+        "sfjwt doctor exited 1; the step keeps the login's exit code 3",
+        "diagnosed outcome: failure",
+        "plain outcome: failure",
+        "diagnosed cause output: entra_certificate_expired",
+        "diagnosed report \"command\": \"doctor\"",
+        "diagnosed report \"confidence\": \"confirmed\"",
+        "plain report \"command\": \"login\"",
+        "plain report \"cause\": \"entra_certificate_expired\"",
+    ] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
+/// README's Action step with admin-token for Entra names only inputs action.yml has.
+#[test]
+fn readme_action_step_with_a_graph_token_uses_real_inputs() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let block = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("secrets.ENTRA_GRAPH_TOKEN"))
+        .expect("README's Action step for Entra with admin-token");
+    let step: serde_yaml::Value = serde_yaml::from_str(block).unwrap();
+    let action: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo().join("action.yml")).unwrap()).unwrap();
+    let with = step[0]["with"].as_mapping().expect("a with: mapping");
+    assert!(with.contains_key("admin-token") && with.contains_key("provider"), "{block}");
+    for key in with.keys().filter_map(|k| k.as_str()) {
+        assert!(action["inputs"].get(key).is_some(), "README's step passes {key}, which action.yml lacks");
+    }
+}
+
 /// Every AADSTS code the emulator's tenant can answer has a sourced row in docs/evidence.md.
 #[test]
 fn every_entra_refusal_of_the_emulator_has_a_ledger_row() {
