@@ -131,10 +131,6 @@ fn verdict(st: &mut State<'_>) -> Diagnosis {
         let cause = if *kind == FailureKind::Tls { Cause::TlsError } else { Cause::NetworkError };
         return Diagnosis::new(cause, Confidence::Confirmed, vec![safe(detail)]);
     }
-    if local_certificate_expired(st) {
-        // Entra refuses such a certificate (AADSTS1000502); without its answer, only likely.
-        return Diagnosis::new(Cause::EntraCertificateExpired, Confidence::Likely, vec![LOCAL_EXPIRED.into()]);
-    }
     if let Some(missing) = missing_roles(st) {
         // The token alone: consent is the likely reason a role is absent, not a confirmed one.
         let conf = if st.p.graph.is_some() { Confidence::Likely } else { Confidence::Possible };
