@@ -203,6 +203,8 @@ causes! {
     EntraConditionalAccess => "entra_conditional_access",
     EntraInvalidScope => "entra_invalid_scope",
     EntraPublicClientMismatch => "entra_public_client_mismatch",
+    // An expired certificate (AADSTS1000502), after the table above was first written.
+    EntraCertificateExpired => "entra_certificate_expired",
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

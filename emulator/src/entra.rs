@@ -119,6 +119,9 @@ struct Cert {
     public_key: Vec<u8>,
     sha1: Vec<u8>,
     sha256: Vec<u8>,
+    /// notBefore and notAfter, Unix seconds: Entra refuses a certificate outside them (1000502).
+    not_before: i64,
+    not_after: i64,
 }
 
 struct App {
@@ -186,6 +189,8 @@ fn cert(pem: &str) -> Result<Cert, String> {
         public_key: x509.public_key().subject_public_key.data.to_vec(),
         sha1: digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &block.contents).as_ref().to_vec(),
         sha256: digest::digest(&digest::SHA256, &block.contents).as_ref().to_vec(),
+        not_before: x509.validity().not_before.timestamp(),
+        not_after: x509.validity().not_after.timestamp(),
     })
 }
 
@@ -511,6 +516,11 @@ fn check_certificate(tenant: &Tenant, app: &App, jwt: &Jwt, base: &str, now: i64
         );
         return Err(refusal(401, "invalid_client", 50013, &text, now));
     }
+    if now < cert.not_before || now > cert.not_after {
+        // The wording is the title of AzureAD/microsoft-identity-web #2834 (evidence en-31).
+        let text = "The provided certificate is not within its specified validity window.";
+        return Err(refusal(401, "invalid_client", 1000502, text, now));
+    }
     if !jwt.str("iss").eq_ignore_ascii_case(id) || !jwt.str("sub").eq_ignore_ascii_case(id) {
         let text = format!(
             "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at \
@@ -820,6 +830,18 @@ mod tests {
         // An unknown thumbprint: the certificate is not registered.
         let other = json!({"alg": "PS256", "x5t#S256": URL_SAFE_NO_PAD.encode([7u8; 32])});
         assert_eq!(code(&tenant, &sign(&key, other, good_claims("j-x5t"))), 700027);
+    }
+
+    /// The fixture certificate expired in 2021; NOW is 2027 (and any later clock).
+    #[test]
+    fn an_uploaded_certificate_past_its_not_after_is_1000502() {
+        let (tenant, key, x5t) = setup("ci-expired.crt");
+        let header = json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t});
+        let assertion = sign(&key, header, good_claims("j-expired"));
+        assert_eq!(code(&tenant, &assertion), 1000502);
+        let (tenant, key, x5t) = setup("ci.crt");
+        let header = json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t});
+        assert_eq!(code(&tenant, &sign(&key, header, good_claims("j-valid"))), 0);
     }
 
     #[test]

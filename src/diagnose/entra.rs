@@ -211,6 +211,7 @@ mod tests {
             (700021, EntraAssertionInvalid),
             (700023, EntraAssertionInvalid),
             (700024, EntraAssertionExpired),
+            (1000502, EntraCertificateExpired),
             (7000215, EntraClientSecretInvalid),
             (7000222, EntraClientSecretExpired),
             (70021, EntraFederatedCredentialMismatch),

@@ -110,6 +110,15 @@ pub const CERTIFICATE_NOT_REGISTERED: EntraCause = EntraCause {
     ],
 };
 
+pub const CERTIFICATE_EXPIRED: EntraCause = EntraCause {
+    id: "entra_certificate_expired",
+    summary: "The certificate that signs the assertion is past its validity window (its notAfter has passed).",
+    fix: &[
+        "App registrations > the app > Certificates & secrets > Certificates > Upload certificate: a renewed certificate, then sign with its key (delete the expired one there once nothing uses it).",
+        "To make one: `sfjwt keygen --name ci` writes ci.key and ci.crt here (valid 365 days; --days to choose); `sfjwt cert inspect ci.crt --key ci.key` shows its validity and that it holds the key. Upload ci.crt, then store ci.key in the pipeline's secret.",
+    ],
+};
+
 pub const ASSERTION_INVALID: EntraCause = EntraCause {
     id: "entra_assertion_invalid",
     summary: "Entra rejected the client assertion itself (signature, header, iss, aud or key).",
@@ -211,6 +220,7 @@ pub const ALL: &[&EntraCause] = &[
     &CONSENT_DECLINED,
     &ASSIGNMENT_REQUIRED,
     &CERTIFICATE_NOT_REGISTERED,
+    &CERTIFICATE_EXPIRED,
     &ASSERTION_INVALID,
     &ASSERTION_EXPIRED,
     &FEDERATED_TOKEN_EXPIRED,
@@ -384,6 +394,15 @@ pub const CODES: &[EntraCode] = &[
         &[(&CERTIFICATE_NOT_REGISTERED, Possible), (&ASSERTION_INVALID, Possible)],
         "the certificate the assertion names is not among the app's certificates",
         Source::Official,
+    ),
+    row(
+        // The wording is the title of AzureAD/microsoft-identity-web #2834; no full answer was found.
+        "aadsts-1000502",
+        &[1000502],
+        &["not within its specified validity window"],
+        &[(&CERTIFICATE_EXPIRED, Likely)],
+        "the certificate the assertion names is past its validity window",
+        Source::Reported,
     ),
     row(
         "aadsts-50013",
@@ -611,6 +630,9 @@ mod tests {
         assert_eq!(id(700027, not_registered, false), "entra_certificate_not_registered");
         assert_eq!(id(700027, "Client assertion contains an invalid signature.", false), "entra_assertion_invalid");
         assert_eq!(id(700024, "", false), "entra_assertion_expired");
+        assert_eq!(id(1000502, "", false), "entra_certificate_expired");
+        let expired = "The provided certificate is not within its specified validity window";
+        assert_eq!(from_refusal(None, expired, false).id, "entra_certificate_expired");
         assert_eq!(id(700024, "", true), "entra_federated_token_expired");
         assert_eq!(id(70021, "", true), "entra_federated_credential_mismatch");
         assert_eq!(id(7002138, "", true), "entra_federated_credential_mismatch");
@@ -705,6 +727,10 @@ mod tests {
             (&ASSIGNMENT_REQUIRED, "Enterprise apps > All applications > the app > Users and groups > Add user/group"),
             (
                 &CERTIFICATE_NOT_REGISTERED,
+                "App registrations > the app > Certificates & secrets > Certificates > Upload certificate",
+            ),
+            (
+                &CERTIFICATE_EXPIRED,
                 "App registrations > the app > Certificates & secrets > Certificates > Upload certificate",
             ),
             (&ASSERTION_INVALID, "App registrations > the app > Certificates & secrets > Certificates"),

@@ -97,6 +97,9 @@ fn node_major(path: &str) -> u32 {
     v.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
 }
 
+/// The Graph admin token of the Entra scenarios with a `graph:` (a test value, a secret all the same).
+pub(crate) const GRAPH_ADMIN_TOKEN: &str = "graph-admin-token-for-tests-0123456789abcdef";
+
 pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) -> (i32, String) {
     let run = ctx.path("act-run");
     std::fs::create_dir_all(run.join(".github/workflows")).unwrap();
@@ -104,7 +107,10 @@ pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) 
     git_commit_all(&run);
     // The key as a CI secret usually holds it: base64 on one line.
     let key_b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(fixture_key()).unwrap());
-    std::fs::write(ctx.path("secrets.env"), format!("SF_JWT_KEY={key_b64}\nSF_ADMIN_TOKEN={ADMIN_TOKEN}\n")).unwrap();
+    // GRAPH_ADMIN_TOKEN: the Entra scenarios' Graph admin token (fixtures/entra/doctor-*.yaml).
+    let secrets =
+        format!("SF_JWT_KEY={key_b64}\nSF_ADMIN_TOKEN={ADMIN_TOKEN}\nGRAPH_ADMIN_TOKEN={GRAPH_ADMIN_TOKEN}\n");
+    std::fs::write(ctx.path("secrets.env"), secrets).unwrap();
     let stage = stage_action(ctx);
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
     let mut cmd = Command::new(tool("SFJWT_ACT_BIN", "act"));
@@ -130,6 +136,7 @@ pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) 
     let (code, log) = run_bounded(&mut cmd, Duration::from_secs(300));
     ctx.secret_key_file(&fixture_key());
     ctx.secret(ADMIN_TOKEN);
+    ctx.secret(GRAPH_ADMIN_TOKEN);
     ctx.assert_no_secrets(&log);
     assert!(!log.contains(TOKEN_PREFIX), "an access token reached act's log:\n{log}");
     (code, log)

@@ -54,6 +54,14 @@ fn cert_login_as(ctx: &Ctx, emu: &Emu, tenant: &str, app: &str) -> Command {
     cmd
 }
 
+/// With the test key's certificate that expired long ago (fixtures/orgs/ci-expired.crt).
+fn expired_cert_login(ctx: &Ctx, emu: &Emu) -> Command {
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = entra(ctx, emu);
+    cmd.arg("--key").arg(fixture_key()).arg("--cert").arg(repo().join("fixtures/orgs/ci-expired.crt"));
+    cmd
+}
+
 /// Keyless: the token from the emulator's GitHub-shaped token service.
 fn keyless_login(ctx: &Ctx, emu: &Emu) -> Command {
     ctx.secret(GH_REQUEST_TOKEN);
@@ -115,6 +123,8 @@ login_snapshots! {
     tenant_identifier_malformed: "healthy", |c, e| cert_login_as(c, e, "contoso", APP), [];
     /// AADSTS700027.
     certificate_not_registered: "other-certificate", cert_login, [];
+    /// AADSTS1000502: the uploaded certificate is past its notAfter (fixtures/orgs/ci-expired.crt).
+    certificate_expired: "expired-certificate", expired_cert_login, [];
     /// AADSTS700024 on our own assertion (the runner's clock).
     assertion_expired: "clock-ahead", cert_login, [];
     /// AADSTS500011: the scope names an API with no service principal in the tenant.
@@ -589,6 +599,76 @@ fn action_with_provider_entra_logs_in_under_act() {
     assert!(!log.contains("eyJ"), "a JWT reached act's log:\n{log}");
     for needle in [&format!("tenant-id: {TENANT_ID}")[..], "roles: Sites.Read.All", "cause: none", "token: ***"] {
         assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
+/// The expired certificate's refusal names entra_certificate_expired, and the commands its fix
+/// prints run as printed: keygen makes a key and a certificate, cert inspect finds it valid and
+/// holding the key (it exits 6 on an expired one, as it does on the fixture that was refused).
+#[test]
+fn expired_certificate_fix_commands_run_as_printed() {
+    let ctx = Ctx::new();
+    let emu = start("expired-certificate");
+    let run = ctx.run(&mut expired_cert_login(&ctx, &emu));
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("cause: entra_certificate_expired"), "{}", run.stderr);
+    let commands: Vec<String> =
+        run.stderr.split('`').skip(1).step_by(2).filter(|c| c.starts_with("sfjwt ")).map(str::to_string).collect();
+    assert_eq!(commands.len(), 2, "{commands:?} in {}", run.stderr);
+    for command in &commands {
+        let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+        ctx.run(ctx.sfjwt().args(&words).current_dir(ctx.dir.path())).ok();
+    }
+    let refused = repo().join("fixtures/orgs/ci-expired.crt");
+    ctx.run(ctx.sfjwt().arg("cert").arg("inspect").arg(refused)).code(6);
+}
+
+/// The Action with `provider: entra` refused (the tenant's only certificate expired): with
+/// `admin-token` (a Graph token) it runs `sfjwt doctor --provider entra`, whose report replaces the
+/// login's and whose verdict Graph confirms, and the step keeps the login's exit code (3); the same
+/// step without `admin-token` runs no doctor (tests/action/entra-doctor.yml).
+#[test]
+#[ignore = "needs act: source scripts/tools.sh"]
+fn action_with_provider_entra_runs_doctor_on_a_refusal_with_an_admin_token() {
+    let ctx = Ctx::new();
+    let emu = start("doctor-expired-certificate");
+    let expired = repo().join("fixtures/orgs/ci-expired.crt").display().to_string();
+    let (code, log) = crate::action::act(&ctx, "entra-doctor.yml", &emu, &[("ENTRA_CERT", expired)]);
+    assert_eq!(code, 0, "continue-on-error keeps the job going:\n{log}");
+    let asked = "Asking the tenant why (sfjwt doctor --provider entra with the Graph admin token)";
+    assert_eq!(log.matches(asked).count(), 1, "doctor ran for the step with admin-token only:\n{log}");
+    for needle in [
+        "[FAIL] Certificate uploaded to the app registration",
+        "sfjwt doctor exited 1; the step keeps the login's exit code 3",
+        "diagnosed outcome: failure",
+        "plain outcome: failure",
+        "diagnosed cause output: entra_certificate_expired",
+        "diagnosed report \"command\": \"doctor\"",
+        "diagnosed report \"confidence\": \"confirmed\"",
+        "plain report \"command\": \"login\"",
+        "plain report \"cause\": \"entra_certificate_expired\"",
+    ] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
+/// README's Action step with admin-token for Entra names only inputs action.yml has.
+#[test]
+fn readme_action_step_with_a_graph_token_uses_real_inputs() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let block = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("secrets.ENTRA_GRAPH_TOKEN"))
+        .expect("README's Action step for Entra with admin-token");
+    let step: serde_yaml::Value = serde_yaml::from_str(block).unwrap();
+    let action: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo().join("action.yml")).unwrap()).unwrap();
+    let with = step[0]["with"].as_mapping().expect("a with: mapping");
+    assert!(with.contains_key("admin-token") && with.contains_key("provider"), "{block}");
+    for key in with.keys().filter_map(|k| k.as_str()) {
+        assert!(action["inputs"].get(key).is_some(), "README's step passes {key}, which action.yml lacks");
     }
 }
 

@@ -115,7 +115,7 @@ fn each_story_names_its_cause_from_graph_confirmed() {
             "expired-certificate",
             with_expired_cert,
             &[],
-            "entra_certificate_not_registered",
+            "entra_certificate_expired",
             "confirmed",
             "entra_certificate_registered",
         ),
@@ -149,6 +149,23 @@ fn each_story_names_its_cause_from_graph_confirmed() {
         let check = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == *failed).unwrap();
         assert_eq!(check["status"], "fail", "{scenario_name}: {check}");
     }
+}
+
+/// Without Graph, an expired local certificate and Entra's AADSTS1000502 agree: confirmed, from
+/// the refusal and the certificate's own dates (no Graph evidence claimed).
+#[test]
+fn an_expired_certificate_is_confirmed_by_the_refusal_without_graph() {
+    let ctx = Ctx::new();
+    let emu = LoggedEmu::start(&scenario("expired-certificate"));
+    let r = ctx.run(with_expired_cert(&ctx, &emu).args(["--format", "json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let d = &report["diagnosis"];
+    assert_eq!((d["cause"].as_str(), d["confidence"].as_str()), (Some("entra_certificate_expired"), Some("confirmed")));
+    let evidence: Vec<&str> = d["evidence"].as_array().unwrap().iter().filter_map(|e| e.as_str()).collect();
+    assert!(evidence.iter().any(|e| e.contains("AADSTS1000502")), "{evidence:?}");
+    assert!(evidence.iter().any(|e| e.contains("past its notAfter")), "{evidence:?}");
+    assert!(!evidence.iter().any(|e| e.contains("Microsoft Graph")), "{evidence:?}");
 }
 
 /// The mismatch names the field that differs and both values (Entra compares exactly).

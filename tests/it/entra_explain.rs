@@ -38,6 +38,18 @@ fn explain_client_secret_expired() {
     sfjwt_snapshot!(ctx, "explain_entra_7000222", ctx.sfjwt().args(["explain", &text]));
 }
 
+/// An expired certificate, in the words of AzureAD/microsoft-identity-web #2834 (AADSTS1000502),
+/// and the same wording without its code.
+#[test]
+fn explain_certificate_expired() {
+    let ctx = Ctx::new();
+    let text = corpus_text("e127");
+    sfjwt_snapshot!(ctx, "explain_entra_1000502", ctx.sfjwt().args(["explain", &text]));
+    let wording = "The provided certificate is not within its specified validity window";
+    let r = ctx.run(ctx.sfjwt().args(["explain", wording, "--format", "json"])).ok();
+    assert_eq!(r.json()["cause"], "entra_certificate_expired");
+}
+
 /// The consent page's text carries no code at all; its wording still reads
 /// (Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2 #44).
 #[test]

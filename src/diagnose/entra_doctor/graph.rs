@@ -320,29 +320,31 @@ fn certificate(st: &mut State<'_>, app: &Value) {
         Ok(()) => {
             st.push(check(CERT.0, CERT.1, CheckStatus::Pass, format!("thumbprint {ours} is uploaded and not expired")))
         }
-        Err(why) => {
-            st.findings.push((Cause::EntraCertificateNotRegistered, why.clone()));
+        Err((cause, why)) => {
+            st.findings.push((cause, why.clone()));
             st.push(check(CERT.0, CERT.1, CheckStatus::Fail, why));
         }
     }
 }
 
 /// Our thumbprint among the app's keyCredentials, and not past its endDateTime (an expired key
-/// is refused too: AADSTS1000502, AzureAD/microsoft-identity-web #2840). `Err` says which.
-fn registered(keys: &[Value], ours: &str, now: time::OffsetDateTime) -> Result<(), String> {
+/// is refused too: AADSTS1000502, AzureAD/microsoft-identity-web #2840). `Err` names the cause.
+fn registered(keys: &[Value], ours: &str, now: time::OffsetDateTime) -> Result<(), (Cause, String)> {
     let Some(k) = keys.iter().find(|k| thumbprint_of(k).as_deref() == Some(ours)) else {
         let listed: Vec<String> = keys.iter().filter_map(thumbprint_of).collect();
         let shown = if listed.is_empty() { "none".to_string() } else { listed.join(", ") };
-        return Err(format!("thumbprint {ours} is not among the app's certificates ({shown})"));
+        let why = format!("thumbprint {ours} is not among the app's certificates ({shown})");
+        return Err((Cause::EntraCertificateNotRegistered, why));
     };
     let end = k.get("endDateTime").and_then(Value::as_str).unwrap_or_default();
     let expired =
         time::OffsetDateTime::parse(end, &time::format_description::well_known::Rfc3339).is_ok_and(|t| t <= now);
     if expired {
-        return Err(format!(
+        let why = format!(
             "thumbprint {ours} is uploaded, but that credential expired ({}): upload a renewed certificate",
             safe(end)
-        ));
+        );
+        return Err((Cause::EntraCertificateExpired, why));
     }
     Ok(())
 }
@@ -429,16 +431,18 @@ mod tests {
     }
 
     #[test]
-    fn a_key_credential_past_its_end_date_counts_as_not_registered() {
+    fn a_key_credential_past_its_end_date_is_expired_not_unregistered() {
         use time::format_description::well_known::Rfc3339;
         let now = time::OffsetDateTime::now_utc();
         let at = |d: time::Duration| (now + d).format(&Rfc3339).unwrap();
         let ours = "6443E93FFF8A25ED9F54304D68F34E4C3A0931A7";
         let key = |end: String| json!({"customKeyIdentifier": "ZEPpP/+KJe2fVDBNaPNOTDoJMac=", "endDateTime": end});
         assert_eq!(registered(&[key(at(time::Duration::days(1)))], ours, now), Ok(()));
-        let e = registered(&[key(at(-time::Duration::days(1)))], ours, now).unwrap_err();
+        let (cause, e) = registered(&[key(at(-time::Duration::days(1)))], ours, now).unwrap_err();
+        assert_eq!(cause, Cause::EntraCertificateExpired);
         assert!(e.contains("uploaded, but that credential expired"), "{e}");
-        let e = registered(&[json!({"customKeyIdentifier": "aGVsbG8="})], ours, now).unwrap_err();
+        let (cause, e) = registered(&[json!({"customKeyIdentifier": "aGVsbG8="})], ours, now).unwrap_err();
+        assert_eq!(cause, Cause::EntraCertificateNotRegistered);
         assert!(e.contains("not among the app's certificates (68656C6C6F)"), "{e}");
     }
 

@@ -118,7 +118,11 @@ fn verdict(st: &mut State<'_>) -> Diagnosis {
             st.keyless(),
             evidence_of_refusal,
         );
-        if st.p.graph.is_none() {
+        if d.cause == Cause::EntraCertificateExpired && local_certificate_expired(st) {
+            // Entra's code and the certificate's own dates agree: no guess left.
+            d.confidence = Confidence::Confirmed;
+            d.evidence.push(LOCAL_EXPIRED.into());
+        } else if st.p.graph.is_none() {
             d.evidence.push("not confirmed in the tenant: no Graph admin token (--admin-token)".into());
         }
         return d;
@@ -137,6 +141,12 @@ fn verdict(st: &mut State<'_>) -> Diagnosis {
         );
     }
     Diagnosis::ok()
+}
+
+const LOCAL_EXPIRED: &str = "the certificate given (--cert) is past its notAfter";
+
+fn local_certificate_expired(st: &State<'_>) -> bool {
+    st.cert.as_ref().is_some_and(|c| c.seconds_left <= 0)
 }
 
 fn missing_roles(st: &State<'_>) -> Option<String> {
