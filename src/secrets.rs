@@ -151,8 +151,9 @@ fn url_encoded(secret: &str) -> Cow<'_, str> {
 pub fn github_mask(secret: &str) {
     register(secret);
     if secret.chars().any(|c| c == '\n' || c == '\r') {
-        // A mask command is one line; mask each line of a multi-line secret instead.
-        secret.lines().filter(|l| !l.trim().is_empty()).for_each(github_mask);
+        // A mask command is one line; mask each line of a multi-line secret instead. Split on a
+        // lone `\r` too (`str::lines` does not): a piece still holding one would recurse forever.
+        secret.split(['\n', '\r']).filter(|l| !l.trim().is_empty()).for_each(github_mask);
         return;
     }
     eprintln!("::add-mask::{secret}");
@@ -200,6 +201,13 @@ mod tests {
         ] {
             assert!(!looks_like_credential(v), "{v}");
         }
+    }
+
+    #[test]
+    fn a_secret_with_a_lone_carriage_return_is_masked_line_by_line() {
+        // Used to recurse until the stack overflowed (outside attack: a server's access token).
+        github_mask("aaaaaaaaaaaaaaaa\rbbbbbbbbbbbbbbbbbbbb");
+        assert_eq!(scrub("x aaaaaaaaaaaaaaaa y bbbbbbbbbbbbbbbbbbbb"), "x *** y ***");
     }
 
     #[test]

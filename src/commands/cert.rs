@@ -103,6 +103,12 @@ pub fn rotate(args: crate::cli::RotateArgs, printer: Printer) -> Result<Outcome,
             "use 2048, 3072 or 4096",
         )
     })?;
+    if crate::fsutil::is_inside(&args.key_dir, &args.source_dir) {
+        return Err(Error::usage(
+            format!("--key-dir {} is inside the source folder {}", args.key_dir.display(), args.source_dir.display()),
+            "keep the private key out of the deployable source: use another --key-dir",
+        ));
+    }
     let app = the_app(&args)?;
     // The files are named after the app that will hold the certificate.
     let holder_app = if args.second_app { second_app_name(&app.api_name) } else { app.api_name.clone() };
@@ -309,7 +315,10 @@ fn rotate_to_second_app(
     crate::appmeta::write::gitignore(&args.key_dir, &key_path.file_name().unwrap_or_default().to_string_lossy())?;
     line(&format!("New key:         {} (mode 0600)", key_path.display()));
     line(&format!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after));
-    line(&format!("Unchanged:       {} (CI keeps logging in with the old key until step 3)", app.path));
+    line(&format!(
+        "Unchanged:       {} (CI keeps logging in with the old key until step 3)",
+        app.certificate_path.as_deref().unwrap_or(&app.path)
+    ));
     let user = username.map(crate::output::ci::shell_quote).unwrap_or_else(|| "<CI username>".into());
     line("");
     line("Rotate to a second app, in this order (no window: the old app works until it is retired):");

@@ -93,7 +93,7 @@ struct Wait {
 }
 
 fn plan(args: &SetupArgs, username: &str) -> Result<Plan, Error> {
-    if inside(&args.key_dir, &args.source_dir) {
+    if crate::fsutil::is_inside(&args.key_dir, &args.source_dir) {
         return Err(Error::usage(
             format!("--key-dir {} is inside the source folder {}", args.key_dir.display(), args.source_dir.display()),
             "keep the private key out of the deployable source: use another --key-dir",
@@ -434,11 +434,6 @@ fn describe(kind: Kind) -> &'static str {
         Kind::ExternalClientApp => "an External Client App",
         Kind::ConnectedApp => "a connected app",
     }
-}
-
-fn inside(child: &Path, parent: &Path) -> bool {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    abs(child).starts_with(abs(parent))
 }
 
 fn sf(args: &[&str]) -> Result<(), Error> {

@@ -80,7 +80,8 @@ pub(super) fn repository(st: &mut State<'_>) {
             let m = cert::key_matches(&info, k);
             st.local.key_matches_repo_cert = Some(m);
             let (status, verb) = if m { (CheckStatus::Pass, "matches") } else { (CheckStatus::Fail, "does not match") };
-            st.push(check("repo_certificate", TITLE, status, format!("the certificate in {} {verb} this key", a.path)));
+            let file = a.certificate_path.as_deref().unwrap_or(&a.path);
+            st.push(check("repo_certificate", TITLE, status, format!("the certificate in {file} {verb} this key")));
             if st.s.cert.is_none() {
                 let expiry = expiry_check(st, &info, "Certificate validity (repository)");
                 st.push(expiry);
