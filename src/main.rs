@@ -53,6 +53,7 @@ fn main() -> ExitCode {
     }
     // Before any flag's error can quote a token or key pasted into it.
     sfjwt::secrets::register_credential_args(std::env::args_os().skip(1));
+    sfjwt::secrets::register_secret_env(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
