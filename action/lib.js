@@ -20,19 +20,19 @@ const DEFAULT_REPOSITORY = "https://github.com/sfjwt/sfjwt";
 //   secret  "key": mask every line of the decoded key; "value": mask the value
 //   default action.yml's default (the runner passes it; kept here for runs without a runner)
 const INPUTS = [
-  { name: "client-id", env: "SFJWT_CLIENT_ID", flag: "--client-id", for: ["login", "doctor"] },
+  { name: "client-id", env: "SFJWT_CLIENT_ID", flag: "--client-id", for: ["login", "doctor", "doctor-entra"] },
   { name: "username", env: "SFJWT_USERNAME", flag: "--username", for: ["login", "doctor"] },
   { name: "private-key", env: "SFJWT_KEY", raw: true, secret: "key" },
   { name: "private-key-passphrase", env: "SFJWT_KEY_PASSPHRASE", raw: true, secret: "value" },
-  { name: "login-url", env: "SFJWT_LOGIN_URL", flag: "--login-url", for: ["login", "doctor"], default: "login" },
+  { name: "login-url", env: "SFJWT_LOGIN_URL", flag: "--login-url", for: ["login", "doctor", "doctor-entra"], default: "login" },
   { name: "audience", env: "SFJWT_AUDIENCE", flag: "--audience", for: ["login", "doctor"] },
-  { name: "ca-file", env: "SFJWT_CA_FILE", flag: "--ca-file", for: ["login", "doctor"] },
+  { name: "ca-file", env: "SFJWT_CA_FILE", flag: "--ca-file", for: ["login", "doctor", "doctor-entra"] },
   { name: "admin-token", env: "SFJWT_ADMIN_TOKEN", raw: true, secret: "value" },
   { name: "admin-instance-url", env: "SFJWT_ADMIN_INSTANCE_URL", flag: "--admin-instance-url", for: ["doctor"] },
   { name: "sf-alias", flag: "--sf-alias", for: ["login"] },
   { name: "export-env", flag: "--export-env", bool: true, for: ["login"], default: "false" },
   { name: "insecure-http", flag: "--insecure-http", bool: true, for: ["login", "doctor", "revoke"], default: "false" },
-  { name: "report", flag: "--report", for: ["login", "doctor"], default: "sfjwt-report.json" },
+  { name: "report", flag: "--report", for: ["login", "doctor", "doctor-entra"], default: "sfjwt-report.json" },
   { name: "fail-on-error", bool: true, default: "true" },
   { name: "revoke", bool: true, default: "true" },
   { name: "install", default: "release" },
@@ -42,18 +42,21 @@ const INPUTS = [
   // Keyless: `oidc: true` adds `--oidc github` (lib.loginArgs); the job needs
   // `permissions: id-token: write`, which gives the runner ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN.
   { name: "oidc", bool: true, default: "false" },
-  { name: "oidc-audience", flag: "--oidc-audience", for: ["login"] },
+  { name: "oidc-audience", flag: "--oidc-audience", for: ["login", "doctor-entra"] },
   { name: "token-handler", flag: "--token-handler", for: ["login"] },
   // Microsoft Entra (issue 25): `provider: entra` logs in to a tenant (client credentials with a
   // certificate assertion, or with oidc: true the job's token through a federated credential).
-  // Empty provider is Salesforce; `list` inputs give one flag per word.
-  { name: "provider", flag: "--provider", for: ["login"] },
-  { name: "tenant", flag: "--tenant", for: ["login"] },
-  { name: "certificate", flag: "--cert", for: ["login"] },
-  { name: "scope", flag: "--scope", for: ["login"] },
-  { name: "require-role", flag: "--require-role", for: ["login"], list: true },
+  // Empty provider is Salesforce; `list` inputs give one flag per word. On a refusal with an
+  // admin-token (a Graph token), `doctor --provider entra` runs with the "doctor-entra" rows.
+  { name: "provider", flag: "--provider", for: ["login", "doctor-entra"] },
+  { name: "tenant", flag: "--tenant", for: ["login", "doctor-entra"] },
+  { name: "certificate", flag: "--cert", for: ["login", "doctor-entra"] },
+  { name: "scope", flag: "--scope", for: ["login", "doctor-entra"] },
+  { name: "require-role", flag: "--require-role", for: ["login", "doctor-entra"], list: true },
   // A non-Entra authority host (a proxy, a test tenant); Salesforce logins take it too.
-  { name: "allow-host", flag: "--allow-host", for: ["login"], list: true },
+  { name: "allow-host", flag: "--allow-host", for: ["login", "doctor-entra"], list: true },
+  // Microsoft Graph for the Entra doctor (a national cloud's own, or a test tenant's).
+  { name: "graph-url", flag: "--graph-url", for: ["doctor-entra"] },
 ];
 
 class InputError extends Error {}
@@ -114,10 +117,15 @@ function flagsFor(command, inputs) {
 
 function loginArgs(inputs) {
   const keyless = inputs.oidc === true ? ["--oidc", "github"] : [];
-  // login-url's default names Salesforce's login host; an Entra login's default authority is
-  // login.microsoftonline.com (sfjwt's own default), so the Salesforce default is not passed.
-  const used = isEntra(inputs) && inputs["login-url"] === "login" ? { ...inputs, "login-url": "" } : inputs;
-  return ["login", "--github", ...keyless, ...flagsFor("login", used)];
+  return ["login", "--github", ...keyless, ...flagsFor("login", entraDefaults(inputs))];
+}
+
+/**
+ * login-url's default names Salesforce's login host; an Entra login's default authority is
+ * login.microsoftonline.com (sfjwt's own default), so the Salesforce default is not passed.
+ */
+function entraDefaults(inputs) {
+  return isEntra(inputs) && inputs["login-url"] === "login" ? { ...inputs, "login-url": "" } : inputs;
 }
 
 function isEntra(inputs) {
@@ -137,6 +145,24 @@ function missingCredential(inputs) {
 
 function doctorArgs(inputs) {
   return ["doctor", "--github", ...flagsFor("doctor", inputs)];
+}
+
+/** `doctor --provider entra` as the login ran (the admin token travels in SFJWT_ADMIN_TOKEN). */
+function entraDoctorArgs(inputs) {
+  const keyless = inputs.oidc === true ? ["--oidc", "github"] : [];
+  return ["doctor", "--github", ...keyless, ...flagsFor("doctor-entra", entraDefaults(inputs))];
+}
+
+/**
+ * The doctor to run after the login exited `code`, or null. Only a refusal (exit 3) with an
+ * admin-token: Salesforce's doctor checks the JWT bearer setup with an admin session (not a keyless
+ * login, which the login itself diagnoses); Entra's reads the tenant through Microsoft Graph.
+ */
+function doctorOnRefusal(inputs, code) {
+  if (code !== 3 || !inputs["admin-token"]) return null;
+  if (isEntra(inputs)) return entraDoctorArgs(inputs);
+  if (inputs.oidc === true || !inputs["admin-instance-url"]) return null;
+  return doctorArgs(inputs);
 }
 
 /**
@@ -315,6 +341,8 @@ module.exports = {
   isEntra,
   missingCredential,
   doctorArgs,
+  entraDoctorArgs,
+  doctorOnRefusal,
   revokeCommand,
   secretsToMask,
   keyMasks,

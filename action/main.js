@@ -86,12 +86,17 @@ function main() {
     }
     return 0;
   }
-  // doctor checks the JWT bearer setup; a keyless or Entra refusal is diagnosed by login itself.
-  if (login.code === 3 && inputs.oidc !== true && !lib.isEntra(inputs) && inputs["admin-token"] && inputs["admin-instance-url"]) {
-    console.log("Asking the org why (sfjwt doctor with the admin session)…");
-    run(bin, lib.doctorArgs(inputs), env);
-  }
   const code = login.code === null ? 1 : login.code;
+  // On a refusal with an admin-token, doctor's report (same path) replaces the login's; the step
+  // still ends with the login's exit code.
+  const doctor = lib.doctorOnRefusal(inputs, login.code);
+  if (doctor) {
+    console.log(lib.isEntra(inputs)
+      ? "Asking the tenant why (sfjwt doctor --provider entra with the Graph admin token)…"
+      : "Asking the org why (sfjwt doctor with the admin session)…");
+    const d = run(bin, doctor, env);
+    console.log(`sfjwt doctor exited ${d.code}; the step keeps the login's exit code ${code}`);
+  }
   if (inputs["fail-on-error"] === false) {
     console.log(`sfjwt login failed (exit ${code}); continuing because fail-on-error is false`);
     return 0;

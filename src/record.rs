@@ -42,6 +42,12 @@ pub struct Target {
     /// Keyless: the OIDC token's claims, decoded without verification (never the token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc: Option<OidcClaims>,
+    /// Who issues the token: absent for Salesforce (the default), `entra` for Microsoft Entra.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'static str>,
+    /// Microsoft Entra: the directory (tenant) id or domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -51,6 +57,9 @@ pub enum Flow {
     JwtBearer,
     /// Keyless: the pipeline's OIDC token exchanged (RFC 8693).
     TokenExchange,
+    /// Microsoft Entra: client credentials with a client assertion (a certificate's, or the CI's
+    /// OIDC token through a federated credential).
+    ClientCredentials,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -209,6 +218,8 @@ causes! {
     EntraConditionalAccess => "entra_conditional_access",
     EntraInvalidScope => "entra_invalid_scope",
     EntraPublicClientMismatch => "entra_public_client_mismatch",
+    // An expired certificate (AADSTS1000502), after the table above was first written.
+    EntraCertificateExpired => "entra_certificate_expired",
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -7,11 +7,7 @@
 /// What replaces a character that must not pass.
 pub const REPLACEMENT: char = '\u{FFFD}';
 
-/// Bidirectional controls (Unicode TR9): embeddings, overrides, isolates and marks can reorder
-/// what a terminal or a browser shows ("Trojan Source", CVE-2021-42574).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
+use crate::secrets::is_bidi_control;
 
 /// A character no output may keep: control characters but tab and line breaks (which the
 /// formats fold or escape themselves), and bidi controls.

@@ -43,6 +43,21 @@ pub struct TenantSpec {
     pub domains: Vec<String>,
     #[serde(default)]
     pub apps: Vec<AppSpec>,
+    /// The Graph objects doctor reads, and the admin token that may read them (graph.rs).
+    #[serde(default)]
+    pub graph: Option<crate::graph::GraphSpec>,
+    /// Resource principals of the tenant's own APIs (e.g. api://ci-deploy-api), besides
+    /// Microsoft's first-party resources, which every tenant has. Any other scope: AADSTS500011.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// The tenant's own APIs whose enterprise app has "Assignment required?" on: only apps given
+    /// one of their app roles (`assigned-to` on the app) get a token for them (AADSTS501051).
+    #[serde(default)]
+    pub resources_requiring_assignment: Vec<String>,
+    /// Federated mismatches answered per field (AADSTS700211/700212/700213/7002138, what Entra
+    /// answers today) instead of the older AADSTS70021 that names all three values.
+    #[serde(default)]
+    pub per_field_federated_errors: bool,
 }
 
 /// An app registration and its service principal in the tenant.
@@ -60,11 +75,26 @@ pub struct AppSpec {
     /// Client secret values.
     #[serde(default)]
     pub secrets: Vec<String>,
+    /// Client secret values past their expiry date: AADSTS7000222.
+    #[serde(default)]
+    pub expired_secrets: Vec<String>,
+    /// APIs of `resources-requiring-assignment` on which this app holds an app role.
+    #[serde(default)]
+    pub assigned_to: Vec<String>,
+    /// A Conditional Access policy for workload identities blocks this app: AADSTS53003.
+    #[serde(default)]
+    pub blocked_by_conditional_access: bool,
     #[serde(default)]
     pub federated_credentials: Vec<FederatedSpec>,
     /// Application permissions admin-consented (the access token's `roles`), e.g. Sites.Read.All.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The service principal's appRoleAssignmentRequired (Graph only; graph.rs).
+    #[serde(default)]
+    pub app_role_assignment_required: bool,
+    /// Principals assigned to the service principal, `user:NAME` or `group:NAME` (Graph only).
+    #[serde(default)]
+    pub assigned: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -89,6 +119,9 @@ struct Cert {
     public_key: Vec<u8>,
     sha1: Vec<u8>,
     sha256: Vec<u8>,
+    /// notBefore and notAfter, Unix seconds: Entra refuses a certificate outside them (1000502).
+    not_before: i64,
+    not_after: i64,
 }
 
 struct App {
@@ -101,6 +134,9 @@ pub struct Tenant {
     spec_id: String,
     domains: Vec<String>,
     apps: Vec<App>,
+    resources: Vec<String>,
+    requiring_assignment: Vec<String>,
+    per_field: bool,
     key: KeyPair,
     kid: String,
     seen_jti: Mutex<HashSet<String>>,
@@ -124,6 +160,9 @@ impl Tenant {
             spec_id: spec.id,
             domains: spec.domains,
             apps,
+            resources: spec.resources,
+            requiring_assignment: spec.resources_requiring_assignment,
+            per_field: spec.per_field_federated_errors,
             key,
             kid: URL_SAFE_NO_PAD.encode(id),
             seen_jti: Mutex::new(HashSet::new()),
@@ -150,6 +189,8 @@ fn cert(pem: &str) -> Result<Cert, String> {
         public_key: x509.public_key().subject_public_key.data.to_vec(),
         sha1: digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &block.contents).as_ref().to_vec(),
         sha256: digest::digest(&digest::SHA256, &block.contents).as_ref().to_vec(),
+        not_before: x509.validity().not_before.timestamp(),
+        not_after: x509.validity().not_after.timestamp(),
     })
 }
 
@@ -174,6 +215,13 @@ pub fn route(
         return None;
     }
     let base = format!("{}/{segment}", own_url.trim_end_matches('/'));
+    // Neither a GUID nor a domain (a word such as 'token' or 'authorize' from a URL built wrong).
+    if !is_guid(segment) && !segment.contains('.') {
+        let text = format!(
+            "Specified tenant identifier '{segment}' is neither a valid DNS name, nor a valid external domain."
+        );
+        return Some(refusal(400, "invalid_request", 900023, &text, now));
+    }
     if !tenant.names(segment) {
         let text = format!(
             "Tenant '{segment}' not found. Check to make sure you have the correct tenant ID and are signing into the \
@@ -244,6 +292,11 @@ pub fn refusal(status: u16, error: &str, code: u64, text: &str, now: i64) -> Res
     )
 }
 
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<usize> = s.split('-').map(str::len).collect();
+    groups == [8, 4, 4, 4, 12] && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
 fn guid() -> String {
     let mut b = [0u8; 16];
     let _ = aws_lc_rs::rand::fill(&mut b);
@@ -279,6 +332,14 @@ fn token(
         return Err(refusal(400, "unauthorized_client", 700016, &text, now));
     };
     if let Some(secret) = form.get("client_secret") {
+        if app.spec.expired_secrets.contains(secret) {
+            let text = format!(
+                "The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new \
+                 keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added \
+                 security: https://aka.ms/certCreds."
+            );
+            return Err(refusal(401, "invalid_client", 7000222, &text, now));
+        }
         if !app.spec.secrets.contains(secret) {
             let text = format!(
                 "Invalid client secret provided. Ensure the secret being sent in the request is the client secret \
@@ -302,10 +363,71 @@ fn token(
         );
         refusal(400, "invalid_scope", 1002012, &text, now)
     })?;
+    check_resource(tenant, &resource, get("scope"), now)?;
+    check_assignment(tenant, app, &resource, now)?;
+    if app.spec.blocked_by_conditional_access {
+        let text =
+            "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.";
+        return Err(refusal(400, "invalid_grant", 53003, text, now));
+    }
     let access_token =
         access_token(tenant, app, &resource, now).map_err(|e| Response::Json(500, json!({"error": e})))?;
     Ok(json!({"token_type": "Bearer", "expires_in": TOKEN_LIFETIME, "ext_expires_in": TOKEN_LIFETIME,
               "access_token": access_token}))
+}
+
+/// Microsoft's first-party resources, present in every tenant (Graph by its URI and its app id).
+const FIRST_PARTY: &[&str] = &[
+    "https://graph.microsoft.com",
+    "00000003-0000-0000-c000-000000000000",
+    "https://management.azure.com",
+    "https://management.core.windows.net",
+    "https://vault.azure.net",
+    "https://storage.azure.com",
+    "https://database.windows.net",
+];
+
+/// The scope's resource must be a URI or a GUID (AADSTS70011) and have a service principal in the
+/// tenant (AADSTS500011).
+fn check_resource(tenant: &Tenant, resource: &str, scope: &str, now: i64) -> Result<(), Response> {
+    if !resource.contains("://") && !is_guid(resource.split('/').next().unwrap_or_default()) {
+        let text = format!(
+            "The provided request must include a 'scope' input parameter. The provided value for the input parameter \
+             'scope' is not valid. The scope {scope} is not valid. The scope format is invalid. Scope must be in a valid \
+             URI form <https://example/scope> or a valid Guid <guid/scope>."
+        );
+        return Err(refusal(400, "invalid_scope", 70011, &text, now));
+    }
+    let known = |r: &str| same_resource(r, resource);
+    let own = || tenant.resources.iter().chain(&tenant.requiring_assignment);
+    if !FIRST_PARTY.iter().any(|r| known(r)) && !own().any(|r| known(r)) {
+        let text = format!(
+            "The resource principal named {resource} was not found in the tenant named {}. This can happen if the \
+             application has not been installed by the administrator of the tenant or consented to by any user in the \
+             tenant. You might have sent your authentication request to the wrong tenant.",
+            tenant.domains.first().unwrap_or(&tenant.spec_id)
+        );
+        return Err(refusal(400, "invalid_resource", 500011, &text, now));
+    }
+    Ok(())
+}
+
+fn same_resource(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+/// An API with "Assignment required?" on issues tokens only to apps holding one of its app roles.
+fn check_assignment(tenant: &Tenant, app: &App, resource: &str, now: i64) -> Result<(), Response> {
+    let required = tenant.requiring_assignment.iter().any(|r| same_resource(r, resource));
+    if !required || app.spec.assigned_to.iter().any(|r| same_resource(r, resource)) {
+        return Ok(());
+    }
+    let name = resource.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or(resource);
+    let text = format!(
+        "Application '{}'(sfjwt-ci) is not assigned to a role for the application '{resource}'({name}).",
+        app.spec.client_id
+    );
+    Err(refusal(400, "invalid_client", 501051, &text, now))
 }
 
 /// `RESOURCE/.default`, exactly one: the resource, else `None`.
@@ -370,7 +492,7 @@ fn check_assertion(
     // else is an external token for the federated credentials.
     let thumbprinted = jwt.header.get("x5t#S256").is_some() || jwt.header.get("x5t").is_some();
     if !thumbprinted && !jwt.str("iss").eq_ignore_ascii_case(&app.spec.client_id) {
-        return check_federated(app, issuer, &jwt, assertion, now);
+        return check_federated(app, issuer, &jwt, assertion, tenant.per_field, now);
     }
     check_certificate(tenant, app, &jwt, base, now)
 }
@@ -393,6 +515,11 @@ fn check_certificate(tenant: &Tenant, app: &App, jwt: &Jwt, base: &str, now: i64
              expected signature value., Thumbprint of key used by client: '{hex}']"
         );
         return Err(refusal(401, "invalid_client", 50013, &text, now));
+    }
+    if now < cert.not_before || now > cert.not_after {
+        // The wording is the title of AzureAD/microsoft-identity-web #2834 (evidence en-31).
+        let text = "The provided certificate is not within its specified validity window.";
+        return Err(refusal(401, "invalid_client", 1000502, text, now));
     }
     if !jwt.str("iss").eq_ignore_ascii_case(id) || !jwt.str("sub").eq_ignore_ascii_case(id) {
         let text = format!(
@@ -480,6 +607,7 @@ fn check_federated(
     issuer: Option<&crate::keyless::Issuer>,
     jwt: &Jwt,
     raw: &str,
+    per_field: bool,
     now: i64,
 ) -> Result<(), Response> {
     let verified =
@@ -499,6 +627,9 @@ fn check_federated(
         .federated_credentials
         .iter()
         .any(|f| f.issuer == iss && f.subject == sub && auds.iter().any(|a| f.audiences.contains(a)));
+    if !matched && per_field {
+        return Err(federated_field_mismatch(app, iss, sub, &auds, now));
+    }
     if !matched {
         let text = format!(
             "No matching federated identity record found for presented assertion. Assertion Issuer: '{iss}'. \
@@ -509,6 +640,42 @@ fn check_federated(
         return Err(refusal(400, "invalid_request", 70021, &text, now));
     }
     Ok(())
+}
+
+const FIC_DOCS: &str = "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+
+/// Today's per-field answers: the first field no credential of the app matches, issuer, then
+/// subject (case-sensitive, with its own code when only the case differs), then audience.
+fn federated_field_mismatch(app: &App, iss: &str, sub: &str, auds: &[String], now: i64) -> Response {
+    let check =
+        "Check your federated identity credential Subject, Audience and Issuer against the presented assertion.";
+    let creds: Vec<&FederatedSpec> = app.spec.federated_credentials.iter().filter(|f| f.issuer == iss).collect();
+    if creds.is_empty() {
+        let text = format!(
+            "No matching federated identity record found for presented assertion issuer '{iss}'. Please check your \
+             federated identity credential Subject, Audience and Issuer against the presented assertion. {FIC_DOCS}"
+        );
+        return refusal(400, "invalid_client", 700211, &text, now);
+    }
+    if !creds.iter().any(|f| f.subject == sub) {
+        if creds.iter().any(|f| f.subject.eq_ignore_ascii_case(sub)) {
+            let text = format!(
+                "No matching federated identity record found for presented assertion subject '{sub}'. The subject \
+                 matches with case-insensitive comparison, but not with case-sensitive comparison. {check} See \
+                 documentation at: {FIC_DOCS}."
+            );
+            return refusal(400, "invalid_client", 7002138, &text, now);
+        }
+        let text = format!(
+            "No matching federated identity record found for presented assertion subject '{sub}'. {check} {FIC_DOCS}"
+        );
+        return refusal(400, "invalid_client", 700213, &text, now);
+    }
+    let text = format!(
+        "No matching federated identity record found for presented assertion audience '{}'. {check} {FIC_DOCS}",
+        auds.join(", ")
+    );
+    refusal(400, "invalid_client", 700212, &text, now)
 }
 
 /// A v1.0-shaped app-only access token (what Graph gets): `roles` only when some were consented.
@@ -559,10 +726,23 @@ mod tests {
                 client_id: APP.into(),
                 in_tenant: true,
                 certificates: vec![certificate.into()],
-                secrets: vec![],
-                federated_credentials: vec![],
+                secrets: vec!["the-value".into()],
+                expired_secrets: vec!["old-value".into()],
+                blocked_by_conditional_access: false,
+                assigned_to: vec![],
+                federated_credentials: vec![FederatedSpec {
+                    issuer: "https://token.actions.githubusercontent.com".into(),
+                    subject: "repo:Acme/app:ref:refs/heads/main".into(),
+                    audiences: default_audiences(),
+                }],
                 roles: vec!["Sites.Read.All".into()],
+                app_role_assignment_required: false,
+                assigned: vec![],
             }],
+            graph: None,
+            resources: vec!["api://ci-deploy-api".into()],
+            resources_requiring_assignment: vec![],
+            per_field_federated_errors: true,
         };
         let tenant = Tenant::new(spec, &fixtures().join("orgs")).unwrap();
         let x5t = URL_SAFE_NO_PAD.encode(&tenant.apps[0].certs[0].sha256);
@@ -652,12 +832,81 @@ mod tests {
         assert_eq!(code(&tenant, &sign(&key, other, good_claims("j-x5t"))), 700027);
     }
 
+    /// The fixture certificate expired in 2021; NOW is 2027 (and any later clock).
+    #[test]
+    fn an_uploaded_certificate_past_its_not_after_is_1000502() {
+        let (tenant, key, x5t) = setup("ci-expired.crt");
+        let header = json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t});
+        let assertion = sign(&key, header, good_claims("j-expired"));
+        assert_eq!(code(&tenant, &assertion), 1000502);
+        let (tenant, key, x5t) = setup("ci.crt");
+        let header = json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t});
+        assert_eq!(code(&tenant, &sign(&key, header, good_claims("j-valid"))), 0);
+    }
+
     #[test]
     fn a_key_whose_certificate_is_not_uploaded_is_700027() {
         let (tenant, key, _) = setup("other.crt");
         let ci = cert(&std::fs::read_to_string(fixtures().join("orgs/ci.crt")).unwrap()).unwrap();
         let header = json!({"alg": "PS256", "x5t#S256": URL_SAFE_NO_PAD.encode(&ci.sha256)});
         assert_eq!(code(&tenant, &sign(&key, header, good_claims("j"))), 700027);
+    }
+
+    /// The AADSTS code of a client-secret grant for this scope (0: a token).
+    fn secret_code(tenant: &Tenant, secret: &str, scope: &str) -> u64 {
+        let form: Form =
+            [("grant_type", "client_credentials"), ("client_id", APP), ("scope", scope), ("client_secret", secret)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        match token(tenant, None, &form, BASE, NOW) {
+            Ok(_) => 0,
+            Err(Response::Json(_, body)) => body["error_codes"][0].as_u64().unwrap(),
+            Err(_) => panic!("not a JSON answer"),
+        }
+    }
+
+    #[test]
+    fn secrets_scopes_resources_and_conditional_access() {
+        let (mut tenant, _, _) = setup("ci.crt");
+        let graph = "https://graph.microsoft.com/.default";
+        assert_eq!(secret_code(&tenant, "the-value", graph), 0);
+        assert_eq!(secret_code(&tenant, "old-value", graph), 7000222);
+        assert_eq!(secret_code(&tenant, "secret-id", graph), 7000215);
+        assert_eq!(secret_code(&tenant, "the-value", "api://ci-deploy-api/.default"), 0);
+        assert_eq!(secret_code(&tenant, "the-value", "api://other-api/.default"), 500011);
+        assert_eq!(secret_code(&tenant, "the-value", "https://https://graph.microsoft.com//.default"), 500011);
+        assert_eq!(secret_code(&tenant, "the-value", "contoso.crm4.dynamics.com/.default"), 70011);
+        assert_eq!(secret_code(&tenant, "the-value", "https://graph.microsoft.com/User.Read"), 1002012);
+        tenant.requiring_assignment = vec!["api://payroll-api".into()];
+        assert_eq!(secret_code(&tenant, "the-value", "api://payroll-api/.default"), 501051);
+        tenant.apps[0].spec.assigned_to = vec!["api://payroll-api".into()];
+        assert_eq!(secret_code(&tenant, "the-value", "api://payroll-api/.default"), 0);
+        tenant.apps[0].spec.blocked_by_conditional_access = true;
+        assert_eq!(secret_code(&tenant, "the-value", graph), 53003);
+    }
+
+    #[test]
+    fn federated_mismatches_are_answered_per_field() {
+        let (tenant, _, _) = setup("ci.crt");
+        let app = &tenant.apps[0];
+        let gh = "https://token.actions.githubusercontent.com";
+        let aud = vec![FEDERATED_AUDIENCE.to_string()];
+        let code = |iss: &str, sub: &str, aud: &[String]| match federated_field_mismatch(app, iss, sub, aud, NOW) {
+            Response::Json(_, body) => body["error_codes"][0].as_u64().unwrap(),
+            _ => panic!("not a JSON answer"),
+        };
+        assert_eq!(code(&format!("{gh}/"), "repo:Acme/app:ref:refs/heads/main", &aud), 700211);
+        assert_eq!(code(gh, "repo:acme/app:ref:refs/heads/main", &aud), 7002138);
+        assert_eq!(code(gh, "repo:Acme/app:environment:prod", &aud), 700213);
+        assert_eq!(code(gh, "repo:Acme/app:ref:refs/heads/main", &["https://example.com".to_string()]), 700212);
+    }
+
+    #[test]
+    fn tenant_identifiers_that_are_neither_guid_nor_domain() {
+        assert!(is_guid("7a1c2e4b-0d9f-4c3e-8b6a-2f5e9d1c0a47"));
+        // A GUID one digit short (caddy-dns/azure #3) is neither.
+        assert!(!is_guid("e63649b2-07c0-49ed-a24b-87381dac292"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod entra;
 pub mod exchange;
 pub mod grant;
+pub mod graph;
 pub mod http;
 pub mod ids;
 pub mod jwt;

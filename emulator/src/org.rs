@@ -187,6 +187,7 @@ pub struct Org {
     pub issuer: Option<crate::keyless::Issuer>,
     pub handlers: Vec<crate::keyless::HandlerSpec>,
     pub entra: Option<crate::entra::Tenant>,
+    pub graph: Option<crate::graph::Directory>,
 }
 
 impl Org {
@@ -224,6 +225,10 @@ impl Org {
             state: Mutex::new(State::default()),
             issuer: scenario.oidc_issuer.map(crate::keyless::Issuer::new).transpose()?,
             handlers: scenario.token_exchange_handlers,
+            graph: match &scenario.entra_tenant {
+                Some(t) => crate::graph::Directory::new(t, base)?,
+                None => None,
+            },
             entra: scenario.entra_tenant.map(|t| crate::entra::Tenant::new(t, base)).transpose()?,
         };
 

@@ -38,6 +38,9 @@ pub fn route(org: &Org, req: &Request, own_url: &str) -> Response {
         return r;
     }
     let now = org.now().unix_timestamp();
+    if let Some(r) = crate::graph::route(org.graph.as_ref(), req) {
+        return r;
+    }
     if let Some(r) = crate::entra::route(org.entra.as_ref(), org.issuer.as_ref(), req, own_url, now) {
         return r;
     }

@@ -43,6 +43,19 @@ pub struct Target {
     pub app_name: Option<String>,
     /// doctor: the certificate uploaded to the app (expiry timeline, key match).
     pub cert: Option<PathBuf>,
+    /// salesforce (the default) or entra: who issues this target's token (issue 25).
+    pub provider: Option<String>,
+    /// entra: the directory (tenant) id or a verified domain.
+    pub tenant: Option<String>,
+    /// entra: the login attempt's scope, RESOURCE/.default.
+    pub scope: Option<String>,
+    /// entra: a federated (keyless) app's OIDC token source, as --oidc takes it.
+    pub oidc: Option<String>,
+    /// entra: application permissions the app must hold (admin consent).
+    #[serde(default)]
+    pub require_roles: Vec<String>,
+    /// entra: Microsoft Graph's URL, when not the authority's cloud's.
+    pub graph_url: Option<String>,
 }
 
 pub struct Loaded {

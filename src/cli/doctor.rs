@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::cli::settings::{self, LoginSettings};
+use crate::cli::settings;
 use crate::cli::{DoctorArgs, OutFormat, config, duration};
-use crate::diagnose::doctor::plan::{AdminSource, DoctorPlan, GrantPlan};
+use crate::diagnose::doctor::plan::{AdminSource, DoctorPlan};
 use crate::error::{Error, UsageKind};
 use crate::login::endpoint;
+use crate::login::target::Tries;
 
 /// One target's doctor: the engine's plan, and how this run prints and writes its report.
 pub struct DoctorSettings {
@@ -60,7 +61,7 @@ const _: () = assert!(DEFAULT_JOBS >= 50 && DEFAULT_JOBS <= MAX_JOBS);
 
 pub struct FleetSettings {
     pub config: PathBuf,
-    pub targets: Vec<DoctorPlan>,
+    pub targets: Vec<crate::fleet::Job>,
     pub jobs: usize,
     pub deadline: Duration,
     pub reports: Vec<(PathBuf, FleetFormat)>,
@@ -79,26 +80,11 @@ fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
     })
 }
 
-pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
-    let l = &args.login;
-    let login_only = [
-        (l.dotenv.is_some(), "--dotenv"),
-        (l.sf_alias.is_some(), "--sf-alias"),
-        (l.set_default, "--set-default"),
-        (l.set_default_dev_hub, "--set-default-dev-hub"),
-        (l.export_env, "--export-env"),
-        (l.show_token, "--show-token"),
-        (l.no_verify, "--no-verify"),
-        (l.no_clock_compensation, "--no-clock-compensation"),
-    ];
-    if let Some((_, flag)) = login_only.iter().find(|(given, _)| *given) {
-        return Err(Error::usage_of(
-            UsageKind::Conflict,
-            format!("doctor does not take {flag}: it reports, it hands no session on"),
-            "use it with `sfjwt login`; `sfjwt doctor --help` lists doctor's flags",
-        ));
-    }
-    if args.login.oidc.is_some() {
+/// `json`: `--json` is given, so the report goes into its envelope (as `--format json`).
+pub fn resolve(args: &DoctorArgs, json: bool, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
+    let format = if json { Some(OutFormat::Json) } else { args.format };
+    if args.oidc.is_some() {
+        // --oidc is the Entra doctor's (a federated credential); it never reached here with it.
         return Err(Error::usage_of(
             UsageKind::Conflict,
             "doctor checks the JWT bearer setup; it does not take --oidc",
@@ -106,9 +92,9 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         ));
     }
     let expires_within = args.expires_within.as_deref().map(|d| parse_duration("--expires-within", d)).transpose()?;
-    if !args.all && args.login.target.len() <= 1 {
-        let name = args.login.target.first().cloned();
-        let s = one(args, name, env, true, expires_within)?;
+    if !args.all && args.signin.target.len() <= 1 {
+        let name = args.signin.target.first().cloned();
+        let s = one(args, name, env, true, expires_within, format)?;
         if matches!(s.format, Some(OutFormat::Env) | Some(OutFormat::Shell)) {
             return Err(Error::usage_of(
                 UsageKind::InvalidValue,
@@ -119,17 +105,17 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         return Ok(DoctorMode::Single(Box::new(s)));
     }
     let (config, names) = if args.all {
-        config::target_names(args.login.config.as_deref())?
+        config::target_names(args.signin.config.as_deref())?
     } else {
-        let (path, known) = config::target_names(args.login.config.as_deref())?;
-        if let Some(bad) = args.login.target.iter().find(|t| !known.contains(t)) {
+        let (path, known) = config::target_names(args.signin.config.as_deref())?;
+        if let Some(bad) = args.signin.target.iter().find(|t| !known.contains(t)) {
             return Err(Error::usage_of(
                 UsageKind::Config,
                 format!("{}: no target named {bad:?}", path.display()),
                 format!("known targets: {}", known.join(", ")),
             ));
         }
-        (path, args.login.target.clone())
+        (path, args.signin.target.clone())
     };
     if !(1..=MAX_JOBS).contains(&args.jobs) {
         return Err(Error::usage_of(
@@ -146,13 +132,9 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
             "e.g. --deadline 90s",
         ));
     }
-    let reports = args
-        .login
-        .report
-        .iter()
-        .map(|p| FleetFormat::from_path(p).map(|f| (p.clone(), f)))
-        .collect::<Result<_, _>>()?;
-    let json_stdout = match args.login.format {
+    let reports =
+        args.report.iter().map(|p| FleetFormat::from_path(p).map(|f| (p.clone(), f))).collect::<Result<_, _>>()?;
+    let json_stdout = match format {
         None => false,
         Some(OutFormat::Json) => true,
         Some(_) => {
@@ -165,22 +147,27 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     };
     let mut targets = Vec::new();
     for name in names {
-        let mut s = one(args, Some(name.clone()), env, false, expires_within).map_err(|e| {
-            // The target's own error keeps its kind (a config error stays one).
+        // The target's own error keeps its kind (a config error stays one).
+        let named = |e: Error| {
             let kind = e.usage_kind().unwrap_or(UsageKind::General);
             Error::usage_of(kind, format!("target {name}: {e}"), e.help().unwrap_or_default())
-        })?;
-        bound_by_deadline(&mut s.plan.login, deadline);
-        targets.push(s.plan);
+        };
+        if let Some(plan) = super::entra_doctor::fleet_target(args, &name, env, deadline).map_err(named)? {
+            targets.push(crate::fleet::Job::Entra(Box::new(plan)));
+            continue;
+        }
+        let mut s = one(args, Some(name.clone()), env, false, expires_within, None).map_err(named)?;
+        bound_by_deadline(&mut s.plan.tries, deadline);
+        targets.push(crate::fleet::Job::Salesforce(Box::new(s.plan)));
     }
-    let github = args.login.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     Ok(DoctorMode::Fleet(FleetSettings { config, targets, jobs: args.jobs, deadline, reports, json_stdout, github }))
 }
 
 /// No single request or retry window outlasts the target's deadline.
-fn bound_by_deadline(login: &mut GrantPlan, deadline: Duration) {
-    login.net.timeout = login.net.timeout.min(deadline);
-    login.net.retry_window = login.net.retry_window.min(deadline);
+fn bound_by_deadline(tries: &mut Tries, deadline: Duration) {
+    tries.net.timeout = tries.net.timeout.min(deadline);
+    tries.net.retry_window = tries.net.retry_window.min(deadline);
 }
 
 /// One target's settings: flags, then the target's config keys, then (single mode only) the
@@ -191,16 +178,20 @@ fn one(
     env: &dyn Fn(&str) -> Option<String>,
     single: bool,
     expires_within: Option<Duration>,
+    format: Option<OutFormat>,
 ) -> Result<DoctorSettings, Error> {
-    let mut login_args = args.login.clone();
-    login_args.target = name.iter().cloned().collect();
-    if !single {
-        // Fleet reports are written once, by the fleet.
-        login_args.report.clear();
-        login_args.format = None;
+    let mut signin_args = args.signin.clone();
+    signin_args.target = name.iter().cloned().collect();
+    let mut signin = settings::signin(&signin_args, false, env)?;
+    let key = signin.key_credential(&args.signin.key)?;
+    // Fleet reports are written once, by the fleet.
+    let reports = if single { args.report.clone() } else { Vec::new() };
+    settings::check_reports(&reports)?;
+    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    if github {
+        settings::check_github_files(false, env)?;
     }
-    let login = settings::resolve(&login_args, env)?;
-    let target = config::load(args.login.config.as_deref(), name.as_deref())?.map(|l| l.target).unwrap_or_default();
+    let target = config::load(args.signin.config.as_deref(), name.as_deref())?.map(|l| l.target).unwrap_or_default();
     let admin = admin_source(args, &target, env, single)?;
     let cert = args.cert.clone().or(target.cert);
     if let Some(path) = cert.as_ref().filter(|p| !p.exists()) {
@@ -208,13 +199,15 @@ fn one(
         return Err(crate::credentials::cert::CertError::NotFound { path: path.display().to_string() }.into());
     }
     Ok(DoctorSettings {
-        format: login.format,
-        github: login.github,
-        reports: login.reports.clone(),
-        notes: login.notes.clone(),
+        format,
+        github,
+        reports,
+        notes: std::mem::take(&mut signin.layers.notes),
         plan: DoctorPlan {
             name,
-            login: grant_plan(login),
+            target: signin.target,
+            key,
+            tries: signin.tries,
             admin,
             app_name: args.app_name.clone().or(target.app_name),
             cert,
@@ -222,22 +215,6 @@ fn one(
             expires_within,
         },
     })
-}
-
-/// The grant part of the login settings: the hand-off flags were refused before this.
-fn grant_plan(l: LoginSettings) -> GrantPlan {
-    GrantPlan {
-        client_id: l.client_id,
-        username: l.username,
-        login: l.login,
-        hosts: l.hosts,
-        audience: l.audience,
-        key: l.key,
-        passphrase: l.passphrase,
-        lifetime: l.lifetime,
-        net: l.net,
-        wait_for_propagation: l.wait_for_propagation,
-    }
 }
 
 fn valid_env_name(n: &str) -> bool {
@@ -273,6 +250,7 @@ fn admin_source(
         None => None,
     };
     let token = args.admin_token.clone().or(from_named).or_else(|| single.then(|| e("SFJWT_ADMIN_TOKEN")).flatten());
+    let token = token.map(admin_token).transpose()?;
     let url = args
         .admin_instance_url
         .clone()
@@ -281,7 +259,7 @@ fn admin_source(
     match (token, url) {
         (Some(t), Some(u)) => {
             // The admin token goes there: the same host rules as the login.
-            let parsed = endpoint::HostPolicy::new(&args.login.allow_host, args.login.insecure_http).login_url(&u)?;
+            let parsed = endpoint::HostPolicy::new(&args.signin.allow_host, args.signin.insecure_http).login_url(&u)?;
             crate::secrets::register(&t);
             Ok(Some(AdminSource::Token { instance_url: (*parsed).clone(), token: Zeroizing::new(t) }))
         }
@@ -295,6 +273,22 @@ fn admin_source(
         )),
         (None, None) => Ok(None),
     }
+}
+
+/// The admin token as sent in a header: a trailing newline (a token read from a file, a secret
+/// pasted with its line end) is dropped; whitespace or a control character inside cannot be a
+/// token and would make the header unsendable, so it is refused here, without quoting the token.
+pub(super) fn admin_token(raw: String) -> Result<String, Error> {
+    let t = raw.trim();
+    if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        crate::secrets::register(t);
+        return Err(Error::usage_of(
+            UsageKind::InvalidValue,
+            "the admin token holds a space, a line break or a control character inside, or is empty",
+            "give the admin session's access token alone, on one line",
+        ));
+    }
+    Ok(t.to_string())
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub const CERT_ROTATE: &str = "\
 Examples:
   $ sfjwt cert rotate --source-dir force-app/main/default --key-dir keys
   $ sfjwt cert rotate --app-name sfjwt_CI -o ci@acme.com --admin-sf-org prod-admin
+  $ sfjwt cert rotate --second-app --app-name sfjwt_CI -o ci@acme.com --key-dir keys
 
 Exit codes: 0 rotated (files written, steps printed), 2 usage or input error.";
 
@@ -41,10 +42,10 @@ Examples:
 Exit codes: 0 printed, 2 usage or input error.";
 
 pub const LOGIN: &str = "\
-Settings come from, in order: flags, the chosen target of sfjwt.yaml (--config, --target),
-the environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, SFJWT_KEY_PASSPHRASE,
-SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT), sfdcLoginUrl in sfdx-project.json,
-then defaults. A shadowed value is noted on stderr. sf's spellings work too: --jwt-key-file,
+Settings come from, in order: flags, the target of sfjwt.yaml named with --target, the
+environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, SFJWT_KEY_PASSPHRASE,
+SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT), the config file's default_target,
+sfdcLoginUrl in sfdx-project.json, then defaults. A shadowed value is noted on stderr. sf's spellings work too: --jwt-key-file,
 --instance-url, --alias/-a, --json.
 
 Examples:
@@ -73,10 +74,11 @@ Exit codes: 0 revoked, or already revoked or expired (cleanup jobs must not fail
 error, 4 no usable answer.";
 
 pub const DOCTOR: &str = "\
-Settings come from, in order: flags, the chosen target of sfjwt.yaml (--config, --target),
-the environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, SFJWT_KEY_PASSPHRASE,
+Settings come from, in order: flags, the target of sfjwt.yaml named with --target, the
+environment (SFJWT_CLIENT_ID, SFJWT_USERNAME, SFJWT_KEY or SFJWT_KEY_FILE, SFJWT_KEY_PASSPHRASE,
 SFJWT_LOGIN_URL, SFJWT_AUDIENCE, SFJWT_CA_FILE, SFJWT_TIMEOUT, and SFJWT_ADMIN_TOKEN with
-SFJWT_ADMIN_INSTANCE_URL for one target), sfdcLoginUrl in sfdx-project.json, then defaults.
+SFJWT_ADMIN_INSTANCE_URL for one target), the config file's default_target, sfdcLoginUrl in
+sfdx-project.json, then defaults.
 
 Fleet mode: --all (every target of sfjwt.yaml) or --target repeated checks the targets at once,
 each under its own --deadline, and writes one report: --report FILE takes .json (fleet report,

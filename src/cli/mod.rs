@@ -6,6 +6,7 @@ pub mod config;
 pub mod doctor;
 pub mod duration;
 pub mod entra;
+pub mod entra_doctor;
 mod epilogues;
 pub mod keyless;
 pub mod settings;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::cli::entra_doctor::{client_id_shape, net_settings, scope};
 use crate::cli::{LoginArgs, LoginCommand, OutFormat, duration};
 use crate::credentials::keys::{self, KeySource, Passphrase};
 use crate::credentials::{cert, oidc};
@@ -17,6 +18,15 @@ use crate::entra::token::{self, Answer, Granted};
 use crate::error::{Error, Exit};
 use crate::net::{self, FailureKind, NetSettings};
 use crate::output::ci;
+use crate::output::printer::{Outcome, Printer};
+
+/// Every line this command writes to stderr quotes something it was given or told (a tenant, a
+/// URL, Entra's text): each is scrubbed of known secrets and made terminal-safe first.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", crate::secrets::terminal_safe(&crate::secrets::scrub(&format!($($arg)*))))
+    };
+}
 
 enum Credential {
     Certificate { key: KeySource, passphrase: Option<Passphrase>, cert: PathBuf },
@@ -37,13 +47,14 @@ struct Settings {
     dotenv: Option<PathBuf>,
     reports: Vec<PathBuf>,
     require_roles: Vec<String>,
+    printer: Printer,
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-pub fn run(args: LoginCommand) -> Result<Exit, Error> {
+pub fn run(args: LoginCommand, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let s = settings(&args, &env)?;
+    let s = settings(&args, &env, printer)?;
     let mut rep = Report::new(target(&s));
     let client = net::client(&s.net)?;
     // The endpoint first: it is the assertion's `aud`.
@@ -64,9 +75,8 @@ pub fn run(args: LoginCommand) -> Result<Exit, Error> {
             rep.exit_code = exit as u8;
             rep.write_all(&s.reports)?;
             if exit == Exit::KeyMismatch {
-                eprintln!("error: {e}");
-                crate::output::envelope::set_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause));
-                return Ok(exit);
+                say!("error: {e}");
+                return Ok(Outcome::new(exit).with_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause)));
             }
             return Err(e);
         }
@@ -78,14 +88,14 @@ pub fn run(args: LoginCommand) -> Result<Exit, Error> {
     on_answer(&s, answer, rep)
 }
 
-fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Exit, Error> {
+fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Outcome, Error> {
     match answer {
         Answer::Granted(g) => granted(s, g, rep),
         Answer::Refused { status, refusal } => refused(s, status, refusal, rep),
         Answer::NoAnswer { kind, detail } => {
             let cause = if kind == FailureKind::Tls { "tls_error" } else { "network_error" };
             let said = crate::secrets::terminal_safe(&detail);
-            eprintln!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
+            say!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
             rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], vec![]);
             finish_failure(s, rep, Exit::NoAnswer, "NoUsableAnswer")
         }
@@ -114,7 +124,7 @@ fn refuse_salesforce_flags(a: &LoginArgs) -> Result<(), Error> {
     }
 }
 
-fn settings(args: &LoginCommand, env: Env) -> Result<Settings, Error> {
+fn settings(args: &LoginCommand, env: Env, printer: Printer) -> Result<Settings, Error> {
     let a = &args.login;
     let e = &args.entra;
     refuse_salesforce_flags(a)?;
@@ -138,39 +148,16 @@ fn settings(args: &LoginCommand, env: Env) -> Result<Settings, Error> {
         credential: credential(args, env)?,
         lifetime: crate::login::assertion::validate_lifetime(lifetime)?,
         net: net_settings(a, env)?,
-        format: a.format,
+        // Under --json the result is the envelope's.
+        format: if printer.json() { Some(OutFormat::Json) } else { a.format },
         show_token: a.show_token,
         github: a.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
         export_env: a.export_env,
         dotenv: a.dotenv.clone(),
         reports: a.report.clone(),
         require_roles: e.require_role.clone(),
+        printer,
     })
-}
-
-/// An Application (client) ID is a GUID; placeholders such as ENTER_YOUR_CLIENT_ID are a
-/// common cause of AADSTS700016 (issue 25 research), caught here before any request.
-fn client_id_shape(value: &str) -> Result<String, Error> {
-    let v = value.trim();
-    let groups: Vec<usize> = v.split('-').map(str::len).collect();
-    if groups == [8, 4, 4, 4, 12] && v.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        return Ok(v.to_ascii_lowercase());
-    }
-    Err(Error::usage(
-        format!("--client-id {:?} is not an Application (client) ID", crate::secrets::terminal_safe(v)),
-        "copy the Application (client) ID (a GUID) from the app registration's Overview",
-    ))
-}
-
-fn scope(value: Option<&str>) -> Result<String, Error> {
-    let v = value.unwrap_or(crate::entra::DEFAULT_SCOPE).trim();
-    if v.split_whitespace().count() != 1 || !v.ends_with("/.default") || v == "/.default" {
-        return Err(Error::usage(
-            format!("--scope {v:?}: the client credentials grant takes exactly one RESOURCE/.default scope"),
-            format!("e.g. --scope {}", crate::entra::DEFAULT_SCOPE),
-        ));
-    }
-    Ok(v.to_string())
 }
 
 fn credential(args: &LoginCommand, env: Env) -> Result<Credential, Error> {
@@ -194,29 +181,6 @@ fn credential(args: &LoginCommand, env: Env) -> Result<Credential, Error> {
         )
     })?;
     Ok(Credential::Certificate { key, passphrase, cert })
-}
-
-fn net_settings(a: &LoginArgs, env: Env) -> Result<NetSettings, Error> {
-    let mut net = NetSettings::default();
-    if let Some(t) = a.timeout.clone().or_else(|| env("SFJWT_TIMEOUT")) {
-        net.timeout =
-            duration::parse(&t).map_err(|e| Error::usage(format!("invalid --timeout: {e}"), "e.g. --timeout 30s"))?;
-        if net.timeout.is_zero() || net.timeout > Duration::from_secs(600) {
-            return Err(Error::usage("--timeout must be between 1s and 600s", "e.g. --timeout 30s"));
-        }
-    }
-    if a.max_retries > 10 {
-        return Err(Error::usage(format!("--max-retries {} is out of range", a.max_retries), "use 0 to 10"));
-    }
-    net.max_retries = a.max_retries;
-    net.retry_window = duration::parse(&a.retry_window)
-        .map_err(|e| Error::usage(format!("invalid --retry-window: {e}"), "e.g. --retry-window 60s"))?;
-    net.ca_files = if a.ca_file.is_empty() {
-        env("SFJWT_CA_FILE").map(PathBuf::from).into_iter().collect()
-    } else {
-        a.ca_file.clone()
-    };
-    Ok(net)
 }
 
 fn target(s: &Settings) -> report::Target {
@@ -296,12 +260,12 @@ fn sign(
     crate::entra::assertion::sign(&key, &thumbprint, &claims).map_err(|e| (e, Exit::Usage))
 }
 
-fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) -> Result<Exit, Error> {
+fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) -> Result<Outcome, Error> {
     let keyless = matches!(s.credential, Credential::Oidc { .. });
     let cause = causes::from_refusal(refusal.code(), &refusal.error_description, keyless);
     let headline = crate::secrets::scrub(&crate::secrets::terminal_safe(refusal.headline())).into_owned();
     let error = crate::secrets::terminal_safe(&refusal.error);
-    eprintln!("error: Microsoft Entra refused the token request: {error}: {headline}");
+    say!("error: Microsoft Entra refused the token request: {error}: {headline}");
     rep.answer = Some(report::Answer {
         http_status: status,
         error: refusal.error.clone(),
@@ -310,21 +274,33 @@ fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) 
         trace_id: refusal.trace_id.clone(),
         correlation_id: refusal.correlation_id.clone(),
     });
-    rep.fail(cause.id, cause.summary, vec![headline], vec![cause.fix.into()]);
-    print_cause(&cause);
+    let fixes = fixes(&cause);
+    print_cause(&cause, &fixes);
+    rep.fail(cause.id, cause.summary, vec![headline], fixes);
     if let (Some(t), Some(c)) = (&refusal.trace_id, &refusal.correlation_id) {
         let (t, c) = (crate::secrets::terminal_safe(t), crate::secrets::terminal_safe(c));
-        eprintln!("note: Entra's trace ID {t}, correlation ID {c} (quote both to Microsoft support)");
+        say!("note: Entra's trace ID {t}, correlation ID {c} (quote both to Microsoft support)");
     }
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }
 
-fn print_cause(cause: &EntraCause) {
-    eprintln!("cause: {}: {}", cause.id, cause.summary);
-    eprintln!("help: {}", cause.fix);
+/// The fixes of a cause, for the report.
+fn fixes(cause: &EntraCause) -> Vec<String> {
+    cause.fix.iter().map(|f| f.to_string()).collect()
 }
 
-fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Exit, Error> {
+/// The cause, its fixes (the table `explain` reads too) and where it is explained.
+fn print_cause(cause: &EntraCause, fixes: &[String]) {
+    say!("cause: {}: {}", cause.id, cause.summary);
+    for fix in fixes {
+        say!("help: {fix}");
+    }
+    if cause.id != causes::UNKNOWN.id {
+        say!("more: {}", cause.doc());
+    }
+}
+
+fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Outcome, Error> {
     rep.exit_code = exit as u8;
     if s.github {
         ci::github_outputs(&[("cause", rep.diagnosis.cause)])?;
@@ -333,11 +309,11 @@ fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str)
         ci::github_summary(&rep.markdown());
     }
     rep.write_all(&s.reports)?;
-    crate::output::envelope::set_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
-    if crate::output::envelope::enabled() {
-        super::print_json(&rep)?;
+    let outcome = Outcome::new(exit).with_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
+    if s.printer.json() {
+        return Ok(outcome.with_result(s.printer.json_value(&rep)?));
     }
-    Ok(exit)
+    Ok(outcome)
 }
 
 #[derive(Serialize)]
@@ -362,7 +338,7 @@ fn claim(token: &str, name: &str) -> Option<String> {
     v.get(name)?.as_str().map(str::to_string)
 }
 
-fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
+fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> {
     let token: &str = &g.access_token;
     crate::secrets::register(token);
     if s.github {
@@ -384,7 +360,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
         return roles_missing(s, roles.is_some(), &missing, &have, rep);
     }
     if roles.as_ref().is_some_and(Vec::is_empty) {
-        eprintln!(
+        say!(
             "warning: the access token carries no application permissions (roles): calls that need one will get 403 until an admin grants consent; --require-role ROLE fails the login instead"
         );
     }
@@ -403,25 +379,35 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
         roles: &have,
         access_token: s.show_token.then_some(token),
     };
-    match s.format {
-        Some(OutFormat::Json) => super::print_json(&out)?,
-        Some(OutFormat::Yaml) => print!("{}", serde_saphyr::to_string(&out).unwrap_or_default()),
-        Some(OutFormat::Env) => print!("{}", ci::env_lines(&pairs)?),
-        Some(OutFormat::Shell) => print!("{}", ci::shell_lines(&pairs)?),
-        None => {}
-    }
+    let result = match s.format {
+        Some(OutFormat::Json) => s.printer.json_value(&out)?,
+        Some(OutFormat::Yaml) => {
+            print!("{}", &serde_saphyr::to_string(&out).unwrap_or_default());
+            None
+        }
+        Some(OutFormat::Env) => {
+            print!("{}", &ci::env_lines(&pairs)?);
+            None
+        }
+        Some(OutFormat::Shell) => {
+            print!("{}", &ci::shell_lines(&pairs)?);
+            None
+        }
+        None => None,
+    };
     hand_off(s, &pairs, &tenant_id, &have)?;
     let shown = if have.is_empty() { "none".to_string() } else { have.join(", ") };
-    eprintln!(
+    say!(
         "Logged in to Microsoft Entra tenant {tenant_id} as application {} ({}); roles: {shown}",
-        s.client_id, s.scope
+        s.client_id,
+        s.scope
     );
     rep.status = "ok";
     if s.github {
         ci::github_summary(&rep.markdown());
     }
     rep.write_all(&s.reports)?;
-    Ok(Exit::Success)
+    Ok(Outcome::new(Exit::Success).with_result(result))
 }
 
 fn hand_off(s: &Settings, pairs: &[(&str, &str)], tenant_id: &str, roles: &[String]) -> Result<(), Error> {
@@ -452,7 +438,7 @@ fn roles_missing(
     missing: &[&String],
     have: &[String],
     mut rep: Report,
-) -> Result<Exit, Error> {
+) -> Result<Outcome, Error> {
     let cause = causes::ADMIN_CONSENT_REQUIRED;
     let list = missing.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let had = if have.is_empty() { "none".to_string() } else { have.join(", ") };
@@ -461,26 +447,10 @@ fn roles_missing(
     } else {
         format!("the access token is not a JWT, so its roles cannot be read; required: {list}")
     };
-    eprintln!("error: the grant succeeded, but the token lacks the required application permission(s): {list}");
-    eprintln!("  evidence: {evidence}");
-    rep.fail(cause.id, cause.summary, vec![evidence], vec![cause.fix.into()]);
-    print_cause(&cause);
+    say!("error: the grant succeeded, but the token lacks the required application permission(s): {list}");
+    say!("  evidence: {evidence}");
+    let fixes = fixes(&cause);
+    print_cause(&cause, &fixes);
+    rep.fail(cause.id, cause.summary, vec![evidence], fixes);
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn client_ids_are_guids_and_scopes_one_default() {
-        assert!(client_id_shape("ENTER_YOUR_CLIENT_ID").is_err());
-        assert_eq!(
-            client_id_shape("0B5C8F3E-1111-2222-3333-444455556666").unwrap(),
-            "0b5c8f3e-1111-2222-3333-444455556666"
-        );
-        assert_eq!(scope(None).unwrap(), "https://graph.microsoft.com/.default");
-        assert!(scope(Some("https://graph.microsoft.com/User.Read")).is_err());
-        assert!(scope(Some("a/.default b/.default")).is_err());
-    }
 }

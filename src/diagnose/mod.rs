@@ -5,6 +5,7 @@ pub mod app_kind;
 pub mod attempt;
 pub mod doctor;
 pub mod entra;
+pub mod entra_doctor;
 pub mod keyless;
 pub mod login;
 pub mod text;

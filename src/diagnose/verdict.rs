@@ -33,6 +33,18 @@ pub fn org_checks(f: &OrgFacts, username: &str) -> Vec<Check> {
         out.push(check("admin_session", "Admin session", Fail, e.clone()));
         return out;
     }
+    // Not refused is not the same as working: a request that never left (a malformed token) or
+    // failed on the way answers nothing, and nothing read off the org may be reported as known.
+    if !f.session_ok {
+        let why = f.denied.first().map_or("the org answered no query".to_string(), |d| d.detail.clone());
+        out.push(check(
+            "admin_session",
+            "Admin session",
+            Fail,
+            format!("the admin session could not query the org: {why}"),
+        ));
+        return out;
+    }
     out.push(check("admin_session", "Admin session", Pass, "the admin session can query the org"));
     for d in &f.denied {
         out.push(check("admin_permissions", "Admin can read the setup objects", Warn, d.detail.clone()));
@@ -364,7 +376,7 @@ fn certificate(inp: &Inputs<'_>, mut evidence: Vec<String>) -> Diagnosis {
     if local.key_matches_repo_cert == Some(false) {
         evidence.push(format!(
             "the key does not match the certificate in {}",
-            inp.repo.map(|r| r.path.as_str()).unwrap_or("the repository")
+            inp.repo.and_then(|r| r.certificate_path.as_deref()).unwrap_or("the repository")
         ));
         return inp.confirmed(Cause::CertificateMismatch, evidence);
     }

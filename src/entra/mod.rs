@@ -11,6 +11,7 @@
 pub mod assertion;
 pub mod authority;
 pub mod causes;
+pub mod graph;
 pub mod report;
 pub mod token;
 

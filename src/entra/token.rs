@@ -91,7 +91,7 @@ pub fn request(client: &reqwest::blocking::Client, settings: &NetSettings, req: 
     let tries = net::send_with_retries(
         settings,
         || client.post(req.endpoint).header("Accept", "application/json").form(&form),
-        |t, wait| eprintln!("note: {}; retrying in {:.1}s", describe(&t.exchange), wait.as_secs_f64()),
+        |t, wait| eprintln!("note: {}; retrying in {:.1}s", scrubbed(&describe(&t.exchange)), wait.as_secs_f64()),
     );
     let n = tries.len();
     let answer = tries.into_iter().last().map(|t| classify(t.exchange));
@@ -142,7 +142,7 @@ pub fn discover(
     let tries = net::send_with_retries(
         settings,
         || client.get(discovery_url).header("Accept", "application/json"),
-        |t, wait| eprintln!("note: {}; retrying in {:.1}s", describe(&t.exchange), wait.as_secs_f64()),
+        |t, wait| eprintln!("note: {}; retrying in {:.1}s", scrubbed(&describe(&t.exchange)), wait.as_secs_f64()),
     );
     let n = tries.len();
     let Some(last) = tries.into_iter().last() else {
@@ -180,6 +180,11 @@ pub fn roles(access_token: &str) -> Option<Vec<String>> {
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let roles = claims.get("roles").and_then(|r| r.as_array()).cloned().unwrap_or_default();
     Some(roles.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
+}
+
+/// A retry note quotes the URL, which holds the tenant as the user gave it.
+fn scrubbed(text: &str) -> String {
+    crate::secrets::terminal_safe(&crate::secrets::scrub(text))
 }
 
 #[cfg(test)]

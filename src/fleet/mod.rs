@@ -14,7 +14,31 @@ use std::time::{Duration, Instant};
 
 use crate::diagnose::doctor::plan::DoctorPlan;
 use crate::diagnose::doctor::{self, Outcome};
+use crate::diagnose::entra_doctor::{self, plan::EntraPlan};
 use crate::error::Error;
+
+/// One target of the fleet: a Salesforce org, or a Microsoft Entra app (`provider: entra`).
+pub enum Job {
+    Salesforce(Box<DoctorPlan>),
+    Entra(Box<EntraPlan>),
+}
+
+impl Job {
+    fn name(&self) -> Option<String> {
+        match self {
+            Job::Salesforce(p) => p.name.clone(),
+            Job::Entra(p) => p.name.clone(),
+        }
+    }
+
+    /// Salesforce targets take the fleet's client for their network settings.
+    fn run(&self, clients: &crate::net::SharedClients) -> Result<Outcome, Error> {
+        match self {
+            Job::Salesforce(p) => doctor::run_with(p, Some(clients)),
+            Job::Entra(p) => entra_doctor::run(p),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,14 +92,14 @@ fn result_of(name: String, elapsed: Duration, run: Result<Outcome, Error>) -> Ta
 /// Runs every target, at most `jobs` at once, each within `deadline`, calling `done` as each
 /// finishes (or times out); results in config order.
 pub fn check_all(
-    targets: Vec<DoctorPlan>,
+    targets: Vec<Job>,
     jobs: usize,
     deadline: Duration,
     mut done: impl FnMut(&TargetResult),
 ) -> Vec<TargetResult> {
-    let targets: Vec<Arc<DoctorPlan>> = targets.into_iter().map(Arc::new).collect();
+    let targets: Vec<Arc<Job>> = targets.into_iter().map(Arc::new).collect();
     let names: Vec<String> =
-        targets.iter().enumerate().map(|(i, t)| t.name.clone().unwrap_or_else(|| format!("target{i}"))).collect();
+        targets.iter().enumerate().map(|(i, t)| t.name().unwrap_or_else(|| format!("target{i}"))).collect();
     let clients = Arc::new(crate::net::SharedClients::default());
     let (tx, rx) = mpsc::channel::<(usize, Duration, Result<Outcome, Error>)>();
     let mut results: Vec<Option<TargetResult>> = (0..targets.len()).map(|_| None).collect();
@@ -86,7 +110,7 @@ pub fn check_all(
             let (i, t, tx, clients) = (next, targets[next].clone(), tx.clone(), clients.clone());
             std::thread::spawn(move || {
                 let start = Instant::now();
-                let r = doctor::run_with(&t, Some(&clients));
+                let r = t.run(&clients);
                 let _ = tx.send((i, start.elapsed(), r));
             });
             running.push((i, Instant::now()));

@@ -64,6 +64,7 @@ fn cases_of(r: &Report) -> Vec<Check> {
         let title = match r.target.flow {
             Flow::TokenExchange => "Token exchange",
             Flow::JwtBearer => "JWT bearer grant",
+            Flow::ClientCredentials => "Client credentials grant",
         };
         checks.push(Check {
             id: "grant".into(),

@@ -13,11 +13,14 @@ pub fn markdown(r: &Report) -> String {
         s.push_str(&format!("## {icon} sfjwt {}: {}\n\n", r.command, r.status.id()));
     }
     let t = &r.target;
+    // An Entra target names its tenant, and its `audience` is the login's scope.
+    let entra = t.provider == Some("entra");
     let mut rows: Vec<(&str, String)> = [
+        ("tenant", &t.tenant),
         ("client id", &t.client_id),
         ("username", &t.username),
-        ("login host", &t.login_host),
-        ("audience", &t.audience),
+        (if entra { "authority host" } else { "login host" }, &t.login_host),
+        (if entra { "scope" } else { "audience" }, &t.audience),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_ref().map(|v| (k, format!("`{}`", code_escape(v)))))

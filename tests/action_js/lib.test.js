@@ -195,7 +195,7 @@ test("oidc: true logs in keyless, without a key, and never runs doctor", () => {
   assert.match(lib.missingCredential(lib.readInputs(env({}))), /private-key input is empty/);
 });
 
-test("provider: entra passes the Entra flags, drops Salesforce's default login URL, never runs doctor", () => {
+test("provider: entra passes the Entra flags and drops Salesforce's default login URL", () => {
   const i = lib.readInputs(env({
     "client-id": "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60", provider: "entra", tenant: "contoso.onmicrosoft.com",
     "private-key": PEM, certificate: "ci.crt", "login-url": "login", "require-role": "Sites.Read.All, User.Read.All",
@@ -210,4 +210,38 @@ test("provider: entra passes the Entra flags, drops Salesforce's default login U
   assert.deepEqual(lib.loginArgs(keyless).slice(0, 6), ["login", "--github", "--oidc", "github", "--login-url", "login.microsoftonline.us"]);
   // A Salesforce login is unchanged: no --provider flag.
   assert.ok(!lib.loginArgs(lib.readInputs(env({ "client-id": "3MVG9x", "private-key": PEM }))).includes("--provider"));
+});
+
+test("doctor runs only on a refusal (exit 3) with an admin-token: Salesforce's with the org session, Entra's with Graph", () => {
+  const sf = lib.readInputs(env({
+    "client-id": "3MVG9x", username: "ci@acme.com", "private-key": PEM, "admin-token": "00Dadmin!tok",
+    "admin-instance-url": "https://acme.my.salesforce.com",
+  }));
+  assert.deepEqual(lib.doctorOnRefusal(sf, 3), lib.doctorArgs(sf));
+  for (const code of [0, 1, 2, 4, null]) assert.equal(lib.doctorOnRefusal(sf, code), null, `exit ${code}`);
+  assert.equal(lib.doctorOnRefusal({ ...sf, "admin-instance-url": "" }, 3), null, "Salesforce's doctor needs the instance URL");
+  assert.equal(lib.doctorOnRefusal({ ...sf, oidc: true }, 3), null, "a keyless Salesforce login diagnoses itself");
+
+  const entra = lib.readInputs(env({
+    "client-id": "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60", provider: "entra", tenant: "contoso.onmicrosoft.com",
+    "private-key": PEM, certificate: "ci.crt", "require-role": "Sites.Read.All", "admin-token": "graph-tok-1",
+    "graph-url": "https://dod-graph.microsoft.us", "allow-host": "dod-graph.microsoft.us", "ca-file": "/ca.pem",
+  }));
+  const args = ["doctor", "--github", "--client-id", "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60", "--ca-file", "/ca.pem",
+    "--report", "sfjwt-report.json", "--provider", "entra", "--tenant", "contoso.onmicrosoft.com", "--cert", "ci.crt",
+    "--require-role", "Sites.Read.All", "--allow-host", "dod-graph.microsoft.us", "--graph-url", "https://dod-graph.microsoft.us"];
+  assert.deepEqual(lib.doctorOnRefusal(entra, 3), args);
+  assert.equal(lib.doctorOnRefusal(entra, 0), null);
+  assert.equal(lib.doctorOnRefusal({ ...entra, "admin-token": "" }, 3), null, "without the input, nothing extra");
+  // No Salesforce-only flag reaches doctor --provider entra (it refuses them), the token never in argv.
+  const argv = lib.doctorOnRefusal(entra, 3).join(" ");
+  for (const f of ["--username", "--admin-instance-url", "--sf-alias", "--export-env", "--insecure-http", "graph-tok-1"]) {
+    assert.ok(!argv.includes(f), f);
+  }
+  assert.equal(lib.sfjwtEnv({}, entra).SFJWT_ADMIN_TOKEN, "graph-tok-1");
+  // Keyless: the job's token through the federated credential, as the login sent it.
+  const keyless = lib.readInputs(env({ provider: "entra", tenant: "t", "client-id": "c", oidc: "true", "admin-token": "g" }));
+  assert.deepEqual(lib.doctorOnRefusal(keyless, 3).slice(0, 4), ["doctor", "--github", "--oidc", "github"]);
+  // graph-url is the Entra doctor's only: neither login nor Salesforce's doctor takes it.
+  assert.ok(!lib.loginArgs(entra).includes("--graph-url"));
 });

@@ -97,6 +97,9 @@ fn node_major(path: &str) -> u32 {
     v.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
 }
 
+/// The Graph admin token of the Entra scenarios with a `graph:` (a test value, a secret all the same).
+pub(crate) const GRAPH_ADMIN_TOKEN: &str = "graph-admin-token-for-tests-0123456789abcdef";
+
 pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) -> (i32, String) {
     let run = ctx.path("act-run");
     std::fs::create_dir_all(run.join(".github/workflows")).unwrap();
@@ -104,7 +107,10 @@ pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) 
     git_commit_all(&run);
     // The key as a CI secret usually holds it: base64 on one line.
     let key_b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(fixture_key()).unwrap());
-    std::fs::write(ctx.path("secrets.env"), format!("SF_JWT_KEY={key_b64}\nSF_ADMIN_TOKEN={ADMIN_TOKEN}\n")).unwrap();
+    // GRAPH_ADMIN_TOKEN: the Entra scenarios' Graph admin token (fixtures/entra/doctor-*.yaml).
+    let secrets =
+        format!("SF_JWT_KEY={key_b64}\nSF_ADMIN_TOKEN={ADMIN_TOKEN}\nGRAPH_ADMIN_TOKEN={GRAPH_ADMIN_TOKEN}\n");
+    std::fs::write(ctx.path("secrets.env"), secrets).unwrap();
     let stage = stage_action(ctx);
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_sfjwt")).parent().unwrap().to_path_buf();
     let mut cmd = Command::new(tool("SFJWT_ACT_BIN", "act"));
@@ -130,6 +136,7 @@ pub(crate) fn act(ctx: &Ctx, workflow: &str, emu: &Emu, env: &[(&str, String)]) 
     let (code, log) = run_bounded(&mut cmd, Duration::from_secs(300));
     ctx.secret_key_file(&fixture_key());
     ctx.secret(ADMIN_TOKEN);
+    ctx.secret(GRAPH_ADMIN_TOKEN);
     ctx.assert_no_secrets(&log);
     assert!(!log.contains(TOKEN_PREFIX), "an access token reached act's log:\n{log}");
     (code, log)
@@ -382,12 +389,17 @@ fn action_js_unit_tests() {
 /// Runs the GitLab template with gitlab-ci-local (shell executor): a login job, then a job that
 /// uses the dotenv session. `vars` are CI/CD variables added to the login's.
 fn gitlab(ctx: &Ctx, emu: &Emu, vars: &str, sfjwt_on_path: bool) -> (i32, String, PathBuf) {
+    gitlab_pipeline(ctx, emu, vars, sfjwt_on_path, "")
+}
+
+/// The pipeline of `gitlab`, with `more` jobs appended to the project's .gitlab-ci.yml.
+fn gitlab_pipeline(ctx: &Ctx, emu: &Emu, vars: &str, sfjwt_on_path: bool, more: &str) -> (i32, String, PathBuf) {
     let project = ctx.path("project");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::copy(repo().join("ci-templates/gitlab/sfjwt.gitlab-ci.yml"), project.join("sfjwt.gitlab-ci.yml")).unwrap();
     std::fs::write(
         project.join(".gitlab-ci.yml"),
-        "include:\n  - local: sfjwt.gitlab-ci.yml\nstages: [login, deploy]\nsfjwt-login:\n  extends: .sfjwt-login\n  stage: login\ndeploy:\n  stage: deploy\n  script:\n    - echo \"instance from dotenv $SF_ORG_INSTANCE_URL\"\n    - test -n \"$SF_ACCESS_TOKEN\" && echo token present\n",
+        format!("include:\n  - local: sfjwt.gitlab-ci.yml\nstages: [login, deploy, cleanup]\nsfjwt-login:\n  extends: .sfjwt-login\n  stage: login\ndeploy:\n  stage: deploy\n  script:\n    - echo \"instance from dotenv $SF_ORG_INSTANCE_URL\"\n    - test -n \"$SF_ACCESS_TOKEN\" && echo token present\n{more}"),
     )
     .unwrap();
     let key_b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(fixture_key()).unwrap());
@@ -431,6 +443,51 @@ fn gitlab_template_hands_the_session_to_a_later_job() {
     let (tests, failures, _, _) = parse_junit(&junit);
     // The login attempt's own check (the grant), then the check after it (the session).
     assert_eq!((tests, failures), (2, 0));
+}
+
+/// The template's `.sfjwt-revoke` job, extended as its header says, at the end of the pipeline:
+/// it revokes the session the login job handed on, so the token is dead when the pipeline ends.
+#[test]
+#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
+fn gitlab_template_revoke_job_revokes_the_handed_on_session() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    // After the revoke job, the session the dotenv carries is asked for the user's identity.
+    let jobs = "sfjwt-revoke:\n  extends: .sfjwt-revoke\n  stage: cleanup\nafter-revoke:\n  stage: .post\n  script:\n    - |\n      code=$(curl -s -o /dev/null -w '%{http_code}' --cacert \"$SFJWT_CA_FILE\" -H \"Authorization: Bearer $SF_ACCESS_TOKEN\" \"$SF_ORG_INSTANCE_URL/services/oauth2/userinfo\")\n      echo \"userinfo after revoke: $code\"\n";
+    let (code, log, _) = gitlab_pipeline(&ctx, &emu, "SFJWT_INSTALL: path\n", true, jobs);
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("token present"), "{log}");
+    assert!(log.contains("Revoked"), "the revoke job revoked the token:\n{log}");
+    assert!(log.contains("userinfo after revoke: 403"), "the session is dead after the revoke job:\n{log}");
+}
+
+/// The template's doctor-on-refusal branch: a refused login with an admin session in the CI/CD
+/// variables runs `sfjwt doctor`, whose reports replace the login's, and the job still fails with
+/// the login's exit code (3).
+#[test]
+#[ignore = "needs gitlab-ci-local (and Node 22): scripts/test.sh installs them and runs ignored tests"]
+fn gitlab_template_runs_doctor_on_a_refusal_with_an_admin_session() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("not-preauthorized");
+    let vars =
+        format!("SFJWT_INSTALL: path\nSFJWT_ADMIN_TOKEN: \"{ADMIN_TOKEN}\"\nSFJWT_ADMIN_INSTANCE_URL: {}\n", emu.url);
+    let (code, log, project) = gitlab(&ctx, &emu, &vars, true);
+    assert_ne!(code, 0, "{log}");
+    assert!(log.contains("[FAIL] JWT bearer grant"), "doctor ran:\n{log}");
+    assert!(!log.contains("token present"), "no later job ran on a refused login:\n{log}");
+    let report = project.join("sfjwt-report.json");
+    let report =
+        if report.exists() { report } else { project.join(".gitlab-ci-local/artifacts/sfjwt-login/sfjwt-report.json") };
+    let j: serde_json::Value = serde_json::from_str(&ctx.read_clean(report.to_str().unwrap())).unwrap();
+    assert_eq!(j["command"], "doctor", "doctor's report replaced the login's: {j}");
+    assert_eq!(j["diagnosis"]["cause"], "user_not_preauthorized", "{j}");
+    assert_eq!(j["diagnosis"]["confidence"], "confirmed", "{j}");
+    let tail: Vec<&str> = log.lines().rev().take(15).collect();
+    // gitlab-ci-local's job line ends in the job's exit code.
+    assert!(
+        log.lines().any(|l| l.starts_with("sfjwt-login") && l.trim_end().ends_with("FAIL 3")),
+        "the job failed with the login's code:\n{tail:?}"
+    );
 }
 
 /// The template's default install path: the release's install.sh, pinned by version and by both
@@ -597,7 +654,9 @@ fn action_metadata_is_consistent() {
             "username"
         ]
     );
-    let written = std::fs::read_to_string(repo().join("src/commands/login.rs")).unwrap()
+    // login's GitHub outputs are written by its hand-off and its failure path.
+    let written = std::fs::read_to_string(repo().join("src/commands/login/handoff.rs")).unwrap()
+        + &std::fs::read_to_string(repo().join("src/commands/login/failure.rs")).unwrap()
         + &std::fs::read_to_string(repo().join("src/commands/entra.rs")).unwrap()
         + &std::fs::read_to_string(repo().join("action/main.js")).unwrap();
     for o in &outputs {

@@ -255,6 +255,32 @@ fn a_session_without_setup_access_says_what_it_needs() {
     ctx.run(&mut cmd).code(2).stderr_has("needs its instance URL");
 }
 
+/// An admin token as CI secrets hand it over: a trailing newline is dropped and the session works;
+/// a space or line break inside is refused (exit 2) without quoting the token; and a session that
+/// answered nothing (an unreachable instance) is a failed check, never "can query the org".
+#[test]
+fn an_admin_session_passes_only_when_the_org_answered() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy");
+    let doctor = |token: &str, instance: &str| {
+        let mut cmd = ctx.doctor(&emu, USERNAME, false);
+        cmd.env("SFJWT_ADMIN_TOKEN", token).args(["--admin-instance-url", instance, "--max-retries", "0"]);
+        cmd
+    };
+    let r = ctx.run(&mut doctor(&format!("{ADMIN_TOKEN}\n"), &emu.url));
+    assert!(r.stderr.contains("[pass] Admin session"), "{}", r.stderr);
+    assert!(r.stderr.contains("[pass] User exists and is active"), "the org was read: {}", r.stderr);
+    for inside in [" ", "\n", "\t"] {
+        let token = format!("00D000000000001!ADMIN{inside}SESSIONTOKENFORTESTS");
+        let r = ctx.run(&mut doctor(&token, &emu.url)).code(2);
+        assert!(r.stderr.contains("the admin token holds a space, a line break"), "{}", r.stderr);
+        assert!(!r.stderr.contains("SESSIONTOKENFORTESTS"), "the token is not quoted: {}", r.stderr);
+    }
+    let r = ctx.run(doctor(ADMIN_TOKEN, "https://127.0.0.1:9").args(["--allow-host", "127.0.0.1"]));
+    assert!(r.stderr.contains("[FAIL] Admin session: the admin session could not query the org"), "{}", r.stderr);
+    assert!(!r.stderr.contains("[pass] Admin session"), "{}", r.stderr);
+}
+
 #[test]
 fn repository_metadata_settles_causes() {
     let users = repo().join("fixtures/orgs/deployed-users.yaml");
@@ -301,6 +327,9 @@ fn repository_metadata_settles_causes() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(j["status"], "ok");
     assert!(j["checks"].as_array().unwrap().iter().all(|c| c["status"] != "fail"));
+    // An External Client App's certificate is in its global OAuth settings, and that file is named.
+    let line = r.stderr.lines().find(|l| l.contains("Repository certificate matches the key")).unwrap_or_default();
+    assert!(line.contains(".ecaGlblOauth-meta.xml matches this key"), "{}", r.stderr);
 }
 
 #[test]

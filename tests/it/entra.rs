@@ -54,6 +54,14 @@ fn cert_login_as(ctx: &Ctx, emu: &Emu, tenant: &str, app: &str) -> Command {
     cmd
 }
 
+/// With the test key's certificate that expired long ago (fixtures/orgs/ci-expired.crt).
+fn expired_cert_login(ctx: &Ctx, emu: &Emu) -> Command {
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = entra(ctx, emu);
+    cmd.arg("--key").arg(fixture_key()).arg("--cert").arg(repo().join("fixtures/orgs/ci-expired.crt"));
+    cmd
+}
+
 /// Keyless: the token from the emulator's GitHub-shaped token service.
 fn keyless_login(ctx: &Ctx, emu: &Emu) -> Command {
     ctx.secret(GH_REQUEST_TOKEN);
@@ -75,29 +83,116 @@ fn output(file: &str, name: &str) -> String {
     file.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name} in {file}")).to_string()
 }
 
-/// Every step of each story as the user sees it: exit code, stdout, stderr.
+/// One story as the user sees it: exit code, stdout, stderr of `sfjwt login --provider entra`
+/// against a scenario (snapshot `entra_NAME`).
+fn snapshot(name: &str, scenario: &str, build: fn(&Ctx, &Emu) -> Command, extra: &[&str]) {
+    let ctx = Ctx::new();
+    let emu = start(scenario);
+    let mut cmd = build(&ctx, &emu);
+    cmd.args(extra);
+    let run = ctx.run(&mut cmd);
+    sfjwt_testsupport::cmd_snapshot!(filters = FILTERS, format!("entra_{name}"), run);
+}
+
+/// One test per story, so each runs alone: `cargo test --test it entra::login::NAME`.
+macro_rules! login_snapshots {
+    ($($(#[doc = $doc:literal])* $name:ident: $scenario:literal, $build:expr, [$($arg:expr),*];)*) => {
+        mod login {
+            use super::*;
+            $(
+                $(#[doc = $doc])*
+                #[test]
+                fn $name() {
+                    snapshot(stringify!($name), $scenario, $build, &[$($arg),*]);
+                }
+            )*
+        }
+    };
+}
+
+login_snapshots! {
+    certificate_login: "healthy", cert_login, ["--format", "json"];
+    keyless_login: "healthy", super::keyless_login, [];
+    /// --require-role: the grant succeeds without the role (no admin consent); the check fails it.
+    admin_consent_missing: "no-consent", cert_login, ["--require-role", "Sites.Read.All"];
+    /// AADSTS700016.
+    app_not_in_tenant: "not-installed", cert_login, [];
+    /// AADSTS90002: a domain no tenant has.
+    tenant_not_found: "healthy", |c, e| cert_login_as(c, e, "fabrikam.onmicrosoft.com", APP), [];
+    /// AADSTS900023: the tenant's name without .onmicrosoft.com is neither a GUID nor a domain.
+    tenant_identifier_malformed: "healthy", |c, e| cert_login_as(c, e, "contoso", APP), [];
+    /// AADSTS700027.
+    certificate_not_registered: "other-certificate", cert_login, [];
+    /// AADSTS1000502: the uploaded certificate is past its notAfter (fixtures/orgs/ci-expired.crt).
+    certificate_expired: "expired-certificate", expired_cert_login, [];
+    /// AADSTS700024 on our own assertion (the runner's clock).
+    assertion_expired: "clock-ahead", cert_login, [];
+    /// AADSTS500011: the scope names an API with no service principal in the tenant.
+    resource_not_in_tenant: "healthy", cert_login, ["--scope", "api://ci-deploy-api/.default"];
+    /// AADSTS70011: the scope's resource is neither a URI nor a GUID (no https://).
+    scope_format_invalid: "healthy", cert_login, ["--scope", "contoso.crm4.dynamics.com/.default"];
+    /// What Entra answers with AADSTS1002012 sfjwt refuses before sending anything.
+    scope_without_default_refused_before_sending: "healthy", cert_login, ["--scope", "https://graph.microsoft.com/User.Read"];
+    /// AADSTS501051: the tenant's API requires assignment and the app holds none of its app roles.
+    api_requires_assignment: "api-requires-assignment", cert_login, ["--scope", "api://ci-deploy-api/.default"];
+    /// AADSTS53003: Conditional Access for workload identities blocks the app.
+    conditional_access_blocked: "conditional-access", cert_login, [];
+    /// AADSTS53003 for a keyless login too (the policy is on the service principal).
+    conditional_access_blocked_keyless: "conditional-access", super::keyless_login, [];
+    /// AADSTS70021 (the older answer naming issuer, subject and audience).
+    federated_credential_mismatch: "wrong-subject", super::keyless_login, [];
+    /// AADSTS700211: the credential's issuer has a trailing slash.
+    federated_issuer_mismatch: "federated-issuer-slash", super::keyless_login, [];
+    /// AADSTS700213: an environment job's subject against a branch credential.
+    federated_subject_mismatch: "federated-environment", super::keyless_login, [];
+    /// AADSTS7002138: the subject differs only in case.
+    federated_subject_case_mismatch: "federated-subject-case", super::keyless_login, [];
+    /// AADSTS700212: a token for GitHub's default audience, not api://AzureADTokenExchange.
+    federated_audience_mismatch: "federated-per-field", super::keyless_login, ["--oidc-audience", "https://github.com/acme"];
+    /// AADSTS700024 on the CI's token.
+    federated_token_expired: "expired-oidc-token", super::keyless_login, [];
+}
+
+/// A certificate assertion signed outside sfjwt (a key vault or HSM signs; the key never leaves
+/// it) with one claim changed, handed to `--oidc file:` as the client assertion. sfjwt signs its
+/// own assertions right, so only such an assertion meets AADSTS700021 and AADSTS700023.
+fn presigned_login(ctx: &Ctx, emu: &Emu, change: fn(&mut sfjwt::entra::assertion::Claims, &Emu)) -> Command {
+    use sfjwt::credentials::{cert, keys};
+    use sfjwt::entra::assertion;
+    let key = keys::load(&keys::KeySource::File(fixture_key()), None).unwrap();
+    let info = cert::load(&cert()).unwrap();
+    let endpoint = format!("{}/{TENANT_ID}/oauth2/v2.0/token", emu.url);
+    let mut claims = assertion::Claims::new(APP, &endpoint, std::time::Duration::from_secs(300));
+    change(&mut claims, emu);
+    let jwt = assertion::sign(&key, &assertion::x5t_s256(&info.sha256_fingerprint), &claims).unwrap();
+    ctx.secret(jwt.to_string());
+    std::fs::write(ctx.path("assertion.jwt"), jwt.as_bytes()).unwrap();
+    let mut cmd = entra_as(ctx, emu, TENANT_ID, APP);
+    cmd.args(["--oidc", "file:assertion.jwt"]);
+    cmd
+}
+
+/// AADSTS700021: the assertion's iss/sub name another app than --client-id.
 #[test]
-fn snapshots_of_a_login_and_each_refusal() {
-    type Build = fn(&Ctx, &Emu) -> Command;
-    let cases: &[(&str, &str, Build, &[&str])] = &[
-        ("certificate_login", "healthy", cert_login, &["--format", "json"]),
-        ("keyless_login", "healthy", keyless_login, &[]),
-        ("admin_consent_missing", "no-consent", cert_login, &["--require-role", "Sites.Read.All"]),
-        ("app_not_in_tenant", "not-installed", cert_login, &[]),
-        ("tenant_not_found", "healthy", |c, e| cert_login_as(c, e, "fabrikam.onmicrosoft.com", APP), &[]),
-        ("certificate_not_registered", "other-certificate", cert_login, &[]),
-        ("assertion_expired", "clock-ahead", cert_login, &[]),
-        ("federated_credential_mismatch", "wrong-subject", keyless_login, &[]),
-        ("federated_token_expired", "expired-oidc-token", keyless_login, &[]),
-    ];
-    for (name, scenario, build, extra) in cases {
-        let ctx = Ctx::new();
-        let emu = start(scenario);
-        let mut cmd = build(&ctx, &emu);
-        cmd.args(*extra);
-        let run = ctx.run(&mut cmd);
-        sfjwt_testsupport::cmd_snapshot!(filters = FILTERS, format!("entra_{name}"), run);
-    }
+fn presigned_assertion_for_another_app() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let mut cmd = presigned_login(&ctx, &emu, |c, _| {
+        c.iss = "9d2e4f6a-1b3c-4d5e-8f70-a1b2c3d4e5f6".into();
+        c.sub = c.iss.clone();
+    });
+    let run = ctx.run(&mut cmd);
+    sfjwt_testsupport::cmd_snapshot!(filters = FILTERS, "entra_presigned_assertion_for_another_app", run);
+}
+
+/// AADSTS700023: the assertion's aud is the v1.0 token endpoint, not the v2.0 one the grant goes to.
+#[test]
+fn presigned_assertion_for_another_endpoint() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let mut cmd = presigned_login(&ctx, &emu, |c, e| c.aud = format!("{}/{TENANT_ID}/oauth2/token", e.url));
+    let run = ctx.run(&mut cmd);
+    sfjwt_testsupport::cmd_snapshot!(filters = FILTERS, "entra_presigned_assertion_for_another_endpoint", run);
 }
 
 #[test]
@@ -315,30 +410,48 @@ fn hosts_tenants_and_flags_are_checked_before_any_request() {
     ctx.run(ctx.sfjwt().args(["login", "--tenant", TENANT])).code(2).stderr_has("add --provider entra");
 }
 
-/// The emulator's refusal of a client secret, in Entra's shape, read with curl (sfjwt sends none).
+/// The emulator's refusals of a client secret, wrong (7000215) and expired (7000222), in Entra's
+/// shape, read with curl: sfjwt sends no secret, so no login snapshot can show them (docs/entra.md).
 #[test]
-fn emulator_refuses_a_wrong_client_secret_in_entras_format() {
-    let emu = start("healthy");
-    let out = Command::new("curl")
-        .args(["-sS", "--cacert"])
-        .arg(&emu.ca)
-        .args([
-            "-d",
-            "grant_type=client_credentials",
-            "-d",
-            &format!("client_id={APP}"),
-            "-d",
-            "client_secret=secret-id-not-value",
-        ])
-        .args(["-d", "scope=https://graph.microsoft.com/.default", &format!("{}/{TENANT}/oauth2/v2.0/token", emu.url)])
-        .output()
-        .expect("curl");
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((j["error"].as_str(), j["error_codes"][0].as_u64()), (Some("invalid_client"), Some(7000215)));
-    let d = j["error_description"].as_str().unwrap();
-    assert!(d.starts_with("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent"), "{d}");
-    for field in ["trace_id", "correlation_id", "timestamp"] {
-        assert!(j[field].as_str().is_some_and(|v| d.contains(v)), "{field} not in the description: {j}");
+fn emulator_refuses_a_wrong_or_expired_client_secret_in_entras_format() {
+    let ctx = Ctx::new();
+    let healthy = std::fs::read_to_string(scenario("healthy")).unwrap();
+    let text = healthy.replace("../orgs/ci.crt", &cert().display().to_string()).replace(
+        "      roles: [Sites.Read.All]\n",
+        "      roles: [Sites.Read.All]\n      expired-secrets: [value-of-an-expired-secret]\n",
+    );
+    assert!(text.contains("expired-secrets"), "healthy.yaml changed: update this test");
+    let path = ctx.path("secrets.yaml");
+    std::fs::write(&path, text).unwrap();
+    let emu = Emu::start_with(&path, &[]);
+    for (secret, code, start) in [
+        (
+            "secret-id-not-value",
+            7000215,
+            "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, ",
+        ),
+        (
+            "value-of-an-expired-secret",
+            7000222,
+            "AADSTS7000222: The provided client secret keys for app '0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, ",
+        ),
+    ] {
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert"])
+            .arg(&emu.ca)
+            .args(["-d", "grant_type=client_credentials", "-d", &format!("client_id={APP}")])
+            .args(["-d", &format!("client_secret={secret}")])
+            .args(["-d", "scope=https://graph.microsoft.com/.default"])
+            .arg(format!("{}/{TENANT}/oauth2/v2.0/token", emu.url))
+            .output()
+            .expect("curl");
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!((j["error"].as_str(), j["error_codes"][0].as_u64()), (Some("invalid_client"), Some(code)));
+        let d = j["error_description"].as_str().unwrap();
+        assert!(d.starts_with(start), "{d}");
+        for field in ["trace_id", "correlation_id", "timestamp"] {
+            assert!(j[field].as_str().is_some_and(|v| d.contains(v)), "{field} not in the description: {j}");
+        }
     }
 }
 
@@ -486,6 +599,76 @@ fn action_with_provider_entra_logs_in_under_act() {
     assert!(!log.contains("eyJ"), "a JWT reached act's log:\n{log}");
     for needle in [&format!("tenant-id: {TENANT_ID}")[..], "roles: Sites.Read.All", "cause: none", "token: ***"] {
         assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
+/// The expired certificate's refusal names entra_certificate_expired, and the commands its fix
+/// prints run as printed: keygen makes a key and a certificate, cert inspect finds it valid and
+/// holding the key (it exits 6 on an expired one, as it does on the fixture that was refused).
+#[test]
+fn expired_certificate_fix_commands_run_as_printed() {
+    let ctx = Ctx::new();
+    let emu = start("expired-certificate");
+    let run = ctx.run(&mut expired_cert_login(&ctx, &emu));
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("cause: entra_certificate_expired"), "{}", run.stderr);
+    let commands: Vec<String> =
+        run.stderr.split('`').skip(1).step_by(2).filter(|c| c.starts_with("sfjwt ")).map(str::to_string).collect();
+    assert_eq!(commands.len(), 2, "{commands:?} in {}", run.stderr);
+    for command in &commands {
+        let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+        ctx.run(ctx.sfjwt().args(&words).current_dir(ctx.dir.path())).ok();
+    }
+    let refused = repo().join("fixtures/orgs/ci-expired.crt");
+    ctx.run(ctx.sfjwt().arg("cert").arg("inspect").arg(refused)).code(6);
+}
+
+/// The Action with `provider: entra` refused (the tenant's only certificate expired): with
+/// `admin-token` (a Graph token) it runs `sfjwt doctor --provider entra`, whose report replaces the
+/// login's and whose verdict Graph confirms, and the step keeps the login's exit code (3); the same
+/// step without `admin-token` runs no doctor (tests/action/entra-doctor.yml).
+#[test]
+#[ignore = "needs act: source scripts/tools.sh"]
+fn action_with_provider_entra_runs_doctor_on_a_refusal_with_an_admin_token() {
+    let ctx = Ctx::new();
+    let emu = start("doctor-expired-certificate");
+    let expired = repo().join("fixtures/orgs/ci-expired.crt").display().to_string();
+    let (code, log) = crate::action::act(&ctx, "entra-doctor.yml", &emu, &[("ENTRA_CERT", expired)]);
+    assert_eq!(code, 0, "continue-on-error keeps the job going:\n{log}");
+    let asked = "Asking the tenant why (sfjwt doctor --provider entra with the Graph admin token)";
+    assert_eq!(log.matches(asked).count(), 1, "doctor ran for the step with admin-token only:\n{log}");
+    for needle in [
+        "[FAIL] Certificate uploaded to the app registration",
+        "sfjwt doctor exited 1; the step keeps the login's exit code 3",
+        "diagnosed outcome: failure",
+        "plain outcome: failure",
+        "diagnosed cause output: entra_certificate_expired",
+        "diagnosed report \"command\": \"doctor\"",
+        "diagnosed report \"confidence\": \"confirmed\"",
+        "plain report \"command\": \"login\"",
+        "plain report \"cause\": \"entra_certificate_expired\"",
+    ] {
+        assert!(log.contains(needle), "missing {needle:?} in act's log:\n{log}");
+    }
+}
+
+/// README's Action step with admin-token for Entra names only inputs action.yml has.
+#[test]
+fn readme_action_step_with_a_graph_token_uses_real_inputs() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let block = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("secrets.ENTRA_GRAPH_TOKEN"))
+        .expect("README's Action step for Entra with admin-token");
+    let step: serde_yaml::Value = serde_yaml::from_str(block).unwrap();
+    let action: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo().join("action.yml")).unwrap()).unwrap();
+    let with = step[0]["with"].as_mapping().expect("a with: mapping");
+    assert!(with.contains_key("admin-token") && with.contains_key("provider"), "{block}");
+    for key in with.keys().filter_map(|k| k.as_str()) {
+        assert!(action["inputs"].get(key).is_some(), "README's step passes {key}, which action.yml lacks");
     }
 }
 

@@ -119,7 +119,7 @@ fn python(script: &str, args: &[&Path]) -> String {
 }
 
 /// Validates the fleet report against its schema, which refers to the single report's schema.
-fn validate_fleet(path: &Path) {
+pub(crate) fn validate_fleet(path: &Path) {
     let script = "import json,sys,jsonschema\nfrom referencing import Registry, Resource\nfleet=json.load(open(sys.argv[1]))\nsingle=json.load(open(sys.argv[2]))\nreg=Registry().with_resource(single['$id'], Resource.from_contents(single))\njsonschema.Draft202012Validator.check_schema(fleet)\njsonschema.Draft202012Validator(fleet, registry=reg, format_checker=jsonschema.FormatChecker()).validate(json.load(open(sys.argv[3])))\nprint('valid')";
     let out = python(
         script,

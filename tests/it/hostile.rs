@@ -349,3 +349,117 @@ fn a_dripped_body_is_bounded_by_the_timeout() {
     // A functional bound (the server drips for a minute), not a speed measurement.
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
 }
+
+/// A token or session id pasted into the wrong flag is hidden in whatever that flag's error, a
+/// retry note or a report says about it, in the case it was given or the case a URL parser gives
+/// it back in (outside attack on the release binary: ten flags quoted it).
+#[test]
+fn a_credential_in_the_wrong_flag_is_never_quoted_back() {
+    let jwt =
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkifQ.c2lnbmF0dXJlc2lnbmF0dXJl";
+    let session = "00D000000000001!AQ8AQBwXyz1234567890abcdefghijklmnopqrstuvwxyzABCDEFGH";
+    let key = sfjwt_testsupport::fixture_key();
+    let login = |flag: &str, value: &str| -> Vec<String> {
+        let base = ["login", "-i", "abcdefghijk", "-o", "ci@acme.com", "-f", key.to_str().unwrap()];
+        let mut a: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        a.retain(|s| !(flag == "-o" && (s == "-o" || s == "ci@acme.com")));
+        a.extend([flag.to_string(), value.to_string(), "--report".into(), "r.json".into()]);
+        a
+    };
+    let entra = |flag: &str, value: &str| -> Vec<String> {
+        let mut a: Vec<String> = ["login", "--provider", "entra", "-i", "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend([
+            "--key".into(),
+            key.display().to_string(),
+            "--cert".into(),
+            sfjwt_testsupport::repo_root().join("fixtures/orgs/ci.crt").display().to_string(),
+        ]);
+        for (f, default) in
+            [("--tenant", "contoso.onmicrosoft.com"), ("--scope", "https://graph.microsoft.com/.default")]
+        {
+            a.extend([f.to_string(), if f == flag { value.to_string() } else { default.to_string() }]);
+        }
+        a.extend(["--login-url".into(), "https://127.0.0.1:9".into(), "--allow-host".into(), "127.0.0.1".into()]);
+        a.extend(["--timeout".into(), "1s".into(), "--max-retries".into(), "0".into()]);
+        a
+    };
+    let mut cases: Vec<(String, Vec<String>)> = vec![];
+    for value in [jwt, session] {
+        for flag in ["--audience", "--target", "--ca-file", "--report", "-o", "-r", "--instance-url"] {
+            cases.push((format!("login {flag}"), login(flag, value)));
+        }
+        for flag in ["--tenant", "--scope"] {
+            cases.push((format!("entra {flag}"), entra(flag, value)));
+        }
+    }
+    for (name, args) in cases {
+        let ctx = Ctx::new();
+        let r = ctx.run(ctx.sfjwt().args(&args));
+        assert_ne!(r.code, 0, "{name}: {}", r.stderr);
+        let report = std::fs::read_to_string(ctx.dir.path().join("r.json")).unwrap_or_default();
+        let seen = format!("{}\n{}\n{report}", r.stdout, r.stderr).to_ascii_lowercase();
+        for secret in [jwt, session] {
+            let tail = &secret[secret.len() - 24..].to_ascii_lowercase();
+            assert!(!seen.contains(tail.as_str()), "{name} quoted the credential:\n{}\n{report}", r.stderr);
+        }
+    }
+}
+
+/// A bidi override in a value the user gave (a path from a variable, a copied tenant) cannot
+/// reorder the error line that quotes it: it shows as U+FFFD.
+#[test]
+fn bidi_controls_in_user_values_are_shown_not_obeyed() {
+    let ctx = Ctx::new();
+    let r = ctx.run(ctx.sfjwt().args([
+        "login",
+        "-i",
+        "3MVG9Example.key_1",
+        "-o",
+        "ci@acme.com",
+        "--ca-file",
+        "ca\u{202E}mep.pem",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!r.stderr.contains('\u{202E}'), "{}", r.stderr);
+    assert!(r.stderr.contains("ca\u{FFFD}mep.pem"), "{}", r.stderr);
+}
+
+/// A CI variable holding a secret, pasted into the wrong flag, is hidden although it has no
+/// credential's shape (outside attack: a passphrase given as --cert, --tenant or --scope was
+/// quoted whole).
+#[test]
+fn a_secret_variable_in_the_wrong_flag_is_never_quoted_back() {
+    let passphrase = "Tr0ub4dor&3-horse-staple";
+    let key = sfjwt_testsupport::fixture_key();
+    for (flag, provider) in
+        [("--cert", "entra"), ("--tenant", "entra"), ("--scope", "entra"), ("--ca-file", "salesforce")]
+    {
+        let ctx = Ctx::new();
+        let mut cmd = ctx.sfjwt();
+        let client_id = if provider == "entra" { "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60" } else { CLIENT_ID };
+        cmd.args(["login", "--provider", provider, "-i", client_id, "--key"]).arg(&key);
+        if provider == "entra" {
+            // A tenant id, not a domain: no discovery request comes before the flags are read.
+            let tenant = "7a1c2e4b-0d9f-4c3e-8b6a-2f5e9d1c0a47";
+            for (f, v) in [("--tenant", tenant), ("--scope", "https://graph.microsoft.com/.default")] {
+                if f != flag {
+                    cmd.args([f, v]);
+                }
+            }
+            if flag != "--cert" {
+                cmd.arg("--cert").arg(sfjwt_testsupport::repo_root().join("fixtures/orgs/ci.crt"));
+            }
+        } else {
+            cmd.args(["-o", "ci@acme.com"]);
+        }
+        cmd.args([flag, passphrase]).env("SFJWT_KEY_PASSPHRASE", passphrase);
+        cmd.args(["--login-url", "https://127.0.0.1:9", "--allow-host", "127.0.0.1", "--max-retries", "0"]);
+        let r = ctx.run(&mut cmd);
+        assert_eq!(r.code, 2, "{flag}: the flag's own error: {}", r.stderr);
+        assert!(r.stderr.contains("***"), "{flag}: the error quotes the value, hidden: {}", r.stderr);
+        assert!(!r.stderr.contains("Tr0ub4dor") && !r.stdout.contains("Tr0ub4dor"), "{flag} quoted it:\n{}", r.stderr);
+    }
+}

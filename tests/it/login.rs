@@ -378,6 +378,18 @@ fn config_targets_and_precedence() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("note: username from --username overrides"), "{}", r.stderr);
     assert!(r.stderr.contains("client id from sfjwt.yaml target prod overrides SFJWT_CLIENT_ID"), "{}", r.stderr);
+    // The order `login --help` states: flags, a target named with --target, the environment, the
+    // config file's default_target. A committed default_target must not re-point a job.
+    let help =
+        ctx.run(ctx.sfjwt().args(["login", "--help"])).ok().stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("in order: flags, the target of sfjwt.yaml named with --target, the environment"), "{help}");
+    assert!(help.contains("SFJWT_TIMEOUT), the config file's default_target, sfdcLoginUrl"), "{help}");
+    let with_default =
+        std::fs::read_to_string(ctx.path("sfjwt.yaml")).unwrap().replace("targets:", "default_target: prod\ntargets:");
+    std::fs::write(ctx.path("sfjwt.yaml"), with_default).unwrap();
+    let r = ctx.run(ctx.sfjwt().args(["login"]).env("PROD_JWT_KEY", &pem).env("SFJWT_CLIENT_ID", "3MVG9Other.key_9"));
+    assert_eq!(r.code, 3, "the environment's client id was used: {}", r.stderr);
+    assert!(r.stderr.contains("client id from SFJWT_CLIENT_ID overrides sfjwt.yaml target prod"), "{}", r.stderr);
     // Errors name the file, the line and what is known.
     ctx.run(ctx.sfjwt().args(["login", "--target", "staging"]))
         .code(2)

@@ -6,6 +6,7 @@ mod common;
 pub(crate) mod canary;
 mod doctor;
 mod entra;
+mod entra_doctor;
 mod entra_explain;
 mod fake_release;
 mod fidelity;

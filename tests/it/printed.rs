@@ -72,18 +72,76 @@ fn setup_next_steps_run_with_the_real_sf() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
-/// `cert rotate`'s follow-up: the second-app `sfjwt setup …` it prints runs as printed.
+/// Every app file `setup` wrote (name → content), to see what a rotation touches.
+fn app_files(ctx: &Ctx) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![ctx.dir.path().join("force-app")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.display().to_string(), std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The certificate's base64 body, as app metadata holds it.
+fn cert_body(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap().lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+/// `cert rotate`'s way around the window, followed as printed: put the changed file back, rotate
+/// to a second app, run the `sfjwt setup` it prints. The first app's metadata ends as it began
+/// (deploying the folder must not switch the app CI logs in with), and the second app holds the
+/// new certificate.
 #[test]
 fn rotate_follow_up_runs_as_printed() {
     let ctx = Ctx::new();
     ctx.run(ctx.sfjwt().args(["setup", "-o", USERNAME, "--key-dir", "keys"])).ok();
+    let before = app_files(&ctx);
     let r = ctx.run(ctx.sfjwt().args(["cert", "rotate", "--key-dir", "keys", "-o", USERNAME])).ok();
+    assert_ne!(app_files(&ctx), before, "the plain rotation updates the app's file");
+    let restore = printed(&r.stdout, "cp ");
+    assert_eq!(restore.len(), 1, "{}", r.stdout);
+    let sh = std::process::Command::new("sh").arg("-c").arg(&restore[0]).current_dir(ctx.dir.path()).status().unwrap();
+    assert!(sh.success(), "`{}` must run as printed", restore[0]);
+    assert_eq!(app_files(&ctx), before, "`{}` puts the app's file back", restore[0]);
+
+    let second = printed(&r.stdout, "sfjwt cert rotate --second-app");
+    assert_eq!(second.len(), 1, "{}", r.stdout);
+    let r = ctx.run(ctx.sfjwt().args(&words(&second[0])[1..]));
+    assert_eq!(r.code, 0, "`{}` must run as printed:\n{}", second[0], r.stderr);
+    assert_eq!(app_files(&ctx), before, "--second-app leaves the first app as it is");
+    let unchanged = r.stdout.lines().find(|l| l.starts_with("Unchanged:")).unwrap_or_default();
+    assert!(
+        unchanged.trim_end().contains("sfjwt_CI_glbloauth.ecaGlblOauth-meta.xml"),
+        "names the certificate's file: {}",
+        r.stdout
+    );
     let follow_up = printed(&r.stdout, "sfjwt setup ");
     assert_eq!(follow_up.len(), 1, "{}", r.stdout);
     let w = words(&follow_up[0]);
     let again = ctx.run(ctx.sfjwt().args(&w[1..]));
     assert_eq!(again.code, 0, "`{}` must run as printed:\n{}", follow_up[0], again.stderr);
     assert!(again.stderr.contains("sfjwt_CI_2"), "{}", again.stderr);
+    let after = app_files(&ctx);
+    // .gitignore gains the second app's lines; nothing else of the first app's may change.
+    let kept = |f: &String, c: &String| match after.get(f) {
+        Some(now) if f.ends_with(".gitignore") => now.starts_with(c.as_str()),
+        now => now == Some(c),
+    };
+    let changed: Vec<_> = before.iter().filter(|(f, c)| !kept(f, c)).map(|(f, _)| f).collect();
+    assert!(changed.is_empty(), "the first app's files are unchanged: {changed:?}");
+    let new_cert = cert_body(&ctx.dir.path().join(&w[w.iter().position(|a| a == "--cert").unwrap() + 1]));
+    let holders: Vec<_> = after
+        .iter()
+        .filter(|(f, c)| !before.contains_key(*f) && c.split_whitespace().collect::<String>().contains(&new_cert))
+        .collect();
+    assert_eq!(holders.len(), 1, "the second app holds the new certificate: {:?}", after.keys());
 }
 
 /// `setup --wait-for-propagation` against an org that never learns the new app: exit 3 with the

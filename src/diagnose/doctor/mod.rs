@@ -74,20 +74,20 @@ pub fn run(s: &DoctorPlan) -> Result<Outcome, Error> {
 
 /// The doctor with the fleet's clients: a target takes the one for its network settings.
 pub fn run_with(s: &DoctorPlan, shared: Option<&crate::net::SharedClients>) -> Result<Outcome, Error> {
-    let l = &s.login;
+    let login = &s.target.login;
     let report = Report::new(
         "doctor",
         record::Target {
-            client_id: Some(l.client_id.clone()),
-            username: Some(l.username.clone()),
-            login_host: l.login.host_str().map(str::to_string),
-            audience: l.audience.clone(),
+            client_id: Some(s.target.client_id.clone()),
+            username: Some(s.key.username.clone()),
+            login_host: login.host_str().map(str::to_string),
+            audience: s.key.audience.clone(),
             ..Default::default()
         },
         Diagnosis::ok(),
     );
     let local = Local {
-        login_host_is_sandbox: endpoint::is_sandbox_host(l.login.host_str().unwrap_or_default()),
+        login_host_is_sandbox: endpoint::is_sandbox_host(login.host_str().unwrap_or_default()),
         ..Local::default()
     };
     let mut st = State {
@@ -108,9 +108,9 @@ pub fn run_with(s: &DoctorPlan, shared: Option<&crate::net::SharedClients>) -> R
     local::given_certificate(&mut st)?;
     local::repository(&mut st);
     local::environment(&mut st);
-    let client = match shared.and_then(|c| c.get(&l.net)) {
+    let client = match shared.and_then(|c| c.get(&s.tries.net)) {
         Some(c) => c,
-        None => crate::net::client(&l.net)?,
+        None => crate::net::client(&s.tries.net)?,
     };
     remote::grant(&mut st, &client)?;
     remote::org(&mut st, &client)?;
@@ -118,7 +118,7 @@ pub fn run_with(s: &DoctorPlan, shared: Option<&crate::net::SharedClients>) -> R
 }
 
 fn finish(mut st: State<'_>) -> Outcome {
-    let username = &st.s.login.username;
+    let username = &st.s.key.username;
     let refusal = st.refusal.as_ref().map(|(e, d)| (e.as_str(), d.as_str()));
     let base = if st.key.is_none() {
         Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec!["the private key could not be used".into()])
