@@ -75,11 +75,15 @@ pub struct Report {
 
 impl Report {
     pub fn new(target: Target) -> Report {
+        // As record::run_timestamp forms it (RFC 3339, UTC, whole seconds); record sits above this
+        // layer, and an Entra login makes this one record, so this is its run's one clock read.
+        let now = time::OffsetDateTime::now_utc();
+        let now = now.replace_nanosecond(0).unwrap_or(now);
         Report {
             schema_version: "entra-1",
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command: "login",
-            timestamp: crate::record::run_timestamp(),
+            timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
             status: "failed",
             exit_code: 0,
             target,
