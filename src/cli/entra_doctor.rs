@@ -30,8 +30,9 @@ pub struct DoctorEntraArgs {
     /// Entra: the scope of the login attempt, RESOURCE/.default [default: https://graph.microsoft.com/.default]
     #[arg(long, value_name = "SCOPE")]
     pub scope: Option<String>,
-    /// Entra: an application permission the app must hold (admin consent); repeatable
-    #[arg(long, value_name = "ROLE")]
+    /// Entra: an application permission the app must hold (admin consent); repeatable or
+    /// comma-separated
+    #[arg(long, value_name = "ROLE", value_delimiter = ',', value_parser = super::entra::role_name)]
     pub require_role: Vec<String>,
     /// Entra: Microsoft Graph's URL [default: the authority's cloud: graph.microsoft.com,
     /// graph.microsoft.us, microsoftgraph.chinacloudapi.cn]; --admin-token is a Graph token
@@ -122,7 +123,6 @@ fn refuse_salesforce_flags(args: &DoctorArgs) -> Result<(), Error> {
         ("--admin-sf-org", args.admin_sf_org.is_some()),
         ("--app-name", args.app_name.is_some()),
         ("--source-dir", args.source_dir.is_some()),
-        ("--expires-within", args.expires_within.is_some()),
         ("--insecure-http", l.insecure_http),
         ("--token-handler", l.token_handler.is_some()),
         ("--subject-token-type", l.subject_token_type.is_some()),
@@ -204,6 +204,14 @@ pub fn plan(
         net.ca_files = vec![ca];
     }
     let graph = graph(args, target, &authority, env, chosen)?;
+    let expires_within = args
+        .expires_within
+        .as_deref()
+        .map(|d| {
+            duration::parse(d)
+                .map_err(|err| Error::usage(format!("invalid --expires-within: {err}"), "e.g. --expires-within 30d"))
+        })
+        .transpose()?;
     Ok(EntraPlan {
         name,
         client_id: client_id_shape(&client_id)?,
@@ -212,6 +220,7 @@ pub fn plan(
         lifetime: crate::login::assertion::validate_lifetime(lifetime)?,
         net,
         require_roles: if e.require_role.is_empty() { target.require_roles.clone() } else { e.require_role.clone() },
+        expires_within,
         graph,
         github: l.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
         authority,

@@ -239,12 +239,7 @@ pub fn decode(token: &str) -> Option<OidcClaims> {
 
 /// What the claims already say is wrong, before Salesforce is asked: expiry and audience.
 pub fn preflight(claims: &OidcClaims, audience: &str, now: i64) -> Vec<String> {
-    let mut problems = Vec::new();
-    match claims.exp {
-        Some(exp) if exp <= now => problems.push(format!("the OIDC token expired {} s ago (exp {exp})", now - exp)),
-        None => problems.push("the OIDC token has no exp claim".into()),
-        _ => {}
-    }
+    let mut problems = preflight_time(claims, now);
     let want = audience.trim_end_matches('/');
     if !claims.aud.iter().any(|a| a.trim_end_matches('/') == want) {
         problems.push(format!(
@@ -254,6 +249,27 @@ pub fn preflight(claims: &OidcClaims, audience: &str, now: i64) -> Vec<String> {
     }
     problems
 }
+
+/// What the token's own dates say is wrong at `now`: past `exp`, or `nbf` still ahead by more
+/// than a clock's usual skew. Every issuer (Salesforce, Entra) refuses such a token.
+pub fn preflight_time(claims: &OidcClaims, now: i64) -> Vec<String> {
+    let mut problems = Vec::new();
+    match claims.exp {
+        Some(exp) if exp <= now => problems.push(format!("the OIDC token expired {} s ago (exp {exp})", now - exp)),
+        None => problems.push("the OIDC token has no exp claim".into()),
+        _ => {}
+    }
+    if let Some(nbf) = claims.nbf.filter(|n| *n > now + NBF_SKEW) {
+        problems.push(format!(
+            "the OIDC token is not valid for another {} s (nbf {nbf}): check the runner's clock",
+            nbf - now
+        ));
+    }
+    problems
+}
+
+/// How far ahead `nbf` may be before it is named: the skew token endpoints commonly allow.
+const NBF_SKEW: i64 = 300;
 
 #[cfg(test)]
 mod tests {

@@ -187,6 +187,21 @@ fn scrubbed(text: &str) -> String {
     crate::secrets::terminal_safe(&crate::secrets::scrub(text))
 }
 
+/// A required role the token holds in another case: still missing (the `roles` claim carries the
+/// app role's value as defined, and sfjwt compares it exactly, as an API reading the claim
+/// does), but the likely fix is the spelling, not consent.
+pub fn case_hints(missing: &[&String], have: &[String]) -> Vec<String> {
+    missing
+        .iter()
+        .filter_map(|m| {
+            let held = have.iter().find(|h| h.eq_ignore_ascii_case(m))?;
+            Some(format!(
+                "{m} differs only in case: the token holds {held} (role values are compared exactly; pass --require-role {held})"
+            ))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -316,11 +316,20 @@ fn certificate(st: &mut State<'_>, app: &Value) {
     };
     let ours = info.sha1_fingerprint.replace(':', "").to_ascii_uppercase();
     let keys = app.get("keyCredentials").and_then(Value::as_array).cloned().unwrap_or_default();
+    // Graph and the portal list SHA-1 thumbprints; Entra's AADSTS700027 quotes the header's
+    // (SHA-256 for sfjwt's x5t#S256): both are printed, each labelled, so either compares.
+    let sha256 = info.sha256_fingerprint.replace(':', "").to_ascii_uppercase();
+    let label =
+        |why: String| format!("{why}; its SHA-256 thumbprint (x5t#S256, as Entra's answers quote it): {sha256}");
     match registered(&keys, &ours, time::OffsetDateTime::now_utc()) {
-        Ok(()) => {
-            st.push(check(CERT.0, CERT.1, CheckStatus::Pass, format!("thumbprint {ours} is uploaded and not expired")))
-        }
+        Ok(()) => st.push(check(
+            CERT.0,
+            CERT.1,
+            CheckStatus::Pass,
+            label(format!("SHA-1 thumbprint {ours} (as the portal lists it) is uploaded and not expired")),
+        )),
         Err((cause, why)) => {
+            let why = label(why);
             st.findings.push((cause, why.clone()));
             st.push(check(CERT.0, CERT.1, CheckStatus::Fail, why));
         }
@@ -333,7 +342,9 @@ fn registered(keys: &[Value], ours: &str, now: time::OffsetDateTime) -> Result<(
     let Some(k) = keys.iter().find(|k| thumbprint_of(k).as_deref() == Some(ours)) else {
         let listed: Vec<String> = keys.iter().filter_map(thumbprint_of).collect();
         let shown = if listed.is_empty() { "none".to_string() } else { listed.join(", ") };
-        let why = format!("thumbprint {ours} is not among the app's certificates ({shown})");
+        let why = format!(
+            "SHA-1 thumbprint {ours} is not among the app's certificates (SHA-1, as the portal lists them: {shown})"
+        );
         return Err((Cause::EntraCertificateNotRegistered, why));
     };
     let end = k.get("endDateTime").and_then(Value::as_str).unwrap_or_default();
@@ -341,7 +352,7 @@ fn registered(keys: &[Value], ours: &str, now: time::OffsetDateTime) -> Result<(
         time::OffsetDateTime::parse(end, &time::format_description::well_known::Rfc3339).is_ok_and(|t| t <= now);
     if expired {
         let why = format!(
-            "thumbprint {ours} is uploaded, but that credential expired ({}): upload a renewed certificate",
+            "SHA-1 thumbprint {ours} is uploaded, but that credential expired ({}): upload a renewed certificate",
             safe(end)
         );
         return Err((Cause::EntraCertificateExpired, why));

@@ -151,8 +151,10 @@ fn local_certificate_expired(st: &State<'_>) -> bool {
 
 fn missing_roles(st: &State<'_>) -> Option<String> {
     let have = st.roles.as_ref()?;
-    let missing: Vec<&str> = st.p.require_roles.iter().filter(|r| !have.contains(r)).map(String::as_str).collect();
-    (!missing.is_empty()).then(|| missing.join(", "))
+    let missing: Vec<&String> = st.p.require_roles.iter().filter(|r| !have.contains(r)).collect();
+    let hints = crate::entra::token::case_hints(&missing, have);
+    let list = missing.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    (!missing.is_empty()).then(|| [vec![list], hints].concat().join("; "))
 }
 
 /// Text from an answer, made safe for a terminal and a report.
