@@ -760,3 +760,39 @@ out["alg"] = part(assertion, 0)["alg"] if assertion else None
 print(json.dumps(out))
 sys.exit(0 if "access_token" in r else 1)
 "#;
+
+/// A key and a certificate that do not match: exit 5 with a help line before any request, even
+/// with a domain tenant whose OpenID discovery used to come first (on an unreachable host it
+/// retried, then exited 4 and never named the mismatch).
+#[test]
+fn a_key_certificate_mismatch_is_exit_5_before_discovery() {
+    let ctx = Ctx::new();
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "--provider", "entra", "--tenant", TENANT, "-i", APP, "-r", "https://127.0.0.1:9"])
+        .args(["--allow-host", "127.0.0.1", "--max-retries", "0", "--key"])
+        .arg(fixture_key())
+        .arg("--cert")
+        .arg(repo().join("fixtures/orgs/other.crt"));
+    let r = ctx.run(&mut cmd);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(r.stderr.contains("error: the key does not match the certificate"), "{}", r.stderr);
+    assert!(r.stderr.contains("help: pass the certificate made from this key"), "{}", r.stderr);
+}
+
+/// --require-role: comma-separated like the Action's input, an empty one refused before any
+/// request, and a role differing only in case named as such (still a failure: compared exactly).
+#[test]
+fn require_role_takes_commas_refuses_empty_and_names_a_case_difference() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    ctx.run(cert_login(&ctx, &emu).args(["--require-role", ""])).code(2).stderr_has("an empty role");
+    ctx.run(cert_login(&ctx, &emu).args(["--require-role", "Sites.Read.All, Sites.Read.All"])).ok();
+    let r = ctx.run(cert_login(&ctx, &emu).args(["--require-role", "Sites.Read.All,User.Read.All"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("required: User.Read.All\n"), "{}", r.stderr);
+    let r = ctx.run(cert_login(&ctx, &emu).args(["--require-role", "sites.read.all"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("entra_admin_consent_required"), "{}", r.stderr);
+    assert!(r.stderr.contains("sites.read.all differs only in case: the token holds Sites.Read.All"), "{}", r.stderr);
+}
