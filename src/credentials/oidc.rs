@@ -293,6 +293,15 @@ mod tests {
     }
 
     #[test]
+    fn preflight_time_names_a_past_exp_and_an_nbf_still_ahead() {
+        let c = |exp: i64, nbf: Option<i64>| OidcClaims { exp: Some(exp), nbf, ..decode(&jwt("{}")).unwrap() };
+        assert!(preflight_time(&c(200, Some(100)), 150).is_empty());
+        assert!(preflight_time(&c(200, None), 150 + NBF_SKEW).iter().any(|p| p.contains("expired")));
+        let ahead = preflight_time(&c(10_000, Some(5_000)), 1_000);
+        assert!(ahead.iter().any(|p| p.contains("not valid for another 4000 s")), "{ahead:?}");
+    }
+
+    #[test]
     fn claims_decode_and_preflight_names_expiry_and_audience() {
         let t = jwt(
             r#"{"iss":"https://token.actions.githubusercontent.com","aud":"https://acme.my.salesforce.com","sub":"repo:acme/app:ref:refs/heads/main","exp":100,"repository":"acme/app","ref":"refs/heads/main"}"#,

@@ -442,6 +442,13 @@ mod tests {
 
 #[cfg(test)]
 mod docs_tests {
+    #[test]
+    fn a_hedge_keeps_a_names_capital() {
+        use super::{Confidence, hedged};
+        assert_eq!(hedged("Entra found no application.", Confidence::Likely), "Likely: Entra found no application.");
+        assert_eq!(hedged("The app is blocked.", Confidence::Possible), "Possibly: the app is blocked.");
+    }
+
     use super::Cause;
     use super::wordings::WORDINGS;
 

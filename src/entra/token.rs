@@ -204,6 +204,15 @@ pub fn case_hints(missing: &[&String], have: &[String]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_role_differing_only_in_case_is_named_with_the_tokens_spelling() {
+        let have = vec!["Sites.Read.All".to_string()];
+        let (lower, other) = ("sites.read.all".to_string(), "User.Read.All".to_string());
+        let hints = case_hints(&[&lower, &other], &have);
+        assert_eq!(hints.len(), 1, "{hints:?}");
+        assert!(hints[0].starts_with("sites.read.all differs only in case: the token holds Sites.Read.All"));
+    }
+
     use super::*;
 
     fn answer(status: u16, body: &str) -> Answer {

@@ -454,7 +454,7 @@ mod tests {
         assert!(e.contains("uploaded, but that credential expired"), "{e}");
         let (cause, e) = registered(&[json!({"customKeyIdentifier": "aGVsbG8="})], ours, now).unwrap_err();
         assert_eq!(cause, Cause::EntraCertificateNotRegistered);
-        assert!(e.contains("not among the app's certificates (68656C6C6F)"), "{e}");
+        assert!(e.contains("not among the app's certificates (SHA-1, as the portal lists them: 68656C6C6F)"), "{e}");
     }
 
     #[test]
