@@ -110,7 +110,7 @@ fn others_in(text: &str, keyless: Option<bool>) -> Vec<(&'static EntraCode, u32)
     let lower = text.to_lowercase().replace('’', "'");
     let mut placed: Vec<(usize, u32)> =
         codes_in(text).into_iter().filter_map(|c| lower.rfind(&format!("aadsts{c}")).map(|at| (at, c))).collect();
-    placed.sort_by(|a, b| b.0.cmp(&a.0));
+    placed.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut out: Vec<(&'static EntraCode, u32)> = Vec::new();
     for (_, c) in placed {
         let row = CODES.iter().find(|r| r.codes.contains(&c) && fits_row(r, &lower, keyless));
