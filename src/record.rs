@@ -101,6 +101,10 @@ pub struct Report {
     pub checks: Vec<Check>,
     pub diagnosis: Diagnosis,
     pub identity: Option<Identity>,
+    /// Microsoft Entra logins: what the token endpoint answered and what the token holds, in the
+    /// shape schema/report.schema.json's `entra` publishes (the former `entra-1` fields).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entra: Option<serde_json::Value>,
 }
 
 impl Report {
@@ -120,6 +124,7 @@ impl Report {
             checks: vec![],
             diagnosis,
             identity: None,
+            entra: None,
         }
     }
 }

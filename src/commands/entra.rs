@@ -123,6 +123,7 @@ fn on_answer(s: &Settings, answer: Answer, thumbs: Option<&Thumbprints>, mut rep
             let said = crate::secrets::terminal_safe(&detail);
             say!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
             rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], vec![]);
+            rep.no_answer = Some(kind);
             finish_failure(s, rep, Exit::NoAnswer, "NoUsableAnswer")
         }
     }
@@ -323,6 +324,10 @@ fn refused(
         );
     }
     rep.fail(cause.id, cause.summary, vec![headline], fixes);
+    rep.confidence = match likelihood {
+        Some(causes::Likelihood::Likely) => crate::record::Confidence::Likely,
+        _ => crate::record::Confidence::Possible,
+    };
     if let (Some(t), Some(c)) = (&refusal.trace_id, &refusal.correlation_id) {
         let (t, c) = (crate::secrets::terminal_safe(t), crate::secrets::terminal_safe(c));
         say!("note: Entra's trace ID {t}, correlation ID {c} (quote both to Microsoft support)");
@@ -361,7 +366,7 @@ fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str)
     rep.write_all(&s.reports)?;
     crate::output::envelope::set_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
     if crate::output::envelope::enabled() {
-        super::print_json(&rep)?;
+        super::print_json(&rep.record())?;
     }
     Ok(exit)
 }
@@ -496,5 +501,7 @@ fn roles_missing(
     let fixes = fixes(&cause);
     print_cause(&cause, None, &fixes);
     rep.fail(cause.id, cause.summary, vec![evidence], fixes);
+    // The token lacks the role: consent is the likely reason, not a confirmed one.
+    rep.confidence = crate::record::Confidence::Likely;
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }

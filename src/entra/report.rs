@@ -1,9 +1,9 @@
-//! The `--report` file of an Entra login: JSON or YAML (by extension), `schema_version: entra-1`
-//! (not schema/report.schema.json, whose version is "1"): the same top-level shape
-//! as a Salesforce login's report (schema_version, tool, command, status, exit_code, target,
-//! diagnosis, identity), with Entra's fields. Never the assertion, the OIDC token or the token.
+//! What an Entra login records as it goes, written as the common run record
+//! (schema/report.schema.json, `schema_version: "1"`, the shape doctor and explain write) in every
+//! report format (.json, .yaml, .md, .xml JUnit), with Entra's own fields under `entra` (the
+//! answer's codes and ids, the token's roles). Never the assertion, the OIDC token or the token.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -60,7 +60,12 @@ pub struct Identity {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
-    pub schema_version: &'static str,
+    /// How sure the diagnosis is (a refusal's reading; a local proof is confirmed).
+    #[serde(skip)]
+    pub confidence: crate::record::Confidence,
+    /// Why no usable answer came, when none did.
+    #[serde(skip)]
+    pub no_answer: Option<crate::net::FailureKind>,
     pub tool: Tool,
     pub command: &'static str,
     pub timestamp: String,
@@ -77,7 +82,8 @@ impl Report {
     pub fn new(target: Target) -> Report {
         let now = time::OffsetDateTime::now_utc();
         Report {
-            schema_version: "entra-1",
+            confidence: crate::record::Confidence::Confirmed,
+            no_answer: None,
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command: "login",
             timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
@@ -95,19 +101,118 @@ impl Report {
         self.diagnosis = Diagnosis { cause, summary: summary.to_string(), evidence, remediation };
     }
 
-    /// Writes every report, secrets scrubbed.
+    /// Writes every report in its extension's format, as the common run record.
     pub fn write_all(&self, paths: &[PathBuf]) -> Result<(), Error> {
-        for path in paths {
-            let fail = |e: String| Error::Internal(format!("cannot render the report: {e}"));
-            let text = match extension(path).as_str() {
-                "json" => serde_json::to_string_pretty(self).map(|s| s + "\n").map_err(|e| fail(e.to_string()))?,
-                _ => serde_saphyr::to_string(self).map_err(|e| fail(e.to_string()))?,
-            };
-            let text = crate::secrets::scrub(&text);
-            crate::fsutil::write_atomic(path, text.as_bytes(), crate::fsutil::PUBLIC_MODE)?;
-        }
-        Ok(())
+        crate::output::report::write_all(&self.record(), paths)
     }
+
+    /// The common run record of this login (schema "1"): the target, the attempt, the grant check
+    /// (and the roles check), the diagnosis, and Entra's own fields under `entra`.
+    pub fn record(&self) -> crate::record::Report {
+        use crate::record::{self, Check, CheckStatus};
+        let t = &self.target;
+        let cause = record::Cause::ALL.iter().copied().find(|c| c.id() == self.diagnosis.cause);
+        let mut d = match cause {
+            Some(c) if c != record::Cause::None => {
+                crate::diagnose::Diagnosis::new(c, self.confidence, self.diagnosis.evidence.clone())
+            }
+            _ => crate::diagnose::Diagnosis::ok(),
+        };
+        if !self.diagnosis.remediation.is_empty() {
+            d.remediation = self.diagnosis.remediation.clone();
+        }
+        let mut r = record::Report::new(
+            "login",
+            record::Target {
+                client_id: Some(t.client_id.clone()),
+                login_host: url::Url::parse(&t.token_endpoint).ok().and_then(|u| u.host_str().map(str::to_string)),
+                audience: Some(t.scope.clone()),
+                flow: record::Flow::ClientCredentials,
+                provider: Some("entra"),
+                tenant: Some(t.tenant.clone()),
+                oidc: t.oidc.clone(),
+                ..Default::default()
+            },
+            d,
+        );
+        r.status = if self.status == "ok" { record::Status::Ok } else { record::Status::Failed };
+        r.exit_code = self.exit_code;
+        r.attempts = self.attempt().into_iter().collect();
+        let granted = self.identity.is_some();
+        let (status, detail) = match (&self.answer, granted) {
+            (_, true) => (CheckStatus::Pass, "Microsoft Entra granted a token".to_string()),
+            (Some(a), _) => (CheckStatus::Fail, format!("{}: {}", a.error, a.error_description)),
+            (None, _) => (CheckStatus::Fail, self.diagnosis.summary.clone()),
+        };
+        r.checks.push(Check { id: "grant".into(), title: "Client credentials grant".into(), status, detail });
+        if let Some(i) = self.identity.as_ref().filter(|_| !t.required_roles.is_empty()) {
+            let missing: Vec<&str> =
+                t.required_roles.iter().filter(|x| !i.roles.contains(x)).map(String::as_str).collect();
+            let (status, detail) = if missing.is_empty() {
+                (CheckStatus::Pass, format!("the token holds {}", t.required_roles.join(", ")))
+            } else {
+                (CheckStatus::Fail, format!("the token lacks {}", missing.join(", ")))
+            };
+            r.checks.push(Check {
+                id: "token_roles".into(),
+                title: "Required application permissions".into(),
+                status,
+                detail,
+            });
+        }
+        r.entra = serde_json::to_value(Extra {
+            token_endpoint: &t.token_endpoint,
+            scope: &t.scope,
+            flow: t.flow,
+            required_roles: &t.required_roles,
+            requests: self.requests,
+            answer: self.answer.as_ref(),
+            identity: self.identity.as_ref(),
+        })
+        .ok();
+        r
+    }
+
+    /// The token request as an attempt (none when no request was made).
+    fn attempt(&self) -> Option<crate::login::grant::Attempt> {
+        use crate::login::grant::{Attempt, AttemptOutcome};
+        if self.requests == 0 {
+            return None;
+        }
+        let t = &self.target;
+        let host = url::Url::parse(&t.token_endpoint).ok().and_then(|u| u.host_str().map(str::to_string));
+        let outcome = match (&self.answer, &self.identity) {
+            (_, Some(_)) => AttemptOutcome::Granted,
+            (Some(_), _) => AttemptOutcome::Refused,
+            _ => AttemptOutcome::NoAnswer,
+        };
+        Some(Attempt {
+            host: host.unwrap_or_default(),
+            audience: t.token_endpoint.clone(),
+            http_status: self.answer.as_ref().map(|a| a.http_status),
+            error: self.answer.as_ref().map(|a| a.error.clone()),
+            error_description: self.answer.as_ref().map(|a| a.error_description.clone()),
+            content_type: None,
+            failure: self.no_answer,
+            detail: (outcome == AttemptOutcome::NoAnswer).then(|| self.diagnosis.evidence.join("; ")),
+            requests: self.requests as u32,
+            server_date: None,
+            elapsed_ms: 0,
+            outcome,
+        })
+    }
+}
+
+/// The `entra` object of the record (schema/report.schema.json): the former entra-1 fields.
+#[derive(Serialize)]
+struct Extra<'a> {
+    token_endpoint: &'a str,
+    scope: &'a str,
+    flow: &'static str,
+    required_roles: &'a [String],
+    requests: usize,
+    answer: Option<&'a Answer>,
+    identity: Option<&'a Identity>,
 }
 
 impl Report {
@@ -145,19 +250,11 @@ impl Report {
     }
 }
 
-fn extension(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase()
-}
-
-/// Entra reports are JSON or YAML; checked before any request, so a typo costs no login.
+/// Every report format a Salesforce login writes; checked before any request, so a typo costs
+/// no login.
 pub fn check_paths(paths: &[PathBuf]) -> Result<(), Error> {
     for p in paths {
-        if !matches!(extension(p).as_str(), "json" | "yaml" | "yml") {
-            return Err(Error::usage(
-                format!("--report {}: an Entra login writes .json or .yaml reports", p.display()),
-                "name the file r.json or r.yaml (Markdown and JUnit reports are Salesforce-only for now)",
-            ));
-        }
+        crate::output::report::ReportFormat::from_path(p)?;
     }
     Ok(())
 }

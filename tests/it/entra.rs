@@ -366,20 +366,33 @@ fn refusal_report_and_outputs_name_the_cause_and_keep_entras_ids() {
     let emu = start("other-certificate");
     let outputs = ctx.path("gh-output");
     let mut cmd = cert_login(&ctx, &emu);
-    cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_OUTPUT", &outputs).args(["--report", "r.yaml", "--report", "r.json"]);
+    cmd.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &outputs)
+        .args(["--report", "r.yaml", "--report", "r.json", "--report", "r.md", "--report", "r.xml"]);
     ctx.run(&mut cmd).code(3).stderr_has("::error title=sfjwt login%3A entra_certificate_not_registered::");
     assert!(std::fs::read_to_string(&outputs).unwrap().contains("cause=entra_certificate_not_registered"));
     let summary = std::fs::read_to_string(ctx.path(STEP_SUMMARY)).unwrap();
     assert!(summary.contains("| cause | `entra_certificate_not_registered` |"), "{summary}");
     assert!(summary.contains("| Entra said | AADSTS700027: The certificate with identifier"), "{summary}");
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    // The common run record (schema "1", as doctor and explain write), Entra's ids under `entra`.
+    validate_with_schema(&ctx.path("r.json"));
+    assert_eq!(rep["schema_version"], "1");
+    assert_eq!(rep["command"], "login");
+    assert_eq!(rep["target"]["provider"], "entra");
     assert_eq!(rep["diagnosis"]["cause"], "entra_certificate_not_registered");
-    assert_eq!(rep["answer"]["error_codes"][0], 700027);
-    assert_eq!(rep["answer"]["trace_id"].as_str().map(str::len), Some(36));
+    assert_eq!(rep["attempts"][0]["outcome"], "refused");
+    assert_eq!(rep["checks"][0]["status"], "fail");
+    assert_eq!(rep["entra"]["answer"]["error_codes"][0], 700027);
+    assert_eq!(rep["entra"]["answer"]["trace_id"].as_str().map(str::len), Some(36));
     assert_eq!(rep["exit_code"], 3);
-    assert_eq!(rep["schema_version"], "entra-1");
     let yaml: serde_yaml::Value = serde_yaml::from_str(&ctx.read_clean("r.yaml")).unwrap();
     assert_eq!(yaml["diagnosis"]["cause"].as_str(), Some("entra_certificate_not_registered"));
+    // Markdown and JUnit, as for Salesforce: the refused login is a failed test case.
+    assert!(ctx.read_clean("r.md").contains("entra_certificate_not_registered"));
+    let xml = ctx.read_clean("r.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert!(doc.descendants().any(|n| n.has_tag_name("failure")), "{xml}");
 }
 
 #[test]
@@ -795,4 +808,23 @@ fn require_role_takes_commas_refuses_empty_and_names_a_case_difference() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("entra_admin_consent_required"), "{}", r.stderr);
     assert!(r.stderr.contains("sites.read.all differs only in case: the token holds Sites.Read.All"), "{}", r.stderr);
+}
+
+/// A granted login's report is the common record too, and validates: the grant and the roles
+/// check passed, the token's roles under `entra.identity`, never the token.
+#[test]
+fn a_granted_login_report_is_the_common_record() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let mut cmd = cert_login(&ctx, &emu);
+    ctx.run(cmd.args(["--require-role", "Sites.Read.All", "--report", "ok.json", "--report", "ok.xml"])).ok();
+    validate_with_schema(&ctx.path("ok.json"));
+    let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("ok.json")).unwrap();
+    assert_eq!((rep["schema_version"].as_str(), rep["status"].as_str()), (Some("1"), Some("ok")));
+    assert_eq!(rep["attempts"][0]["outcome"], "granted");
+    let ids: Vec<&str> = rep["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["grant", "token_roles"]);
+    assert_eq!(rep["entra"]["identity"]["roles"][0], "Sites.Read.All");
+    let xml = ctx.read_clean("ok.xml");
+    assert!(!xml.contains("<failure"), "{xml}");
 }
