@@ -102,7 +102,7 @@ impl Thumbprints {
 /// exit 5 with its help line, anything else goes up as the error it is.
 fn local_failure(s: &Settings, (e, exit): Failed, mut rep: Report) -> Result<Exit, Error> {
     rep.exit_code = exit as u8;
-    rep.write_all(&s.reports)?;
+    super::entra_record::write_all(&rep, &s.reports)?;
     if exit == Exit::KeyMismatch {
         say!("error: {e}");
         if let Some(help) = e.help() {
@@ -167,7 +167,7 @@ fn settings(args: &LoginCommand, env: Env) -> Result<Settings, Error> {
     })?;
     let lifetime = duration::parse(&a.lifetime)
         .map_err(|err| Error::usage(format!("invalid --lifetime: {err}"), "e.g. --lifetime 300s"))?;
-    report::check_paths(&a.report)?;
+    super::entra_record::check_paths(&a.report)?;
     Ok(Settings {
         authority,
         client_id: client_id_shape(&client_id)?,
@@ -325,8 +325,8 @@ fn refused(
     }
     rep.fail(cause.id, cause.summary, vec![headline], fixes);
     rep.confidence = match likelihood {
-        Some(causes::Likelihood::Likely) => crate::record::Confidence::Likely,
-        _ => crate::record::Confidence::Possible,
+        Some(causes::Likelihood::Likely) => "likely",
+        _ => "possible",
     };
     if let (Some(t), Some(c)) = (&refusal.trace_id, &refusal.correlation_id) {
         let (t, c) = (crate::secrets::terminal_safe(t), crate::secrets::terminal_safe(c));
@@ -363,10 +363,10 @@ fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str)
         ci::github_error(&format!("sfjwt login: {}", rep.diagnosis.cause), &format!("{}.{fix}", rep.diagnosis.summary));
         ci::github_summary(&rep.markdown());
     }
-    rep.write_all(&s.reports)?;
+    super::entra_record::write_all(&rep, &s.reports)?;
     crate::output::envelope::set_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
     if crate::output::envelope::enabled() {
-        super::print_json(&rep.record())?;
+        super::print_json(&super::entra_record::record(&rep))?;
     }
     Ok(exit)
 }
@@ -452,7 +452,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
     if s.github {
         ci::github_summary(&rep.markdown());
     }
-    rep.write_all(&s.reports)?;
+    super::entra_record::write_all(&rep, &s.reports)?;
     Ok(Exit::Success)
 }
 
@@ -502,6 +502,6 @@ fn roles_missing(
     print_cause(&cause, None, &fixes);
     rep.fail(cause.id, cause.summary, vec![evidence], fixes);
     // The token lacks the role: consent is the likely reason, not a confirmed one.
-    rep.confidence = crate::record::Confidence::Likely;
+    rep.confidence = "likely";
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }

@@ -1,13 +1,8 @@
-//! What an Entra login records as it goes, written as the common run record
-//! (schema/report.schema.json, `schema_version: "1"`, the shape doctor and explain write) in every
-//! report format (.json, .yaml, .md, .xml JUnit), with Entra's own fields under `entra` (the
-//! answer's codes and ids, the token's roles). Never the assertion, the OIDC token or the token.
-
-use std::path::PathBuf;
+//! What an Entra login records as it goes: `commands::entra_record` writes it as the common run
+//! record (schema/report.schema.json, `schema_version: "1"`) in every report format, with Entra's
+//! own fields under `entra`. Never the assertion, the OIDC token or the token.
 
 use serde::Serialize;
-
-use crate::error::Error;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Tool {
@@ -62,7 +57,7 @@ pub struct Identity {
 pub struct Report {
     /// How sure the diagnosis is (a refusal's reading; a local proof is confirmed).
     #[serde(skip)]
-    pub confidence: crate::record::Confidence,
+    pub confidence: &'static str,
     /// Why no usable answer came, when none did.
     #[serde(skip)]
     pub no_answer: Option<crate::net::FailureKind>,
@@ -82,7 +77,7 @@ impl Report {
     pub fn new(target: Target) -> Report {
         let now = time::OffsetDateTime::now_utc();
         Report {
-            confidence: crate::record::Confidence::Confirmed,
+            confidence: "confirmed",
             no_answer: None,
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command: "login",
@@ -100,119 +95,6 @@ impl Report {
     pub fn fail(&mut self, cause: &'static str, summary: &str, evidence: Vec<String>, remediation: Vec<String>) {
         self.diagnosis = Diagnosis { cause, summary: summary.to_string(), evidence, remediation };
     }
-
-    /// Writes every report in its extension's format, as the common run record.
-    pub fn write_all(&self, paths: &[PathBuf]) -> Result<(), Error> {
-        crate::output::report::write_all(&self.record(), paths)
-    }
-
-    /// The common run record of this login (schema "1"): the target, the attempt, the grant check
-    /// (and the roles check), the diagnosis, and Entra's own fields under `entra`.
-    pub fn record(&self) -> crate::record::Report {
-        use crate::record::{self, Check, CheckStatus};
-        let t = &self.target;
-        let cause = record::Cause::ALL.iter().copied().find(|c| c.id() == self.diagnosis.cause);
-        let mut d = match cause {
-            Some(c) if c != record::Cause::None => {
-                crate::diagnose::Diagnosis::new(c, self.confidence, self.diagnosis.evidence.clone())
-            }
-            _ => crate::diagnose::Diagnosis::ok(),
-        };
-        if !self.diagnosis.remediation.is_empty() {
-            d.remediation = self.diagnosis.remediation.clone();
-        }
-        let mut r = record::Report::new(
-            "login",
-            record::Target {
-                client_id: Some(t.client_id.clone()),
-                login_host: url::Url::parse(&t.token_endpoint).ok().and_then(|u| u.host_str().map(str::to_string)),
-                audience: Some(t.scope.clone()),
-                flow: record::Flow::ClientCredentials,
-                provider: Some("entra"),
-                tenant: Some(t.tenant.clone()),
-                oidc: t.oidc.clone(),
-                ..Default::default()
-            },
-            d,
-        );
-        r.status = if self.status == "ok" { record::Status::Ok } else { record::Status::Failed };
-        r.exit_code = self.exit_code;
-        r.attempts = self.attempt().into_iter().collect();
-        let granted = self.identity.is_some();
-        let (status, detail) = match (&self.answer, granted) {
-            (_, true) => (CheckStatus::Pass, "Microsoft Entra granted a token".to_string()),
-            (Some(a), _) => (CheckStatus::Fail, format!("{}: {}", a.error, a.error_description)),
-            (None, _) => (CheckStatus::Fail, self.diagnosis.summary.clone()),
-        };
-        r.checks.push(Check { id: "grant".into(), title: "Client credentials grant".into(), status, detail });
-        if let Some(i) = self.identity.as_ref().filter(|_| !t.required_roles.is_empty()) {
-            let missing: Vec<&str> =
-                t.required_roles.iter().filter(|x| !i.roles.contains(x)).map(String::as_str).collect();
-            let (status, detail) = if missing.is_empty() {
-                (CheckStatus::Pass, format!("the token holds {}", t.required_roles.join(", ")))
-            } else {
-                (CheckStatus::Fail, format!("the token lacks {}", missing.join(", ")))
-            };
-            r.checks.push(Check {
-                id: "token_roles".into(),
-                title: "Required application permissions".into(),
-                status,
-                detail,
-            });
-        }
-        r.entra = serde_json::to_value(Extra {
-            token_endpoint: &t.token_endpoint,
-            scope: &t.scope,
-            flow: t.flow,
-            required_roles: &t.required_roles,
-            requests: self.requests,
-            answer: self.answer.as_ref(),
-            identity: self.identity.as_ref(),
-        })
-        .ok();
-        r
-    }
-
-    /// The token request as an attempt (none when no request was made).
-    fn attempt(&self) -> Option<crate::login::grant::Attempt> {
-        use crate::login::grant::{Attempt, AttemptOutcome};
-        if self.requests == 0 {
-            return None;
-        }
-        let t = &self.target;
-        let host = url::Url::parse(&t.token_endpoint).ok().and_then(|u| u.host_str().map(str::to_string));
-        let outcome = match (&self.answer, &self.identity) {
-            (_, Some(_)) => AttemptOutcome::Granted,
-            (Some(_), _) => AttemptOutcome::Refused,
-            _ => AttemptOutcome::NoAnswer,
-        };
-        Some(Attempt {
-            host: host.unwrap_or_default(),
-            audience: t.token_endpoint.clone(),
-            http_status: self.answer.as_ref().map(|a| a.http_status),
-            error: self.answer.as_ref().map(|a| a.error.clone()),
-            error_description: self.answer.as_ref().map(|a| a.error_description.clone()),
-            content_type: None,
-            failure: self.no_answer,
-            detail: (outcome == AttemptOutcome::NoAnswer).then(|| self.diagnosis.evidence.join("; ")),
-            requests: self.requests as u32,
-            server_date: None,
-            elapsed_ms: 0,
-            outcome,
-        })
-    }
-}
-
-/// The `entra` object of the record (schema/report.schema.json): the former entra-1 fields.
-#[derive(Serialize)]
-struct Extra<'a> {
-    token_endpoint: &'a str,
-    scope: &'a str,
-    flow: &'static str,
-    required_roles: &'a [String],
-    requests: usize,
-    answer: Option<&'a Answer>,
-    identity: Option<&'a Identity>,
 }
 
 impl Report {
@@ -248,13 +130,4 @@ impl Report {
         }
         md
     }
-}
-
-/// Every report format a Salesforce login writes; checked before any request, so a typo costs
-/// no login.
-pub fn check_paths(paths: &[PathBuf]) -> Result<(), Error> {
-    for p in paths {
-        crate::output::report::ReportFormat::from_path(p)?;
-    }
-    Ok(())
 }

@@ -228,10 +228,11 @@ fn certificate_login_hands_on_the_token_and_masks_it() {
     );
     assert_eq!(c["roles"][0], "Sites.Read.All");
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-    assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("client_assertion")));
-    assert_eq!(rep["identity"]["roles"][0], "Sites.Read.All");
+    validate_with_schema(&ctx.path("r.json"));
+    assert_eq!((rep["status"].as_str(), rep["entra"]["flow"].as_str()), (Some("ok"), Some("client_assertion")));
+    assert_eq!(rep["entra"]["identity"]["roles"][0], "Sites.Read.All");
     // --tenant named a domain: discovery gave the endpoint under the tenant's id.
-    assert_eq!(rep["target"]["token_endpoint"], format!("{}/{TENANT_ID}/oauth2/v2.0/token", emu.url));
+    assert_eq!(rep["entra"]["token_endpoint"], format!("{}/{TENANT_ID}/oauth2/v2.0/token", emu.url));
 }
 
 /// As MSAL does: a domain is resolved by the tenant's OpenID configuration (whose endpoints name
@@ -326,7 +327,8 @@ fn keyless_from_a_variable_or_a_file_reports_the_tokens_claims() {
     ctx.run(entra(&ctx, &emu).args(["--oidc", "env:CI_ID_TOKEN", "--report", "r.json"]).env("CI_ID_TOKEN", &token))
         .ok();
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-    assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("federated")));
+    validate_with_schema(&ctx.path("r.json"));
+    assert_eq!((rep["status"].as_str(), rep["entra"]["flow"].as_str()), (Some("ok"), Some("federated")));
     assert_eq!(rep["target"]["oidc"]["sub"], "repo:acme/app:ref:refs/heads/main");
     assert_eq!(rep["target"]["oidc"]["aud"][0], "api://AzureADTokenExchange");
     ctx.run(entra(&ctx, &emu).args(["--oidc", "file:id.jwt"])).ok();
@@ -357,7 +359,15 @@ fn server_errors_are_retried_and_html_is_no_usable_answer() {
     let r = ctx.run(cert_login(&ctx, &emu).args(["--max-retries", "1", "--report", "r.json"])).code(4);
     assert!(r.stderr.contains("(unexpected_answer)"), "{}", r.stderr);
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-    assert_eq!((rep["diagnosis"]["cause"].as_str(), rep["requests"].as_u64()), (Some("network_error"), Some(2)));
+    validate_with_schema(&ctx.path("r.json"));
+    assert_eq!(
+        (rep["diagnosis"]["cause"].as_str(), rep["entra"]["requests"].as_u64()),
+        (Some("network_error"), Some(2))
+    );
+    assert_eq!(
+        (rep["attempts"][0]["outcome"].as_str(), rep["attempts"][0]["failure"].as_str()),
+        (Some("no_answer"), Some("unexpected_answer"))
+    );
 }
 
 #[test]
