@@ -22,8 +22,6 @@ fn confidence(c: &str) -> crate::record::Confidence {
     }
 }
 
-/// Writes every report in its extension's format, as the common run record.
-
 /// The common run record of this login (schema "1"): the target, the attempt, the grant check
 /// (and the roles check), the diagnosis, and Entra's own fields under `entra`.
 pub fn record(rep: &Report) -> crate::record::Report {
