@@ -108,7 +108,7 @@ pub const API_ASSIGNMENT_REQUIRED: EntraCause = EntraCause {
     id: ASSIGNMENT_REQUIRED.id,
     summary: "The API's enterprise app requires assignment, and this app holds none of the API's app roles.",
     fix: &[
-        "Give the calling app one of the API's application permissions (app roles) and grant admin consent: App registrations > the calling app > API permissions > Add a permission > My APIs > the API > Application permissions, then Grant admin consent (path not verified).",
+        "Give the calling app (not the API) one of the API's application permissions and grant admin consent: App registrations > the app > API permissions > Add a permission > My APIs, pick the API and one of its Application permissions, then App registrations > the app > API permissions > Grant admin consent.",
         "For a user signing in instead of an app: Enterprise apps > All applications > the API > Users and groups > Add user/group (assignment does not reach nested groups). Or, if the API need not be restricted: its Properties > Assignment required? > No (path not verified).",
     ],
 };
@@ -683,6 +683,9 @@ mod tests {
         &["App registrations", "the app", "Certificates & secrets", "Client secrets", "New client secret"],
         &["App registrations", "the app", "Certificates & secrets", "Federated credentials", "Add credential"],
         &["App registrations", "the app", "API permissions", "Grant admin consent"],
+        // learn.microsoft.com/entra/identity-platform/quickstart-configure-app-access-web-apis:
+        // "Select API permissions > Add a permission > My APIs".
+        &["App registrations", "the app", "API permissions", "Add a permission", "My APIs"],
         &["Enterprise apps", "All applications", "the app", "Security", "Permissions", "Grant admin consent"],
         &["Enterprise apps", "All applications", "the app", "Users and groups", "Add user/group"],
     ];
