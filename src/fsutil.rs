@@ -85,3 +85,10 @@ pub fn check_writable(path: &Path, what: &str) -> Result<(), Error> {
     let e = last.unwrap_or_else(|| std::io::Error::other("no free probe name"));
     Err(bad(format!("the directory {} is not writable ({e})", dir.display())))
 }
+
+/// Whether `child` is `parent` or below it, both taken from the current folder: a private key
+/// written there would be deployed or committed with the source.
+pub fn is_inside(child: &Path, parent: &Path) -> bool {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    abs(child).starts_with(abs(parent))
+}

@@ -123,6 +123,32 @@ pub fn looks_like_credential(value: &str) -> bool {
     jwt || session || pem || prefixed || blob
 }
 
+/// Variables that hold a secret whenever they are set (a key may also be a path: that one only
+/// when it has a credential's shape).
+const SECRET_VARS: &[&str] = &[
+    "SFJWT_KEY_PASSPHRASE",
+    "SFJWT_ADMIN_TOKEN",
+    "SF_ACCESS_TOKEN",
+    "SFJWT_ACCESS_TOKEN",
+    "SFDX_ACCESS_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SFJWT_ID_TOKEN",
+];
+
+/// Registers the secrets a pipeline's environment holds, before anything is printed: a CI
+/// variable pasted into the wrong flag (`--cert "$SFJWT_KEY_PASSPHRASE"`) is then hidden in
+/// whatever that flag's error quotes, although its value has no credential's shape.
+pub fn register_secret_env(env: &dyn Fn(&str) -> Option<String>) {
+    for name in SECRET_VARS {
+        if let Some(v) = env(name) {
+            register(v.trim());
+        }
+    }
+    if let Some(key) = env("SFJWT_KEY").filter(|k| looks_like_credential(k)) {
+        register(key.trim());
+    }
+}
+
 /// Registers every command-line argument (or the value of `--flag=value`) that looks like a
 /// credential, before anything is parsed or printed.
 pub fn register_credential_args(args: impl IntoIterator<Item = std::ffi::OsString>) {
@@ -151,8 +177,9 @@ fn url_encoded(secret: &str) -> Cow<'_, str> {
 pub fn github_mask(secret: &str) {
     register(secret);
     if secret.chars().any(|c| c == '\n' || c == '\r') {
-        // A mask command is one line; mask each line of a multi-line secret instead.
-        secret.lines().filter(|l| !l.trim().is_empty()).for_each(github_mask);
+        // A mask command is one line; mask each line of a multi-line secret instead. Split on a
+        // lone `\r` too (`str::lines` does not): a piece still holding one would recurse forever.
+        secret.split(['\n', '\r']).filter(|l| !l.trim().is_empty()).for_each(github_mask);
         return;
     }
     eprintln!("::add-mask::{secret}");
@@ -200,6 +227,13 @@ mod tests {
         ] {
             assert!(!looks_like_credential(v), "{v}");
         }
+    }
+
+    #[test]
+    fn a_secret_with_a_lone_carriage_return_is_masked_line_by_line() {
+        // Used to recurse until the stack overflowed (outside attack: a server's access token).
+        github_mask("aaaaaaaaaaaaaaaa\rbbbbbbbbbbbbbbbbbbbb");
+        assert_eq!(scrub("x aaaaaaaaaaaaaaaa y bbbbbbbbbbbbbbbbbbbb"), "x *** y ***");
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct RepoApp {
     pub permission_sets: Vec<String>,
     #[serde(skip)]
     pub certificate: Option<String>,
+    /// The file the certificate is in: the connected app's own file, or an External Client App's
+    /// global OAuth settings (not the .eca file `path` names).
+    #[serde(skip)]
+    pub certificate_path: Option<String>,
     pub high_assurance: bool,
 }
 
@@ -106,6 +110,7 @@ fn connected_app(stem: &str, path: &Path, xml: &str) -> Option<RepoApp> {
         profiles: texts(&doc, "profileName"),
         permission_sets: texts(&doc, "permissionSetName"),
         certificate: text(&doc, "certificate"),
+        certificate_path: Some(path.display().to_string()),
         high_assurance: text(&doc, "sessionLevel").is_some_and(|v| v.eq_ignore_ascii_case("HIGH_ASSURANCE")),
     })
 }
@@ -121,6 +126,7 @@ fn external_client_app(stem: &str, path: &Path, files: &[PathBuf]) -> RepoApp {
         profiles: vec![],
         permission_sets: vec![],
         certificate: None,
+        certificate_path: None,
         high_assurance: false,
     };
     let csv = |v: Option<String>| -> Vec<String> {
@@ -140,6 +146,7 @@ fn external_client_app(stem: &str, path: &Path, files: &[PathBuf]) -> RepoApp {
         if name.ends_with(".ecaGlblOauth-meta.xml") {
             app.consumer_key = text(&doc, "consumerKey");
             app.certificate = text(&doc, "certificate");
+            app.certificate_path = Some(f.display().to_string());
         } else if name.ends_with(".ecaOauthPlcy-meta.xml") {
             app.admin_approved = text(&doc, "permittedUsersPolicyType").map(|v| v == "AdminApprovedPreAuthorized");
             app.profiles = csv(text(&doc, "commaSeparatedProfile"));

@@ -18,6 +18,7 @@ use crate::entra::token::{self, Answer, Granted};
 use crate::error::{Error, Exit};
 use crate::net::{self, FailureKind, NetSettings};
 use crate::output::ci;
+use crate::output::printer::{Outcome, Printer};
 
 /// Every line this command writes to stderr quotes something it was given or told (a tenant, a
 /// URL, Entra's text): each is scrubbed of known secrets and made terminal-safe first.
@@ -46,13 +47,14 @@ struct Settings {
     dotenv: Option<PathBuf>,
     reports: Vec<PathBuf>,
     require_roles: Vec<String>,
+    printer: Printer,
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-pub fn run(args: LoginCommand) -> Result<Exit, Error> {
+pub fn run(args: LoginCommand, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let s = settings(&args, &env)?;
+    let s = settings(&args, &env, printer)?;
     let mut rep = Report::new(target(&s));
     // The key and the certificate are checked before any request (README: exit 5 before any
     // request): discovery against an unreachable host would otherwise hide the mismatch.
@@ -100,7 +102,7 @@ impl Thumbprints {
 
 /// A failure found before or instead of a request: the report is written, a mismatch is
 /// exit 5 with its help line, anything else goes up as the error it is.
-fn local_failure(s: &Settings, (e, exit): Failed, mut rep: Report) -> Result<Exit, Error> {
+fn local_failure(s: &Settings, (e, exit): Failed, mut rep: Report) -> Result<Outcome, Error> {
     rep.exit_code = exit as u8;
     super::entra_record::write_all(&rep, &s.reports)?;
     if exit == Exit::KeyMismatch {
@@ -108,13 +110,12 @@ fn local_failure(s: &Settings, (e, exit): Failed, mut rep: Report) -> Result<Exi
         if let Some(help) = e.help() {
             say!("help: {help}");
         }
-        crate::output::envelope::set_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause));
-        return Ok(exit);
+        return Ok(Outcome::new(exit).with_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause)));
     }
     Err(e)
 }
 
-fn on_answer(s: &Settings, answer: Answer, thumbs: Option<&Thumbprints>, mut rep: Report) -> Result<Exit, Error> {
+fn on_answer(s: &Settings, answer: Answer, thumbs: Option<&Thumbprints>, mut rep: Report) -> Result<Outcome, Error> {
     match answer {
         Answer::Granted(g) => granted(s, g, rep),
         Answer::Refused { status, refusal } => refused(s, status, refusal, thumbs, rep),
@@ -151,7 +152,7 @@ fn refuse_salesforce_flags(a: &LoginArgs) -> Result<(), Error> {
     }
 }
 
-fn settings(args: &LoginCommand, env: Env) -> Result<Settings, Error> {
+fn settings(args: &LoginCommand, env: Env, printer: Printer) -> Result<Settings, Error> {
     let a = &args.login;
     let e = &args.entra;
     refuse_salesforce_flags(a)?;
@@ -175,13 +176,15 @@ fn settings(args: &LoginCommand, env: Env) -> Result<Settings, Error> {
         credential: credential(args, env)?,
         lifetime: crate::login::assertion::validate_lifetime(lifetime)?,
         net: net_settings(a, env)?,
-        format: a.format,
+        // Under --json the result is the envelope's.
+        format: if printer.json() { Some(OutFormat::Json) } else { a.format },
         show_token: a.show_token,
         github: a.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
         export_env: a.export_env,
         dotenv: a.dotenv.clone(),
         reports: a.report.clone(),
         require_roles: e.require_role.clone(),
+        printer,
     })
 }
 
@@ -299,7 +302,7 @@ fn refused(
     refusal: token::Refusal,
     thumbs: Option<&Thumbprints>,
     mut rep: Report,
-) -> Result<Exit, Error> {
+) -> Result<Outcome, Error> {
     let keyless = matches!(s.credential, Credential::Oidc { .. });
     let (cause, likelihood) = causes::reading_of_refusal(refusal.code(), &refusal.error_description, keyless);
     let headline = crate::secrets::scrub(&crate::secrets::terminal_safe(refusal.headline())).into_owned();
@@ -355,7 +358,7 @@ fn print_cause(cause: &EntraCause, confidence: Option<&str>, fixes: &[String]) {
     }
 }
 
-fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Exit, Error> {
+fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Outcome, Error> {
     rep.exit_code = exit as u8;
     if s.github {
         ci::github_outputs(&[("cause", rep.diagnosis.cause)])?;
@@ -364,11 +367,11 @@ fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str)
         ci::github_summary(&rep.markdown());
     }
     super::entra_record::write_all(&rep, &s.reports)?;
-    crate::output::envelope::set_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
-    if crate::output::envelope::enabled() {
-        super::print_json(&super::entra_record::record(&rep))?;
+    let outcome = Outcome::new(exit).with_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
+    if s.printer.json() {
+        return Ok(outcome.with_result(s.printer.json_value(&super::entra_record::record(&rep))?));
     }
-    Ok(exit)
+    Ok(outcome)
 }
 
 #[derive(Serialize)]
@@ -393,7 +396,7 @@ fn claim(token: &str, name: &str) -> Option<String> {
     v.get(name)?.as_str().map(str::to_string)
 }
 
-fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
+fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> {
     let token: &str = &g.access_token;
     crate::secrets::register(token);
     if s.github {
@@ -434,13 +437,22 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
         roles: &have,
         access_token: s.show_token.then_some(token),
     };
-    match s.format {
-        Some(OutFormat::Json) => super::print_json(&out)?,
-        Some(OutFormat::Yaml) => print!("{}", serde_saphyr::to_string(&out).unwrap_or_default()),
-        Some(OutFormat::Env) => print!("{}", ci::env_lines(&pairs)?),
-        Some(OutFormat::Shell) => print!("{}", ci::shell_lines(&pairs)?),
-        None => {}
-    }
+    let result = match s.format {
+        Some(OutFormat::Json) => s.printer.json_value(&out)?,
+        Some(OutFormat::Yaml) => {
+            print!("{}", &serde_saphyr::to_string(&out).unwrap_or_default());
+            None
+        }
+        Some(OutFormat::Env) => {
+            print!("{}", &ci::env_lines(&pairs)?);
+            None
+        }
+        Some(OutFormat::Shell) => {
+            print!("{}", &ci::shell_lines(&pairs)?);
+            None
+        }
+        None => None,
+    };
     hand_off(s, &pairs, &tenant_id, &have)?;
     let shown = if have.is_empty() { "none".to_string() } else { have.join(", ") };
     say!(
@@ -453,7 +465,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
         ci::github_summary(&rep.markdown());
     }
     super::entra_record::write_all(&rep, &s.reports)?;
-    Ok(Exit::Success)
+    Ok(Outcome::new(Exit::Success).with_result(result))
 }
 
 fn hand_off(s: &Settings, pairs: &[(&str, &str)], tenant_id: &str, roles: &[String]) -> Result<(), Error> {
@@ -484,7 +496,7 @@ fn roles_missing(
     missing: &[&String],
     have: &[String],
     mut rep: Report,
-) -> Result<Exit, Error> {
+) -> Result<Outcome, Error> {
     let cause = causes::ADMIN_CONSENT_REQUIRED;
     let list = missing.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let had = if have.is_empty() { "none".to_string() } else { have.join(", ") };

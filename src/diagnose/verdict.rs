@@ -376,7 +376,7 @@ fn certificate(inp: &Inputs<'_>, mut evidence: Vec<String>) -> Diagnosis {
     if local.key_matches_repo_cert == Some(false) {
         evidence.push(format!(
             "the key does not match the certificate in {}",
-            inp.repo.map(|r| r.path.as_str()).unwrap_or("the repository")
+            inp.repo.and_then(|r| r.certificate_path.as_deref()).unwrap_or("the repository")
         ));
         return inp.confirmed(Cause::CertificateMismatch, evidence);
     }

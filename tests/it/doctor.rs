@@ -327,6 +327,9 @@ fn repository_metadata_settles_causes() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(j["status"], "ok");
     assert!(j["checks"].as_array().unwrap().iter().all(|c| c["status"] != "fail"));
+    // An External Client App's certificate is in its global OAuth settings, and that file is named.
+    let line = r.stderr.lines().find(|l| l.contains("Repository certificate matches the key")).unwrap_or_default();
+    assert!(line.contains(".ecaGlblOauth-meta.xml matches this key"), "{}", r.stderr);
 }
 
 #[test]

@@ -116,6 +116,12 @@ fn rotate_follow_up_runs_as_printed() {
     let r = ctx.run(ctx.sfjwt().args(&words(&second[0])[1..]));
     assert_eq!(r.code, 0, "`{}` must run as printed:\n{}", second[0], r.stderr);
     assert_eq!(app_files(&ctx), before, "--second-app leaves the first app as it is");
+    let unchanged = r.stdout.lines().find(|l| l.starts_with("Unchanged:")).unwrap_or_default();
+    assert!(
+        unchanged.trim_end().contains("sfjwt_CI_glbloauth.ecaGlblOauth-meta.xml"),
+        "names the certificate's file: {}",
+        r.stdout
+    );
     let follow_up = printed(&r.stdout, "sfjwt setup ");
     assert_eq!(follow_up.len(), 1, "{}", r.stdout);
     let w = words(&follow_up[0]);

@@ -581,3 +581,18 @@ fn the_salesforce_cli_accepts_the_folder() {
         }
     }
 }
+
+/// `cert rotate` keeps the new private key out of the source folder, as `setup` does (outside
+/// attack: rotate wrote it there, and the printed second-app `setup` then refused the layout).
+#[test]
+fn rotation_refuses_a_key_dir_inside_the_source_folder() {
+    let ctx = Ctx::new();
+    setup(&ctx, &[]);
+    for extra in [&[][..], &["--second-app"][..]] {
+        let r = ctx
+            .run(ctx.sfjwt().args(["cert", "rotate", "--key-dir", "force-app/main/default/keys"]).args(extra))
+            .code(2);
+        assert!(r.stderr.contains("is inside the source folder"), "{}", r.stderr);
+        assert!(!ctx.path("force-app/main/default/keys").exists(), "nothing written: {extra:?}");
+    }
+}
