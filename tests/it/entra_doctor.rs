@@ -478,3 +478,23 @@ fn the_doctor_help_entra_example_runs() {
     let r = ctx.run(&mut cmd);
     assert_eq!(r.code, 0, "{example}\n{}", r.stderr);
 }
+
+/// A CI token already past its `exp` fails the `oidc_token` check before it is sent (Entra would
+/// answer AADSTS700024); it used to pass.
+#[test]
+fn an_expired_ci_token_fails_the_oidc_token_check() {
+    let ctx = Ctx::new();
+    let yaml = std::fs::read_to_string(scenario("healthy"))
+        .unwrap()
+        .replace("  kind: github\n", "  kind: github\n  lifetime-seconds: -600\n")
+        .replace("../orgs/ci.crt", &repo().join("fixtures/orgs/ci.crt").display().to_string());
+    assert!(yaml.contains("lifetime-seconds: -600"));
+    std::fs::write(ctx.path("expired-token.yaml"), yaml).unwrap();
+    let emu = LoggedEmu::start(&ctx.path("expired-token.yaml"));
+    let r = ctx.run(keyless(&ctx, &emu).args(["--format", "json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let check = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "oidc_token").unwrap();
+    assert_eq!(check["status"], "fail", "{check}");
+    assert!(check["detail"].as_str().unwrap().contains("the OIDC token expired"), "{check}");
+}
