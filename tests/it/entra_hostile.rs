@@ -20,9 +20,9 @@ const ADMIN: &str = "graph-admin-token-for-hostile-tests-0123456789";
 
 /// Answers by path: `discovery`, `token`, `batch1` (the batch asking for `app`), `batch2`, else
 /// `other`. Each: `status`, `body` (a string, `ECHO` replaced by the posted client assertion),
-/// `headers`. Every request is logged as a JSON line.
+/// `headers`, `delay` (seconds before answering). Every request is logged as a JSON line.
 const SERVER: &str = r#"
-import http.server, json, ssl, sys, urllib.parse
+import http.server, json, ssl, sys, time, urllib.parse
 script, log, crt, key = sys.argv[1:5]
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -38,6 +38,7 @@ class H(http.server.BaseHTTPRequestHandler):
         elif "$batch" in p: k = "batch1" if '"id": "app"' in body or '"id":"app"' in body else "batch2"
         else: k = "other"
         m = json.load(open(script)).get(k, {"status": 404, "body": "{}"})
+        time.sleep(m.get("delay", 0))
         b = m.get("body", "")
         form = urllib.parse.parse_qs(body)
         b = b.replace("ECHO", (form.get("client_assertion") or [""])[0]).encode()
@@ -392,4 +393,48 @@ fn entra_refused_endpoints_say_what_was_refused() {
     let h = Hostile::start(&ctx, &json!({"token": moved}));
     ctx.run(&mut login(&ctx, &h)).code(4).stderr_has("redirect refused");
     let _ = &mut cmd;
+}
+
+/// An Entra target in sfjwt.yaml at the hostile host, with `extra` keys.
+fn entra_target(ctx: &Ctx, h: &Hostile, extra: &str) -> Command {
+    ctx.secret_key_file(&fixture_key());
+    let yaml = format!(
+        "targets:\n  e:\n    provider: entra\n    tenant: {TENANT_ID}\n    client_id: {APP}\n    login_url: {}\n    ca_file: {}\n    key: {}\n    cert: {}\n{extra}",
+        h.url,
+        h.ca.display(),
+        fixture_key().display(),
+        repo().join("fixtures/orgs/ci.crt").display()
+    );
+    std::fs::write(ctx.path("sfjwt.yaml"), yaml).unwrap();
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["doctor", "--config", "sfjwt.yaml", "--target", "e", "--allow-host", "127.0.0.1", "--max-retries", "0"]);
+    cmd.env_remove("ACTIONS_ID_TOKEN_REQUEST_URL").env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+    cmd
+}
+
+/// A Salesforce-only key on an Entra target is a mistake named before any request; the target's
+/// `timeout:` bounds its requests as it does a Salesforce target's.
+#[test]
+fn entra_targets_refuse_salesforce_keys_and_keep_their_timeout() {
+    let token = granted(&jwt(json!({"tid": TENANT_ID, "roles": []})));
+    for key in [
+        "username: ci@acme.example",
+        "audience: https://login.salesforce.com",
+        "app_name: CI",
+        "admin_instance_url: https://acme.my.salesforce.com",
+    ] {
+        let ctx = Ctx::new();
+        let h = Hostile::start(&ctx, &json!({"token": token}));
+        let name = key.split(':').next().unwrap();
+        let r = ctx.run(&mut entra_target(&ctx, &h, &format!("    {key}\n"))).code(2);
+        assert!(r.stderr.contains(&format!("target e: {name} is a Salesforce key")), "{}", r.stderr);
+        assert!(h.requests().is_empty(), "{:?}", h.requests());
+    }
+    // The token endpoint answers after 5 s: the target's 1 s bound gives up; the 30 s default would not.
+    let ctx = Ctx::new();
+    let mut slow = token.clone();
+    slow["delay"] = json!(5);
+    let h = Hostile::start(&ctx, &json!({"token": slow}));
+    let r = ctx.run(&mut entra_target(&ctx, &h, "    timeout: 1s\n")).code(1);
+    assert!(r.stdout.contains("timeout") || r.stderr.contains("timeout"), "{}\n{}", r.stdout, r.stderr);
 }
