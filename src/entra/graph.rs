@@ -133,7 +133,8 @@ fn busy(ex: &Exchange) -> String {
     match ex {
         Exchange::Answer { status, .. } => format!("HTTP {status} (busy)"),
         Exchange::Failed { kind, detail } => {
-            format!("{} ({})", kind.as_str(), crate::secrets::terminal_safe(&crate::secrets::scrub(detail)))
+            let what = if *kind == net::FailureKind::Timeout { "timed out" } else { kind.as_str() };
+            format!("{what} ({})", crate::secrets::terminal_safe(&crate::secrets::scrub(detail)))
         }
     }
 }

@@ -164,6 +164,10 @@ fn login(ctx: &Ctx, h: &Hostile) -> Command {
 }
 
 fn doctor(ctx: &Ctx, h: &Hostile) -> Command {
+    doctor_retrying(ctx, h, "0")
+}
+
+fn doctor_retrying(ctx: &Ctx, h: &Hostile, retries: &str) -> Command {
     ctx.secret_key_file(&fixture_key());
     ctx.secret(ADMIN);
     let mut cmd = ctx.sfjwt();
@@ -174,7 +178,7 @@ fn doctor(ctx: &Ctx, h: &Hostile) -> Command {
         .arg(fixture_key())
         .arg("--cert")
         .arg(repo().join("fixtures/orgs/ci.crt"))
-        .args(["--require-role", "Sites.Read.All", "--max-retries", "0"])
+        .args(["--require-role", "Sites.Read.All", "--max-retries", retries])
         .env("SFJWT_ADMIN_TOKEN", ADMIN)
         .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
         .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
@@ -380,7 +384,8 @@ fn entra_refused_endpoints_say_what_was_refused() {
     let ctx = Ctx::new();
     let disco = answer(200, json!({"token_endpoint": "https://evil.example/t/oauth2/v2.0/token", "issuer": "x"}));
     let h = Hostile::start(&ctx, &json!({"discovery": disco}));
-    let mut cmd = login(&ctx, &h);
+    // By domain, so the OpenID configuration is read first.
+    let cmd = login(&ctx, &h);
     let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
     let mut cmd2 = ctx.sfjwt();
     cmd2.args(args.iter().map(|a| if a == TENANT_ID { "contoso.onmicrosoft.com" } else { a.as_str() }));
@@ -392,7 +397,6 @@ fn entra_refused_endpoints_say_what_was_refused() {
     let moved = json!({"status": 302, "headers": {"Location": "https://evil.example/"}, "body": ""});
     let h = Hostile::start(&ctx, &json!({"token": moved}));
     ctx.run(&mut login(&ctx, &h)).code(4).stderr_has("redirect refused");
-    let _ = &mut cmd;
 }
 
 /// An Entra target in sfjwt.yaml at the hostile host, with `extra` keys.
@@ -437,4 +441,18 @@ fn entra_targets_refuse_salesforce_keys_and_keep_their_timeout() {
     let h = Hostile::start(&ctx, &json!({"token": slow}));
     let r = ctx.run(&mut entra_target(&ctx, &h, "    timeout: 1s\n")).code(1);
     assert!(r.stdout.contains("timeout") || r.stderr.contains("timeout"), "{}\n{}", r.stdout, r.stderr);
+}
+
+/// Graph not answering in time is said as a timeout, not as Graph being busy.
+#[test]
+fn entra_doctor_a_graph_timeout_is_said_as_one() {
+    let ctx = Ctx::new();
+    let mut script = graph(json!(healthy_first()), healthy_second(consented()));
+    script["batch1"]["delay"] = json!(5);
+    let h = Hostile::start(&ctx, &script);
+    let mut cmd = doctor_retrying(&ctx, &h, "1");
+    cmd.args(["--timeout", "1s"]);
+    let r = ctx.run(&mut cmd);
+    assert!(r.stderr.contains("note: Microsoft Graph: timed out"), "{}", r.stderr);
+    assert!(!r.stderr.contains("busy"), "{}", r.stderr);
 }
