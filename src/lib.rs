@@ -11,7 +11,8 @@
 //! - `credentials/`: the private key in every form CI hands it over (`keys/`), the certificate,
 //!   the pipeline's OIDC token.
 //! - `appmeta/`: the app's metadata in a Salesforce DX source folder, read and written.
-//! - `login/`: the JWT bearer grant and the token exchange: assertion, endpoint and audience
+//! - `login/`: the JWT bearer grant and the token exchange: what is logged in to and how
+//!   (`target`: `Target`, `Credential::{Key, Oidc}`, `Tries`), assertion, endpoint and audience
 //!   rules, the grant loop, the session check after it, revoking.
 //! - `org/`: the org read through an admin session (REST/SOQL client and the facts gathered).
 //! - `record.rs`: the record of a run (report, checks, identity, the diagnosis value), data only.
@@ -20,10 +21,13 @@
 //!   the doctor engine (`doctor/`: its plan, local and remote checks, printing nothing).
 //! - `fleet/`: `doctor --all`: every configured target at once, and the fleet report's data.
 //! - `output/`: rendering the record (JSON, YAML, Markdown, JUnit), the fleet's pages, the
-//!   `--json` envelope, and the CI hand-off (GitHub outputs, dotenv).
-//! - `cli/`: clap's definitions, the config file (sfjwt.yaml), durations, and the merge of flags,
-//!   target, environment and sfdx-project.json into validated settings; no clap type leaves it.
-//! - `commands/`: one file per subcommand: settings from `cli`, then the core, then printing.
+//!   `--json` envelope, the `Printer` made in `main` and the `Outcome` each command returns for
+//!   `main` to print (no global state), and the CI hand-off (GitHub outputs, dotenv).
+//! - `cli/`: clap's definitions (flag groups shared by `#[command(flatten)]`), the config file
+//!   (sfjwt.yaml), durations, and the merge of flags, target, environment and sfdx-project.json
+//!   into validated settings (login's adds its `Handoff`); no clap type leaves it.
+//! - `commands/`: one file per subcommand: settings from `cli`, then the core, then printing
+//!   through the `Printer`; each returns an `Outcome`.
 //!
 //! Imports point down this list only (error ... sfcli, then credentials, appmeta, login, org,
 //! record, diagnose, fleet, output, cli, commands): `tests/it/layers.rs` holds the order and

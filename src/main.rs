@@ -5,6 +5,7 @@ use clap::Parser;
 use sfjwt::cli::Cli;
 use sfjwt::error::UsageKind;
 use sfjwt::output::envelope;
+use sfjwt::output::printer::Printer;
 use sfjwt::secrets::{scrub, terminal_safe};
 
 /// clap's own errors quote the arguments they reject: a key pasted as a stray argument would land
@@ -52,21 +53,22 @@ fn main() -> ExitCode {
     }
     // Before any flag's error can quote a token or key pasted into it.
     sfjwt::secrets::register_credential_args(std::env::args_os().skip(1));
+    sfjwt::secrets::register_secret_env(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    let json = cli.json;
-    let outcome = sfjwt::commands::run(cli);
-    if json {
+    let printer = Printer::new(cli.json);
+    let outcome = sfjwt::commands::run(cli, printer);
+    if printer.json() {
         let value = match &outcome {
-            Ok(exit) => envelope::finished(*exit as u8),
+            Ok(o) => envelope::finished(o),
             Err(e) => envelope::error(e.exit() as u8, e.name(), &e.to_string(), e.help().as_deref()),
         };
         envelope::print(&value);
     }
     match outcome {
-        Ok(exit) => exit.into(),
+        Ok(o) => o.exit.into(),
         Err(err) => {
             // Printed by hand, not via a Result from main: RUST_BACKTRACE=1 must not add a backtrace.
             eprintln!("error: {}", terminal_safe(&scrub(&err.to_string())));

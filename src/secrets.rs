@@ -123,6 +123,32 @@ pub fn looks_like_credential(value: &str) -> bool {
     jwt || session || pem || prefixed || blob
 }
 
+/// Variables that hold a secret whenever they are set (a key may also be a path: that one only
+/// when it has a credential's shape).
+const SECRET_VARS: &[&str] = &[
+    "SFJWT_KEY_PASSPHRASE",
+    "SFJWT_ADMIN_TOKEN",
+    "SF_ACCESS_TOKEN",
+    "SFJWT_ACCESS_TOKEN",
+    "SFDX_ACCESS_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SFJWT_ID_TOKEN",
+];
+
+/// Registers the secrets a pipeline's environment holds, before anything is printed: a CI
+/// variable pasted into the wrong flag (`--cert "$SFJWT_KEY_PASSPHRASE"`) is then hidden in
+/// whatever that flag's error quotes, although its value has no credential's shape.
+pub fn register_secret_env(env: &dyn Fn(&str) -> Option<String>) {
+    for name in SECRET_VARS {
+        if let Some(v) = env(name) {
+            register(v.trim());
+        }
+    }
+    if let Some(key) = env("SFJWT_KEY").filter(|k| looks_like_credential(k)) {
+        register(key.trim());
+    }
+}
+
 /// Registers every command-line argument (or the value of `--flag=value`) that looks like a
 /// credential, before anything is parsed or printed.
 pub fn register_credential_args(args: impl IntoIterator<Item = std::ffi::OsString>) {

@@ -187,9 +187,6 @@ pub struct AssertionArgs {
     /// Print the header and claims as JSON instead of the signed assertion
     #[arg(long)]
     pub decode: bool,
-    /// Set by --json: the signed assertion as {"assertion": ...}
-    #[arg(skip)]
-    pub decode_json: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -202,9 +199,11 @@ pub enum OutFormat {
     Shell,
 }
 
+/// What is logged in to, with which key, and how the tries are made: the flags `login` and
+/// `doctor` share (flattened into each, as uv shares its flag groups), so neither takes a flag it
+/// cannot use.
 #[derive(Clone, Debug, Args)]
-#[command(after_help = epilogues::LOGIN)]
-pub struct LoginArgs {
+pub struct SigninArgs {
     /// Consumer key of the connected app or External Client App
     #[arg(long, short = 'i', value_name = "ID")]
     pub client_id: Option<String>,
@@ -249,6 +248,13 @@ pub struct LoginArgs {
     /// Allow sending the assertion to this non-Salesforce host; repeatable (never read from config)
     #[arg(long, value_name = "HOST")]
     pub allow_host: Vec<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+#[command(after_help = epilogues::LOGIN)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub signin: SigninArgs,
     /// Print the result on stdout in this format
     #[arg(long, value_enum)]
     pub format: Option<OutFormat>,
@@ -331,29 +337,22 @@ pub struct RevokeArgs {
     pub timeout: String,
 }
 
-/// Doctor checks the JWT bearer setup: the keyless flags it inherits from login stay hidden (and
-/// are refused when given).
+/// Doctor checks the JWT bearer setup (or an Entra app's): login's sign-in flags, its report flags,
+/// and its own; never login's hand-off flags (clap rejects them as unknown).
 #[derive(Debug, Args)]
-#[command(
-    after_help = epilogues::DOCTOR,
-    // login's hand-off flags mean nothing to doctor: hidden here, and refused if given.
-    mut_arg("format", |a| a.hide_possible_values(true).help("Print the report on stdout: json or yaml")),
-    mut_arg("dotenv", |a| a.hide(true)),
-    mut_arg("sf_alias", |a| a.hide(true)),
-    mut_arg("set_default", |a| a.hide(true)),
-    mut_arg("set_default_dev_hub", |a| a.hide(true)),
-    mut_arg("export_env", |a| a.hide(true)),
-    mut_arg("show_token", |a| a.hide(true)),
-    mut_arg("no_verify", |a| a.hide(true)),
-    mut_arg("no_clock_compensation", |a| a.hide(true)),
-    mut_arg("oidc", |a| a.hide(true)),
-    mut_arg("oidc_audience", |a| a.hide(true)),
-    mut_arg("subject_token_type", |a| a.hide(true)),
-    mut_arg("token_handler", |a| a.hide(true))
-)]
+#[command(after_help = epilogues::DOCTOR)]
 pub struct DoctorArgs {
     #[command(flatten)]
-    pub login: LoginArgs,
+    pub signin: SigninArgs,
+    /// Print the report on stdout: json or yaml
+    #[arg(long, value_enum, hide_possible_values = true)]
+    pub format: Option<OutFormat>,
+    /// Write GitHub Actions outputs and masks (automatic when GITHUB_ACTIONS=true)
+    #[arg(long)]
+    pub github: bool,
+    /// Write the report here; the extension picks the format (.json .yaml .md .xml); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub report: Vec<PathBuf>,
     /// Check every target of the config file at once
     #[arg(long, conflicts_with = "target")]
     pub all: bool,
@@ -384,6 +383,13 @@ pub struct DoctorArgs {
     /// Salesforce DX source folder holding the app's metadata [default: sfdx-project.json packageDirectories]
     #[arg(long, value_name = "DIR")]
     pub source_dir: Option<PathBuf>,
+    /// Entra (--provider entra): a federated credential instead of a key: github, gitlab[:VAR],
+    /// file:PATH or env:VAR (hidden: --provider's help names it; a Salesforce check refuses it)
+    #[arg(long, value_name = "SOURCE", hide = true, conflicts_with_all = ["key", "audience", "key_passphrase_file"])]
+    pub oidc: Option<String>,
+    /// Entra: the audience to request for the federated credential's token
+    #[arg(long, value_name = "URL", hide = true, requires = "oidc")]
+    pub oidc_audience: Option<String>,
     #[command(flatten)]
     pub entra: super::entra_doctor::DoctorEntraArgs,
 }
@@ -567,7 +573,20 @@ pub struct RotateArgs {
     pub second_app: bool,
 }
 
-impl LoginArgs {
+impl std::ops::Deref for LoginArgs {
+    type Target = SigninArgs;
+    fn deref(&self) -> &SigninArgs {
+        &self.signin
+    }
+}
+
+impl std::ops::DerefMut for LoginArgs {
+    fn deref_mut(&mut self) -> &mut SigninArgs {
+        &mut self.signin
+    }
+}
+
+impl SigninArgs {
     /// The one --target a command that logs in to a single org accepts.
     pub fn single_target(&self) -> Result<Option<&str>, crate::error::Error> {
         match self.target.as_slice() {

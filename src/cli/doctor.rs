@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::cli::settings::{self, LoginSettings};
+use crate::cli::settings;
 use crate::cli::{DoctorArgs, OutFormat, config, duration};
-use crate::diagnose::doctor::plan::{AdminSource, DoctorPlan, GrantPlan};
+use crate::diagnose::doctor::plan::{AdminSource, DoctorPlan};
 use crate::error::{Error, UsageKind};
 use crate::login::endpoint;
+use crate::login::target::Tries;
 
 /// One target's doctor: the engine's plan, and how this run prints and writes its report.
 pub struct DoctorSettings {
@@ -79,26 +80,11 @@ fn parse_duration(flag: &str, value: &str) -> Result<Duration, Error> {
     })
 }
 
-pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
-    let l = &args.login;
-    let login_only = [
-        (l.dotenv.is_some(), "--dotenv"),
-        (l.sf_alias.is_some(), "--sf-alias"),
-        (l.set_default, "--set-default"),
-        (l.set_default_dev_hub, "--set-default-dev-hub"),
-        (l.export_env, "--export-env"),
-        (l.show_token, "--show-token"),
-        (l.no_verify, "--no-verify"),
-        (l.no_clock_compensation, "--no-clock-compensation"),
-    ];
-    if let Some((_, flag)) = login_only.iter().find(|(given, _)| *given) {
-        return Err(Error::usage_of(
-            UsageKind::Conflict,
-            format!("doctor does not take {flag}: it reports, it hands no session on"),
-            "use it with `sfjwt login`; `sfjwt doctor --help` lists doctor's flags",
-        ));
-    }
-    if args.login.oidc.is_some() {
+/// `json`: `--json` is given, so the report goes into its envelope (as `--format json`).
+pub fn resolve(args: &DoctorArgs, json: bool, env: &dyn Fn(&str) -> Option<String>) -> Result<DoctorMode, Error> {
+    let format = if json { Some(OutFormat::Json) } else { args.format };
+    if args.oidc.is_some() {
+        // --oidc is the Entra doctor's (a federated credential); it never reached here with it.
         return Err(Error::usage_of(
             UsageKind::Conflict,
             "doctor checks the JWT bearer setup; it does not take --oidc",
@@ -106,9 +92,9 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         ));
     }
     let expires_within = args.expires_within.as_deref().map(|d| parse_duration("--expires-within", d)).transpose()?;
-    if !args.all && args.login.target.len() <= 1 {
-        let name = args.login.target.first().cloned();
-        let s = one(args, name, env, true, expires_within)?;
+    if !args.all && args.signin.target.len() <= 1 {
+        let name = args.signin.target.first().cloned();
+        let s = one(args, name, env, true, expires_within, format)?;
         if matches!(s.format, Some(OutFormat::Env) | Some(OutFormat::Shell)) {
             return Err(Error::usage_of(
                 UsageKind::InvalidValue,
@@ -119,17 +105,17 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         return Ok(DoctorMode::Single(Box::new(s)));
     }
     let (config, names) = if args.all {
-        config::target_names(args.login.config.as_deref())?
+        config::target_names(args.signin.config.as_deref())?
     } else {
-        let (path, known) = config::target_names(args.login.config.as_deref())?;
-        if let Some(bad) = args.login.target.iter().find(|t| !known.contains(t)) {
+        let (path, known) = config::target_names(args.signin.config.as_deref())?;
+        if let Some(bad) = args.signin.target.iter().find(|t| !known.contains(t)) {
             return Err(Error::usage_of(
                 UsageKind::Config,
                 format!("{}: no target named {bad:?}", path.display()),
                 format!("known targets: {}", known.join(", ")),
             ));
         }
-        (path, args.login.target.clone())
+        (path, args.signin.target.clone())
     };
     if !(1..=MAX_JOBS).contains(&args.jobs) {
         return Err(Error::usage_of(
@@ -146,13 +132,9 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
             "e.g. --deadline 90s",
         ));
     }
-    let reports = args
-        .login
-        .report
-        .iter()
-        .map(|p| FleetFormat::from_path(p).map(|f| (p.clone(), f)))
-        .collect::<Result<_, _>>()?;
-    let json_stdout = match args.login.format {
+    let reports =
+        args.report.iter().map(|p| FleetFormat::from_path(p).map(|f| (p.clone(), f))).collect::<Result<_, _>>()?;
+    let json_stdout = match format {
         None => false,
         Some(OutFormat::Json) => true,
         Some(_) => {
@@ -174,18 +156,18 @@ pub fn resolve(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
             targets.push(crate::fleet::Job::Entra(Box::new(plan)));
             continue;
         }
-        let mut s = one(args, Some(name.clone()), env, false, expires_within).map_err(named)?;
-        bound_by_deadline(&mut s.plan.login, deadline);
+        let mut s = one(args, Some(name.clone()), env, false, expires_within, None).map_err(named)?;
+        bound_by_deadline(&mut s.plan.tries, deadline);
         targets.push(crate::fleet::Job::Salesforce(Box::new(s.plan)));
     }
-    let github = args.login.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     Ok(DoctorMode::Fleet(FleetSettings { config, targets, jobs: args.jobs, deadline, reports, json_stdout, github }))
 }
 
 /// No single request or retry window outlasts the target's deadline.
-fn bound_by_deadline(login: &mut GrantPlan, deadline: Duration) {
-    login.net.timeout = login.net.timeout.min(deadline);
-    login.net.retry_window = login.net.retry_window.min(deadline);
+fn bound_by_deadline(tries: &mut Tries, deadline: Duration) {
+    tries.net.timeout = tries.net.timeout.min(deadline);
+    tries.net.retry_window = tries.net.retry_window.min(deadline);
 }
 
 /// One target's settings: flags, then the target's config keys, then (single mode only) the
@@ -196,16 +178,20 @@ fn one(
     env: &dyn Fn(&str) -> Option<String>,
     single: bool,
     expires_within: Option<Duration>,
+    format: Option<OutFormat>,
 ) -> Result<DoctorSettings, Error> {
-    let mut login_args = args.login.clone();
-    login_args.target = name.iter().cloned().collect();
-    if !single {
-        // Fleet reports are written once, by the fleet.
-        login_args.report.clear();
-        login_args.format = None;
+    let mut signin_args = args.signin.clone();
+    signin_args.target = name.iter().cloned().collect();
+    let mut signin = settings::signin(&signin_args, false, env)?;
+    let key = signin.key_credential(&args.signin.key)?;
+    // Fleet reports are written once, by the fleet.
+    let reports = if single { args.report.clone() } else { Vec::new() };
+    settings::check_reports(&reports)?;
+    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    if github {
+        settings::check_github_files(false, env)?;
     }
-    let login = settings::resolve(&login_args, env)?;
-    let target = config::load(args.login.config.as_deref(), name.as_deref())?.map(|l| l.target).unwrap_or_default();
+    let target = config::load(args.signin.config.as_deref(), name.as_deref())?.map(|l| l.target).unwrap_or_default();
     let admin = admin_source(args, &target, env, single)?;
     let cert = args.cert.clone().or(target.cert);
     if let Some(path) = cert.as_ref().filter(|p| !p.exists()) {
@@ -213,13 +199,15 @@ fn one(
         return Err(crate::credentials::cert::CertError::NotFound { path: path.display().to_string() }.into());
     }
     Ok(DoctorSettings {
-        format: login.format,
-        github: login.github,
-        reports: login.reports.clone(),
-        notes: login.notes.clone(),
+        format,
+        github,
+        reports,
+        notes: std::mem::take(&mut signin.layers.notes),
         plan: DoctorPlan {
             name,
-            login: grant_plan(login),
+            target: signin.target,
+            key,
+            tries: signin.tries,
             admin,
             app_name: args.app_name.clone().or(target.app_name),
             cert,
@@ -227,22 +215,6 @@ fn one(
             expires_within,
         },
     })
-}
-
-/// The grant part of the login settings: the hand-off flags were refused before this.
-fn grant_plan(l: LoginSettings) -> GrantPlan {
-    GrantPlan {
-        client_id: l.client_id,
-        username: l.username,
-        login: l.login,
-        hosts: l.hosts,
-        audience: l.audience,
-        key: l.key,
-        passphrase: l.passphrase,
-        lifetime: l.lifetime,
-        net: l.net,
-        wait_for_propagation: l.wait_for_propagation,
-    }
 }
 
 fn valid_env_name(n: &str) -> bool {
@@ -287,7 +259,7 @@ fn admin_source(
     match (token, url) {
         (Some(t), Some(u)) => {
             // The admin token goes there: the same host rules as the login.
-            let parsed = endpoint::HostPolicy::new(&args.login.allow_host, args.login.insecure_http).login_url(&u)?;
+            let parsed = endpoint::HostPolicy::new(&args.signin.allow_host, args.signin.insecure_http).login_url(&u)?;
             crate::secrets::register(&t);
             Ok(Some(AdminSource::Token { instance_url: (*parsed).clone(), token: Zeroizing::new(t) }))
         }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use zeroize::Zeroizing;
 
-use super::{DoctorArgs, LoginArgs, Provider, config, duration};
+use super::{DoctorArgs, Provider, SigninArgs, config, duration};
 use crate::credentials::keys::{KeySource, Passphrase};
 use crate::credentials::oidc::OidcSource;
 use crate::diagnose::entra_doctor::plan::{EntraCredential, EntraPlan, GraphAccess};
@@ -58,7 +58,7 @@ pub fn provider_of(target: &config::Target) -> Result<Provider, Error> {
 /// `doctor` for one target: an Entra plan when --provider entra is given or the chosen config
 /// target says `provider: entra`; None for a Salesforce check.
 pub fn single(args: &DoctorArgs, env: Env) -> Result<Option<EntraPlan>, Error> {
-    if args.all || args.login.target.len() > 1 {
+    if args.all || args.signin.target.len() > 1 {
         if args.entra.provider == Provider::Entra {
             return Err(Error::usage_of(
                 UsageKind::Conflict,
@@ -68,8 +68,8 @@ pub fn single(args: &DoctorArgs, env: Env) -> Result<Option<EntraPlan>, Error> {
         }
         return Ok(None);
     }
-    let name = args.login.target.first().cloned();
-    let loaded = config::load(args.login.config.as_deref(), name.as_deref())?;
+    let name = args.signin.target.first().cloned();
+    let loaded = config::load(args.signin.config.as_deref(), name.as_deref())?;
     let (name, target, chosen) = match loaded {
         Some(l) => (Some(l.target_name), l.target, if l.explicit { Chosen::Named } else { Chosen::Default }),
         None => (None, config::Target::default(), Chosen::Named),
@@ -84,7 +84,7 @@ pub fn single(args: &DoctorArgs, env: Env) -> Result<Option<EntraPlan>, Error> {
 /// A fleet target's Entra plan, when the target says `provider: entra`, its requests bounded by
 /// the fleet's deadline.
 pub fn fleet_target(args: &DoctorArgs, name: &str, env: Env, deadline: Duration) -> Result<Option<EntraPlan>, Error> {
-    let target = config::load(args.login.config.as_deref(), Some(name))?.map(|l| l.target).unwrap_or_default();
+    let target = config::load(args.signin.config.as_deref(), Some(name))?.map(|l| l.target).unwrap_or_default();
     if provider_of(&target)? != Provider::Entra {
         return Ok(None);
     }
@@ -114,7 +114,7 @@ fn refuse_entra_flags(e: &DoctorEntraArgs) -> Result<(), Error> {
 
 /// Salesforce-only doctor flags are refused, not ignored.
 fn refuse_salesforce_flags(args: &DoctorArgs) -> Result<(), Error> {
-    let l = &args.login;
+    let l = &args.signin;
     let given = [
         ("--username", l.username.is_some()),
         ("--audience", l.audience.is_some()),
@@ -124,16 +124,6 @@ fn refuse_salesforce_flags(args: &DoctorArgs) -> Result<(), Error> {
         ("--source-dir", args.source_dir.is_some()),
         ("--expires-within", args.expires_within.is_some()),
         ("--insecure-http", l.insecure_http),
-        ("--token-handler", l.token_handler.is_some()),
-        ("--subject-token-type", l.subject_token_type.is_some()),
-        ("--dotenv", l.dotenv.is_some()),
-        ("--sf-alias", l.sf_alias.is_some()),
-        ("--set-default", l.set_default),
-        ("--set-default-dev-hub", l.set_default_dev_hub),
-        ("--export-env", l.export_env),
-        ("--show-token", l.show_token),
-        ("--no-verify", l.no_verify),
-        ("--no-clock-compensation", l.no_clock_compensation),
     ];
     match given.iter().find(|(_, on)| *on) {
         Some((flag, _)) => Err(Error::usage_of(
@@ -181,7 +171,7 @@ pub fn plan(
         refuse_salesforce_flags(args)?;
     }
     refuse_salesforce_keys(target, name.as_deref())?;
-    let (l, e) = (&args.login, &args.entra);
+    let (l, e) = (&args.signin, &args.entra);
     let from_env = |k: &str| chosen.var(env, k);
     let tenant = chosen.pick(e.tenant.clone(), target.tenant.clone(), from_env("SFJWT_TENANT")).ok_or_else(|| {
         Error::usage(
@@ -218,21 +208,21 @@ pub fn plan(
         net,
         require_roles: if e.require_role.is_empty() { target.require_roles.clone() } else { e.require_role.clone() },
         graph,
-        github: l.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
+        github: args.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
         authority,
     })
 }
 
 fn credential(args: &DoctorArgs, target: &config::Target, env: Env, chosen: Chosen) -> Result<EntraCredential, Error> {
-    let l = &args.login;
+    let l = &args.signin;
     let path = |p: Option<PathBuf>| p.map(|p| p.to_string_lossy().into_owned());
     let cert = chosen.pick(path(args.cert.clone()), path(target.cert.clone()), chosen.var(env, "SFJWT_CERT"));
     let cert = cert.map(PathBuf::from);
-    if let Some(spec) = l.oidc.clone().or(target.oidc.clone()) {
+    if let Some(spec) = args.oidc.clone().or(target.oidc.clone()) {
         if cert.is_some() {
             return Err(Error::usage("--cert and --oidc do not go together", "a keyless login sends no certificate"));
         }
-        let audience = l.oidc_audience.clone().unwrap_or_else(|| crate::entra::FEDERATED_AUDIENCE.into());
+        let audience = args.oidc_audience.clone().unwrap_or_else(|| crate::entra::FEDERATED_AUDIENCE.into());
         return Ok(EntraCredential::Oidc { source: OidcSource::parse(&spec)?, audience });
     }
     let env_in = |k: &str| chosen.var(env, k);
@@ -287,7 +277,7 @@ fn graph(
     let token = token.map(super::doctor::admin_token).transpose()?;
     let url = args.entra.graph_url.clone().or(target.graph_url.clone());
     // A bad --graph-url is exit 2 even without a token.
-    let origin = crate::entra::graph::origin(url.as_deref(), authority.host(), &args.login.allow_host);
+    let origin = crate::entra::graph::origin(url.as_deref(), authority.host(), &args.signin.allow_host);
     match token {
         Some(t) => {
             crate::secrets::register(&t);
@@ -358,7 +348,7 @@ fn bounded_timeout(t: &str) -> Result<Duration, Error> {
     Ok(d)
 }
 
-pub fn net_settings(a: &LoginArgs, env: Env) -> Result<NetSettings, Error> {
+pub fn net_settings(a: &SigninArgs, env: Env) -> Result<NetSettings, Error> {
     let mut net = NetSettings::default();
     if let Some(t) = a.timeout.clone().or_else(|| env("SFJWT_TIMEOUT")) {
         net.timeout = bounded_timeout(&t)?;

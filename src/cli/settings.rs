@@ -8,29 +8,34 @@ use url::Url;
 
 use crate::cli::config;
 use crate::cli::duration;
-use crate::cli::{LoginArgs, OutFormat};
+use crate::cli::{KeyArgs, LoginArgs, OutFormat, SigninArgs};
 use crate::credentials::keys::{KeySource, Passphrase};
 use crate::credentials::oidc::OidcSource;
 use crate::error::Error;
-use crate::login::endpoint::{HostPolicy, LoginUrl};
+use crate::login::endpoint::HostPolicy;
 use crate::login::exchange::SubjectTokenType;
+use crate::login::target::{Credential, KeyCredential, OidcCredential, Target, Tries};
 use crate::login::{assertion, endpoint};
 use crate::net::NetSettings;
 
+/// `sfjwt login`'s settings: what is logged in to, how, how the tries are made, and what is done
+/// with the session. No field stands in for another: keyless is `Credential::Oidc`, not an empty
+/// username or a missing key.
 pub struct LoginSettings {
-    pub client_id: String,
-    /// Empty with --oidc when not given: the token exchange handler picks the user.
-    pub username: String,
-    pub login: LoginUrl,
-    /// The hosts the login and the token may go to; answers are checked against it too.
-    pub hosts: HostPolicy,
-    pub audience: Option<String>,
-    /// None with --oidc (keyless).
-    pub key: Option<KeySource>,
-    pub passphrase: Option<Passphrase>,
-    pub lifetime: Duration,
-    pub net: NetSettings,
-    pub wait_for_propagation: Option<Duration>,
+    pub target: Target,
+    pub credential: Credential,
+    pub tries: Tries,
+    /// Make one REST call after the grant to check the session works.
+    pub verify: bool,
+    /// Sign once more with exp relative to the server's clock after an expiry refusal (issue 23 §3).
+    pub clock_compensation: bool,
+    pub handoff: Handoff,
+    /// Which value won where several sources gave one (printed on stderr).
+    pub notes: Vec<String>,
+}
+
+/// What is done with a working session, and where the run's results go.
+pub struct Handoff {
     pub format: Option<OutFormat>,
     pub show_token: bool,
     pub github: bool,
@@ -40,14 +45,17 @@ pub struct LoginSettings {
     /// `--set-default`/`--set-default-dev-hub`: passed on to sf with the hand-off.
     pub sf_defaults: SfDefaults,
     pub reports: Vec<PathBuf>,
-    /// Make one REST call after the grant to check the session works.
-    pub verify: bool,
-    /// Sign once more with exp relative to the server's clock after an expiry refusal (issue 23 §3).
-    pub clock_compensation: bool,
-    /// Which value won where several sources gave one (printed on stderr).
-    pub notes: Vec<String>,
-    /// Keyless login (token exchange) instead of the JWT bearer grant.
-    pub oidc: Option<OidcSettings>,
+}
+
+/// The sign-in part every command that logs in shares (login, doctor and each fleet target):
+/// the target, the user and audience named, how the tries are made, and the layers for the key.
+pub(crate) struct Signin<'a> {
+    pub target: Target,
+    /// None only for a keyless login that names no user (the handler picks one).
+    pub username: Option<String>,
+    pub audience: Option<String>,
+    pub tries: Tries,
+    pub layers: Layers<'a>,
 }
 
 /// Which of sf's defaults the handed-off org becomes, as `sf org login jwt -s/-d` would set them.
@@ -69,14 +77,6 @@ impl SfDefaults {
         }
         f
     }
-}
-
-pub struct OidcSettings {
-    pub source: OidcSource,
-    /// Requested from GitHub, and what the handler is expected to require.
-    pub audience: String,
-    pub token_type: SubjectTokenType,
-    pub token_handler: Option<String>,
 }
 
 /// Picks the first present value and notes every different value it shadows.
@@ -146,14 +146,16 @@ pub(crate) struct Layers<'a> {
     /// The config target was named by a flag: it ranks above the environment.
     cfg_explicit: bool,
     env: &'a dyn Fn(&str) -> Option<String>,
+    /// sfdx-project.json's sfdcLoginUrl (the last layer, for the login URL only).
+    sfdx_login_url: Option<String>,
     pub notes: Vec<String>,
 }
 
 /// Who logs in where: the values every command that signs needs.
 pub(crate) struct Identity {
     pub client_id: String,
-    /// Empty only with --oidc (the token exchange handler picks the user).
-    pub username: String,
+    /// None only with --oidc (the token exchange handler picks the user).
+    pub username: Option<String>,
     pub login_url: String,
     pub audience: Option<String>,
 }
@@ -169,7 +171,8 @@ impl<'a> Layers<'a> {
         let cfg_name =
             loaded.as_ref().map(|l| format!("{} target {}", l.path.display(), l.target_name)).unwrap_or_default();
         let cfg_explicit = loaded.as_ref().is_some_and(|l| l.explicit);
-        Ok(Layers { cfg, cfg_name, cfg_explicit, env, notes: Vec::new() })
+        let sfdx_login_url = config::sfdx_login_url();
+        Ok(Layers { cfg, cfg_name, cfg_explicit, env, sfdx_login_url, notes: Vec::new() })
     }
 
     fn env(&self, name: &str) -> Option<String> {
@@ -197,8 +200,8 @@ impl<'a> Layers<'a> {
             })?;
         let username =
             match self.pick("username", ("--username", username), self.cfg.username.clone(), "SFJWT_USERNAME") {
-                Some(u) => endpoint::username(&u)?,
-                None if keyless => String::new(),
+                Some(u) => Some(endpoint::username(&u)?),
+                None if keyless => None,
                 None => {
                     return Err(Error::usage(
                         "no username given",
@@ -211,7 +214,8 @@ impl<'a> Layers<'a> {
             (cfg_name.as_str(), self.cfg.login_url.clone()),
             ("SFJWT_LOGIN_URL", self.env("SFJWT_LOGIN_URL")),
         );
-        let layers = [("--login-url", login_url), a, b, ("sfdx-project.json sfdcLoginUrl", config::sfdx_login_url())];
+        let layers =
+            [("--login-url", login_url), a, b, ("sfdx-project.json sfdcLoginUrl", self.sfdx_login_url.clone())];
         let login_url = choose(&mut self.notes, "login URL", &layers).unwrap_or_else(|| "login".into());
         let audience = self.pick("audience", ("--audience", audience), self.cfg.audience.clone(), "SFJWT_AUDIENCE");
         Ok(Identity {
@@ -298,7 +302,7 @@ impl<'a> Layers<'a> {
         Ok(source)
     }
 
-    fn net(&mut self, args: &LoginArgs) -> Result<NetSettings, Error> {
+    fn net(&mut self, args: &SigninArgs) -> Result<NetSettings, Error> {
         let mut net = NetSettings::default();
         if let Some(t) =
             self.pick("timeout", ("--timeout", args.timeout.clone()), self.cfg.timeout.clone(), "SFJWT_TIMEOUT")
@@ -355,7 +359,7 @@ fn key_path_in_var(v: &str) -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-fn wait_for_propagation(args: &LoginArgs) -> Result<Option<Duration>, Error> {
+fn wait_for_propagation(args: &SigninArgs) -> Result<Option<Duration>, Error> {
     let wait = args
         .wait_for_propagation
         .as_deref()
@@ -369,31 +373,19 @@ fn wait_for_propagation(args: &LoginArgs) -> Result<Option<Duration>, Error> {
 }
 
 /// Where the results go, checked before the grant so that a bad destination never orphans a token.
-fn check_outputs(args: &LoginArgs, github: bool) -> Result<(), Error> {
+fn check_outputs(args: &LoginArgs, github: bool, env: &dyn Fn(&str) -> Option<String>) -> Result<(), Error> {
     if args.export_env && !github {
         return Err(Error::usage(
             "--export-env works in GitHub Actions only",
             "elsewhere use --dotenv FILE or --format env",
         ));
     }
-    for path in &args.report {
-        crate::output::report::ReportFormat::from_path(path)?;
-        crate::fsutil::check_writable(path, "the report")?;
-    }
+    check_reports(&args.report)?;
     if let Some(path) = &args.dotenv {
         crate::fsutil::check_writable(path, "--dotenv")?;
     }
     if github {
-        // The runner's files take the outputs after the grant: a bad one found then would strand
-        // an issued token.
-        for var in ["GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"] {
-            if var == "GITHUB_ENV" && !args.export_env {
-                continue;
-            }
-            if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-                crate::fsutil::check_writable(std::path::Path::new(&path), var)?;
-            }
-        }
+        check_github_files(args.export_env, env)?;
     }
     if let Some(alias) = &args.sf_alias
         && (alias.is_empty() || alias.starts_with('-') || alias.chars().any(char::is_whitespace))
@@ -403,53 +395,102 @@ fn check_outputs(args: &LoginArgs, github: bool) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<LoginSettings, Error> {
+/// Each `--report` path: a format its extension names, in a place that can be written.
+pub(crate) fn check_reports(paths: &[PathBuf]) -> Result<(), Error> {
+    for path in paths {
+        crate::output::report::ReportFormat::from_path(path)?;
+        crate::fsutil::check_writable(path, "the report")?;
+    }
+    Ok(())
+}
+
+/// The runner's files take the outputs after the grant: a bad one found then would strand an
+/// issued token.
+pub(crate) fn check_github_files(export_env: bool, env: &dyn Fn(&str) -> Option<String>) -> Result<(), Error> {
+    for var in ["GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"] {
+        if var == "GITHUB_ENV" && !export_env {
+            continue;
+        }
+        if let Some(path) = env(var).filter(|p| !p.is_empty()) {
+            crate::fsutil::check_writable(std::path::Path::new(&path), var)?;
+        }
+    }
+    Ok(())
+}
+
+/// The sign-in flags merged with the config target and the environment, and shape-checked:
+/// `keyless` lets the username be absent.
+pub(crate) fn signin<'a>(
+    args: &SigninArgs,
+    keyless: bool,
+    env: &'a dyn Fn(&str) -> Option<String>,
+) -> Result<Signin<'a>, Error> {
     let mut layers = Layers::load(args.config.as_deref(), args.single_target()?, env)?;
     let flags = [args.client_id.clone(), args.username.clone(), args.login_url.clone(), args.audience.clone()];
-    let id = layers.identity(flags, args.oidc.is_some())?;
+    let id = layers.identity(flags, keyless)?;
     let hosts = HostPolicy::new(&args.allow_host, args.insecure_http);
     let login = hosts.login_url(&id.login_url)?;
     let lifetime = parse_duration("--lifetime", &args.lifetime).and_then(assertion::validate_lifetime)?;
     let net = layers.net(args)?;
     let wait_for_propagation = wait_for_propagation(args)?;
-    let (key, passphrase) = match &args.oidc {
-        Some(_) => (None, None),
-        None => {
-            let (k, p) = layers.key(args.key.key.clone(), args.key.key_passphrase_file.clone())?;
-            (Some(k), p)
-        }
+    Ok(Signin {
+        target: Target { client_id: id.client_id, login, hosts },
+        username: id.username,
+        audience: id.audience,
+        tries: Tries { lifetime, net, wait_for_propagation },
+        layers,
+    })
+}
+
+impl Signin<'_> {
+    /// The JWT bearer credential: the key from its layers, for the (required) username.
+    pub fn key_credential(&mut self, key: &KeyArgs) -> Result<KeyCredential, Error> {
+        let (source, passphrase) = self.layers.key(key.key.clone(), key.key_passphrase_file.clone())?;
+        let username = self.username.clone().ok_or_else(|| {
+            Error::usage("no username given", "pass --username (-o), set SFJWT_USERNAME, or use a config target")
+        })?;
+        Ok(KeyCredential { key: source, passphrase, username, audience: self.audience.clone() })
+    }
+}
+
+pub fn resolve(args: &LoginArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<LoginSettings, Error> {
+    let mut signin = signin(args, args.oidc.is_some(), env)?;
+    let credential = match &args.oidc {
+        Some(_) => None,
+        None => Some(Credential::Key(signin.key_credential(&args.key)?)),
     };
     let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
-    check_outputs(args, github)?;
+    check_outputs(args, github, env)?;
     if args.sf_alias.is_some() {
         crate::sfcli::Sf::new().check_available()?;
     }
     let e = |k: &str| env(k).filter(|v| !v.is_empty());
-    let mut notes = std::mem::take(&mut layers.notes);
-    let oidc = args.oidc.as_deref().map(|spec| resolve_oidc(args, spec, &login, &mut notes, &e)).transpose()?;
+    let mut notes = std::mem::take(&mut signin.layers.notes);
+    let credential = match (credential, &args.oidc) {
+        (Some(c), _) => c,
+        (None, spec) => {
+            let spec = spec.as_deref().unwrap_or_default();
+            let oidc = resolve_oidc(args, spec, &signin.target.login, &mut notes, &e)?;
+            Credential::Oidc(OidcCredential { username: signin.username.clone(), ..oidc })
+        }
+    };
     Ok(LoginSettings {
-        client_id: id.client_id,
-        username: id.username,
-        login,
-        hosts,
-        audience: id.audience,
-        key,
-        passphrase,
-        lifetime,
-        net,
-        wait_for_propagation,
-        format: args.format,
-        show_token: args.show_token,
-        github,
-        export_env: args.export_env,
-        dotenv: args.dotenv.clone(),
-        sf_alias: args.sf_alias.clone(),
-        sf_defaults: SfDefaults { org: args.set_default, dev_hub: args.set_default_dev_hub },
-        reports: args.report.clone(),
+        target: signin.target,
+        credential,
+        tries: signin.tries,
         verify: !args.no_verify,
         clock_compensation: !args.no_clock_compensation,
+        handoff: Handoff {
+            format: args.format,
+            show_token: args.show_token,
+            github,
+            export_env: args.export_env,
+            dotenv: args.dotenv.clone(),
+            sf_alias: args.sf_alias.clone(),
+            sf_defaults: SfDefaults { org: args.set_default, dev_hub: args.set_default_dev_hub },
+            reports: args.report.clone(),
+        },
         notes,
-        oidc,
     })
 }
 
@@ -461,7 +502,7 @@ fn resolve_oidc(
     login: &Url,
     notes: &mut Vec<String>,
     e: &dyn Fn(&str) -> Option<String>,
-) -> Result<OidcSettings, Error> {
+) -> Result<OidcCredential, Error> {
     let source = OidcSource::parse(spec)?;
     crate::login::exchange::require_my_domain(login)?;
     let audience = choose(
@@ -493,7 +534,7 @@ fn resolve_oidc(
         Some(crate::cli::SubjectTokenTypeArg::Jwt) => SubjectTokenType::Jwt,
         _ => SubjectTokenType::IdToken,
     };
-    Ok(OidcSettings { source, audience, token_type, token_handler })
+    Ok(OidcCredential { source, audience, token_type, token_handler, username: None })
 }
 
 #[cfg(test)]
@@ -558,7 +599,7 @@ mod tests {
             _ => None,
         };
         let id = identity(&cfg, None, &env);
-        assert_eq!((id.username.as_str(), id.login_url.as_str()), ("ci@uat.com", "test"));
+        assert_eq!((id.username.as_deref(), id.login_url.as_str()), (Some("ci@uat.com"), "test"));
         // What the variables leave out still comes from the file.
         assert_eq!(id.client_id, "PRODID0001");
         let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
@@ -580,9 +621,9 @@ mod tests {
         let env = |k: &str| (k == "SFJWT_USERNAME").then(|| "env@x.com".to_string());
         let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
         let id = layers.identity([None, Some("flag@x.com".into()), None, None], false).expect("identity");
-        assert_eq!(id.username, "flag@x.com");
+        assert_eq!(id.username.as_deref(), Some("flag@x.com"));
         // `--target uat` is a flag's choice: one job variable must not re-point a named target.
-        assert_eq!(identity(&cfg, Some("uat"), &env).username, "ci@uat.com");
+        assert_eq!(identity(&cfg, Some("uat"), &env).username.as_deref(), Some("ci@uat.com"));
     }
 
     #[test]
@@ -616,5 +657,80 @@ mod tests {
         let env = |k: &str| (k == "SFJWT_KEY").then(|| "-----BEGIN PRIVATE KEY-----\nMII\n".to_string());
         let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
         assert_eq!(layers.key(None, None).expect("key").0, KeySource::EnvVar("SFJWT_KEY".into()));
+    }
+
+    fn login_args(args: &[&str]) -> LoginArgs {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([&["sfjwt", "login"], args].concat()).expect("parse");
+        match cli.command {
+            crate::cli::Command::Login(l) => l.login,
+            _ => unreachable!("parsed as login"),
+        }
+    }
+
+    /// The whole merge, with the environment injected (never the process's): a flag beats the
+    /// environment, the environment beats the config file's default target, and the config file
+    /// beats sfdx-project.json, which beats the built-in default.
+    #[test]
+    fn resolve_ranks_flags_then_environment_then_config_then_sfdx_project() {
+        let dir = config_dir();
+        let cfg = dir.path().join("sfjwt.yaml");
+        let cfg_arg = cfg.display().to_string();
+        let vars = std::collections::HashMap::from([
+            ("SFJWT_CLIENT_ID", "ENVID00001"),
+            ("SFJWT_USERNAME", "env@acme.com"),
+            ("SFJWT_KEY", "-----BEGIN PRIVATE KEY-----\nMII\n"),
+            ("SFJWT_TIMEOUT", "7s"),
+        ]);
+        let env = |k: &str| vars.get(k).map(|v| v.to_string());
+        let args = login_args(&["--config", &cfg_arg, "-i", "FLAGID0001"]);
+        let s = resolve(&args, &env).expect("resolve");
+        assert_eq!(s.target.client_id, "FLAGID0001", "a flag beats SFJWT_CLIENT_ID");
+        let Credential::Key(k) = &s.credential else { panic!("a key login") };
+        assert_eq!(k.username, "env@acme.com", "SFJWT_USERNAME beats the default target");
+        assert_eq!(k.key, KeySource::EnvVar("SFJWT_KEY".into()), "SFJWT_KEY beats the default target's key");
+        assert_eq!(s.tries.net.timeout, Duration::from_secs(7));
+        // Nothing but the file names the login URL: the file's `login`, not sfdx-project.json's.
+        let mut layers = Layers::load(Some(&cfg), None, &env).expect("load");
+        layers.sfdx_login_url = Some("test".into());
+        assert_eq!(layers.identity([None, None, None, None], false).expect("identity").login_url, "login");
+        let none = |_: &str| None;
+        let mut layers = Layers::load(None, None, &none).expect("load");
+        layers.sfdx_login_url = Some("test".into());
+        let id =
+            layers.identity([Some("CLIENTID01".into()), Some("a@x.com".into()), None, None], false).expect("identity");
+        assert_eq!(id.login_url, "test", "sfdx-project.json beats the default");
+        let mut layers = Layers::load(None, None, &none).expect("load");
+        layers.sfdx_login_url = None;
+        let id =
+            layers.identity([Some("CLIENTID01".into()), Some("a@x.com".into()), None, None], false).expect("identity");
+        assert_eq!(id.login_url, "login");
+    }
+
+    /// Keyless is a credential of its own: no key is read and the username may be absent; a key
+    /// login without a username is refused before any request.
+    #[test]
+    fn keyless_is_its_own_credential_and_a_key_needs_a_username() {
+        let env = |_: &str| None;
+        let args = login_args(&["--oidc", "env:T", "-i", "CLIENTID01", "-r", "https://acme.my.salesforce.com"]);
+        let s = resolve(&args, &env).expect("resolve");
+        let Credential::Oidc(o) = &s.credential else { panic!("a keyless login") };
+        assert_eq!((o.username.as_deref(), o.audience.as_str()), (None, "https://acme.my.salesforce.com"));
+        let args = login_args(&["-i", "CLIENTID01", "--key", "env:K"]);
+        let env = |k: &str| (k == "K").then(|| "x".to_string());
+        let err = resolve(&args, &env).err().expect("no username");
+        assert!(err.to_string().contains("no username given"), "{err}");
+    }
+
+    /// doctor hands no session on: login's hand-off flags are not doctor's at all (its `--oidc` is
+    /// the Entra doctor's federated credential).
+    #[test]
+    fn doctor_has_no_hand_off_flags() {
+        use clap::Parser;
+        let flags = [&["--dotenv", "x"][..], &["--sf-alias", "a"], &["--show-token"], &["--token-handler", "H"]];
+        for flag in flags {
+            let err = crate::cli::Cli::try_parse_from([&["sfjwt", "doctor"], flag].concat()).expect_err("refused");
+            assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument, "{flag:?}");
+        }
     }
 }

@@ -5,10 +5,11 @@ use crate::credentials::keys;
 use crate::error::{Error, Exit};
 use crate::login::assertion::{self, Claims};
 use crate::login::endpoint;
+use crate::output::printer::{Outcome, Printer};
 
 /// The same merge as `login` (flags, then the config target, the environment, sfdx-project.json),
 /// so the assertion printed is the one `login` would send.
-pub fn run(args: AssertionArgs) -> Result<Exit, Error> {
+pub fn run(args: AssertionArgs, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok();
     let mut layers = Layers::load(args.config.as_deref(), args.target.as_deref(), &env)?;
     let flags = [args.client_id.clone(), args.username.clone(), args.login_url.clone(), args.audience.clone()];
@@ -24,20 +25,23 @@ pub fn run(args: AssertionArgs) -> Result<Exit, Error> {
         .and_then(assertion::validate_lifetime)?;
     let (source, passphrase) = layers.key(args.key.key.clone(), args.key.key_passphrase_file.clone())?;
     let key = keys::load(&source, passphrase.as_ref())?;
-    let (client_id, username) = (id.client_id, id.username);
+    let (client_id, username) = (id.client_id, id.username.unwrap_or_default());
     let claims = Claims::new(&client_id, &username, &audience, lifetime);
-    if args.decode {
+    let result = if args.decode {
         let header = assertion::header();
         let out = serde_json::json!({ "header": header, "claims": claims });
-        super::print_json(&out)?;
+        let result = printer.json_value(&out)?;
         // Still sign, so --decode fails exactly when the real assertion would.
         assertion::sign(&key, &claims)?;
-    } else if args.decode_json {
+        result
+    } else if printer.json() {
+        // Under --json the signed assertion is the envelope's result, as {"assertion": ...}.
         let jwt = assertion::sign(&key, &claims)?;
-        super::print_json(&serde_json::json!({ "assertion": jwt.as_str() }))?;
+        printer.json_value(&serde_json::json!({ "assertion": jwt.as_str() }))?
     } else {
         let jwt = assertion::sign(&key, &claims)?;
         println!("{}", jwt.as_str());
-    }
-    Ok(Exit::Success)
+        None
+    };
+    Ok(Outcome::new(Exit::Success).with_result(result))
 }

@@ -1,10 +1,11 @@
 use serde::Serialize;
 
-use super::{load_optional_key, print_json};
+use super::load_optional_key;
 use crate::cli::duration;
 use crate::cli::{Format, InspectArgs};
 use crate::credentials::cert::{self, CertInfo};
 use crate::error::{Error, Exit, UsageKind};
+use crate::output::printer::{Outcome, Printer};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -18,7 +19,7 @@ struct Output<'a> {
     status: &'static str,
 }
 
-pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
+pub fn inspect(args: InspectArgs, printer: Printer) -> Result<Outcome, Error> {
     let threshold = args
         .expires_within
         .as_deref()
@@ -48,27 +49,29 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
         (Exit::Success, "ok")
     };
     let out = Output { cert: &info, expired, expires_within_threshold: expiring, key_matches, status };
-    match args.format {
-        Format::Json => print_json(&out)?,
+    let format = if printer.json() { Format::Json } else { args.format };
+    let result = match format {
+        Format::Json => printer.json_value(&out)?,
         Format::Text => {
-            crate::output::envelope::line(&format!("subject:     {}", info.subject));
-            crate::output::envelope::line(&format!("issuer:      {}", info.issuer));
-            crate::output::envelope::line(&format!("serial:      {}", info.serial));
-            crate::output::envelope::line(&format!("not before:  {}", info.not_before));
-            crate::output::envelope::line(&format!("not after:   {}", info.not_after));
-            crate::output::envelope::line(&format!("days left:   {}", info.days_left));
-            crate::output::envelope::line(&format!(
+            printer.line(&format!("subject:     {}", info.subject));
+            printer.line(&format!("issuer:      {}", info.issuer));
+            printer.line(&format!("serial:      {}", info.serial));
+            printer.line(&format!("not before:  {}", info.not_before));
+            printer.line(&format!("not after:   {}", info.not_after));
+            printer.line(&format!("days left:   {}", info.days_left));
+            printer.line(&format!(
                 "key size:    {}",
                 info.key_bits.map_or("not RSA".to_string(), |b| format!("{b} bits"))
             ));
-            crate::output::envelope::line(&format!("signature:   {}", info.signature_algorithm));
-            crate::output::envelope::line(&format!("SHA-1:       {}", info.sha1_fingerprint));
-            crate::output::envelope::line(&format!("SHA-256:     {}", info.sha256_fingerprint));
+            printer.line(&format!("signature:   {}", info.signature_algorithm));
+            printer.line(&format!("SHA-1:       {}", info.sha1_fingerprint));
+            printer.line(&format!("SHA-256:     {}", info.sha256_fingerprint));
             if let Some(m) = key_matches {
-                crate::output::envelope::line(&format!("key matches: {}", if m { "yes" } else { "NO" }));
+                printer.line(&format!("key matches: {}", if m { "yes" } else { "NO" }));
             }
+            None
         }
-    }
+    };
     match exit {
         Exit::KeyMismatch => eprintln!(
             "error: the key does not match the certificate\nhelp: Salesforce will answer `invalid assertion`; upload the certificate made with this key, or use the key it was made from"
@@ -83,14 +86,15 @@ pub fn inspect(args: InspectArgs) -> Result<Exit, Error> {
         ),
         _ => {}
     }
+    let outcome = Outcome::new(exit).with_result(result);
     if exit != Exit::Success {
-        crate::output::envelope::set_failure("CertificateCheckFailed", format!("{exit:?}"), None);
+        return Ok(outcome.with_failure("CertificateCheckFailed", format!("{exit:?}"), None));
     }
-    Ok(exit)
+    Ok(outcome)
 }
 
 /// `sfjwt cert rotate`: a new key and certificate, the app's metadata updated in place.
-pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
+pub fn rotate(args: crate::cli::RotateArgs, printer: Printer) -> Result<Outcome, Error> {
     use crate::fsutil;
     let bits = cert::Bits::parse(args.bits).ok_or_else(|| {
         Error::usage_of(
@@ -106,18 +110,9 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
         ));
     }
     let app = the_app(&args)?;
-    let date = time::OffsetDateTime::now_utc().date();
     // The files are named after the app that will hold the certificate.
     let holder_app = if args.second_app { second_app_name(&app.api_name) } else { app.api_name.clone() };
-    let name = args.name.clone().unwrap_or_else(|| {
-        format!(
-            "{}-{}{:02}{:02}",
-            holder_app.to_lowercase().replace('_', "-"),
-            date.year(),
-            date.month() as u8,
-            date.day()
-        )
-    });
+    let name = args.name.clone().unwrap_or_else(|| dated_name(&holder_app));
     let key_path = args.key_dir.join(format!("{name}.key"));
     let cert_path = args.key_dir.join(format!("{name}.crt"));
     for p in [&key_path, &cert_path] {
@@ -133,19 +128,17 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
         days: args.days,
     })?;
     if args.second_app {
-        return rotate_to_second_app(&args, &app, &holder_app, (&key_path, &cert_path), &g, username.as_deref());
+        return rotate_to_second_app(
+            printer,
+            &args,
+            &app,
+            &holder_app,
+            (&key_path, &cert_path),
+            &g,
+            username.as_deref(),
+        );
     }
-    // The file holding the certificate (for an External Client App, the global OAuth settings).
-    let holder = match app.kind {
-        crate::appmeta::read::AppKind::ConnectedApp => std::path::PathBuf::from(&app.path),
-        crate::appmeta::read::AppKind::ExternalClientApp => find_global_settings(&args.source_dir, &app.api_name)
-            .ok_or_else(|| {
-                Error::usage(
-                    "the External Client App's global OAuth settings file is missing",
-                    restore_help(&format!("ExtlClntAppGlobalOauthSettings:{}_glbloauth", app.api_name)),
-                )
-            })?,
-    };
+    let holder = certificate_holder(&args, &app)?;
     let xml = std::fs::read_to_string(&holder).map_err(|e| Error::Io {
         action: "read",
         path: holder.display().to_string(),
@@ -165,29 +158,54 @@ pub fn rotate(args: crate::cli::RotateArgs) -> Result<Exit, Error> {
     crate::appmeta::write::gitignore(&args.key_dir, &format!("{name}.previous-app.xml"))?;
     fsutil::write_atomic(&holder, updated.as_bytes(), fsutil::PUBLIC_MODE)?;
 
-    crate::output::envelope::line(&format!("New key:         {} (mode 0600)", key_path.display()));
-    crate::output::envelope::line(&format!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after));
-    crate::output::envelope::line(&format!("Updated:         {}", holder.display()));
-    crate::output::envelope::line(&format!("Previous file:   {} (mode 0600, git-ignored)", previous.display()));
+    printer.line(&format!("New key:         {} (mode 0600)", key_path.display()));
+    printer.line(&format!("New certificate: {} (expires {})", cert_path.display(), g.info.not_after));
+    printer.line(&format!("Updated:         {}", holder.display()));
+    printer.line(&format!("Previous file:   {} (mode 0600, git-ignored)", previous.display()));
     if args.print_key_base64 {
         use base64::Engine;
         let b64 =
             zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(g.key.to_pkcs8_pem().as_bytes()));
-        crate::output::envelope::line(&format!("New key, base64: {}", b64.as_str()));
+        printer.line(&format!("New key, base64: {}", b64.as_str()));
     }
     print_rotation_steps(
+        printer,
         &args,
         (&app.api_name, app.kind, &holder, &previous),
         (&key_path, &cert_path),
         username.as_deref(),
     );
-    crate::output::envelope::set_result(serde_json::json!({
+    let result = serde_json::json!({
         "key_path": key_path.display().to_string(),
         "cert_path": cert_path.display().to_string(),
         "updated": holder.display().to_string(),
         "previous": previous.display().to_string(),
-    }));
-    Ok(Exit::Success)
+    });
+    Ok(Outcome::new(Exit::Success).with_result(Some(result)))
+}
+
+/// The default base name of the new files: the app's API name in lower case with hyphens, then
+/// the date (e.g. sfjwt-ci-20261203).
+fn dated_name(app: &str) -> String {
+    let date = time::OffsetDateTime::now_utc().date();
+    format!("{}-{}{:02}{:02}", app.to_lowercase().replace('_', "-"), date.year(), date.month() as u8, date.day())
+}
+
+/// The file holding the app's certificate (for an External Client App, the global OAuth settings).
+fn certificate_holder(
+    args: &crate::cli::RotateArgs,
+    app: &crate::appmeta::read::RepoApp,
+) -> Result<std::path::PathBuf, Error> {
+    match app.kind {
+        crate::appmeta::read::AppKind::ConnectedApp => Ok(std::path::PathBuf::from(&app.path)),
+        crate::appmeta::read::AppKind::ExternalClientApp => find_global_settings(&args.source_dir, &app.api_name)
+            .ok_or_else(|| {
+                Error::usage(
+                    "the External Client App's global OAuth settings file is missing",
+                    restore_help(&format!("ExtlClntAppGlobalOauthSettings:{}_glbloauth", app.api_name)),
+                )
+            }),
+    }
 }
 
 /// The one app with a certificate in the folder (or the one --app-name names).
@@ -234,6 +252,7 @@ fn upload_path(kind: crate::appmeta::read::AppKind, app: &str) -> String {
 /// The follow-up, every command filled in from the flags given (placeholders only for what no
 /// flag said): the tests run the sfjwt ones as printed.
 fn print_rotation_steps(
+    printer: Printer,
     args: &crate::cli::RotateArgs,
     (app, kind, holder, previous): (&str, crate::appmeta::read::AppKind, &std::path::Path, &std::path::Path),
     (key_path, cert_path): (&std::path::Path, &std::path::Path),
@@ -241,24 +260,24 @@ fn print_rotation_steps(
 ) {
     let quote = |p: &std::path::Path| crate::output::ci::shell_quote(&p.display().to_string());
     let alias = args.admin_sf_org.as_deref().unwrap_or("<admin alias>");
-    crate::output::envelope::line("");
-    crate::output::envelope::line("Rotate in this order:");
-    crate::output::envelope::line(&format!(
+    printer.line("");
+    printer.line("Rotate in this order:");
+    printer.line(&format!(
         "  1. sf project deploy start --source-dir {} --target-org {alias}   (or by hand: {} > upload {})",
         quote(&args.source_dir),
         upload_path(kind, app),
         cert_path.display()
     ));
-    crate::output::envelope::line(&format!("  2. replace the CI secret with {}", key_path.display()));
-    crate::output::envelope::line("  3. run `sfjwt doctor` in CI, then delete the old key");
-    crate::output::envelope::line("");
-    crate::output::envelope::line(
+    printer.line(&format!("  2. replace the CI secret with {}", key_path.display()));
+    printer.line("  3. run `sfjwt doctor` in CI, then delete the old key");
+    printer.line("");
+    printer.line(
         "Between steps 1 and 2, CI cannot log in: the app then trusts only the new certificate, and CI still signs with the old key. \
          Whether an app can hold two certificates at once is unconfirmed, so plan the window (minutes). To avoid it, rotate to a \
          second app instead: before deploying anything, put back the file this command changed (its previous content was saved), then \
          rotate with --second-app, which leaves the app's metadata as it is:",
     );
-    crate::output::envelope::line(&format!("  cp {} {}", quote(previous), quote(holder)));
+    printer.line(&format!("  cp {} {}", quote(previous), quote(holder)));
     let mut again = format!(
         "  sfjwt cert rotate --second-app --app-name {app} --source-dir {} --key-dir {}",
         quote(&args.source_dir),
@@ -267,7 +286,7 @@ fn print_rotation_steps(
     if let Some(u) = username {
         again.push_str(&format!(" -o {}", crate::output::ci::shell_quote(u)));
     }
-    crate::output::envelope::line(&again);
+    printer.line(&again);
 }
 
 /// The second app's API name: the first app's with `_2` (an API name may not end in `_`, nor
@@ -280,15 +299,16 @@ fn second_app_name(app: &str) -> String {
 /// `--second-app`: the key and certificate for a second app, the first app's metadata left as it
 /// is, so CI keeps logging in with the old key until it is switched: no window.
 fn rotate_to_second_app(
+    printer: Printer,
     args: &crate::cli::RotateArgs,
     app: &crate::appmeta::read::RepoApp,
     second: &str,
     (key_path, cert_path): (&std::path::Path, &std::path::Path),
     g: &cert::Generated,
     username: Option<&str>,
-) -> Result<Exit, Error> {
+) -> Result<Outcome, Error> {
     use crate::fsutil;
-    use crate::output::envelope::line;
+    let line = |text: &str| printer.line(text);
     let quote = |p: &std::path::Path| crate::output::ci::shell_quote(&p.display().to_string());
     fsutil::write_atomic(key_path, g.key.to_pkcs8_pem().as_bytes(), fsutil::SECRET_MODE)?;
     fsutil::write_atomic(cert_path, g.cert_pem.as_bytes(), fsutil::PUBLIC_MODE)?;
@@ -318,13 +338,13 @@ fn rotate_to_second_app(
         "  4. run `sfjwt doctor` in CI, then retire {}: remove it from the org and the repository, and delete the old key",
         app.api_name
     ));
-    crate::output::envelope::set_result(serde_json::json!({
+    let result = serde_json::json!({
         "key_path": key_path.display().to_string(),
         "cert_path": cert_path.display().to_string(),
         "updated": serde_json::Value::Null,
         "second_app": second,
-    }));
-    Ok(Exit::Success)
+    });
+    Ok(Outcome::new(Exit::Success).with_result(Some(result)))
 }
 
 /// The file holding an app's certificate (an External Client App's global OAuth settings, a

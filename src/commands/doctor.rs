@@ -9,17 +9,18 @@ use crate::diagnose::Cause;
 use crate::diagnose::doctor;
 use crate::error::{Error, Exit};
 use crate::fleet::{self, report::FleetReport};
+use crate::output::printer::{Outcome, Printer};
 use crate::output::{self, report};
 use crate::record::CheckStatus;
 
-pub fn run(args: DoctorArgs) -> Result<Exit, Error> {
+pub fn run(args: DoctorArgs, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok();
     if let Some(plan) = crate::cli::entra_doctor::single(&args, &env)? {
-        return entra(&args, &plan, &env);
+        return entra(&args, &plan, &env, printer);
     }
-    match settings::resolve(&args, &env)? {
-        DoctorMode::Single(s) => single(&s),
-        DoctorMode::Fleet(f) => all(f),
+    match settings::resolve(&args, printer.json(), &env)? {
+        DoctorMode::Single(s) => single(&s, printer),
+        DoctorMode::Fleet(f) => all(f, printer),
     }
 }
 
@@ -28,27 +29,29 @@ fn entra(
     args: &DoctorArgs,
     plan: &crate::diagnose::entra_doctor::plan::EntraPlan,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Exit, Error> {
-    let format = match args.login.format {
+    printer: Printer,
+) -> Result<Outcome, Error> {
+    // Under --json the report is the envelope's result, as with --format json.
+    let format = match if printer.json() { Some(OutFormat::Json) } else { args.format } {
         f @ (None | Some(OutFormat::Json) | Some(OutFormat::Yaml)) => f,
         Some(_) => {
             return Err(Error::usage("doctor prints its report as json or yaml", "use --format json or --format yaml"));
         }
     };
-    for p in &args.login.report {
+    for p in &args.report {
         report::ReportFormat::from_path(p)?;
     }
-    let github = args.login.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
+    let github = args.github || env("GITHUB_ACTIONS").as_deref() == Some("true");
     let out = crate::diagnose::entra_doctor::run(plan)?;
-    show(&out, format, github, &args.login.report)
+    show(&out, format, github, &args.report, printer)
 }
 
-fn single(s: &DoctorSettings) -> Result<Exit, Error> {
+fn single(s: &DoctorSettings, printer: Printer) -> Result<Outcome, Error> {
     for note in &s.notes {
         eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
     }
     let out = doctor::run(&s.plan)?;
-    show(&out, s.format, s.github, &s.reports)
+    show(&out, s.format, s.github, &s.reports, printer)
 }
 
 /// Prints one run's checks and verdict, and writes its reports.
@@ -57,7 +60,8 @@ fn show(
     format: Option<OutFormat>,
     github: bool,
     reports: &[std::path::PathBuf],
-) -> Result<Exit, Error> {
+    printer: Printer,
+) -> Result<Outcome, Error> {
     let report = &out.report;
     for c in &report.checks {
         let tag = match c.status {
@@ -72,12 +76,13 @@ fn show(
     if report.diagnosis.cause != Cause::None {
         super::print_diagnosis(&report.diagnosis, 0);
     }
+    let mut outcome = Outcome::new(out.exit);
     if out.exit != Exit::Success {
         let d = &report.diagnosis;
-        crate::output::envelope::set_failure("CheckFailed", d.summary.clone(), Some(d.cause.id()));
+        outcome = outcome.with_failure("CheckFailed", d.summary.clone(), Some(d.cause.id()));
     }
     match format {
-        Some(OutFormat::Json) if crate::output::envelope::enabled() => super::print_json(report)?,
+        Some(OutFormat::Json) if printer.json() => outcome = outcome.with_result(printer.json_value(report)?),
         Some(OutFormat::Json) => print!("{}", report::render(report, report::ReportFormat::Json)?),
         Some(OutFormat::Yaml) => print!("{}", report::render(report, report::ReportFormat::Yaml)?),
         _ => {}
@@ -87,10 +92,10 @@ fn show(
         crate::output::ci::github_report(report);
     }
     report::write_all(report, reports)?;
-    Ok(out.exit)
+    Ok(outcome)
 }
 
-fn all(f: FleetSettings) -> Result<Exit, Error> {
+fn all(f: FleetSettings, printer: Printer) -> Result<Outcome, Error> {
     let start = Instant::now();
     let config = f.config.display().to_string();
     let (reports, json_stdout, github) = (f.reports.clone(), f.json_stdout, f.github);
@@ -104,14 +109,12 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
     let fleet = FleetReport::new(config, results, start.elapsed());
     let s = &fleet.summary;
     eprintln!("{} of {} targets healthy ({:.1}s)", s.ok, s.targets, s.elapsed_ms as f64 / 1000.0);
-    if crate::output::envelope::enabled() {
-        crate::output::envelope::set_result(serde_json::from_str(&fleet.json()).unwrap_or_default());
+    let exit = if fleet.status == "ok" { Exit::Success } else { Exit::CheckFailed };
+    let mut outcome = Outcome::new(exit);
+    if printer.json() {
+        outcome = outcome.with_result(Some(serde_json::from_str(&fleet.json()).unwrap_or_default()));
         if fleet.status != "ok" {
-            crate::output::envelope::set_failure(
-                "CheckFailed",
-                format!("{} of {} targets healthy", s.ok, s.targets),
-                None,
-            );
+            outcome = outcome.with_failure("CheckFailed", format!("{} of {} targets healthy", s.ok, s.targets), None);
         }
     } else if json_stdout {
         print!("{}", fleet.json());
@@ -137,5 +140,5 @@ fn all(f: FleetSettings) -> Result<Exit, Error> {
                 .and_then(|mut file| file.write_all(format!("{md}\n").as_bytes()));
         }
     }
-    Ok(if fleet.status == "ok" { Exit::Success } else { Exit::CheckFailed })
+    Ok(outcome)
 }

@@ -18,6 +18,7 @@ use crate::entra::token::{self, Answer, Granted};
 use crate::error::{Error, Exit};
 use crate::net::{self, FailureKind, NetSettings};
 use crate::output::ci;
+use crate::output::printer::{Outcome, Printer};
 
 /// Every line this command writes to stderr quotes something it was given or told (a tenant, a
 /// URL, Entra's text): each is scrubbed of known secrets and made terminal-safe first.
@@ -46,13 +47,14 @@ struct Settings {
     dotenv: Option<PathBuf>,
     reports: Vec<PathBuf>,
     require_roles: Vec<String>,
+    printer: Printer,
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-pub fn run(args: LoginCommand) -> Result<Exit, Error> {
+pub fn run(args: LoginCommand, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let s = settings(&args, &env)?;
+    let s = settings(&args, &env, printer)?;
     let mut rep = Report::new(target(&s));
     let client = net::client(&s.net)?;
     // The endpoint first: it is the assertion's `aud`.
@@ -74,8 +76,7 @@ pub fn run(args: LoginCommand) -> Result<Exit, Error> {
             rep.write_all(&s.reports)?;
             if exit == Exit::KeyMismatch {
                 say!("error: {e}");
-                crate::output::envelope::set_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause));
-                return Ok(exit);
+                return Ok(Outcome::new(exit).with_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause)));
             }
             return Err(e);
         }
@@ -87,7 +88,7 @@ pub fn run(args: LoginCommand) -> Result<Exit, Error> {
     on_answer(&s, answer, rep)
 }
 
-fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Exit, Error> {
+fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Outcome, Error> {
     match answer {
         Answer::Granted(g) => granted(s, g, rep),
         Answer::Refused { status, refusal } => refused(s, status, refusal, rep),
@@ -123,7 +124,7 @@ fn refuse_salesforce_flags(a: &LoginArgs) -> Result<(), Error> {
     }
 }
 
-fn settings(args: &LoginCommand, env: Env) -> Result<Settings, Error> {
+fn settings(args: &LoginCommand, env: Env, printer: Printer) -> Result<Settings, Error> {
     let a = &args.login;
     let e = &args.entra;
     refuse_salesforce_flags(a)?;
@@ -147,13 +148,15 @@ fn settings(args: &LoginCommand, env: Env) -> Result<Settings, Error> {
         credential: credential(args, env)?,
         lifetime: crate::login::assertion::validate_lifetime(lifetime)?,
         net: net_settings(a, env)?,
-        format: a.format,
+        // Under --json the result is the envelope's.
+        format: if printer.json() { Some(OutFormat::Json) } else { a.format },
         show_token: a.show_token,
         github: a.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
         export_env: a.export_env,
         dotenv: a.dotenv.clone(),
         reports: a.report.clone(),
         require_roles: e.require_role.clone(),
+        printer,
     })
 }
 
@@ -257,7 +260,7 @@ fn sign(
     crate::entra::assertion::sign(&key, &thumbprint, &claims).map_err(|e| (e, Exit::Usage))
 }
 
-fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) -> Result<Exit, Error> {
+fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) -> Result<Outcome, Error> {
     let keyless = matches!(s.credential, Credential::Oidc { .. });
     let cause = causes::from_refusal(refusal.code(), &refusal.error_description, keyless);
     let headline = crate::secrets::scrub(&crate::secrets::terminal_safe(refusal.headline())).into_owned();
@@ -297,7 +300,7 @@ fn print_cause(cause: &EntraCause, fixes: &[String]) {
     }
 }
 
-fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Exit, Error> {
+fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str) -> Result<Outcome, Error> {
     rep.exit_code = exit as u8;
     if s.github {
         ci::github_outputs(&[("cause", rep.diagnosis.cause)])?;
@@ -306,11 +309,11 @@ fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str)
         ci::github_summary(&rep.markdown());
     }
     rep.write_all(&s.reports)?;
-    crate::output::envelope::set_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
-    if crate::output::envelope::enabled() {
-        super::print_json(&rep)?;
+    let outcome = Outcome::new(exit).with_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
+    if s.printer.json() {
+        return Ok(outcome.with_result(s.printer.json_value(&rep)?));
     }
-    Ok(exit)
+    Ok(outcome)
 }
 
 #[derive(Serialize)]
@@ -335,7 +338,7 @@ fn claim(token: &str, name: &str) -> Option<String> {
     v.get(name)?.as_str().map(str::to_string)
 }
 
-fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
+fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> {
     let token: &str = &g.access_token;
     crate::secrets::register(token);
     if s.github {
@@ -395,13 +398,22 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
         roles: &have,
         access_token: s.show_token.then_some(token),
     };
-    match s.format {
-        Some(OutFormat::Json) => super::print_json(&out)?,
-        Some(OutFormat::Yaml) => print!("{}", serde_saphyr::to_string(&out).unwrap_or_default()),
-        Some(OutFormat::Env) => print!("{}", ci::env_lines(&pairs)?),
-        Some(OutFormat::Shell) => print!("{}", ci::shell_lines(&pairs)?),
-        None => {}
-    }
+    let result = match s.format {
+        Some(OutFormat::Json) => s.printer.json_value(&out)?,
+        Some(OutFormat::Yaml) => {
+            print!("{}", &serde_saphyr::to_string(&out).unwrap_or_default());
+            None
+        }
+        Some(OutFormat::Env) => {
+            print!("{}", &ci::env_lines(&pairs)?);
+            None
+        }
+        Some(OutFormat::Shell) => {
+            print!("{}", &ci::shell_lines(&pairs)?);
+            None
+        }
+        None => None,
+    };
     hand_off(s, &pairs, &tenant_id, &have)?;
     let shown = if have.is_empty() { "none".to_string() } else { have.join(", ") };
     say!(
@@ -414,7 +426,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Exit, Error> {
         ci::github_summary(&rep.markdown());
     }
     rep.write_all(&s.reports)?;
-    Ok(Exit::Success)
+    Ok(Outcome::new(Exit::Success).with_result(result))
 }
 
 fn hand_off(s: &Settings, pairs: &[(&str, &str)], tenant_id: &str, roles: &[String]) -> Result<(), Error> {
@@ -445,7 +457,7 @@ fn roles_missing(
     missing: &[&String],
     have: &[String],
     mut rep: Report,
-) -> Result<Exit, Error> {
+) -> Result<Outcome, Error> {
     let cause = causes::ADMIN_CONSENT_REQUIRED;
     let list = missing.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let had = if have.is_empty() { "none".to_string() } else { have.join(", ") };

@@ -4,6 +4,7 @@ use crate::cli::{ExplainArgs, Format};
 use crate::diagnose::text::explain;
 use crate::diagnose::{Cause, Diagnosis};
 use crate::error::{Error, Exit};
+use crate::output::printer::{Outcome, Printer};
 use crate::output::report;
 use crate::record::{self, CheckStatus, Report, Status};
 
@@ -12,7 +13,7 @@ const MAX_INPUT: u64 = 1024 * 1024;
 
 /// Reads error text from another tool (sf's JwtGrantError, simple-salesforce, a raw JSON body)
 /// and diagnoses the most telling line.
-pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
+pub fn run(args: ExplainArgs, printer: Printer) -> Result<Outcome, Error> {
     let text = match args.text {
         Some(t) => t,
         None => {
@@ -34,41 +35,25 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
         crate::fsutil::check_writable(path, "the report")?;
     }
     let d = explain(&text);
-    match args.format {
-        Format::Json => super::print_json(&d)?,
+    // Under --json the diagnosis is the envelope's result.
+    let format = if printer.json() { Format::Json } else { args.format };
+    let result = match format {
+        Format::Json => printer.json_value(&d)?,
         Format::Text => {
-            println!("cause: {} ({})", d.cause.id(), d.confidence.id());
-            println!("{}", d.summary);
-            for e in &d.evidence {
-                println!("  evidence: {e}");
-            }
-            if d.candidates.len() > 1 {
-                let others: Vec<&str> = d.candidates.iter().skip(1).map(|c| c.cause.id()).collect();
-                println!("  other candidates: {}", others.join(", "));
-            }
-            // The same labels as login's and doctor's diagnosis: help for steps, fix for a ready command.
-            for r in &d.remediation {
-                println!("help: {r}");
-            }
-            if let Some(fix) = &d.fix {
-                println!("fix: {fix}");
-            }
-            println!("more: {}", d.docs);
+            print_text(&d);
+            None
         }
-    }
+    };
     // 1: no cause identified (a pipeline can tell "explained" from "not"), also when the text holds
     // only a wrapper sfjwt knows (sf's "Error authenticating with JWT") without the reason.
     let exit = if d.cause == Cause::Unknown { Exit::CheckFailed } else { Exit::Success };
+    let mut outcome = Outcome::new(exit).with_result(result);
     if exit != Exit::Success {
-        if crate::diagnose::text::recognises(&text) {
-            crate::output::envelope::set_failure(
-                "UnknownCause",
-                "the text holds an error sfjwt knows, not its cause",
-                None,
-            );
+        outcome = if crate::diagnose::text::recognises(&text) {
+            outcome.with_failure("UnknownCause", "the text holds an error sfjwt knows, not its cause", None)
         } else {
-            crate::output::envelope::set_failure("NoKnownError", "the text holds no error sfjwt recognises", None);
-        }
+            outcome.with_failure("NoKnownError", "the text holds no error sfjwt recognises", None)
+        };
     }
     if !args.report.is_empty() {
         let mut r = Report::new("explain", record::Target::default(), Diagnosis::ok());
@@ -85,5 +70,26 @@ pub fn run(args: ExplainArgs) -> Result<Exit, Error> {
         r.diagnosis = d;
         report::write_all(&r, &args.report)?;
     }
-    Ok(exit)
+    Ok(outcome)
+}
+
+/// The diagnosis as text on stdout, labelled as login's and doctor's: help for steps, fix for a
+/// ready command.
+fn print_text(d: &Diagnosis) {
+    println!("cause: {} ({})", d.cause.id(), d.confidence.id());
+    println!("{}", d.summary);
+    for e in &d.evidence {
+        println!("  evidence: {e}");
+    }
+    if d.candidates.len() > 1 {
+        let others: Vec<&str> = d.candidates.iter().skip(1).map(|c| c.cause.id()).collect();
+        println!("  other candidates: {}", others.join(", "));
+    }
+    for r in &d.remediation {
+        println!("help: {r}");
+    }
+    if let Some(fix) = &d.fix {
+        println!("fix: {fix}");
+    }
+    println!("more: {}", d.docs);
 }

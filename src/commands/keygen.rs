@@ -1,11 +1,11 @@
 use base64::Engine;
 use serde::Serialize;
 
-use super::print_json;
 use crate::cli::{Format, KeygenArgs};
 use crate::credentials::cert::{self, Bits, CertInfo, CertRequest};
 use crate::error::{Error, Exit, UsageKind};
 use crate::fsutil::{self, PUBLIC_MODE, SECRET_MODE};
+use crate::output::printer::{Outcome, Printer};
 
 /// Every flag checked, and the two destinations free (or --force), before a key is made.
 fn validate(args: &KeygenArgs) -> Result<(Bits, std::path::PathBuf, std::path::PathBuf), Error> {
@@ -89,7 +89,7 @@ struct Output<'a> {
     next_step: String,
 }
 
-pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
+pub fn run(args: KeygenArgs, printer: Printer) -> Result<Outcome, Error> {
     let (bits, key_path, cert_path) = validate(&args)?;
     let request = CertRequest { bits, common_name: args.cn.clone(), organization: args.org.clone(), days: args.days };
     let generated = cert::generate(&request)?;
@@ -114,25 +114,24 @@ pub fn run(args: KeygenArgs) -> Result<Exit, Error> {
         key_base64: key_b64.as_deref().map(|s| s.as_str()),
         next_step,
     };
-    match args.format {
-        Format::Json => print_json(&out)?,
+    let format = if printer.json() { Format::Json } else { args.format };
+    let result = match format {
+        Format::Json => printer.json_value(&out)?,
         Format::Text => {
-            crate::output::envelope::line(&format!(
-                "Created an RSA {}-bit key and a self-signed certificate.",
-                generated.key.bits()
-            ));
-            crate::output::envelope::line(&format!("  subject:     {}", out.cert.subject));
-            crate::output::envelope::line(&format!("  not after:   {} ({} days)", out.cert.not_after, args.days));
-            crate::output::envelope::line(&format!("  SHA-1:       {}", out.cert.sha1_fingerprint));
-            crate::output::envelope::line(&format!("  SHA-256:     {}", out.cert.sha256_fingerprint));
-            crate::output::envelope::line(&format!("  key:         {} (mode 0600: keep it secret)", out.key_path));
-            crate::output::envelope::line(&format!("  certificate: {}", out.cert_path));
+            printer.line(&format!("Created an RSA {}-bit key and a self-signed certificate.", generated.key.bits()));
+            printer.line(&format!("  subject:     {}", out.cert.subject));
+            printer.line(&format!("  not after:   {} ({} days)", out.cert.not_after, args.days));
+            printer.line(&format!("  SHA-1:       {}", out.cert.sha1_fingerprint));
+            printer.line(&format!("  SHA-256:     {}", out.cert.sha256_fingerprint));
+            printer.line(&format!("  key:         {} (mode 0600: keep it secret)", out.key_path));
+            printer.line(&format!("  certificate: {}", out.cert_path));
             if let Some(b64) = out.key_base64 {
-                crate::output::envelope::line(&format!("  key, base64 (for a CI secret): {b64}"));
+                printer.line(&format!("  key, base64 (for a CI secret): {b64}"));
             }
-            crate::output::envelope::line("");
-            crate::output::envelope::line(&format!("Next: {}.", out.next_step));
+            printer.line("");
+            printer.line(&format!("Next: {}.", out.next_step));
+            None
         }
-    }
-    Ok(Exit::Success)
+    };
+    Ok(Outcome::new(Exit::Success).with_result(result))
 }

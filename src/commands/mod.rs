@@ -13,58 +13,40 @@ mod setup;
 
 use crate::cli::{Cli, Command, OptionalKeyArgs};
 use crate::credentials::keys::{self, KeySource, Passphrase, RsaPrivateKey};
-use crate::error::{Error, Exit};
-use crate::output::envelope;
+use crate::error::Error;
+use crate::output::printer::{Outcome, Printer};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use crate::login::grant::Progress;
 
-pub fn run(cli: Cli) -> Result<Exit, Error> {
+/// Runs the command; `printer` says where its output goes, and `main` prints the outcome.
+pub fn run(cli: Cli, printer: Printer) -> Result<Outcome, Error> {
     crate::cli::settings::check_env_encoding()?;
-    if cli.json {
-        envelope::enable();
-    }
-    let cli = if cli.json { json_formats(cli) } else { cli };
     match cli.command {
-        Command::Keygen(args) => keygen::run(args),
-        Command::Cert(crate::cli::CertCommand::Inspect(args)) => cert::inspect(args),
-        Command::Cert(crate::cli::CertCommand::Rotate(args)) => cert::rotate(args),
-        Command::Setup(args) => setup::run(*args),
-        Command::Assertion(args) => assertion::run(args),
-        Command::Login(args) => login_command(*args),
+        Command::Keygen(args) => keygen::run(args, printer),
+        Command::Cert(crate::cli::CertCommand::Inspect(args)) => cert::inspect(args, printer),
+        Command::Cert(crate::cli::CertCommand::Rotate(args)) => cert::rotate(args, printer),
+        Command::Setup(args) => setup::run(*args, printer),
+        Command::Assertion(args) => assertion::run(args, printer),
+        Command::Login(args) => login_command(*args, printer),
         Command::Revoke(args) => revoke::run(args),
-        Command::Doctor(args) => doctor::run(*args),
-        Command::Explain(args) => explain::run(args),
-        Command::Completions(args) => completions::completions(args),
-        Command::Man(args) => completions::man(args),
+        Command::Doctor(args) => doctor::run(*args, printer),
+        Command::Explain(args) => explain::run(args, printer),
+        Command::Completions(args) => completions::completions(args, printer),
+        Command::Man(args) => completions::man(args, printer),
     }
 }
 
 /// `login`: Salesforce, or Microsoft Entra with `--provider entra` (its flags refused otherwise).
-fn login_command(args: crate::cli::LoginCommand) -> Result<Exit, Error> {
+fn login_command(args: crate::cli::LoginCommand, printer: Printer) -> Result<Outcome, Error> {
     if args.entra.provider == crate::cli::Provider::Entra {
-        return entra::run(args);
+        return entra::run(args, printer);
     }
     if let Some(flag) = args.entra.given().first() {
         return Err(Error::usage(format!("{flag} is for Microsoft Entra logins"), "add --provider entra"));
     }
-    login::run(args.login)
-}
-
-/// Under `--json` every command produces its JSON form, which the envelope carries.
-fn json_formats(mut cli: Cli) -> Cli {
-    use crate::cli::{CertCommand, Format, OutFormat};
-    match &mut cli.command {
-        Command::Keygen(a) => a.format = Format::Json,
-        Command::Cert(CertCommand::Inspect(a)) => a.format = Format::Json,
-        Command::Explain(a) => a.format = Format::Json,
-        Command::Login(a) => a.format = Some(OutFormat::Json),
-        Command::Doctor(a) => a.login.format = Some(OutFormat::Json),
-        Command::Assertion(a) => a.decode_json = true,
-        _ => {}
-    }
-    cli
+    login::run(args.login, printer)
 }
 
 fn env_var(name: &str) -> Option<String> {
@@ -85,17 +67,6 @@ pub(crate) fn load_optional_key(args: &OptionalKeyArgs) -> Result<Option<RsaPriv
     let source = KeySource::parse(spec)?;
     let pass = passphrase(args.key_passphrase_file.as_deref())?;
     Ok(Some(keys::load(&source, pass.as_ref())?))
-}
-
-/// JSON output: printed, or under `--json` kept as the envelope's `result`.
-pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let json = serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode JSON output: {e}")))?;
-    if envelope::enabled() {
-        envelope::set_result(json);
-    } else {
-        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
-    }
-    Ok(())
 }
 
 /// The verdict on stderr. `skip_evidence` leaves out lines the caller already printed. Server

@@ -12,12 +12,13 @@ use crate::error::{Error, Exit, UsageKind};
 use crate::login::endpoint::{self, HostPolicy};
 use crate::login::revoke::{Revoked, revoke};
 use crate::net::{self, NetSettings};
+use crate::output::printer::Outcome;
 
 /// The variables holding the token, in the order read: `login --format env|shell`,
 /// `--dotenv` and `--export-env` write SF_ACCESS_TOKEN; SFJWT_ACCESS_TOKEN is the older name.
 const TOKEN_VARS: &[&str] = &["SF_ACCESS_TOKEN", "SFJWT_ACCESS_TOKEN"];
 
-pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
+pub fn run(args: RevokeArgs) -> Result<Outcome, Error> {
     let instance = args
         .instance_url
         .clone()
@@ -42,27 +43,25 @@ pub fn run(args: RevokeArgs) -> Result<Exit, Error> {
     match revoke(&client, &net, &origin, &token) {
         Revoked::Done => {
             eprintln!("Revoked the access token at {origin}");
-            crate::output::envelope::set_result(serde_json::json!({ "revoked": true, "instance_url": origin }));
-            Ok(Exit::Success)
+            let result = serde_json::json!({ "revoked": true, "instance_url": origin });
+            Ok(Outcome::new(Exit::Success).with_result(Some(result)))
         }
         Revoked::Refused { status, excerpt } if gone(&excerpt) => {
             eprintln!("note: {origin} did not revoke the token (HTTP {status}: {excerpt})");
             eprintln!("note: it was already revoked or has expired; nothing left to do");
-            crate::output::envelope::set_result(serde_json::json!({ "revoked": false, "instance_url": origin }));
-            Ok(Exit::Success)
+            let result = serde_json::json!({ "revoked": false, "instance_url": origin });
+            Ok(Outcome::new(Exit::Success).with_result(Some(result)))
         }
         Revoked::Refused { status, excerpt } => {
             eprintln!("error: {origin} refused to revoke the token: HTTP {status}: {excerpt}");
-            crate::output::envelope::set_failure("RevokeRefused", excerpt, None);
-            Ok(Exit::Refused)
+            Ok(Outcome::new(Exit::Refused).with_failure("RevokeRefused", excerpt, None))
         }
         Revoked::NoAnswer(why) => {
             eprintln!("error: no usable answer from {origin}: {why}");
-            crate::output::envelope::set_failure("NoUsableAnswer", why.clone(), Some("network_error"));
             if why.starts_with("tls") {
                 eprintln!("help: {}", crate::diagnose::login::tls_help(&why));
             }
-            Ok(Exit::NoAnswer)
+            Ok(Outcome::new(Exit::NoAnswer).with_failure("NoUsableAnswer", why, Some("network_error")))
         }
     }
 }

@@ -13,8 +13,9 @@ use crate::fsutil;
 use crate::login::endpoint::{self, HostPolicy, LoginUrl};
 use crate::login::grant::GrantRequest;
 use crate::net::{self, NetSettings};
+use crate::output::printer::{Outcome, Printer};
 
-pub fn run(args: SetupArgs) -> Result<Exit, Error> {
+pub fn run(args: SetupArgs, printer: Printer) -> Result<Outcome, Error> {
     let username = endpoint::username(&args.username)?;
     if !appmeta::valid_api_name(&args.app_name) {
         return Err(Error::usage(
@@ -27,7 +28,7 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
         AppKindArg::ConnectedApp => Kind::ConnectedApp,
     };
     if let Some(ci) = args.keyless {
-        return keyless(&args, ci, &username);
+        return keyless(&args, ci, &username).map(Outcome::from);
     }
     let mut plan = plan(&args, &username)?;
     // Settings are valid: from here on, files are written and commands run.
@@ -51,26 +52,26 @@ pub fn run(args: SetupArgs) -> Result<Exit, Error> {
     }
     ensure_dx_project(&args.source_dir)?;
     report_written(&args, kind, &written, key_path.as_deref());
-    print_identity(&args, &plan.consumer_key, &username, key_path.as_deref(), &key);
+    print_identity(printer, &args, &plan.consumer_key, &username, key_path.as_deref(), &key);
     if args.deploy {
         deploy_and_assign(args.admin_sf_org.as_deref(), &args.source_dir, &permission_set, &username, &[])?;
     } else {
-        print_next_steps(&args, kind, &permission_set, &username);
+        print_next_steps(printer, &args, kind, &permission_set, &username);
     }
     if let Some(wait) = &plan.wait {
-        let exit = verify(wait, &plan.consumer_key, &username, &key)?;
-        if exit != Exit::Success {
-            return Ok(exit);
+        let outcome = verify(wait, &plan.consumer_key, &username, &key)?;
+        if outcome.exit != Exit::Success {
+            return Ok(outcome);
         }
-        snippets(&plan.consumer_key, &username, &wait.url_text);
+        snippets(printer, &plan.consumer_key, &username, &wait.url_text);
     }
-    crate::output::envelope::set_result(serde_json::json!({
+    let result = serde_json::json!({
         "client_id": plan.consumer_key,
         "username": username,
         "private_key": key_path.as_ref().map(|p| p.display().to_string()),
         "source_dir": args.source_dir.display().to_string(),
-    }));
-    Ok(Exit::Success)
+    });
+    Ok(Outcome::new(Exit::Success).with_result(Some(result)))
 }
 
 /// Everything `setup` needs, validated before any file is written or command run.
@@ -248,21 +249,28 @@ fn report_written(args: &SetupArgs, kind: Kind, written: &[appmeta::Written], ke
     }
 }
 
-fn print_identity(args: &SetupArgs, consumer_key: &str, username: &str, key_path: Option<&Path>, key: &RsaPrivateKey) {
-    crate::output::envelope::line(&format!("client id (consumer key): {consumer_key}"));
-    crate::output::envelope::line(&format!("username:                 {username}"));
+fn print_identity(
+    printer: Printer,
+    args: &SetupArgs,
+    consumer_key: &str,
+    username: &str,
+    key_path: Option<&Path>,
+    key: &RsaPrivateKey,
+) {
+    printer.line(&format!("client id (consumer key): {consumer_key}"));
+    printer.line(&format!("username:                 {username}"));
     if let Some(p) = key_path {
-        crate::output::envelope::line(&format!("private key:              {}", p.display()));
+        printer.line(&format!("private key:              {}", p.display()));
     }
     if args.print_key_base64 {
         let b64 =
             zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.to_pkcs8_pem().as_bytes()));
-        crate::output::envelope::line(&format!("private key, base64:      {}", b64.as_str()));
+        printer.line(&format!("private key, base64:      {}", b64.as_str()));
     }
 }
 
 /// The two steps left when setup did not run them, each with the Setup click path beside it.
-fn print_next_steps(args: &SetupArgs, kind: Kind, permission_set: &str, username: &str) {
+fn print_next_steps(printer: Printer, args: &SetupArgs, kind: Kind, permission_set: &str, username: &str) {
     let alias = args.admin_sf_org.as_deref().unwrap_or("<admin alias>");
     let dir = crate::output::ci::shell_quote(&args.source_dir.display().to_string());
     let app = &args.app_name;
@@ -276,16 +284,16 @@ fn print_next_steps(args: &SetupArgs, kind: Kind, permission_set: &str, username
             format!("App Manager > {app} > View > Manage Consumer Details"),
         ),
     };
-    crate::output::envelope::line("");
-    crate::output::envelope::line("Next:");
-    crate::output::envelope::line(&format!("  1. sf project deploy start --source-dir {dir} --target-org {alias}"));
-    crate::output::envelope::line(&format!(
+    printer.line("");
+    printer.line("Next:");
+    printer.line(&format!("  1. sf project deploy start --source-dir {dir} --target-org {alias}"));
+    printer.line(&format!(
         "     (by hand: {by_hand}, with the certificate and the settings of the files above; Setup makes its own consumer key for an app made by hand: the client id is then the one at {key_path}, not the one printed above)"
     ));
-    crate::output::envelope::line(&format!(
+    printer.line(&format!(
         "  2. sf org assign permset --name {permission_set} --on-behalf-of {username} --target-org {alias}"
     ));
-    crate::output::envelope::line(&format!(
+    printer.line(&format!(
         "     (by hand: Setup > Users > {username} > Permission Set Assignments > Edit Assignments > {permission_set})"
     ));
 }
@@ -442,7 +450,7 @@ fn sf(args: &[&str]) -> Result<(), Error> {
 }
 
 /// Polls the grant until the new app accepts it: `Refused` (3) with the diagnosis, or `NoAnswer` (4).
-fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> Result<Exit, Error> {
+fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> Result<Outcome, Error> {
     let client = net::client(&wait.net)?;
     let req = GrantRequest {
         login: &wait.login,
@@ -457,8 +465,6 @@ fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> 
     eprintln!("Waiting for the app to accept a login (up to {}s)…", wait.limit.as_secs());
     let plan = attempt::Plan {
         flow: attempt::Flow::Grant(req),
-        login: &wait.login,
-        username,
         net: &wait.net,
         verify: false,
         github_mask: false,
@@ -471,27 +477,24 @@ fn verify(wait: &Wait, client_id: &str, username: &str, key: &RsaPrivateKey) -> 
             // Only a proof that the app accepts logins: dropping the session revokes it.
             eprintln!("Verified: logged in as {username} to org {}.", identity.org_id);
             drop(session);
-            Ok(Exit::Success)
+            Ok(Exit::Success.into())
         }
         End::Refused { error, description, diagnosis } => {
             eprintln!("error: the login is still refused: {error}: {description}");
             super::print_diagnosis(&diagnosis, 1);
-            crate::output::envelope::set_failure("GrantRefused", diagnosis.summary.clone(), Some(diagnosis.cause.id()));
-            Ok(Exit::Refused)
+            Ok(Outcome::new(Exit::Refused).with_failure("GrantRefused", diagnosis.summary, Some(diagnosis.cause.id())))
         }
         // The session is checked only by `login` (verify is off here): never reached.
         End::SessionRefused { diagnosis, .. } => {
             super::print_diagnosis(&diagnosis, 0);
-            crate::output::envelope::set_failure("GrantRefused", diagnosis.summary.clone(), Some(diagnosis.cause.id()));
-            Ok(Exit::Refused)
+            Ok(Outcome::new(Exit::Refused).with_failure("GrantRefused", diagnosis.summary, Some(diagnosis.cause.id())))
         }
         End::NoAnswer { failure, detail, diagnosis } => {
             eprintln!(
                 "error: no usable answer from {} ({failure}): {detail}",
                 wait.login.host_str().unwrap_or_default()
             );
-            crate::output::envelope::set_failure("NoUsableAnswer", detail, Some(diagnosis.cause.id()));
-            Ok(Exit::NoAnswer)
+            Ok(Outcome::new(Exit::NoAnswer).with_failure("NoUsableAnswer", detail, Some(diagnosis.cause.id())))
         }
     }
 }
@@ -501,29 +504,29 @@ fn repo_path() -> &'static str {
     env!("CARGO_PKG_REPOSITORY").trim_start_matches("https://github.com/")
 }
 
-fn snippets(client_id: &str, username: &str, login_url: &str) {
-    crate::output::envelope::line("");
-    crate::output::envelope::line("Store in CI:");
-    crate::output::envelope::line(&format!("  client id:  {client_id}"));
-    crate::output::envelope::line(&format!("  username:   {username}"));
-    crate::output::envelope::line("  the key:    as a secret (base64 -w0 <key file>, or --print-key-base64)");
-    crate::output::envelope::line("");
-    crate::output::envelope::line(&format!("GitHub: secret SFJWT_KEY, variable SFJWT_CLIENT_ID={client_id}, then:"));
-    crate::output::envelope::line(&format!("  - uses: {}@<commit sha>", repo_path()));
-    crate::output::envelope::line("    with:");
-    crate::output::envelope::line("      client-id: ${{ vars.SFJWT_CLIENT_ID }}");
-    crate::output::envelope::line(&format!("      username: {username}"));
-    crate::output::envelope::line("      private-key: ${{ secrets.SFJWT_KEY }}");
-    crate::output::envelope::line(&format!("      login-url: {login_url}"));
-    crate::output::envelope::line("");
-    crate::output::envelope::line(&format!(
+fn snippets(printer: Printer, client_id: &str, username: &str, login_url: &str) {
+    printer.line("");
+    printer.line("Store in CI:");
+    printer.line(&format!("  client id:  {client_id}"));
+    printer.line(&format!("  username:   {username}"));
+    printer.line("  the key:    as a secret (base64 -w0 <key file>, or --print-key-base64)");
+    printer.line("");
+    printer.line(&format!("GitHub: secret SFJWT_KEY, variable SFJWT_CLIENT_ID={client_id}, then:"));
+    printer.line(&format!("  - uses: {}@<commit sha>", repo_path()));
+    printer.line("    with:");
+    printer.line("      client-id: ${{ vars.SFJWT_CLIENT_ID }}");
+    printer.line(&format!("      username: {username}"));
+    printer.line("      private-key: ${{ secrets.SFJWT_KEY }}");
+    printer.line(&format!("      login-url: {login_url}"));
+    printer.line("");
+    printer.line(&format!(
         "GitLab: variables SFJWT_CLIENT_ID={client_id}, SFJWT_USERNAME={username}, SFJWT_LOGIN_URL={login_url}, SFJWT_KEY (masked), then:"
     ));
-    crate::output::envelope::line("  include:");
-    crate::output::envelope::line(&format!(
+    printer.line("  include:");
+    printer.line(&format!(
         "    - remote: https://raw.githubusercontent.com/{}/<commit sha>/ci-templates/gitlab/sfjwt.gitlab-ci.yml",
         repo_path()
     ));
-    crate::output::envelope::line("  sfjwt-login:");
-    crate::output::envelope::line("    extends: .sfjwt-login");
+    printer.line("  sfjwt-login:");
+    printer.line("    extends: .sfjwt-login");
 }

@@ -22,11 +22,19 @@ pub enum Flow<'a> {
     Exchange { request: ExchangeRequest<'a>, context: keyless::Context<'a> },
 }
 
+impl Flow<'_> {
+    /// Where the login goes (the host policy's login URL).
+    fn login(&self) -> &LoginUrl {
+        match self {
+            Flow::Grant(r) => r.login,
+            Flow::Exchange { request, .. } => request.login,
+        }
+    }
+}
+
+/// The attempt: what is tried (the request holds the target and the credential), and how.
 pub struct Plan<'a> {
     pub flow: Flow<'a>,
-    pub login: &'a LoginUrl,
-    /// Empty for a keyless login whose handler picks the user.
-    pub username: &'a str,
     pub net: &'a NetSettings,
     /// One REST call after the grant to check that the session works.
     pub verify: bool,
@@ -189,7 +197,7 @@ fn granted<'c>(client: &'c Client, plan: &Plan<'_>, g: Granted, checks: &mut Vec
         org_id: g.org_id.clone(),
         user_id: g.user_id.clone(),
         instance_url: g.instance_url.clone(),
-        is_sandbox: is_sandbox(plan.login, g),
+        is_sandbox: is_sandbox(plan.flow.login(), g),
     };
     if !plan.verify {
         return End::Granted { session, identity, warning: None };
@@ -212,25 +220,22 @@ fn is_sandbox(login: &LoginUrl, g: &Granted) -> bool {
 
 /// A refusal read with the audience of the attempt that got it, and what the login knows.
 fn refusal(plan: &Plan<'_>, attempts: &[Attempt], error: &str, description: &str) -> Diagnosis {
-    if let Flow::Exchange { context, .. } = &plan.flow {
-        return keyless::refused(attempts, error, description, context);
-    }
+    let request = match &plan.flow {
+        Flow::Exchange { context, .. } => return keyless::refused(attempts, error, description, context),
+        Flow::Grant(request) => request,
+    };
     let d = diagnose::from_attempts(attempts, Some((error, description)), None);
     let audience = attempts.iter().rev().find(|a| a.error.as_deref() == Some(error)).map(|a| a.audience.as_str());
-    let ctx = hints::LoginContext::new(plan.login, plan.username, audience.unwrap_or_default(), attempts);
+    let ctx = hints::LoginContext::new(request.login, request.username, audience.unwrap_or_default(), attempts);
     let d = hints::refine(d, &ctx);
     // The help follows the app's kind: the refusal's words, or the app `setup` made here.
-    let client_id = match &plan.flow {
-        Flow::Grant(request) => request.client_id,
-        Flow::Exchange { .. } => "",
-    };
-    let app = super::app_kind::repository_app(client_id);
+    let app = super::app_kind::repository_app(request.client_id);
     // "hasn't approved" names two policies: the app `setup` wrote here says which, read as doctor
     // reads repository metadata (no org facts, no local checks).
     let d = match &app {
         Some(a) if matches!(d.cause, Cause::UserNotApproved | Cause::UserNotPreauthorized) => {
             let local = super::verdict::Local::default();
-            super::verdict::verdict(d, Some((error, description)), None, Some(a), &local, plan.username)
+            super::verdict::verdict(d, Some((error, description)), None, Some(a), &local, request.username)
         }
         _ => d,
     };

@@ -1,9 +1,79 @@
 //! Verdicts for the keyless login (token exchange): Salesforce's reported refusal texts
 //! (keyless.md §1.9) plus what the OIDC token's own claims already show.
 
-use crate::credentials::oidc::OidcClaims;
+use reqwest::blocking::Client;
+
+use crate::credentials::oidc::{self, OidcClaims, OidcToken};
+use crate::diagnose::attempt::Flow;
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
+use crate::error::Error;
+use crate::login::exchange::ExchangeRequest;
 use crate::login::grant::Attempt;
+use crate::login::target::{OidcCredential, Target};
+use crate::net::NetSettings;
+use crate::record::{Check, CheckStatus};
+
+/// The pipeline's OIDC token, acquired and looked at before it is sent: its claims (decoded, not
+/// verified), what the local preflight found, and the report's check of them.
+pub struct Subject {
+    pub token: OidcToken,
+    pub claims: Option<OidcClaims>,
+    /// Problems the local preflight found (expiry, audience), as warnings.
+    pub preflight: Vec<String>,
+    pub check: Check,
+}
+
+/// Acquires the token from its source, registered as a secret (and masked in GitHub Actions)
+/// the moment it is read. Without one, the error and its diagnosis (`oidc_token_unavailable`).
+pub fn acquire(
+    o: &OidcCredential,
+    client: &Client,
+    net: &NetSettings,
+    env: &dyn Fn(&str) -> Option<String>,
+    github: bool,
+) -> Result<Subject, Box<(Error, Diagnosis)>> {
+    let token = oidc::acquire(&o.source, &o.audience, client, net, env, github).map_err(|e| {
+        let evidence = vec![format!("{}: {e}", o.source.describe())];
+        Box::new((e, Diagnosis::new(Cause::OidcTokenUnavailable, Confidence::Confirmed, evidence)))
+    })?;
+    // Registered for every source (env:, file:, gitlab): any echo of it is scrubbed everywhere.
+    crate::secrets::register(token.expose());
+    if github {
+        crate::secrets::github_mask(token.expose());
+    }
+    let claims = oidc::decode(token.expose());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let preflight = claims.as_ref().map(|c| oidc::preflight(c, &o.audience, now)).unwrap_or_default();
+    let check = Check {
+        id: "oidc_token".into(),
+        title: "OIDC token claims (decoded, not verified)".into(),
+        status: if preflight.is_empty() { CheckStatus::Pass } else { CheckStatus::Warn },
+        detail: claims.as_ref().map(describe).unwrap_or_default(),
+    };
+    Ok(Subject { token, claims, preflight, check })
+}
+
+impl Subject {
+    /// The token exchange for this target, read with what the preflight found.
+    pub fn flow<'a>(&'a self, target: &'a Target, o: &'a OidcCredential) -> Flow<'a> {
+        let request = ExchangeRequest {
+            login: &target.login,
+            hosts: &target.hosts,
+            client_id: &target.client_id,
+            subject_token: &self.token,
+            token_type: o.token_type,
+            token_handler: o.token_handler.as_deref(),
+            audience: &o.audience,
+        };
+        let context = Context {
+            client_id: &target.client_id,
+            token_handler: o.token_handler.as_deref(),
+            claims: self.claims.as_ref(),
+            preflight: &self.preflight,
+        };
+        Flow::Exchange { request, context }
+    }
+}
 
 /// What the remediation names: the app and the handler that were asked.
 pub struct Context<'a> {

@@ -8,3 +8,4 @@ pub mod exchange;
 pub mod grant;
 pub mod revoke;
 pub mod session;
+pub mod target;

@@ -3,66 +3,22 @@
 //! `{"status": 0, "result": …}` on success, `{"status": N, "name": …, "message": …, "cause": …}`
 //! otherwise. Text that would have gone to stdout goes to stderr instead.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use serde_json::{Value, json};
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
-static RESULT: Mutex<Option<Value>> = Mutex::new(None);
-static FAILURE: Mutex<Option<Failure>> = Mutex::new(None);
+use super::printer::Outcome;
 
-/// Why a command that returned normally still failed (a refusal, a failed check).
-struct Failure {
-    name: &'static str,
-    message: String,
-    cause: Option<&'static str>,
-}
-
-pub fn enable() {
-    ENABLED.store(true, Ordering::SeqCst);
-}
-
-pub fn enabled() -> bool {
-    ENABLED.load(Ordering::SeqCst)
-}
-
-/// The command's result (what `--format json` would print).
-pub fn set_result(value: Value) {
-    if let Ok(mut r) = RESULT.lock() {
-        *r = Some(value);
-    }
-}
-
-/// A failure the command reports with its own exit code.
-pub fn set_failure(name: &'static str, message: impl Into<String>, cause: Option<&'static str>) {
-    if let Ok(mut f) = FAILURE.lock() {
-        *f = Some(Failure { name, message: message.into(), cause });
-    }
-}
-
-/// A line of text output: stdout normally, stderr under `--json` (stdout holds the envelope).
-pub fn line(text: &str) {
-    if enabled() {
-        eprintln!("{text}");
-    } else {
-        println!("{text}");
-    }
-}
-
-/// The envelope for a command that returned `exit`.
-pub fn finished(exit: u8) -> Value {
-    let result = RESULT.lock().ok().and_then(|mut r| r.take()).unwrap_or(Value::Null);
-    let failure = FAILURE.lock().ok().and_then(|mut f| f.take());
-    match failure {
-        Some(f) if exit != 0 => json!({
-            "status": exit,
+/// The envelope for a command that returned normally.
+pub fn finished(outcome: &Outcome) -> Value {
+    let result = outcome.result.clone().unwrap_or(Value::Null);
+    match &outcome.failure {
+        Some(f) if outcome.exit as u8 != 0 => json!({
+            "status": outcome.exit as u8,
             "name": f.name,
             "message": f.message,
             "cause": f.cause,
             "result": result,
         }),
-        _ => json!({ "status": exit, "result": result }),
+        _ => json!({ "status": outcome.exit as u8, "result": result }),
     }
 }
 
@@ -77,4 +33,26 @@ pub fn print(envelope: &Value) {
     let text = serde_json::to_string_pretty(envelope).unwrap_or_else(|_| "{\"status\": 1}".into());
     // A reader that closed the pipe early (`| head`) is not an error and never a panic.
     let _ = writeln!(std::io::stdout().lock(), "{}", crate::secrets::scrub(&text));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Exit;
+
+    /// The outcome a command returns is the envelope: its result, and its failure only when the
+    /// exit code says it failed.
+    #[test]
+    fn an_outcome_becomes_the_envelope() {
+        let ok = Outcome::new(Exit::Success).with_result(Some(json!({"a": 1}))).with_failure("X", "m", None);
+        assert_eq!(finished(&ok), json!({"status": 0, "result": {"a": 1}}));
+        let refused = Outcome::new(Exit::Refused).with_failure("GrantRefused", "no", Some("user_not_approved"));
+        assert_eq!(
+            finished(&refused),
+            json!({"status": 3, "name": "GrantRefused", "message": "no", "cause": "user_not_approved", "result": null})
+        );
+        // A later `None` keeps the result already given.
+        let kept = Outcome::new(Exit::Success).with_result(Some(json!(1))).with_result(None);
+        assert_eq!(finished(&kept)["result"], json!(1));
+    }
 }

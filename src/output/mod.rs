@@ -4,5 +4,7 @@
 pub mod ci;
 pub mod envelope;
 pub mod fleet;
+pub mod printer;
 pub mod report;
+pub mod session;
 pub mod text;

@@ -654,7 +654,9 @@ fn action_metadata_is_consistent() {
             "username"
         ]
     );
-    let written = std::fs::read_to_string(repo().join("src/commands/login.rs")).unwrap()
+    // login's GitHub outputs are written by its hand-off and its failure path.
+    let written = std::fs::read_to_string(repo().join("src/commands/login/handoff.rs")).unwrap()
+        + &std::fs::read_to_string(repo().join("src/commands/login/failure.rs")).unwrap()
         + &std::fs::read_to_string(repo().join("src/commands/entra.rs")).unwrap()
         + &std::fs::read_to_string(repo().join("action/main.js")).unwrap();
     for o in &outputs {

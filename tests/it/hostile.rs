@@ -426,3 +426,40 @@ fn bidi_controls_in_user_values_are_shown_not_obeyed() {
     assert!(!r.stderr.contains('\u{202E}'), "{}", r.stderr);
     assert!(r.stderr.contains("ca\u{FFFD}mep.pem"), "{}", r.stderr);
 }
+
+/// A CI variable holding a secret, pasted into the wrong flag, is hidden although it has no
+/// credential's shape (outside attack: a passphrase given as --cert, --tenant or --scope was
+/// quoted whole).
+#[test]
+fn a_secret_variable_in_the_wrong_flag_is_never_quoted_back() {
+    let passphrase = "Tr0ub4dor&3-horse-staple";
+    let key = sfjwt_testsupport::fixture_key();
+    for (flag, provider) in
+        [("--cert", "entra"), ("--tenant", "entra"), ("--scope", "entra"), ("--ca-file", "salesforce")]
+    {
+        let ctx = Ctx::new();
+        let mut cmd = ctx.sfjwt();
+        let client_id = if provider == "entra" { "0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60" } else { CLIENT_ID };
+        cmd.args(["login", "--provider", provider, "-i", client_id, "--key"]).arg(&key);
+        if provider == "entra" {
+            // A tenant id, not a domain: no discovery request comes before the flags are read.
+            let tenant = "7a1c2e4b-0d9f-4c3e-8b6a-2f5e9d1c0a47";
+            for (f, v) in [("--tenant", tenant), ("--scope", "https://graph.microsoft.com/.default")] {
+                if f != flag {
+                    cmd.args([f, v]);
+                }
+            }
+            if flag != "--cert" {
+                cmd.arg("--cert").arg(sfjwt_testsupport::repo_root().join("fixtures/orgs/ci.crt"));
+            }
+        } else {
+            cmd.args(["-o", "ci@acme.com"]);
+        }
+        cmd.args([flag, passphrase]).env("SFJWT_KEY_PASSPHRASE", passphrase);
+        cmd.args(["--login-url", "https://127.0.0.1:9", "--allow-host", "127.0.0.1", "--max-retries", "0"]);
+        let r = ctx.run(&mut cmd);
+        assert_eq!(r.code, 2, "{flag}: the flag's own error: {}", r.stderr);
+        assert!(r.stderr.contains("***"), "{flag}: the error quotes the value, hidden: {}", r.stderr);
+        assert!(!r.stderr.contains("Tr0ub4dor") && !r.stdout.contains("Tr0ub4dor"), "{flag} quoted it:\n{}", r.stderr);
+    }
+}

@@ -10,12 +10,8 @@ use crate::login::endpoint;
 use crate::record::{Check, CheckStatus};
 
 pub(super) fn key(st: &mut State<'_>) {
-    let l = &st.s.login;
-    let Some(source) = &l.key else {
-        st.push(check("key", "Private key readable and RSA", CheckStatus::Fail, "no key given"));
-        return;
-    };
-    match keys::load(source, l.passphrase.as_ref()) {
+    let k = &st.s.key;
+    match keys::load(&k.key, k.passphrase.as_ref()) {
         Ok(k) => {
             let detail = format!("RSA {} bits, {}", k.bits(), k.format());
             st.push(check("key", "Private key readable and RSA", CheckStatus::Pass, detail));
@@ -53,7 +49,7 @@ fn summary(info: &cert::CertInfo, source: String) -> CertSummary {
 }
 
 pub(super) fn repository(st: &mut State<'_>) {
-    let client_id = st.s.login.client_id.clone();
+    let client_id = st.s.target.client_id.clone();
     let dirs = metadata::source_dirs(st.s.source_dir.as_deref());
     let apps = metadata::scan(&dirs);
     st.repo_app = metadata::find_by_key(&apps, &client_id).cloned();
@@ -98,9 +94,8 @@ pub(super) fn repository(st: &mut State<'_>) {
 
 /// Username against the login host (the org's own answer may replace it later).
 pub(super) fn environment(st: &mut State<'_>) {
-    let l = &st.s.login;
-    let host = l.login.host_str().unwrap_or_default().to_string();
-    let username = l.username.clone();
+    let host = st.s.target.login.host_str().unwrap_or_default().to_string();
+    let username = st.s.key.username.clone();
     st.local.environment_mismatch =
         endpoint::environment_mismatch(&username, st.local.login_host_is_sandbox, &format!("{host} serves"));
     let c = environment_check(st, format!("{username} at {host}"));

@@ -69,20 +69,20 @@ impl State<'_> {
 }
 
 pub fn run(s: &DoctorPlan) -> Result<Outcome, Error> {
-    let l = &s.login;
+    let login = &s.target.login;
     let report = Report::new(
         "doctor",
         record::Target {
-            client_id: Some(l.client_id.clone()),
-            username: Some(l.username.clone()),
-            login_host: l.login.host_str().map(str::to_string),
-            audience: l.audience.clone(),
+            client_id: Some(s.target.client_id.clone()),
+            username: Some(s.key.username.clone()),
+            login_host: login.host_str().map(str::to_string),
+            audience: s.key.audience.clone(),
             ..Default::default()
         },
         Diagnosis::ok(),
     );
     let local = Local {
-        login_host_is_sandbox: endpoint::is_sandbox_host(l.login.host_str().unwrap_or_default()),
+        login_host_is_sandbox: endpoint::is_sandbox_host(login.host_str().unwrap_or_default()),
         ..Local::default()
     };
     let mut st = State {
@@ -103,14 +103,14 @@ pub fn run(s: &DoctorPlan) -> Result<Outcome, Error> {
     local::given_certificate(&mut st)?;
     local::repository(&mut st);
     local::environment(&mut st);
-    let client = crate::net::client(&l.net)?;
+    let client = crate::net::client(&s.tries.net)?;
     remote::grant(&mut st, &client)?;
     remote::org(&mut st, &client)?;
     Ok(finish(st))
 }
 
 fn finish(mut st: State<'_>) -> Outcome {
-    let username = &st.s.login.username;
+    let username = &st.s.key.username;
     let refusal = st.refusal.as_ref().map(|(e, d)| (e.as_str(), d.as_str()));
     let base = if st.key.is_none() {
         Diagnosis::new(Cause::InvalidKey, Confidence::Confirmed, vec!["the private key could not be used".into()])

@@ -6,16 +6,18 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::credentials::keys::{KeySource, Passphrase};
-use crate::login::endpoint::{HostPolicy, LoginUrl};
-use crate::net::NetSettings;
+use crate::login::target::{KeyCredential, Target, Tries};
 
 /// One target's check: the grant to try, the admin session to read the org with, the app and
 /// certificate to compare.
 pub struct DoctorPlan {
     /// The config target's name (fleet mode, or --target).
     pub name: Option<String>,
-    pub login: GrantPlan,
+    /// What is logged in to, with which key, and how: the same values `login` takes. The doctor
+    /// hands no session on, so there is no hand-off.
+    pub target: Target,
+    pub key: KeyCredential,
+    pub tries: Tries,
     pub admin: Option<AdminSource>,
     pub app_name: Option<String>,
     pub cert: Option<PathBuf>,
@@ -31,23 +33,6 @@ impl DoctorPlan {
             _ => None,
         }
     }
-}
-
-/// The JWT bearer grant the doctor tries: what is logged in to, and with which key; never a
-/// hand-off (the doctor hands no session on).
-pub struct GrantPlan {
-    pub client_id: String,
-    pub username: String,
-    pub login: LoginUrl,
-    /// The hosts the login and the token may go to; answers are checked against it too.
-    pub hosts: HostPolicy,
-    pub audience: Option<String>,
-    /// None when no key was given: the local key checks are then skipped.
-    pub key: Option<KeySource>,
-    pub passphrase: Option<Passphrase>,
-    pub lifetime: Duration,
-    pub net: NetSettings,
-    pub wait_for_propagation: Option<Duration>,
 }
 
 /// Where the admin session comes from; the sf CLI is asked only when the doctor runs.

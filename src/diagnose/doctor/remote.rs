@@ -19,22 +19,10 @@ pub(super) fn grant(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
         st.push(check("grant", "JWT bearer grant", CheckStatus::Skip, "no usable key"));
         return Ok(());
     };
-    let l = &st.s.login;
-    let request = GrantRequest {
-        login: &l.login,
-        hosts: &l.hosts,
-        client_id: &l.client_id,
-        username: &l.username,
-        key: k,
-        audience: l.audience.as_deref(),
-        lifetime: l.lifetime,
-        wait_for_propagation: l.wait_for_propagation,
-    };
+    let s = st.s;
     let plan = attempt::Plan {
-        flow: attempt::Flow::Grant(request),
-        login: &l.login,
-        username: &l.username,
-        net: &l.net,
+        flow: attempt::Flow::Grant(GrantRequest::new(&s.target, &s.key, k, &s.tries)),
+        net: &s.tries.net,
         verify: true,
         github_mask: false,
         evidence_host: None,
@@ -75,7 +63,7 @@ fn settle_environment(st: &mut State<'_>, sandbox: bool) {
         return;
     }
     st.local.login_host_is_sandbox = sandbox;
-    let username = st.s.login.username.clone();
+    let username = st.s.key.username.clone();
     let kind = if sandbox { "sandbox" } else { "production" };
     st.local.environment_mismatch = endpoint::environment_mismatch(&username, sandbox, "the session's org is");
     let c = super::local::environment_check(st, format!("{username} in a {kind} session"));
@@ -92,7 +80,7 @@ fn clock(st: &mut State<'_>) {
         _ => CheckStatus::Pass,
     };
     let mut detail = format!("server clock minus local clock: {skew}s");
-    let lifetime = i64::try_from(st.s.login.lifetime.as_secs()).unwrap_or(i64::MAX);
+    let lifetime = i64::try_from(st.s.tries.lifetime.as_secs()).unwrap_or(i64::MAX);
     if skew.abs() >= lifetime && skew.abs() <= crate::login::clock::MAX_SKEW_SECONDS {
         // doctor names the skew; login compensates it (issue 23 §3).
         detail.push_str(
@@ -115,23 +103,24 @@ pub(super) fn org(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
         Some(AdminSource::SfOrg(alias)) => {
             let session = sf_session(alias)?;
             // sf's stored instance URL gets the login host's rules before the token goes there.
-            st.s.login.hosts.login_url(&session.instance_url)?;
+            st.s.target.hosts.login_url(&session.instance_url)?;
             session
         }
     };
-    let l = &st.s.login;
-    let api = OrgApi { client, net: &l.net, session: &session };
+    let plan = st.s;
+    let username = &plan.key.username;
+    let api = OrgApi { client, net: &st.s.tries.net, session: &session };
     let repo_label = st.repo_app.as_ref().map(|a| a.label.clone());
-    let f = facts::gather(&api, &l.username, st.s.app_name.as_deref(), repo_label.as_deref());
+    let f = facts::gather(&api, username, st.s.app_name.as_deref(), repo_label.as_deref());
     // The org says what it is; that beats guessing from the host name.
     if let Some(sandbox) = f.is_sandbox {
         st.local.login_host_is_sandbox = sandbox;
-        st.local.environment_mismatch = endpoint::environment_mismatch(&l.username, sandbox, "the org is");
+        st.local.environment_mismatch = endpoint::environment_mismatch(username, sandbox, "the org is");
         let kind = if sandbox { "sandbox" } else { "production" };
-        let c = super::local::environment_check(st, format!("{} in a {kind} org", l.username));
+        let c = super::local::environment_check(st, format!("{} in a {kind} org", username));
         st.replace(c);
     }
-    st.checks.extend(verdict::org_checks(&f, &l.username));
+    st.checks.extend(verdict::org_checks(&f, username));
     st.facts = Some(f);
     Ok(())
 }
