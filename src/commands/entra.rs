@@ -96,7 +96,11 @@ fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Outcome, E
             let cause = if kind == FailureKind::Tls { "tls_error" } else { "network_error" };
             let said = crate::secrets::terminal_safe(&detail);
             say!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
-            rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], vec![]);
+            let help = if kind == FailureKind::UnexpectedAnswer { vec![token::UNUSABLE_HELP.into()] } else { vec![] };
+            if let Some(h) = help.first() {
+                say!("help: {h}");
+            }
+            rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], help);
             finish_failure(s, rep, Exit::NoAnswer, "NoUsableAnswer")
         }
     }

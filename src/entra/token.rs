@@ -5,6 +5,10 @@ use zeroize::Zeroizing;
 
 use crate::net::{self, Exchange, FailureKind, NetSettings};
 
+/// What to do about an answer that came but is not usable (a redirect, a token endpoint on
+/// another host, a token answer failing validation): not a connectivity problem.
+pub const UNUSABLE_HELP: &str = "The host answered, but not as Microsoft Entra's token endpoint does (a redirect, a token endpoint on another host, or a token answer failing validation): check -r/--login-url and any proxy between the job and Entra; sfjwt never follows or uses such an answer.";
+
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 pub struct Request<'a> {

@@ -396,7 +396,15 @@ fn entra_refused_endpoints_say_what_was_refused() {
     let ctx = Ctx::new();
     let moved = json!({"status": 302, "headers": {"Location": "https://evil.example/"}, "body": ""});
     let h = Hostile::start(&ctx, &json!({"token": moved}));
-    ctx.run(&mut login(&ctx, &h)).code(4).stderr_has("redirect refused");
+    let r = ctx.run(login(&ctx, &h).args(["--report", "r.json"])).code(4).stderr_has("redirect refused");
+    assert!(!r.stderr.contains("Check connectivity"), "{}", r.stderr);
+    let rep: Value = serde_json::from_str(&read(&ctx, "r.json")).unwrap();
+    assert!(rep["diagnosis"]["remediation"][0].as_str().unwrap_or_default().contains("never follows"), "{rep}");
+    // The doctor's verdict gives the same help, not connectivity advice.
+    let ctx = Ctx::new();
+    let h = Hostile::start(&ctx, &json!({"token": moved}));
+    let run = ctx.run(doctor(&ctx, &h).arg("--json"));
+    assert!(run.stdout.contains("never follows") && !run.stdout.contains("Check connectivity"), "{}", run.stdout);
 }
 
 /// An Entra target in sfjwt.yaml at the hostile host, with `extra` keys.
