@@ -20,6 +20,8 @@ pub struct Target {
     pub client_id: Option<String>,
     pub username: Option<String>,
     pub login_host: Option<String>,
+    /// The audience given, else the one the last attempt used (see `Report::record_attempts`);
+    /// null only when no attempt was made.
     pub audience: Option<String>,
     /// Which login flow was used.
     pub flow: Flow,
@@ -110,6 +112,15 @@ pub struct Report {
 impl Report {
     /// The record of one run, before anything is known: diagnose fills it (`Diagnosis::ok()` until
     /// a check fails), output renders it.
+    /// The attempts made; without `--audience`, the target's audience becomes the one the last
+    /// attempt used (the granted one, or the last refused), so a report says where it logged in.
+    pub fn record_attempts(&mut self, attempts: Vec<Attempt>) {
+        if self.target.audience.is_none() {
+            self.target.audience = attempts.last().map(|a| a.audience.clone());
+        }
+        self.attempts = attempts;
+    }
+
     pub fn new(command: &'static str, target: Target, diagnosis: Diagnosis) -> Report {
         let now = time::OffsetDateTime::now_utc();
         Report {

@@ -123,7 +123,11 @@ fn on_answer(s: &Settings, answer: Answer, thumbs: Option<&Thumbprints>, mut rep
             let cause = if kind == FailureKind::Tls { "tls_error" } else { "network_error" };
             let said = crate::secrets::terminal_safe(&detail);
             say!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
-            rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], vec![]);
+            let help = if kind == FailureKind::UnexpectedAnswer { vec![token::UNUSABLE_HELP.into()] } else { vec![] };
+            if let Some(h) = help.first() {
+                say!("help: {h}");
+            }
+            rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], help);
             rep.no_answer = Some(kind);
             finish_failure(s, rep, Exit::NoAnswer, "NoUsableAnswer")
         }
@@ -402,14 +406,33 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> 
     if s.github {
         crate::secrets::github_mask(token);
     }
-    let roles = token::roles(token);
+    // The token's claims are read, not verified, and go to CI outputs: checked before any hand-off.
+    let tid = claim(token, "tid");
+    if tid.as_deref().is_some_and(|t| !token::is_guid(t)) {
+        let answer = Answer::NoAnswer {
+            kind: FailureKind::UnexpectedAnswer,
+            detail:
+                "HTTP 200 with a token answer that fails validation: the access token's tid is not a tenant id (GUID)"
+                    .into(),
+        };
+        return on_answer(s, answer, None, rep);
+    }
+    let roles_checked = token::roles_checked(token);
+    if let Some((_, dropped @ 1..)) = &roles_checked {
+        say!(
+            "warning: {dropped} role(s) in the access token are not plain role names (spaces, line breaks or control characters): dropped"
+        );
+    }
+    let roles = roles_checked.map(|(r, _)| r);
     let have = roles.clone().unwrap_or_default();
     let token_endpoint = rep.target.token_endpoint.clone();
-    let tenant_id = claim(token, "tid").unwrap_or_else(|| s.authority.tenant.clone());
+    let tenant_id = tid.unwrap_or_else(|| s.authority.tenant.clone());
     rep.identity = Some(report::Identity {
         tenant_id: tenant_id.clone(),
         app_id: s.client_id.clone(),
-        audience: claim(token, "aud").unwrap_or_default(),
+        audience: claim(token, "aud")
+            .filter(|a| a.len() <= 512 && a.chars().all(|c| c.is_ascii_graphic()))
+            .unwrap_or_default(),
         roles: have.clone(),
         expires_in: g.expires_in,
     });

@@ -129,7 +129,11 @@ fn verdict(st: &mut State<'_>) -> Diagnosis {
     }
     if let Some((kind, detail)) = &st.no_answer {
         let cause = if *kind == FailureKind::Tls { Cause::TlsError } else { Cause::NetworkError };
-        return Diagnosis::new(cause, Confidence::Confirmed, vec![safe(detail)]);
+        let mut d = Diagnosis::new(cause, Confidence::Confirmed, vec![safe(detail)]);
+        if *kind == FailureKind::UnexpectedAnswer {
+            d.remediation = vec![crate::entra::token::UNUSABLE_HELP.into()];
+        }
+        return d;
     }
     if let Some(missing) = missing_roles(st) {
         // The token alone: consent is the likely reason a role is absent, not a confirmed one.
