@@ -36,6 +36,8 @@ pub struct Target {
     pub client_id: Option<String>,
     pub username: Option<String>,
     pub login_host: Option<String>,
+    /// The audience given, else the one the last attempt used (see `Report::record_attempts`);
+    /// null only when no attempt was made.
     pub audience: Option<String>,
     /// Which login flow was used.
     pub flow: Flow,
@@ -117,11 +119,24 @@ pub struct Report {
     pub checks: Vec<Check>,
     pub diagnosis: Diagnosis,
     pub identity: Option<Identity>,
+    /// Microsoft Entra logins: what the token endpoint answered and what the token holds, in the
+    /// shape schema/report.schema.json's `entra` publishes (the former `entra-1` fields).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entra: Option<serde_json::Value>,
 }
 
 impl Report {
     /// The record of one run, before anything is known: diagnose fills it (`Diagnosis::ok()` until
     /// a check fails), output renders it.
+    /// The attempts made; without `--audience`, the target's audience becomes the one the last
+    /// attempt used (the granted one, or the last refused), so a report says where it logged in.
+    pub fn record_attempts(&mut self, attempts: Vec<Attempt>) {
+        if self.target.audience.is_none() {
+            self.target.audience = attempts.last().map(|a| a.audience.clone());
+        }
+        self.attempts = attempts;
+    }
+
     pub fn new(command: &'static str, target: Target, diagnosis: Diagnosis) -> Report {
         Report {
             schema_version: SCHEMA_VERSION,
@@ -135,6 +150,7 @@ impl Report {
             checks: vec![],
             diagnosis,
             identity: None,
+            entra: None,
         }
     }
 }

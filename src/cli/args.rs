@@ -10,7 +10,7 @@ use super::epilogues;
 #[command(
     name = "sfjwt",
     version,
-    about = "Log CI/CD pipelines in to Salesforce with the OAuth 2.0 JWT bearer flow, and say why when Salesforce refuses",
+    about = "Log CI/CD pipelines in to Salesforce (OAuth 2.0 JWT bearer flow) or Microsoft Entra ID (certificate or federated credential), and say why when either refuses",
     after_help = "Exit codes: 0 success, 1 doctor check failed, 2 usage or input error, 3 grant refused, \
                   4 no usable answer, 5 key does not match certificate, 6 certificate expired, \
                   7 certificate expires within the threshold, 70 internal error (a bug in sfjwt: please report it)."
@@ -265,9 +265,11 @@ pub struct LoginArgs {
     #[arg(long)]
     pub github: bool,
     /// With GitHub Actions: also export SF_ACCESS_TOKEN and SF_ORG_INSTANCE_URL to later steps
+    /// (--provider entra: ENTRA_ACCESS_TOKEN and ENTRA_TENANT_ID)
     #[arg(long)]
     pub export_env: bool,
     /// Write SF_ACCESS_TOKEN, SF_ORG_INSTANCE_URL, SF_ORG_ID, SF_USERNAME to FILE (GitLab dotenv), mode 0600
+    /// (--provider entra: ENTRA_ACCESS_TOKEN, ENTRA_TENANT_ID, ENTRA_CLIENT_ID)
     #[arg(long, value_name = "FILE")]
     pub dotenv: Option<PathBuf>,
     /// Hand the session to the Salesforce CLI under this alias (sf org login access-token); with a
@@ -296,7 +298,8 @@ pub struct LoginArgs {
     /// file:PATH; env:VAR); --login-url must be the My Domain. See docs/keyless.md
     #[arg(long, value_name = "SOURCE", conflicts_with_all = ["key", "audience", "key_passphrase_file"])]
     pub oidc: Option<String>,
-    /// Keyless: the audience to request from GitHub, and the one the handler requires [default: the login URL]
+    /// Keyless: the audience to request from GitHub, and the one the handler requires [default: the login URL;
+    /// --provider entra: api://AzureADTokenExchange]
     #[arg(long, value_name = "URL", requires = "oidc")]
     pub oidc_audience: Option<String>,
     /// Keyless: subject_token_type sent to Salesforce

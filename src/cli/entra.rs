@@ -58,8 +58,8 @@ pub struct EntraArgs {
     #[arg(long, value_name = "SCOPE")]
     pub scope: Option<String>,
     /// Entra: fail unless the access token carries this application permission in `roles`
-    /// (admin consent granted); repeatable
-    #[arg(long, value_name = "ROLE")]
+    /// (admin consent granted); repeatable or comma-separated; compared exactly (case too)
+    #[arg(long, value_name = "ROLE", value_delimiter = ',', value_parser = role_name)]
     pub require_role: Vec<String>,
 }
 
@@ -81,4 +81,17 @@ impl EntraArgs {
         }
         v
     }
+}
+
+/// One `--require-role` value (after the comma split): an app role's value, which holds no
+/// whitespace (Graph's appRole.value); an empty one would require nothing and is refused.
+pub fn role_name(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err("an empty role: name an application permission, e.g. Sites.Read.All".into());
+    }
+    if v.chars().any(char::is_whitespace) {
+        return Err(format!("{v:?}: a role value holds no spaces; separate roles with commas"));
+    }
+    Ok(v.to_string())
 }

@@ -30,8 +30,9 @@ pub struct DoctorEntraArgs {
     /// Entra: the scope of the login attempt, RESOURCE/.default [default: https://graph.microsoft.com/.default]
     #[arg(long, value_name = "SCOPE")]
     pub scope: Option<String>,
-    /// Entra: an application permission the app must hold (admin consent); repeatable
-    #[arg(long, value_name = "ROLE")]
+    /// Entra: an application permission the app must hold (admin consent); repeatable or
+    /// comma-separated
+    #[arg(long, value_name = "ROLE", value_delimiter = ',', value_parser = super::entra::role_name)]
     pub require_role: Vec<String>,
     /// Entra: Microsoft Graph's URL [default: the authority's cloud: graph.microsoft.com,
     /// graph.microsoft.us, microsoftgraph.chinacloudapi.cn]; --admin-token is a Graph token
@@ -122,7 +123,6 @@ fn refuse_salesforce_flags(args: &DoctorArgs) -> Result<(), Error> {
         ("--admin-sf-org", args.admin_sf_org.is_some()),
         ("--app-name", args.app_name.is_some()),
         ("--source-dir", args.source_dir.is_some()),
-        ("--expires-within", args.expires_within.is_some()),
         ("--insecure-http", l.insecure_http),
     ];
     match given.iter().find(|(_, on)| *on) {
@@ -170,6 +170,7 @@ pub fn plan(
     if chosen != Chosen::Fleet {
         refuse_salesforce_flags(args)?;
     }
+    refuse_salesforce_keys(target, name.as_deref())?;
     let (l, e) = (&args.signin, &args.entra);
     let from_env = |k: &str| chosen.var(env, k);
     let tenant = chosen.pick(e.tenant.clone(), target.tenant.clone(), from_env("SFJWT_TENANT")).ok_or_else(|| {
@@ -190,10 +191,22 @@ pub fn plan(
     let lifetime = duration::parse(&l.lifetime)
         .map_err(|err| Error::usage(format!("invalid --lifetime: {err}"), "e.g. --lifetime 300s"))?;
     let mut net = net_settings(l, env)?;
+    // The target's own bound, as a Salesforce target's (the flag still wins).
+    if let Some(t) = target.timeout.as_deref().filter(|_| l.timeout.is_none()) {
+        net.timeout = bounded_timeout(t)?;
+    }
     if let Some(ca) = target.ca_file.clone().filter(|_| l.ca_file.is_empty()) {
         net.ca_files = vec![ca];
     }
     let graph = graph(args, target, &authority, env, chosen)?;
+    let expires_within = args
+        .expires_within
+        .as_deref()
+        .map(|d| {
+            duration::parse(d)
+                .map_err(|err| Error::usage(format!("invalid --expires-within: {err}"), "e.g. --expires-within 30d"))
+        })
+        .transpose()?;
     Ok(EntraPlan {
         name,
         client_id: client_id_shape(&client_id)?,
@@ -202,6 +215,7 @@ pub fn plan(
         lifetime: crate::login::assertion::validate_lifetime(lifetime)?,
         net,
         require_roles: if e.require_role.is_empty() { target.require_roles.clone() } else { e.require_role.clone() },
+        expires_within,
         graph,
         github: args.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
         authority,
@@ -315,14 +329,38 @@ pub fn scope(value: Option<&str>) -> Result<String, Error> {
     Ok(v.to_string())
 }
 
+/// Keys of a target that only a Salesforce login reads: on an Entra target they are a mistake
+/// (a copied Salesforce target), refused by name before any request, not ignored.
+fn refuse_salesforce_keys(t: &config::Target, name: Option<&str>) -> Result<(), Error> {
+    let given = [
+        ("username", t.username.is_some()),
+        ("audience", t.audience.is_some()),
+        ("admin_instance_url", t.admin_instance_url.is_some()),
+        ("admin_sf_org", t.admin_sf_org.is_some()),
+        ("app_name", t.app_name.is_some()),
+    ];
+    match given.iter().find(|(_, on)| *on) {
+        Some((key, _)) => Err(Error::usage_of(
+            UsageKind::Config,
+            format!("target {}: {key} is a Salesforce key; an Entra target does not use it", name.unwrap_or("?")),
+            "an Entra target takes provider: entra, tenant, client_id, key and cert (or oidc), scope, require_roles, admin_token_env, graph_url, login_url, ca_file, timeout",
+        )),
+        None => Ok(()),
+    }
+}
+
+fn bounded_timeout(t: &str) -> Result<Duration, Error> {
+    let d = duration::parse(t).map_err(|e| Error::usage(format!("invalid --timeout: {e}"), "e.g. --timeout 30s"))?;
+    if d.is_zero() || d > Duration::from_secs(600) {
+        return Err(Error::usage("--timeout must be between 1s and 600s", "e.g. --timeout 30s"));
+    }
+    Ok(d)
+}
+
 pub fn net_settings(a: &SigninArgs, env: Env) -> Result<NetSettings, Error> {
     let mut net = NetSettings::default();
     if let Some(t) = a.timeout.clone().or_else(|| env("SFJWT_TIMEOUT")) {
-        net.timeout =
-            duration::parse(&t).map_err(|e| Error::usage(format!("invalid --timeout: {e}"), "e.g. --timeout 30s"))?;
-        if net.timeout.is_zero() || net.timeout > Duration::from_secs(600) {
-            return Err(Error::usage("--timeout must be between 1s and 600s", "e.g. --timeout 30s"));
-        }
+        net.timeout = bounded_timeout(&t)?;
     }
     if a.max_retries > 10 {
         return Err(Error::usage(format!("--max-retries {} is out of range", a.max_retries), "use 0 to 10"));

@@ -90,6 +90,7 @@ Examples:
   $ sfjwt doctor -i 3MVG9Example.key_1 -o ci@acme.com --key server.key -r acme.my.salesforce.com
   $ sfjwt doctor --config sfjwt.yaml --target uat --admin-sf-org uat-admin --app-name sfjwt_CI
   $ sfjwt doctor --all --jobs 8 --report fleet.html --report fleet.json
+  $ sfjwt doctor --provider entra --tenant contoso.onmicrosoft.com -i 0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60 --key ci.key --cert ci.crt --expires-within 30d
 
 Exit codes: 0 every check passed, 1 a check failed (any target; the diagnosis says why), 2 usage
 or input error.";

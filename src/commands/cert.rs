@@ -76,13 +76,18 @@ pub fn inspect(args: InspectArgs, printer: Printer) -> Result<Outcome, Error> {
         Exit::KeyMismatch => eprintln!(
             "error: the key does not match the certificate\nhelp: Salesforce will answer `invalid assertion`; upload the certificate made with this key, or use the key it was made from"
         ),
+        // `cert rotate` rewrites Salesforce metadata; an Entra app's certificate is renewed in
+        // the Entra admin center, which enforces expiry (AADSTS1000502): both ways are given.
         Exit::CertExpired => eprintln!(
-            "warning: the certificate expired on {}\nhelp: Salesforce does not enforce the uploaded certificate's expiry for JWT, but rotate it: `sfjwt cert rotate`, deploy, then replace the CI secret",
-            info.not_after
+            "warning: the certificate expired on {}\nhelp: Salesforce does not enforce the uploaded certificate's expiry for JWT, but rotate it: `sfjwt cert rotate`, deploy, then replace the CI secret\nhelp: a Microsoft Entra app refuses it (AADSTS1000502): {}",
+            info.not_after,
+            crate::entra::RENEWAL
         ),
         Exit::CertExpiring => eprintln!(
-            "warning: the certificate expires in {} days ({})\nhelp: rotate it: `sfjwt cert rotate` (new key and certificate, app metadata updated), deploy, then replace the CI secret",
-            info.days_left, info.not_after
+            "warning: the certificate expires in {} days ({})\nhelp: rotate it: `sfjwt cert rotate` (new key and certificate, app metadata updated), deploy, then replace the CI secret\nhelp: for a Microsoft Entra app: {}",
+            info.days_left,
+            info.not_after,
+            crate::entra::RENEWAL
         ),
         _ => {}
     }

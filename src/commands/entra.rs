@@ -56,6 +56,13 @@ pub fn run(args: LoginCommand, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let s = settings(&args, &env, printer)?;
     let mut rep = Report::new(target(&s));
+    // The key and the certificate are checked before any request (README: exit 5 before any
+    // request): discovery against an unreachable host would otherwise hide the mismatch.
+    let pair = match local_pair(&s, &mut rep) {
+        Ok(p) => p,
+        Err(failed) => return local_failure(&s, failed, rep),
+    };
+    let thumbs = pair.as_ref().map(|(_, info)| Thumbprints::of(info));
     let client = net::client(&s.net)?;
     // The endpoint first: it is the assertion's `aud`.
     let endpoint = if s.authority.tenant_is_id() {
@@ -65,38 +72,63 @@ pub fn run(args: LoginCommand, printer: Printer) -> Result<Outcome, Error> {
         rep.requests = n;
         match found {
             Ok(e) => e,
-            Err(answer) => return on_answer(&s, answer, rep),
+            Err(answer) => return on_answer(&s, answer, thumbs.as_ref(), rep),
         }
     };
     rep.target.token_endpoint = endpoint.clone();
-    let assertion = match assertion(&s, &endpoint, &client, &env, &mut rep) {
+    let assertion = match assertion(&s, &endpoint, pair, &client, &env, &mut rep) {
         Ok(a) => a,
-        Err((e, exit)) => {
-            rep.exit_code = exit as u8;
-            rep.write_all(&s.reports)?;
-            if exit == Exit::KeyMismatch {
-                say!("error: {e}");
-                return Ok(Outcome::new(exit).with_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause)));
-            }
-            return Err(e);
-        }
+        Err(failed) => return local_failure(&s, failed, rep),
     };
     let request =
         token::Request { endpoint: &endpoint, client_id: &s.client_id, scope: &s.scope, assertion: &assertion };
     let (answer, requests) = token::request(&client, &s.net, &request);
     rep.requests += requests;
-    on_answer(&s, answer, rep)
+    on_answer(&s, answer, thumbs.as_ref(), rep)
 }
 
-fn on_answer(s: &Settings, answer: Answer, mut rep: Report) -> Result<Outcome, Error> {
+/// The certificate's two thumbprints, upper-case hex as Entra and the portal print them.
+struct Thumbprints {
+    sha1: String,
+    sha256: String,
+}
+
+impl Thumbprints {
+    fn of(info: &cert::CertInfo) -> Thumbprints {
+        let hex = |f: &str| f.replace(':', "").to_ascii_uppercase();
+        Thumbprints { sha1: hex(&info.sha1_fingerprint), sha256: hex(&info.sha256_fingerprint) }
+    }
+}
+
+/// A failure found before or instead of a request: the report is written, a mismatch is
+/// exit 5 with its help line, anything else goes up as the error it is.
+fn local_failure(s: &Settings, (e, exit): Failed, mut rep: Report) -> Result<Outcome, Error> {
+    rep.exit_code = exit as u8;
+    super::entra_record::write_all(&rep, &s.reports)?;
+    if exit == Exit::KeyMismatch {
+        say!("error: {e}");
+        if let Some(help) = e.help() {
+            say!("help: {help}");
+        }
+        return Ok(Outcome::new(exit).with_failure("KeyMismatch", e.to_string(), Some(rep.diagnosis.cause)));
+    }
+    Err(e)
+}
+
+fn on_answer(s: &Settings, answer: Answer, thumbs: Option<&Thumbprints>, mut rep: Report) -> Result<Outcome, Error> {
     match answer {
         Answer::Granted(g) => granted(s, g, rep),
-        Answer::Refused { status, refusal } => refused(s, status, refusal, rep),
+        Answer::Refused { status, refusal } => refused(s, status, refusal, thumbs, rep),
         Answer::NoAnswer { kind, detail } => {
             let cause = if kind == FailureKind::Tls { "tls_error" } else { "network_error" };
             let said = crate::secrets::terminal_safe(&detail);
             say!("error: no usable answer from {} ({}): {said}", s.authority.host(), kind.as_str());
-            rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], vec![]);
+            let help = if kind == FailureKind::UnexpectedAnswer { vec![token::UNUSABLE_HELP.into()] } else { vec![] };
+            if let Some(h) = help.first() {
+                say!("help: {h}");
+            }
+            rep.fail(cause, "no usable answer from Microsoft Entra", vec![said], help);
+            rep.no_answer = Some(kind);
             finish_failure(s, rep, Exit::NoAnswer, "NoUsableAnswer")
         }
     }
@@ -140,7 +172,7 @@ fn settings(args: &LoginCommand, env: Env, printer: Printer) -> Result<Settings,
     })?;
     let lifetime = duration::parse(&a.lifetime)
         .map_err(|err| Error::usage(format!("invalid --lifetime: {err}"), "e.g. --lifetime 300s"))?;
-    report::check_paths(&a.report)?;
+    super::entra_record::check_paths(&a.report)?;
     Ok(Settings {
         authority,
         client_id: client_id_shape(&client_id)?,
@@ -198,46 +230,14 @@ fn target(s: &Settings) -> report::Target {
 
 type Failed = (Error, Exit);
 
-/// The client assertion: signed here, or the CI's OIDC token. Failures carry their exit code
-/// and have set the report's cause.
-fn assertion(
-    s: &Settings,
-    endpoint: &str,
-    client: &reqwest::blocking::Client,
-    env: Env,
-    rep: &mut Report,
-) -> Result<zeroize::Zeroizing<String>, Failed> {
-    match &s.credential {
-        Credential::Certificate { key, passphrase, cert } => sign(s, endpoint, key, passphrase.as_ref(), cert, rep),
-        Credential::Oidc { source, audience } => {
-            let token = oidc::acquire(source, audience, client, &s.net, env, s.github).map_err(|e| {
-                rep.fail(
-                    "oidc_token_unavailable",
-                    "the CI's OIDC token could not be read",
-                    vec![format!("{}: {e}", source.describe())],
-                    vec![],
-                );
-                (e, Exit::Usage)
-            })?;
-            crate::secrets::register(token.expose());
-            if s.github {
-                crate::secrets::github_mask(token.expose());
-            }
-            rep.target.oidc = oidc::decode(token.expose());
-            Ok(zeroize::Zeroizing::new(token.expose().to_string()))
-        }
-    }
-}
+/// The key and its certificate, loaded and matched (None for a keyless login).
+type Pair = Option<(keys::RsaPrivateKey, cert::CertInfo)>;
 
-fn sign(
-    s: &Settings,
-    endpoint: &str,
-    key: &KeySource,
-    passphrase: Option<&Passphrase>,
-    cert_path: &std::path::Path,
-    rep: &mut Report,
-) -> Result<zeroize::Zeroizing<String>, Failed> {
-    let key = keys::load(key, passphrase).map_err(|e| {
+fn local_pair(s: &Settings, rep: &mut Report) -> Result<Pair, Failed> {
+    let Credential::Certificate { key, passphrase, cert: cert_path } = &s.credential else {
+        return Ok(None);
+    };
+    let key = keys::load(key, passphrase.as_ref()).map_err(|e| {
         rep.fail("invalid_key", "the private key cannot be used", vec![e.to_string()], vec![e.help()]);
         (Error::from(e), Exit::Usage)
     })?;
@@ -247,22 +247,68 @@ fn sign(
     })?;
     if !cert::key_matches(&info, &key) {
         let msg = format!("the key does not match the certificate {}", cert_path.display());
-        rep.fail(
-            "certificate_mismatch",
-            &msg,
-            vec![],
-            vec!["pass the certificate made from this key (sfjwt cert inspect CERT --key KEY checks a pair)".into()],
+        let help = format!(
+            "pass the certificate made from this key (`sfjwt cert inspect {} --key KEY` checks a pair); Entra would answer AADSTS700027",
+            cert_path.display()
         );
-        return Err((Error::usage(msg, "sfjwt cert inspect CERT --key KEY checks a pair"), Exit::KeyMismatch));
+        rep.fail("certificate_mismatch", &msg, vec![], vec![help.clone()]);
+        return Err((Error::usage(msg, help), Exit::KeyMismatch));
     }
-    let claims = crate::entra::assertion::Claims::new(&s.client_id, endpoint, s.lifetime);
-    let thumbprint = crate::entra::assertion::x5t_s256(&info.sha256_fingerprint);
-    crate::entra::assertion::sign(&key, &thumbprint, &claims).map_err(|e| (e, Exit::Usage))
+    Ok(Some((key, info)))
 }
 
-fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) -> Result<Outcome, Error> {
+/// The client assertion: signed here with the checked pair, or the CI's OIDC token. Failures
+/// carry their exit code and have set the report's cause.
+fn assertion(
+    s: &Settings,
+    endpoint: &str,
+    pair: Pair,
+    client: &reqwest::blocking::Client,
+    env: Env,
+    rep: &mut Report,
+) -> Result<zeroize::Zeroizing<String>, Failed> {
+    if let Some((key, info)) = pair {
+        let claims = crate::entra::assertion::Claims::new(&s.client_id, endpoint, s.lifetime);
+        let thumbprint = crate::entra::assertion::x5t_s256(&info.sha256_fingerprint);
+        return crate::entra::assertion::sign(&key, &thumbprint, &claims).map_err(|e| (e, Exit::Usage));
+    }
+    let Credential::Oidc { source, audience } = &s.credential else {
+        return Err((Error::usage("no credential to sign with", "pass --key and --cert, or --oidc"), Exit::Usage));
+    };
+    let token = oidc::acquire(source, audience, client, &s.net, env, s.github).map_err(|e| {
+        rep.fail(
+            "oidc_token_unavailable",
+            "the CI's OIDC token could not be read",
+            vec![format!("{}: {e}", source.describe())],
+            vec![],
+        );
+        (e, Exit::Usage)
+    })?;
+    crate::secrets::register(token.expose());
+    if s.github {
+        crate::secrets::github_mask(token.expose());
+    }
+    rep.target.oidc = oidc::decode(token.expose());
+    if let Some(c) = &rep.target.oidc {
+        // Entra answers AADSTS700024 to such a token; said before it is sent, not after.
+        for p in oidc::preflight_time(c, time::OffsetDateTime::now_utc().unix_timestamp()) {
+            say!(
+                "warning: {p}: Microsoft Entra will refuse it (AADSTS700024); request the token just before the login"
+            );
+        }
+    }
+    Ok(zeroize::Zeroizing::new(token.expose().to_string()))
+}
+
+fn refused(
+    s: &Settings,
+    status: u16,
+    refusal: token::Refusal,
+    thumbs: Option<&Thumbprints>,
+    mut rep: Report,
+) -> Result<Outcome, Error> {
     let keyless = matches!(s.credential, Credential::Oidc { .. });
-    let cause = causes::from_refusal(refusal.code(), &refusal.error_description, keyless);
+    let (cause, likelihood) = causes::reading_of_refusal(refusal.code(), &refusal.error_description, keyless);
     let headline = crate::secrets::scrub(&crate::secrets::terminal_safe(refusal.headline())).into_owned();
     let error = crate::secrets::terminal_safe(&refusal.error);
     say!("error: Microsoft Entra refused the token request: {error}: {headline}");
@@ -275,8 +321,20 @@ fn refused(s: &Settings, status: u16, refusal: token::Refusal, mut rep: Report) 
         correlation_id: refusal.correlation_id.clone(),
     });
     let fixes = fixes(&cause);
-    print_cause(&cause, &fixes);
+    print_cause(&cause, likelihood.map(causes::Likelihood::id), &fixes);
+    if let Some(t) = thumbs.filter(|_| cause.id == causes::CERTIFICATE_NOT_REGISTERED.id) {
+        // Entra quotes the header's thumbprint (SHA-256, x5t#S256); the portal lists SHA-1.
+        say!(
+            "note: this certificate's thumbprints: SHA-1 {} (as the portal lists them), SHA-256 {} (x5t#S256, as Entra's answer quotes it)",
+            t.sha1,
+            t.sha256
+        );
+    }
     rep.fail(cause.id, cause.summary, vec![headline], fixes);
+    rep.confidence = match likelihood {
+        Some(causes::Likelihood::Likely) => "likely",
+        _ => "possible",
+    };
     if let (Some(t), Some(c)) = (&refusal.trace_id, &refusal.correlation_id) {
         let (t, c) = (crate::secrets::terminal_safe(t), crate::secrets::terminal_safe(c));
         say!("note: Entra's trace ID {t}, correlation ID {c} (quote both to Microsoft support)");
@@ -290,8 +348,12 @@ fn fixes(cause: &EntraCause) -> Vec<String> {
 }
 
 /// The cause, its fixes (the table `explain` reads too) and where it is explained.
-fn print_cause(cause: &EntraCause, fixes: &[String]) {
-    say!("cause: {}: {}", cause.id, cause.summary);
+/// A refusal's reading says how sure it is, as Salesforce's do (`cause: x (likely): …`).
+fn print_cause(cause: &EntraCause, confidence: Option<&str>, fixes: &[String]) {
+    match confidence {
+        Some(c) => say!("cause: {} ({c}): {}", cause.id, cause.summary),
+        None => say!("cause: {}: {}", cause.id, cause.summary),
+    }
     for fix in fixes {
         say!("help: {fix}");
     }
@@ -308,10 +370,10 @@ fn finish_failure(s: &Settings, mut rep: Report, exit: Exit, name: &'static str)
         ci::github_error(&format!("sfjwt login: {}", rep.diagnosis.cause), &format!("{}.{fix}", rep.diagnosis.summary));
         ci::github_summary(&rep.markdown());
     }
-    rep.write_all(&s.reports)?;
+    super::entra_record::write_all(&rep, &s.reports)?;
     let outcome = Outcome::new(exit).with_failure(name, rep.diagnosis.summary.clone(), Some(rep.diagnosis.cause));
     if s.printer.json() {
-        return Ok(outcome.with_result(s.printer.json_value(&rep)?));
+        return Ok(outcome.with_result(s.printer.json_value(&super::entra_record::record(&rep))?));
     }
     Ok(outcome)
 }
@@ -344,14 +406,33 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> 
     if s.github {
         crate::secrets::github_mask(token);
     }
-    let roles = token::roles(token);
+    // The token's claims are read, not verified, and go to CI outputs: checked before any hand-off.
+    let tid = claim(token, "tid");
+    if tid.as_deref().is_some_and(|t| !token::is_guid(t)) {
+        let answer = Answer::NoAnswer {
+            kind: FailureKind::UnexpectedAnswer,
+            detail:
+                "HTTP 200 with a token answer that fails validation: the access token's tid is not a tenant id (GUID)"
+                    .into(),
+        };
+        return on_answer(s, answer, None, rep);
+    }
+    let roles_checked = token::roles_checked(token);
+    if let Some((_, dropped @ 1..)) = &roles_checked {
+        say!(
+            "warning: {dropped} role(s) in the access token are not plain role names (spaces, line breaks or control characters): dropped"
+        );
+    }
+    let roles = roles_checked.map(|(r, _)| r);
     let have = roles.clone().unwrap_or_default();
     let token_endpoint = rep.target.token_endpoint.clone();
-    let tenant_id = claim(token, "tid").unwrap_or_else(|| s.authority.tenant.clone());
+    let tenant_id = tid.unwrap_or_else(|| s.authority.tenant.clone());
     rep.identity = Some(report::Identity {
         tenant_id: tenant_id.clone(),
         app_id: s.client_id.clone(),
-        audience: claim(token, "aud").unwrap_or_default(),
+        audience: claim(token, "aud")
+            .filter(|a| a.len() <= 512 && a.chars().all(|c| c.is_ascii_graphic()))
+            .unwrap_or_default(),
         roles: have.clone(),
         expires_in: g.expires_in,
     });
@@ -406,7 +487,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> 
     if s.github {
         ci::github_summary(&rep.markdown());
     }
-    rep.write_all(&s.reports)?;
+    super::entra_record::write_all(&rep, &s.reports)?;
     Ok(Outcome::new(Exit::Success).with_result(result))
 }
 
@@ -449,8 +530,13 @@ fn roles_missing(
     };
     say!("error: the grant succeeded, but the token lacks the required application permission(s): {list}");
     say!("  evidence: {evidence}");
+    for hint in token::case_hints(missing, have) {
+        say!("  {hint}");
+    }
     let fixes = fixes(&cause);
-    print_cause(&cause, &fixes);
+    print_cause(&cause, None, &fixes);
     rep.fail(cause.id, cause.summary, vec![evidence], fixes);
+    // The token lacks the role: consent is the likely reason, not a confirmed one.
+    rep.confidence = "likely";
     finish_failure(s, rep, Exit::Refused, "GrantRefused")
 }

@@ -86,7 +86,7 @@ impl Login<'_> {
         if let Some(w) = &done.clock_warning {
             eprintln!("warning: {w}");
         }
-        report.attempts = done.attempts;
+        report.record_attempts(done.attempts);
         report.checks.extend(done.checks);
         match done.end {
             End::Granted { session, identity, warning } => {

@@ -5,6 +5,7 @@ mod cert;
 mod completions;
 mod doctor;
 mod entra;
+mod entra_record;
 mod explain;
 mod keygen;
 mod login;

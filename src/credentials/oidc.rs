@@ -239,12 +239,7 @@ pub fn decode(token: &str) -> Option<OidcClaims> {
 
 /// What the claims already say is wrong, before Salesforce is asked: expiry and audience.
 pub fn preflight(claims: &OidcClaims, audience: &str, now: i64) -> Vec<String> {
-    let mut problems = Vec::new();
-    match claims.exp {
-        Some(exp) if exp <= now => problems.push(format!("the OIDC token expired {} s ago (exp {exp})", now - exp)),
-        None => problems.push("the OIDC token has no exp claim".into()),
-        _ => {}
-    }
+    let mut problems = preflight_time(claims, now);
     let want = audience.trim_end_matches('/');
     if !claims.aud.iter().any(|a| a.trim_end_matches('/') == want) {
         problems.push(format!(
@@ -254,6 +249,27 @@ pub fn preflight(claims: &OidcClaims, audience: &str, now: i64) -> Vec<String> {
     }
     problems
 }
+
+/// What the token's own dates say is wrong at `now`: past `exp`, or `nbf` still ahead by more
+/// than a clock's usual skew. Every issuer (Salesforce, Entra) refuses such a token.
+pub fn preflight_time(claims: &OidcClaims, now: i64) -> Vec<String> {
+    let mut problems = Vec::new();
+    match claims.exp {
+        Some(exp) if exp <= now => problems.push(format!("the OIDC token expired {} s ago (exp {exp})", now - exp)),
+        None => problems.push("the OIDC token has no exp claim".into()),
+        _ => {}
+    }
+    if let Some(nbf) = claims.nbf.filter(|n| *n > now + NBF_SKEW) {
+        problems.push(format!(
+            "the OIDC token is not valid for another {} s (nbf {nbf}): check the runner's clock",
+            nbf - now
+        ));
+    }
+    problems
+}
+
+/// How far ahead `nbf` may be before it is named: the skew token endpoints commonly allow.
+const NBF_SKEW: i64 = 300;
 
 #[cfg(test)]
 mod tests {
@@ -274,6 +290,15 @@ mod tests {
         for bad in ["", "azure", "env:", "env:A B", "file:", "gitlab:$X"] {
             assert!(OidcSource::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn preflight_time_names_a_past_exp_and_an_nbf_still_ahead() {
+        let c = |exp: i64, nbf: Option<i64>| OidcClaims { exp: Some(exp), nbf, ..decode(&jwt("{}")).unwrap() };
+        assert!(preflight_time(&c(200, Some(100)), 150).is_empty());
+        assert!(preflight_time(&c(200, None), 150 + NBF_SKEW).iter().any(|p| p.contains("expired")));
+        let ahead = preflight_time(&c(10_000, Some(5_000)), 1_000);
+        assert!(ahead.iter().any(|p| p.contains("not valid for another 4000 s")), "{ahead:?}");
     }
 
     #[test]

@@ -77,13 +77,80 @@ fn diagnose(text: &str, keyless: Option<bool>, mut evidence: Vec<String>) -> Opt
         let aadsts = text.to_ascii_lowercase().contains("aadsts");
         return codes_in(text).first().filter(|_| aadsts).map(|&code| unknown_code(code, evidence));
     };
+    // A log may hold several refusals (a retry, then the final failure): the last code read is
+    // the one that ended the run, unless the table's reading already covers it.
+    let earlier = others_in(text, keyless);
+    let (row, code) = match earlier.first() {
+        Some(&(last, c)) if !row.codes.contains(&c) => (last, Some(c)),
+        _ => (row, code),
+    };
     let code = code.map(|c| format!("AADSTS{c}")).unwrap_or_else(|| "the wording (no code)".into());
     evidence.push(format!("{code}: {} (docs/evidence.md#{})", row.reading, row.id));
+    for (other, c) in earlier.iter().filter(|(r, _)| r.id != row.id) {
+        evidence
+            .push(format!("also in the text, earlier: AADSTS{c}: {} (docs/evidence.md#{})", other.reading, other.id));
+    }
     evidence.extend(quoted_values(text));
+    evidence.extend(support_ids(text));
     evidence.push(format!("matched: {}", excerpt(text, row)));
-    let causes = causes_of(row);
+    let mut causes = causes_of(row);
+    for (other, _) in earlier.iter().filter(|(r, _)| r.id != row.id) {
+        causes.extend(causes_of(other));
+    }
     let (cause, conf) = causes[0];
-    Some(Diagnosis::new(cause, conf, evidence).with_candidates(&causes[1..]))
+    let mut d = Diagnosis::new(cause, conf, evidence).with_candidates(&causes[1..]);
+    // A row may read its cause in its own terms (AADSTS501051: the app's fix first).
+    d.remediation = row.causes[0].0.fix.iter().map(|f| f.to_string()).collect();
+    Some(d)
+}
+
+/// Each AADSTS code the table reads, by where it last appears, the last first, with its row
+/// (the first that fits, as [`find`] picks). Only codes with the AADSTS prefix count.
+fn others_in(text: &str, keyless: Option<bool>) -> Vec<(&'static EntraCode, u32)> {
+    let lower = text.to_lowercase().replace('’', "'");
+    let mut placed: Vec<(usize, u32)> =
+        codes_in(text).into_iter().filter_map(|c| lower.rfind(&format!("aadsts{c}")).map(|at| (at, c))).collect();
+    placed.sort_by_key(|p| std::cmp::Reverse(p.0));
+    let mut out: Vec<(&'static EntraCode, u32)> = Vec::new();
+    for (_, c) in placed {
+        let row = CODES.iter().find(|r| r.codes.contains(&c) && fits_row(r, &lower, keyless));
+        if let Some(r) = row.filter(|r| !out.iter().any(|(o, _)| o.id == r.id)) {
+            out.push((r, c));
+        }
+    }
+    out
+}
+
+fn fits_row(row: &EntraCode, lower: &str, keyless: Option<bool>) -> bool {
+    let side = match (row.keyless, keyless) {
+        (Some(want), Some(known)) => want == known,
+        _ => row.when.is_empty() || row.when.iter().any(|w| lower.contains(w)),
+    };
+    side && !row.unless.iter().any(|u| lower.contains(u))
+}
+
+/// Entra's Trace ID and Correlation ID, as its answers and the az CLI / azure/login print them
+/// (`Trace ID: …`, `"trace_id": "…"`): what Microsoft support asks for.
+fn support_ids(text: &str) -> Vec<String> {
+    let find = |labels: &[&str]| {
+        let lower = text.to_ascii_lowercase();
+        labels.iter().find_map(|l| {
+            let at = lower.find(l)? + l.len();
+            let rest = text[at..].trim_start_matches([':', ' ', '"', '=']);
+            let id: String = rest.chars().take_while(|c| c.is_ascii_hexdigit() || *c == '-').take(36).collect();
+            (id.len() >= 32).then_some(id)
+        })
+    };
+    let trace = find(&["trace id", "trace_id\"", "trace_id"]);
+    let correlation = find(&["correlation id", "correlation_id\"", "correlation_id"]);
+    match (trace, correlation) {
+        (None, None) => vec![],
+        (t, c) => vec![format!(
+            "Entra's trace ID {}, correlation ID {} (quote both to Microsoft support)",
+            t.as_deref().unwrap_or("(none)"),
+            c.as_deref().unwrap_or("(none)")
+        )],
+    }
 }
 
 /// An AADSTS code outside the table: say so, and where Microsoft explains it.

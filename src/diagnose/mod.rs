@@ -286,10 +286,18 @@ fn hedged(summary: &str, confidence: Confidence) -> String {
         Confidence::Likely => "Likely: ",
         Confidence::Possible => "Possibly: ",
     };
+    let word = summary.split([' ', ',', '\'']).next().unwrap_or_default();
+    if PROPER_NOUNS.contains(&word) || (word.len() > 1 && word.chars().all(|c| !c.is_ascii_lowercase())) {
+        // "Likely: Entra found …", "Likely: OIDC …": a name keeps its capital.
+        return format!("{lead}{summary}");
+    }
     let mut chars = summary.chars();
     let first = chars.next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
     format!("{lead}{first}{}", chars.as_str())
 }
+
+/// Words a summary may open with that keep their capital after "Likely: ".
+const PROPER_NOUNS: &[&str] = &["Entra", "Microsoft", "Salesforce", "GitHub", "GitLab", "Azure", "Graph"];
 
 /// The summary without its hedge, for a line that already names the confidence
 /// (`cause: x (likely): the app is …`): each thing said once.
@@ -434,6 +442,13 @@ mod tests {
 
 #[cfg(test)]
 mod docs_tests {
+    #[test]
+    fn a_hedge_keeps_a_names_capital() {
+        use super::{Confidence, hedged};
+        assert_eq!(hedged("Entra found no application.", Confidence::Likely), "Likely: Entra found no application.");
+        assert_eq!(hedged("The app is blocked.", Confidence::Possible), "Possibly: the app is blocked.");
+    }
+
     use super::Cause;
     use super::wordings::WORDINGS;
 

@@ -62,7 +62,10 @@ pub fn header(thumbprint: &str) -> Header {
 /// Signs the assertion. The result is a bearer credential for minutes: never logged.
 pub fn sign(key: &RsaPrivateKey, thumbprint: &str, claims: &Claims) -> Result<Zeroizing<String>, Error> {
     let enc = EncodingKey::from_rsa_der(key.pkcs1_der());
-    jsonwebtoken::encode(&header(thumbprint), claims, &enc).map(Zeroizing::new).map_err(Error::Sign)
+    let signed = jsonwebtoken::encode(&header(thumbprint), claims, &enc).map(Zeroizing::new).map_err(Error::Sign)?;
+    // A token endpoint may echo it back (error_description, trace_id…): every output scrubs it.
+    crate::secrets::register(&signed);
+    Ok(signed)
 }
 
 #[cfg(test)]
@@ -85,5 +88,14 @@ mod tests {
         assert_eq!(x5t_s256(&fp.join(":")), URL_SAFE_NO_PAD.encode((0u8..32).collect::<Vec<u8>>()));
         let h = serde_json::to_value(header("abc")).unwrap();
         assert_eq!((h["alg"].as_str(), h["x5t#S256"].as_str()), (Some("PS256"), Some("abc")));
+    }
+
+    #[test]
+    fn a_signed_assertion_is_scrubbed_wherever_it_is_echoed() {
+        let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/ci.key")).unwrap();
+        let key = crate::credentials::keys::parse(&pem, None).unwrap();
+        let signed = sign(&key, "abc", &Claims::new("c", "https://h/t", Duration::from_secs(60))).unwrap();
+        let echoed = format!("AADSTS50000: bad assertion {}", signed.as_str());
+        assert!(!crate::secrets::scrub(&echoed).contains(signed.as_str()));
     }
 }

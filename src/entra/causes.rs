@@ -101,12 +101,24 @@ pub const ASSIGNMENT_REQUIRED: EntraCause = EntraCause {
     ],
 };
 
+/// AADSTS501051's reading of the same cause: a pipeline's app refused a token for an API whose
+/// enterprise app requires assignment. Its fix leads with the app's (an application permission,
+/// admin-consented), the users' second; the id is the same promise.
+pub const API_ASSIGNMENT_REQUIRED: EntraCause = EntraCause {
+    id: ASSIGNMENT_REQUIRED.id,
+    summary: "The API's enterprise app requires assignment, and this app holds none of the API's app roles.",
+    fix: &[
+        "Give the calling app (not the API) one of the API's application permissions and grant admin consent: App registrations > the app > API permissions > Add a permission > My APIs, pick the API and one of its Application permissions, then App registrations > the app > API permissions > Grant admin consent.",
+        "For a user signing in instead of an app: Enterprise apps > All applications > the API > Users and groups > Add user/group (assignment does not reach nested groups). Or, if the API need not be restricted: its Properties > Assignment required? > No (path not verified).",
+    ],
+};
+
 pub const CERTIFICATE_NOT_REGISTERED: EntraCause = EntraCause {
     id: "entra_certificate_not_registered",
     summary: "The certificate that signs the assertion is not uploaded to the app.",
     fix: &[
         "App registrations > the app > Certificates & secrets > Certificates > Upload certificate: the certificate of the key that signs the assertion. trustedCertificateSubjects in the manifest does not register one.",
-        "Compare the \"Thumbprint of key used by client\" in the answer with the thumbprints listed there. If the certificate is listed and the thumbprints differ, the assertion's x5t / x5t#S256 header is mis-encoded (entra_assertion_invalid).",
+        "The portal lists SHA-1 thumbprints; the answer's \"Thumbprint of key used by client\" is the one in the assertion's header: SHA-256 for x5t#S256 (sfjwt, current MSAL), SHA-1 for x5t. `sfjwt cert inspect CERT` prints both. If the portal lists the certificate's SHA-1 but the answer's thumbprint is neither of its hashes, the header is mis-encoded (entra_assertion_invalid).",
     ],
 };
 
@@ -219,6 +231,7 @@ pub const ALL: &[&EntraCause] = &[
     &ADMIN_CONSENT_REQUIRED,
     &CONSENT_DECLINED,
     &ASSIGNMENT_REQUIRED,
+    &API_ASSIGNMENT_REQUIRED,
     &CERTIFICATE_NOT_REGISTERED,
     &CERTIFICATE_EXPIRED,
     &ASSERTION_INVALID,
@@ -349,7 +362,7 @@ pub const CODES: &[EntraCode] = &[
         "aadsts-501051",
         &[501051],
         &["is not assigned to a role for the application"],
-        &[(&ASSIGNMENT_REQUIRED, Likely)],
+        &[(&API_ASSIGNMENT_REQUIRED, Likely)],
         "the app holds none of the app roles of an API whose enterprise app requires assignment",
         Source::Official,
     ),
@@ -611,11 +624,25 @@ pub fn find(text: &str, keyless: Option<bool>) -> Option<(&'static EntraCode, Op
 /// Login's reading of a refusal: its `error_codes` and `error_description`, and whether the
 /// assertion sent was the CI's OIDC token (an expired one is then the CI token's, not ours).
 pub fn from_refusal(code: Option<u64>, description: &str, keyless: bool) -> EntraCause {
+    reading_of_refusal(code, description, keyless).0
+}
+
+/// The same with how likely the reading makes it (None: no row reads the answer).
+pub fn reading_of_refusal(code: Option<u64>, description: &str, keyless: bool) -> (EntraCause, Option<Likelihood>) {
     let text = match code {
         Some(c) => format!("{description} AADSTS{c}"),
         None => description.to_string(),
     };
-    find(&text, Some(keyless)).map(|(row, _)| *row.causes[0].0).unwrap_or(UNKNOWN)
+    find(&text, Some(keyless)).map(|(row, _)| (*row.causes[0].0, Some(row.causes[0].1))).unwrap_or((UNKNOWN, None))
+}
+
+impl Likelihood {
+    pub fn id(self) -> &'static str {
+        match self {
+            Likely => "likely",
+            Possible => "possible",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -656,6 +683,9 @@ mod tests {
         &["App registrations", "the app", "Certificates & secrets", "Client secrets", "New client secret"],
         &["App registrations", "the app", "Certificates & secrets", "Federated credentials", "Add credential"],
         &["App registrations", "the app", "API permissions", "Grant admin consent"],
+        // learn.microsoft.com/entra/identity-platform/quickstart-configure-app-access-web-apis:
+        // "Select API permissions > Add a permission > My APIs".
+        &["App registrations", "the app", "API permissions", "Add a permission", "My APIs"],
         &["Enterprise apps", "All applications", "the app", "Security", "Permissions", "Grant admin consent"],
         &["Enterprise apps", "All applications", "the app", "Users and groups", "Add user/group"],
     ];

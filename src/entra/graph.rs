@@ -121,11 +121,22 @@ pub fn batch(
                 .header("Content-Type", "application/json")
                 .body(body.clone())
         },
-        |_, wait| eprintln!("note: Microsoft Graph is busy; retrying in {:.1}s", wait.as_secs_f64()),
+        |t, wait| eprintln!("note: Microsoft Graph: {}; retrying in {:.1}s", busy(&t.exchange), wait.as_secs_f64()),
     );
     let n = tries.len();
     let Some(last) = tries.into_iter().last() else { return (Batch::NoAnswer("no request was sent".into()), n) };
     (read(last.exchange, requests), n)
+}
+
+/// What a retried try came to, in words: a timeout is not "busy".
+fn busy(ex: &Exchange) -> String {
+    match ex {
+        Exchange::Answer { status, .. } => format!("HTTP {status} (busy)"),
+        Exchange::Failed { kind, detail } => {
+            let what = if *kind == net::FailureKind::Timeout { "timed out" } else { kind.as_str() };
+            format!("{what} ({})", crate::secrets::terminal_safe(&crate::secrets::scrub(detail)))
+        }
+    }
 }
 
 fn read(ex: Exchange, requests: &[(&str, String)]) -> Batch {
@@ -145,15 +156,33 @@ fn read(ex: Exchange, requests: &[(&str, String)]) -> Batch {
     let Some(list) = value.get("responses").and_then(Value::as_array) else {
         return Batch::NoAnswer("HTTP 200 without `responses`: not a batch answer".into());
     };
+    // Ids are validated: an unknown one is ignored; a request answered twice (or with no status)
+    // is a request that failed, never a guess at which answer is the real one.
     let replies = requests
         .iter()
         .filter_map(|(id, _)| {
-            let r = list.iter().find(|r| r.get("id").and_then(Value::as_str) == Some(id))?;
-            let status = r.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok())?;
-            Some((id.to_string(), Reply { status, body: r.get("body").cloned().unwrap_or(Value::Null) }))
+            let mut matching = list.iter().filter(|r| r.get("id").and_then(Value::as_str) == Some(id));
+            let r = matching.next()?;
+            if matching.next().is_some() {
+                return Some((
+                    id.to_string(),
+                    failed("DuplicateResponse", "Graph answered this request more than once"),
+                ));
+            }
+            let status = r.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok());
+            let reply = match status {
+                Some(status) => Reply { status, body: r.get("body").cloned().unwrap_or(Value::Null) },
+                None => failed("NoStatus", "Graph's answer for this request has no status"),
+            };
+            Some((id.to_string(), reply))
         })
         .collect();
     Batch::Replies(replies)
+}
+
+/// A sub-answer that cannot be used, said as Graph says errors (status 0: Graph gave none).
+fn failed(code: &str, message: &str) -> Reply {
+    Reply { status: 0, body: json!({"error": {"code": code, "message": message}}) }
 }
 
 /// A value put in an OData string literal: quotes doubled.
@@ -195,5 +224,15 @@ mod tests {
         assert!(matches!(&b, Batch::Refused(r) if r.error().unwrap().0 == "InvalidAuthenticationToken"));
         assert!(matches!(read(answer(200, "<html>"), &reqs), Batch::NoAnswer(_)));
         assert_eq!(odata_quote("a'b"), "a''b");
+        let b = read(
+            answer(
+                200,
+                r#"{"responses":[{"id":"sp","status":200,"body":{"value":[]}},{"id":"sp","status":200,"body":{"value":[1]}},{"id":"x","status":200},{"id":"app"}]}"#,
+            ),
+            &reqs,
+        );
+        assert_eq!(b.get("sp").unwrap().error().unwrap().0, "DuplicateResponse");
+        assert_eq!(b.get("app").unwrap().status, 0);
+        assert!(b.get("x").is_none());
     }
 }

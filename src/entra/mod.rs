@@ -19,3 +19,8 @@ pub mod token;
 pub const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// The default scope: Microsoft Graph's application permissions.
 pub const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+/// How an Entra app's certificate is renewed (finding: `sfjwt cert rotate` is Salesforce's): an
+/// app registration holds several certificates at once, so the new one goes up while the old one
+/// still works and nothing is ever refused in between. `tests/it/entra_doctor.rs` runs the command.
+pub const RENEWAL: &str = "make a new key and certificate (`sfjwt keygen --name ci-next`), upload ci-next.crt under App registrations > the app > Certificates & secrets > Certificates while the old one is still valid (an app can hold several certificates, so there is no window), switch the CI secret to ci-next.key, then delete the old certificate";

@@ -1,13 +1,8 @@
-//! The `--report` file of an Entra login: JSON or YAML (by extension), `schema_version: entra-1`
-//! (not schema/report.schema.json, whose version is "1"): the same top-level shape
-//! as a Salesforce login's report (schema_version, tool, command, status, exit_code, target,
-//! diagnosis, identity), with Entra's fields. Never the assertion, the OIDC token or the token.
-
-use std::path::{Path, PathBuf};
+//! What an Entra login records as it goes: `commands::entra_record` writes it as the common run
+//! record (schema/report.schema.json, `schema_version: "1"`) in every report format, with Entra's
+//! own fields under `entra`. Never the assertion, the OIDC token or the token.
 
 use serde::Serialize;
-
-use crate::error::Error;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Tool {
@@ -60,7 +55,12 @@ pub struct Identity {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
-    pub schema_version: &'static str,
+    /// How sure the diagnosis is (a refusal's reading; a local proof is confirmed).
+    #[serde(skip)]
+    pub confidence: &'static str,
+    /// Why no usable answer came, when none did.
+    #[serde(skip)]
+    pub no_answer: Option<crate::net::FailureKind>,
     pub tool: Tool,
     pub command: &'static str,
     pub timestamp: String,
@@ -80,7 +80,8 @@ impl Report {
         let now = time::OffsetDateTime::now_utc();
         let now = now.replace_nanosecond(0).unwrap_or(now);
         Report {
-            schema_version: "entra-1",
+            confidence: "confirmed",
+            no_answer: None,
             tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
             command: "login",
             timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
@@ -96,20 +97,6 @@ impl Report {
 
     pub fn fail(&mut self, cause: &'static str, summary: &str, evidence: Vec<String>, remediation: Vec<String>) {
         self.diagnosis = Diagnosis { cause, summary: summary.to_string(), evidence, remediation };
-    }
-
-    /// Writes every report, secrets scrubbed.
-    pub fn write_all(&self, paths: &[PathBuf]) -> Result<(), Error> {
-        for path in paths {
-            let fail = |e: String| Error::Internal(format!("cannot render the report: {e}"));
-            let text = match extension(path).as_str() {
-                "json" => serde_json::to_string_pretty(self).map(|s| s + "\n").map_err(|e| fail(e.to_string()))?,
-                _ => serde_saphyr::to_string(self).map_err(|e| fail(e.to_string()))?,
-            };
-            let text = crate::secrets::scrub(&text);
-            crate::fsutil::write_atomic(path, text.as_bytes(), crate::fsutil::PUBLIC_MODE)?;
-        }
-        Ok(())
     }
 }
 
@@ -146,21 +133,4 @@ impl Report {
         }
         md
     }
-}
-
-fn extension(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase()
-}
-
-/// Entra reports are JSON or YAML; checked before any request, so a typo costs no login.
-pub fn check_paths(paths: &[PathBuf]) -> Result<(), Error> {
-    for p in paths {
-        if !matches!(extension(p).as_str(), "json" | "yaml" | "yml") {
-            return Err(Error::usage(
-                format!("--report {}: an Entra login writes .json or .yaml reports", p.display()),
-                "name the file r.json or r.yaml (Markdown and JUnit reports are Salesforce-only for now)",
-            ));
-        }
-    }
-    Ok(())
 }

@@ -154,7 +154,16 @@ fn renewal_line(name: &str, o: &Outcome, secs: f64) -> String {
     let expired = o.report.checks.iter().any(|c| c.id == "certificate_expiry" && c.detail.starts_with("expired"));
     let what = if expired { "certificate expired" } else { "certificate in its renewal window (--expires-within)" };
     let when = o.certificate.as_ref().map(|c| format!(", not after {}", c.not_after)).unwrap_or_default();
-    format!("[FAIL] {name}: {what}{when}; the login works: renew it with `sfjwt cert rotate` ({secs:.1}s)")
+    format!("[FAIL] {name}: {what}{when}; the login works: {} ({secs:.1}s)", renewal_advice(&o.report))
+}
+
+/// How this target's certificate is renewed: Salesforce's app metadata, or Entra's portal.
+pub fn renewal_advice(r: &crate::record::Report) -> String {
+    if r.target.provider == Some("entra") {
+        format!("renew it for Entra: {}", crate::entra::RENEWAL)
+    } else {
+        "renew it with `sfjwt cert rotate`".into()
+    }
 }
 
 /// One line per target, as it finishes (progress without a TTY).

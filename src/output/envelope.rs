@@ -22,9 +22,10 @@ pub fn finished(outcome: &Outcome) -> Value {
     }
 }
 
-/// The envelope for an error that ended the command.
+/// The envelope for an error that ended the command: the failure envelope's keys (the README
+/// promises `cause` and `result` on every failure; a usage or input error has neither), and `help`.
 pub fn error(exit: u8, name: &str, message: &str, help: Option<&str>) -> Value {
-    json!({ "status": exit, "name": name, "message": message, "help": help })
+    json!({ "status": exit, "name": name, "message": message, "cause": null, "result": null, "help": help })
 }
 
 /// Prints an envelope, scrubbed of every registered secret.
@@ -51,6 +52,10 @@ mod tests {
             finished(&refused),
             json!({"status": 3, "name": "GrantRefused", "message": "no", "cause": "user_not_approved", "result": null})
         );
+        // An error that ended the command has every failure key, plus its help.
+        let usage = error(2, "UsageError", "no username given", Some("pass --username"));
+        let keys: Vec<&str> = usage.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["cause", "help", "message", "name", "result", "status"]);
         // A later `None` keeps the result already given.
         let kept = Outcome::new(Exit::Success).with_result(Some(json!(1))).with_result(None);
         assert_eq!(finished(&kept)["result"], json!(1));

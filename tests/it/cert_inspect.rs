@@ -66,7 +66,12 @@ fn inspect_exit_7_only_within_threshold() {
     cert_with_window(&ctx, "soon.crt", &key, -300, 10);
     ctx.run(ctx.sfjwt().args(["cert", "inspect", "soon.crt", "--expires-within", "30d"]))
         .code(7)
-        .stderr_has("expires in 10 days");
+        .stderr_has("expires in 10 days")
+        // `cert rotate` is Salesforce's; an Entra app's certificate is renewed in the portal.
+        .stderr_has("help: for a Microsoft Entra app: make a new key and certificate (`sfjwt keygen --name ci-next`)")
+        .stderr_has(
+            "App registrations > the app > Certificates & secrets > Certificates while the old one is still valid",
+        );
     ctx.run(ctx.sfjwt().args(["cert", "inspect", "soon.crt", "--expires-within", "9d"])).ok();
     // No threshold, no warning: expiry alone is not a failure until it happens.
     ctx.run(ctx.sfjwt().args(["cert", "inspect", "soon.crt"])).ok();

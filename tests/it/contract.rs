@@ -201,6 +201,9 @@ fn usage_errors_are_named_by_kind() {
         let r = ctx.run(ctx.sfjwt().args(*args).arg("--json"));
         let v = envelope(&r);
         assert_eq!((r.code, v["name"].as_str()), (2, Some(*name)), "{args:?}: {v}\n{}", r.stderr);
+        // The failure envelope the README documents: `cause` and `result` are there, null.
+        assert!(v["cause"].is_null() && v.get("cause").is_some(), "{args:?}: {v}");
+        assert!(v["result"].is_null() && v.get("result").is_some(), "{args:?}: {v}");
     }
 }
 

@@ -228,10 +228,11 @@ fn certificate_login_hands_on_the_token_and_masks_it() {
     );
     assert_eq!(c["roles"][0], "Sites.Read.All");
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-    assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("client_assertion")));
-    assert_eq!(rep["identity"]["roles"][0], "Sites.Read.All");
+    validate_with_schema(&ctx.path("r.json"));
+    assert_eq!((rep["status"].as_str(), rep["entra"]["flow"].as_str()), (Some("ok"), Some("client_assertion")));
+    assert_eq!(rep["entra"]["identity"]["roles"][0], "Sites.Read.All");
     // --tenant named a domain: discovery gave the endpoint under the tenant's id.
-    assert_eq!(rep["target"]["token_endpoint"], format!("{}/{TENANT_ID}/oauth2/v2.0/token", emu.url));
+    assert_eq!(rep["entra"]["token_endpoint"], format!("{}/{TENANT_ID}/oauth2/v2.0/token", emu.url));
 }
 
 /// As MSAL does: a domain is resolved by the tenant's OpenID configuration (whose endpoints name
@@ -326,7 +327,8 @@ fn keyless_from_a_variable_or_a_file_reports_the_tokens_claims() {
     ctx.run(entra(&ctx, &emu).args(["--oidc", "env:CI_ID_TOKEN", "--report", "r.json"]).env("CI_ID_TOKEN", &token))
         .ok();
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-    assert_eq!((rep["status"].as_str(), rep["target"]["flow"].as_str()), (Some("ok"), Some("federated")));
+    validate_with_schema(&ctx.path("r.json"));
+    assert_eq!((rep["status"].as_str(), rep["entra"]["flow"].as_str()), (Some("ok"), Some("federated")));
     assert_eq!(rep["target"]["oidc"]["sub"], "repo:acme/app:ref:refs/heads/main");
     assert_eq!(rep["target"]["oidc"]["aud"][0], "api://AzureADTokenExchange");
     ctx.run(entra(&ctx, &emu).args(["--oidc", "file:id.jwt"])).ok();
@@ -357,7 +359,15 @@ fn server_errors_are_retried_and_html_is_no_usable_answer() {
     let r = ctx.run(cert_login(&ctx, &emu).args(["--max-retries", "1", "--report", "r.json"])).code(4);
     assert!(r.stderr.contains("(unexpected_answer)"), "{}", r.stderr);
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
-    assert_eq!((rep["diagnosis"]["cause"].as_str(), rep["requests"].as_u64()), (Some("network_error"), Some(2)));
+    validate_with_schema(&ctx.path("r.json"));
+    assert_eq!(
+        (rep["diagnosis"]["cause"].as_str(), rep["entra"]["requests"].as_u64()),
+        (Some("network_error"), Some(2))
+    );
+    assert_eq!(
+        (rep["attempts"][0]["outcome"].as_str(), rep["attempts"][0]["failure"].as_str()),
+        (Some("no_answer"), Some("unexpected_answer"))
+    );
 }
 
 #[test]
@@ -366,20 +376,33 @@ fn refusal_report_and_outputs_name_the_cause_and_keep_entras_ids() {
     let emu = start("other-certificate");
     let outputs = ctx.path("gh-output");
     let mut cmd = cert_login(&ctx, &emu);
-    cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_OUTPUT", &outputs).args(["--report", "r.yaml", "--report", "r.json"]);
+    cmd.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &outputs)
+        .args(["--report", "r.yaml", "--report", "r.json", "--report", "r.md", "--report", "r.xml"]);
     ctx.run(&mut cmd).code(3).stderr_has("::error title=sfjwt login%3A entra_certificate_not_registered::");
     assert!(std::fs::read_to_string(&outputs).unwrap().contains("cause=entra_certificate_not_registered"));
     let summary = std::fs::read_to_string(ctx.path(STEP_SUMMARY)).unwrap();
     assert!(summary.contains("| cause | `entra_certificate_not_registered` |"), "{summary}");
     assert!(summary.contains("| Entra said | AADSTS700027: The certificate with identifier"), "{summary}");
     let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    // The common run record (schema "1", as doctor and explain write), Entra's ids under `entra`.
+    validate_with_schema(&ctx.path("r.json"));
+    assert_eq!(rep["schema_version"], "1");
+    assert_eq!(rep["command"], "login");
+    assert_eq!(rep["target"]["provider"], "entra");
     assert_eq!(rep["diagnosis"]["cause"], "entra_certificate_not_registered");
-    assert_eq!(rep["answer"]["error_codes"][0], 700027);
-    assert_eq!(rep["answer"]["trace_id"].as_str().map(str::len), Some(36));
+    assert_eq!(rep["attempts"][0]["outcome"], "refused");
+    assert_eq!(rep["checks"][0]["status"], "fail");
+    assert_eq!(rep["entra"]["answer"]["error_codes"][0], 700027);
+    assert_eq!(rep["entra"]["answer"]["trace_id"].as_str().map(str::len), Some(36));
     assert_eq!(rep["exit_code"], 3);
-    assert_eq!(rep["schema_version"], "entra-1");
     let yaml: serde_yaml::Value = serde_yaml::from_str(&ctx.read_clean("r.yaml")).unwrap();
     assert_eq!(yaml["diagnosis"]["cause"].as_str(), Some("entra_certificate_not_registered"));
+    // Markdown and JUnit, as for Salesforce: the refused login is a failed test case.
+    assert!(ctx.read_clean("r.md").contains("entra_certificate_not_registered"));
+    let xml = ctx.read_clean("r.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert!(doc.descendants().any(|n| n.has_tag_name("failure")), "{xml}");
 }
 
 #[test]
@@ -760,3 +783,58 @@ out["alg"] = part(assertion, 0)["alg"] if assertion else None
 print(json.dumps(out))
 sys.exit(0 if "access_token" in r else 1)
 "#;
+
+/// A key and a certificate that do not match: exit 5 with a help line before any request, even
+/// with a domain tenant whose OpenID discovery used to come first (on an unreachable host it
+/// retried, then exited 4 and never named the mismatch).
+#[test]
+fn a_key_certificate_mismatch_is_exit_5_before_discovery() {
+    let ctx = Ctx::new();
+    ctx.secret_key_file(&fixture_key());
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["login", "--provider", "entra", "--tenant", TENANT, "-i", APP, "-r", "https://127.0.0.1:9"])
+        .args(["--allow-host", "127.0.0.1", "--max-retries", "0", "--key"])
+        .arg(fixture_key())
+        .arg("--cert")
+        .arg(repo().join("fixtures/orgs/other.crt"));
+    let r = ctx.run(&mut cmd);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(r.stderr.contains("error: the key does not match the certificate"), "{}", r.stderr);
+    assert!(r.stderr.contains("help: pass the certificate made from this key"), "{}", r.stderr);
+}
+
+/// --require-role: comma-separated like the Action's input, an empty one refused before any
+/// request, and a role differing only in case named as such (still a failure: compared exactly).
+#[test]
+fn require_role_takes_commas_refuses_empty_and_names_a_case_difference() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    ctx.run(cert_login(&ctx, &emu).args(["--require-role", ""])).code(2).stderr_has("an empty role");
+    ctx.run(cert_login(&ctx, &emu).args(["--require-role", "Sites.Read.All, Sites.Read.All"])).ok();
+    let r = ctx.run(cert_login(&ctx, &emu).args(["--require-role", "Sites.Read.All,User.Read.All"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("required: User.Read.All\n"), "{}", r.stderr);
+    let r = ctx.run(cert_login(&ctx, &emu).args(["--require-role", "sites.read.all"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("entra_admin_consent_required"), "{}", r.stderr);
+    assert!(r.stderr.contains("sites.read.all differs only in case: the token holds Sites.Read.All"), "{}", r.stderr);
+}
+
+/// A granted login's report is the common record too, and validates: the grant and the roles
+/// check passed, the token's roles under `entra.identity`, never the token.
+#[test]
+fn a_granted_login_report_is_the_common_record() {
+    let ctx = Ctx::new();
+    let emu = start("healthy");
+    let mut cmd = cert_login(&ctx, &emu);
+    ctx.run(cmd.args(["--require-role", "Sites.Read.All", "--report", "ok.json", "--report", "ok.xml"])).ok();
+    validate_with_schema(&ctx.path("ok.json"));
+    let rep: serde_json::Value = serde_json::from_str(&ctx.read_clean("ok.json")).unwrap();
+    assert_eq!((rep["schema_version"].as_str(), rep["status"].as_str()), (Some("1"), Some("ok")));
+    assert_eq!(rep["attempts"][0]["outcome"], "granted");
+    let ids: Vec<&str> = rep["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["grant", "token_roles"]);
+    assert_eq!(rep["entra"]["identity"]["roles"][0], "Sites.Read.All");
+    let xml = ctx.read_clean("ok.xml");
+    assert!(!xml.contains("<failure"), "{xml}");
+}

@@ -381,3 +381,120 @@ fn an_unknown_provider_in_the_config_is_exit_2() {
     assert!(r.stderr.contains("target a: provider \"entraid\" is not one sfjwt knows"), "{}", r.stderr);
     assert!(org.requests().is_empty());
 }
+
+/// A tenant like doctor-healthy whose app holds `cert` (a certificate of the fixture key).
+fn tenant_holding(ctx: &Ctx, cert: &std::path::Path) -> LoggedEmu {
+    let yaml = std::fs::read_to_string(scenario("healthy"))
+        .unwrap()
+        .replace("certificates: [../orgs/ci.crt]", &format!("certificates: [{}]", cert.display()));
+    let path = ctx.path("tenant.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    LoggedEmu::start(&path)
+}
+
+/// Entra enforces a certificate's expiry (AADSTS1000502), so the renewal window applies to Entra
+/// targets as to Salesforce ones: single mode takes --expires-within (it was refused), the fleet
+/// fails the Entra target beside the Salesforce one, and both give Entra's way to renew (not
+/// `sfjwt cert rotate`), whose keygen command runs as printed.
+#[test]
+fn the_renewal_window_applies_to_entra_targets_in_single_and_fleet_mode() {
+    let ctx = Ctx::new();
+    ctx.secret_key_file(&fixture_key());
+    let short = crate::fleet::short_certificate(&ctx, 10);
+    let tenant = tenant_holding(&ctx, &short);
+    let mut cmd = doctor(&ctx, &tenant);
+    cmd.arg("--key").arg(fixture_key()).arg("--cert").arg(&short).args(["--format", "json"]);
+    // Outside the window the same certificate passes (a 10-day certificate only warns).
+    let r = ctx.run(cmd.args(["--expires-within", "1d"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut cmd = doctor(&ctx, &tenant);
+    cmd.arg("--key").arg(fixture_key()).arg("--cert").arg(&short).args(["--format", "json"]);
+    let r = ctx.run(cmd.args(["--expires-within", "30d"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let check = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "certificate_expiry").unwrap();
+    assert_eq!(check["status"], "fail", "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    assert!(detail.contains("inside --expires-within"), "{detail}");
+    assert!(detail.contains("App registrations > the app > Certificates & secrets > Certificates"), "{detail}");
+    assert!(!detail.contains("cert rotate"), "{detail}");
+    // The command the advice prints makes the new pair.
+    let keygen = detail.split('`').nth(1).unwrap();
+    assert!(keygen.starts_with("sfjwt keygen "), "{keygen}");
+    let words: Vec<&str> = keygen.split_whitespace().skip(1).collect();
+    ctx.run(ctx.sfjwt().args(&words).current_dir(ctx.dir.path())).ok();
+    assert!(ctx.path("ci-next.crt").exists() && ctx.path("ci-next.key").exists());
+
+    // The fleet: a Salesforce org and the Entra app with the same certificate, both flagged.
+    let org = LoggedEmu::named("healthy");
+    let config = format!(
+        "targets:\n  prod:\n    client_id: {CLIENT_ID}\n    username: {USERNAME}\n    login_url: {}\n    ca_file: {}\n    key: {}\n    cert: {}\n  \
+         sharepoint:\n    provider: entra\n    tenant: {TENANT}\n    client_id: {APP}\n    login_url: {}\n    \
+         ca_file: {}\n    key: {}\n    cert: {}\n",
+        org.url,
+        org.ca.display(),
+        fixture_key().display(),
+        short.display(),
+        tenant.url,
+        tenant.ca.display(),
+        fixture_key().display(),
+        short.display(),
+    );
+    std::fs::write(ctx.path("sfjwt.yaml"), config).unwrap();
+    let mut cmd = ctx.sfjwt();
+    cmd.args(["doctor", "--all", "--allow-host", "127.0.0.1", "--expires-within", "30d", "--report", "fleet.md"]);
+    let r = ctx.run(&mut cmd);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let line = |name: &str| {
+        r.stderr.lines().find(|l| l.starts_with(&format!("[FAIL] {name}: "))).unwrap_or_else(|| panic!("{}", r.stderr))
+    };
+    assert!(line("prod").contains("renew it with `sfjwt cert rotate`"), "{}", r.stderr);
+    let entra = line("sharepoint");
+    assert!(entra.contains("certificate in its renewal window (--expires-within)"), "{entra}");
+    assert!(entra.contains("renew it for Entra:") && !entra.contains("cert rotate"), "{entra}");
+    let md = std::fs::read_to_string(ctx.path("fleet.md")).unwrap();
+    assert!(md.contains("renew it for Entra:"), "{md}");
+}
+
+/// `doctor --help`'s Entra example runs as printed (against the emulator's tenant: only the
+/// host, its CA, and where ci.key and ci.crt are differ).
+#[test]
+fn the_doctor_help_entra_example_runs() {
+    let ctx = Ctx::new();
+    let help = ctx.run(ctx.sfjwt().args(["doctor", "--help"])).ok().stdout;
+    let example = help
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("$ sfjwt doctor --provider entra"))
+        .unwrap_or_else(|| panic!("no Entra example in:\n{help}"));
+    ctx.secret_key_file(&fixture_key());
+    std::fs::copy(fixture_key(), ctx.path("ci.key")).unwrap();
+    std::fs::copy(repo().join("fixtures/orgs/ci.crt"), ctx.path("ci.crt")).unwrap();
+    let emu = LoggedEmu::start(&scenario("healthy"));
+    let words: Vec<&str> = example.split_whitespace().skip(2).collect();
+    let mut cmd = ctx.sfjwt();
+    cmd.args(&words).args(["-r", &emu.url, "--allow-host", "127.0.0.1", "--ca-file"]).arg(&emu.ca);
+    cmd.current_dir(ctx.dir.path());
+    let r = ctx.run(&mut cmd);
+    assert_eq!(r.code, 0, "{example}\n{}", r.stderr);
+}
+
+/// A CI token already past its `exp` fails the `oidc_token` check before it is sent (Entra would
+/// answer AADSTS700024); it used to pass.
+#[test]
+fn an_expired_ci_token_fails_the_oidc_token_check() {
+    let ctx = Ctx::new();
+    let yaml = std::fs::read_to_string(scenario("healthy"))
+        .unwrap()
+        .replace("  kind: github\n", "  kind: github\n  lifetime-seconds: -600\n")
+        .replace("../orgs/ci.crt", &repo().join("fixtures/orgs/ci.crt").display().to_string());
+    assert!(yaml.contains("lifetime-seconds: -600"));
+    std::fs::write(ctx.path("expired-token.yaml"), yaml).unwrap();
+    let emu = LoggedEmu::start(&ctx.path("expired-token.yaml"));
+    let r = ctx.run(keyless(&ctx, &emu).args(["--format", "json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let check = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "oidc_token").unwrap();
+    assert_eq!(check["status"], "fail", "{check}");
+    assert!(check["detail"].as_str().unwrap().contains("the OIDC token expired"), "{check}");
+}

@@ -256,3 +256,40 @@ fn login_and_explain_name_the_same_entra_cause_for_every_code() {
     }
     assert!(disagree.is_empty(), "login and explain disagree:\n{}", disagree.join("\n"));
 }
+
+/// A log with a retry refused (AADSTS700024, the CI token expired) and then the final failure
+/// (AADSTS70021): the last code is the run's cause, the earlier one a candidate; Entra's trace and
+/// correlation ids are quoted for support, in text and JSON.
+#[test]
+fn explain_ranks_the_last_code_first_and_quotes_the_support_ids() {
+    let ctx = Ctx::new();
+    let log = "Attempt 1 failed: AADSTS700024: Client assertion is not within its valid time range. \
+               Trace ID: 0a1b2c3d-1111-4222-8333-444455556666 Correlation ID: 9f8e7d6c-aaaa-4bbb-8ccc-ddddeeeeffff\n\
+               Retrying with a new token from token.actions.githubusercontent.com\n\
+               Error: AADSTS70021: No matching federated identity record found for presented assertion. \
+               Assertion Issuer: 'https://token.actions.githubusercontent.com'. Assertion Subject: \
+               'repo:acme/app:ref:refs/heads/dev'. Assertion Audience: 'api://AzureADTokenExchange'.";
+    let d = ctx.run(ctx.sfjwt().args(["explain", log, "--format", "json"])).ok().json();
+    assert_eq!(d["cause"], "entra_federated_credential_mismatch", "{d}");
+    let named: Vec<&str> = d["candidates"].as_array().unwrap().iter().map(|c| c["cause"].as_str().unwrap()).collect();
+    assert!(named.contains(&"entra_federated_token_expired"), "{named:?}");
+    let evidence = d["evidence"].to_string();
+    assert!(evidence.contains("trace ID 0a1b2c3d-1111-4222-8333-444455556666"), "{evidence}");
+    assert!(evidence.contains("correlation ID 9f8e7d6c-aaaa-4bbb-8ccc-ddddeeeeffff"), "{evidence}");
+    let text = ctx.run(ctx.sfjwt().args(["explain", log])).ok();
+    assert!(text.stdout.starts_with("cause: entra_federated_credential_mismatch"), "{}", text.stdout);
+    assert!(text.stdout.contains("trace ID 0a1b2c3d-1111-4222-8333-444455556666"), "{}", text.stdout);
+}
+
+/// AADSTS501051 is an app's refusal for an API: the app's fix (an application permission,
+/// admin consent) comes first, the users' second.
+#[test]
+fn explain_501051_leads_with_the_apps_fix() {
+    let ctx = Ctx::new();
+    let text = "AADSTS501051: Application '0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60'(ci) is not assigned to a role for the application 'api://ci-deploy-api'(ci-deploy-api).";
+    let d = ctx.run(ctx.sfjwt().args(["explain", text, "--format", "json"])).ok().json();
+    assert_eq!(d["cause"], "entra_assignment_required");
+    let first = d["remediation"][0].as_str().unwrap();
+    assert!(first.contains("application permissions") && first.contains("Grant admin consent"), "{first}");
+    assert!(d["remediation"][1].as_str().unwrap().contains("Users and groups"), "{d}");
+}

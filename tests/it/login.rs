@@ -28,6 +28,23 @@ fn login_succeeds_and_reports_identity() {
     validate_with_schema(&ctx.path("r.json"));
 }
 
+/// Without --audience the report's target says the audience the login used: the one the last
+/// attempt used (a sandbox on a host that does not say so is reached on the second), not null.
+#[test]
+fn the_report_names_the_audience_used() {
+    let ctx = Ctx::new();
+    let emu = Emu::start("healthy-sandbox");
+    ctx.run(ctx.login(&emu, "ci@acme.com.uat").args(["--report", "r.json"])).ok();
+    let report: serde_json::Value = serde_json::from_str(&ctx.read_clean("r.json")).unwrap();
+    let tried: Vec<&str> =
+        report["attempts"].as_array().unwrap().iter().filter_map(|a| a["audience"].as_str()).collect();
+    assert_eq!(tried, ["https://login.salesforce.com", "https://test.salesforce.com"]);
+    assert_eq!(report["target"]["audience"], "https://test.salesforce.com");
+    ctx.run(ctx.doctor(&emu, "ci@acme.com.uat", false).args(["--report", "d.json"]));
+    let doctor: serde_json::Value = serde_json::from_str(&ctx.read_clean("d.json")).unwrap();
+    assert_eq!(doctor["target"]["audience"], "https://test.salesforce.com", "{doctor}");
+}
+
 #[test]
 fn token_only_where_asked() {
     let ctx = Ctx::new();

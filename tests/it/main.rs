@@ -8,6 +8,7 @@ mod doctor;
 mod entra;
 mod entra_doctor;
 mod entra_explain;
+mod entra_hostile;
 mod fake_release;
 mod fidelity;
 pub(crate) mod fleet;

@@ -29,7 +29,7 @@ pub(super) fn grant(st: &mut State<'_>, client: &Client) -> Result<(), Error> {
         clock_compensation: None,
     };
     let done = attempt::run(client, &plan, &mut Silent)?;
-    st.report.attempts = done.attempts;
+    st.report.record_attempts(done.attempts);
     st.checks.extend(done.checks);
     match done.end {
         End::Granted { session, identity, .. } => {

@@ -64,9 +64,9 @@ pub(super) fn read(st: &mut State<'_>, client: &reqwest::blocking::Client) {
     if !usable(st, &b1) {
         return;
     }
-    let app = one(b1.get("app"));
-    let sp = one(b1.get("sp"));
-    registration_checks(st, app.as_ref(), sp.as_ref());
+    let (app_found, sp_found) = (lookup(b1.get("app")), lookup(b1.get("sp")));
+    registration_checks(st, &app_found, &sp_found);
+    let (app, sp) = (app_found.value(), sp_found.value());
     let mut second = Vec::new();
     let sp_id = sp.as_ref().and_then(|s| s.get("id")).and_then(Value::as_str).map(str::to_string);
     let app_obj = app.as_ref().and_then(|a| a.get("id")).and_then(Value::as_str).map(str::to_string);
@@ -91,7 +91,12 @@ pub(super) fn read(st: &mut State<'_>, client: &reqwest::blocking::Client) {
             consent(st, b2.get("granted"), b1.get("resource"));
         }
         (Some(_), Some(why)) => skip(st, &[ASSIGN, CONSENT], &why),
-        (None, _) => skip(st, &[ASSIGN, CONSENT], "no service principal to read"),
+        (None, _) => match &sp_found {
+            Found::Unknown(why) => {
+                skip(st, &[ASSIGN, CONSENT], &format!("the service principal could not be read: {why}"))
+            }
+            _ => skip(st, &[ASSIGN, CONSENT], "no service principal to read"),
+        },
     }
     own_credential(st, app.as_ref(), b2.get("fic"));
 }
@@ -125,6 +130,46 @@ fn one(r: Option<&Reply>) -> Option<Value> {
     r.filter(|r| r.status == 200).and_then(|r| r.values().into_iter().next())
 }
 
+/// A lookup by id as Graph answered it: found, confirmed absent (HTTP 200 with an empty `value`
+/// list), or unknown (no answer, a non-200, a duplicate, not a collection) — only a confirmed
+/// absence may become a finding.
+enum Found {
+    Yes(Value),
+    No,
+    Unknown(String),
+}
+
+impl Found {
+    fn value(&self) -> Option<Value> {
+        match self {
+            Found::Yes(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+}
+
+fn lookup(r: Option<&Reply>) -> Found {
+    let Some(r) = r else { return Found::Unknown("Graph's batch answer has no response for it".into()) };
+    if r.status != 200 {
+        return Found::Unknown(said(r));
+    }
+    match r.body.get("value").and_then(Value::as_array) {
+        Some(list) => list.first().cloned().map_or(Found::No, Found::Yes),
+        None => Found::Unknown("Graph's answer for it is not a collection".into()),
+    }
+}
+
+/// The grant in this run succeeded: the tenant has the service principal, whatever Graph says.
+fn granted(st: &State<'_>) -> bool {
+    st.checks.iter().any(|c| c.id == "grant" && matches!(c.status, CheckStatus::Pass))
+}
+
+/// A list Graph says has more pages (`@odata.nextLink`): the doctor reads one page, so what is
+/// not on it is unknown, never confirmed missing.
+fn paged(r: &Reply) -> bool {
+    r.body.get("@odata.nextLink").is_some()
+}
+
 /// Why a batch gave nothing to read, in words (None when it did).
 fn refused_why(b: &Batch) -> Option<String> {
     match b {
@@ -136,6 +181,9 @@ fn refused_why(b: &Batch) -> Option<String> {
 
 fn said(r: &Reply) -> String {
     let (code, message) = r.error().unwrap_or_default();
+    if r.status == 0 {
+        return format!("Microsoft Graph's batch answer is unusable for it: {}", safe(&message));
+    }
     let hint = match (r.status, code.as_str()) {
         (401, _) => "; the admin token is missing, expired or not for Microsoft Graph (its aud must be Graph)",
         (403, _) => {
@@ -170,24 +218,42 @@ fn name(v: &Value) -> String {
     safe(v.get("displayName").and_then(Value::as_str).unwrap_or("(no name)"))
 }
 
-fn registration_checks(st: &mut State<'_>, app: Option<&Value>, sp: Option<&Value>) {
+fn registration_checks(st: &mut State<'_>, app: &Found, sp: &Found) {
     let id = st.p.client_id.clone();
     let c = match (app, sp) {
-        (Some(a), _) => check(APP.0, APP.1, CheckStatus::Pass, format!("{} (Application (client) ID {id})", name(a))),
-        (None, Some(_)) => check(
+        (Found::Yes(a), _) => {
+            check(APP.0, APP.1, CheckStatus::Pass, format!("{} (Application (client) ID {id})", name(a)))
+        }
+        (Found::Unknown(why), _) => check(APP.0, APP.1, CheckStatus::Skip, format!("could not be read: {why}")),
+        (Found::No, Found::Yes(_)) => check(
             APP.0,
             APP.1,
             CheckStatus::Warn,
             "registered in another tenant (a multi-tenant app): its certificates and federated credentials live in its home tenant",
         ),
-        (None, None) => {
+        (Found::No, Found::Unknown(_)) => check(
+            APP.0,
+            APP.1,
+            CheckStatus::Warn,
+            format!(
+                "no app registration has Application (client) ID {id} here (its service principal could not be read)"
+            ),
+        ),
+        (Found::No, Found::No) => {
             check(APP.0, APP.1, CheckStatus::Fail, format!("no app registration has Application (client) ID {id}"))
         }
     };
     st.push(c);
     let c = match sp {
-        Some(s) => check(SP.0, SP.1, CheckStatus::Pass, format!("installed: {}", name(s))),
-        None => {
+        Found::Yes(s) => check(SP.0, SP.1, CheckStatus::Pass, format!("installed: {}", name(s))),
+        Found::Unknown(why) => check(SP.0, SP.1, CheckStatus::Skip, format!("could not be read: {why}")),
+        Found::No if granted(st) => check(
+            SP.0,
+            SP.1,
+            CheckStatus::Warn,
+            "Graph lists no service principal, yet the token request succeeded, which needs one: Graph's answer is not believed",
+        ),
+        Found::No => {
             let why = format!(
                 "no service principal for {id}: the app is not installed in this tenant (Enterprise applications does not list it)"
             );
@@ -224,7 +290,10 @@ fn assignment(st: &mut State<'_>, sp: &Value, assigned: Option<&Reply>) {
             .collect(),
         None => vec!["(could not be read)".into()],
     };
-    let shown = if who.is_empty() { "nobody".to_string() } else { who.join(", ") };
+    let mut shown = if who.is_empty() { "nobody".to_string() } else { who.join(", ") };
+    if assigned.is_some_and(paged) {
+        shown.push_str(" and more (Graph has more pages; the doctor reads one)");
+    }
     let refused_for_it = st.refusal.as_ref().is_some_and(|r| r.code() == Some(50105));
     if refused_for_it {
         let why = format!("Assignment required is Yes and the sign-in was refused as unassigned; assigned: {shown}");
@@ -240,8 +309,12 @@ fn assignment(st: &mut State<'_>, sp: &Value, assigned: Option<&Reply>) {
 
 /// Granted application permissions (app role assignments), named through the resource's appRoles.
 fn consent(st: &mut State<'_>, granted: Option<&Reply>, resource: Option<&Reply>) {
-    let Some(granted) = granted.filter(|r| r.status == 200) else {
-        let why = granted.map(said).unwrap_or_else(|| "Graph gave no answer for it".into());
+    let Some(granted) = granted.filter(|r| r.status == 200 && r.body.get("value").is_some_and(Value::is_array)) else {
+        let why = match granted {
+            Some(r) if r.status == 200 => "Graph's answer for it is not a collection".into(),
+            Some(r) => said(r),
+            None => "Graph gave no answer for it".into(),
+        };
         st.push(check(CONSENT.0, CONSENT.1, CheckStatus::Skip, why));
         return;
     };
@@ -260,7 +333,13 @@ fn consent(st: &mut State<'_>, granted: Option<&Reply>, resource: Option<&Reply>
         .collect();
     let shown = if names.is_empty() { "none".to_string() } else { names.join(", ") };
     let missing: Vec<&String> = st.p.require_roles.iter().filter(|r| !names.contains(r)).collect();
-    let c = if !missing.is_empty() && res.is_some() {
+    let c = if !missing.is_empty() && paged(granted) {
+        let list = missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        let why = format!(
+            "not on the first page of granted permissions: {list}; Graph has more pages (the doctor reads one), so consent is not confirmed missing"
+        );
+        check(CONSENT.0, CONSENT.1, CheckStatus::Warn, why)
+    } else if !missing.is_empty() && res.is_some() {
         let list = missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
         let why = format!("not granted (admin consent missing): {list}; granted: {shown}");
         st.findings.push((Cause::EntraAdminConsentRequired, why.clone()));
@@ -316,11 +395,20 @@ fn certificate(st: &mut State<'_>, app: &Value) {
     };
     let ours = info.sha1_fingerprint.replace(':', "").to_ascii_uppercase();
     let keys = app.get("keyCredentials").and_then(Value::as_array).cloned().unwrap_or_default();
+    // Graph and the portal list SHA-1 thumbprints; Entra's AADSTS700027 quotes the header's
+    // (SHA-256 for sfjwt's x5t#S256): both are printed, each labelled, so either compares.
+    let sha256 = info.sha256_fingerprint.replace(':', "").to_ascii_uppercase();
+    let label =
+        |why: String| format!("{why}; its SHA-256 thumbprint (x5t#S256, as Entra's answers quote it): {sha256}");
     match registered(&keys, &ours, time::OffsetDateTime::now_utc()) {
-        Ok(()) => {
-            st.push(check(CERT.0, CERT.1, CheckStatus::Pass, format!("thumbprint {ours} is uploaded and not expired")))
-        }
+        Ok(()) => st.push(check(
+            CERT.0,
+            CERT.1,
+            CheckStatus::Pass,
+            label(format!("SHA-1 thumbprint {ours} (as the portal lists it) is uploaded and not expired")),
+        )),
         Err((cause, why)) => {
+            let why = label(why);
             st.findings.push((cause, why.clone()));
             st.push(check(CERT.0, CERT.1, CheckStatus::Fail, why));
         }
@@ -333,7 +421,9 @@ fn registered(keys: &[Value], ours: &str, now: time::OffsetDateTime) -> Result<(
     let Some(k) = keys.iter().find(|k| thumbprint_of(k).as_deref() == Some(ours)) else {
         let listed: Vec<String> = keys.iter().filter_map(thumbprint_of).collect();
         let shown = if listed.is_empty() { "none".to_string() } else { listed.join(", ") };
-        let why = format!("thumbprint {ours} is not among the app's certificates ({shown})");
+        let why = format!(
+            "SHA-1 thumbprint {ours} is not among the app's certificates (SHA-1, as the portal lists them: {shown})"
+        );
         return Err((Cause::EntraCertificateNotRegistered, why));
     };
     let end = k.get("endDateTime").and_then(Value::as_str).unwrap_or_default();
@@ -341,7 +431,7 @@ fn registered(keys: &[Value], ours: &str, now: time::OffsetDateTime) -> Result<(
         time::OffsetDateTime::parse(end, &time::format_description::well_known::Rfc3339).is_ok_and(|t| t <= now);
     if expired {
         let why = format!(
-            "thumbprint {ours} is uploaded, but that credential expired ({}): upload a renewed certificate",
+            "SHA-1 thumbprint {ours} is uploaded, but that credential expired ({}): upload a renewed certificate",
             safe(end)
         );
         return Err((Cause::EntraCertificateExpired, why));
@@ -377,6 +467,11 @@ fn federated(st: &mut State<'_>, fic: Option<&Reply>) {
         if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
             best = Some((score, diffs, cname));
         }
+    }
+    if paged(reply) {
+        let why = "no federated credential on the first page matches; Graph has more pages (the doctor reads one), so a mismatch is not confirmed";
+        st.push(check(FIC.0, FIC.1, CheckStatus::Warn, why));
+        return;
     }
     let why = match best {
         None => "the app has no federated credentials".to_string(),
@@ -443,7 +538,7 @@ mod tests {
         assert!(e.contains("uploaded, but that credential expired"), "{e}");
         let (cause, e) = registered(&[json!({"customKeyIdentifier": "aGVsbG8="})], ours, now).unwrap_err();
         assert_eq!(cause, Cause::EntraCertificateNotRegistered);
-        assert!(e.contains("not among the app's certificates (68656C6C6F)"), "{e}");
+        assert!(e.contains("not among the app's certificates (SHA-1, as the portal lists them: 68656C6C6F)"), "{e}");
     }
 
     #[test]

@@ -54,7 +54,7 @@ fn certificate(
             return None;
         }
     };
-    st.push(expiry(&info));
+    st.push(expiry(&info, st.p.expires_within));
     st.certificate = Some(CertSummary {
         source: path.display().to_string(),
         not_after: info.not_after.clone(),
@@ -78,12 +78,18 @@ fn certificate(
 }
 
 /// Entra refuses an expired certificate's assertion (AADSTS1000502, AzureAD/microsoft-identity-web
-/// #2840), unlike Salesforce: expired fails here.
-fn expiry(info: &cert::CertInfo) -> crate::record::Check {
+/// #2840), unlike Salesforce: expired fails here, and so does inside --expires-within (the
+/// renewal window a scheduled pipeline watches), each with Entra's way to renew.
+fn expiry(info: &cert::CertInfo, within: Option<std::time::Duration>) -> crate::record::Check {
+    let renew = crate::entra::RENEWAL;
+    let inside = within.is_some_and(|w| info.seconds_left <= w.as_secs() as i64);
     let (status, detail) = if info.seconds_left <= 0 {
-        (CheckStatus::Fail, format!("expired on {}: upload a new certificate to the app registration", info.not_after))
+        (CheckStatus::Fail, format!("expired on {}: Entra refuses it (AADSTS1000502); {renew}", info.not_after))
+    } else if inside {
+        let days = info.days_left;
+        (CheckStatus::Fail, format!("expires in {days} days ({}), inside --expires-within: {renew}", info.not_after))
     } else if info.days_left < 30 {
-        (CheckStatus::Warn, format!("expires in {} days ({}): rotate it soon", info.days_left, info.not_after))
+        (CheckStatus::Warn, format!("expires in {} days ({}): {renew}", info.days_left, info.not_after))
     } else {
         (CheckStatus::Pass, format!("valid until {} ({} days)", info.not_after, info.days_left))
     };
@@ -111,7 +117,16 @@ fn token(
                 ),
                 None => format!("from {}: not a JWT, its claims cannot be read", source.describe()),
             };
-            st.push(check("oidc_token", "CI's OIDC token", CheckStatus::Pass, detail));
+            // The token's own dates, read before it is sent: Entra refuses an expired one
+            // (AADSTS700024), so it fails here too.
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let problems = claims.as_ref().map(|c| oidc::preflight_time(c, now)).unwrap_or_default();
+            let (status, detail) = if problems.is_empty() {
+                (CheckStatus::Pass, detail)
+            } else {
+                (CheckStatus::Fail, format!("{detail}; {}", problems.join("; ")))
+            };
+            st.push(check("oidc_token", "CI's OIDC token", status, detail));
             st.oidc = claims;
             Some(Proof::Token(Zeroizing::new(t.expose().to_string())))
         }

@@ -129,7 +129,11 @@ fn verdict(st: &mut State<'_>) -> Diagnosis {
     }
     if let Some((kind, detail)) = &st.no_answer {
         let cause = if *kind == FailureKind::Tls { Cause::TlsError } else { Cause::NetworkError };
-        return Diagnosis::new(cause, Confidence::Confirmed, vec![safe(detail)]);
+        let mut d = Diagnosis::new(cause, Confidence::Confirmed, vec![safe(detail)]);
+        if *kind == FailureKind::UnexpectedAnswer {
+            d.remediation = vec![crate::entra::token::UNUSABLE_HELP.into()];
+        }
+        return d;
     }
     if let Some(missing) = missing_roles(st) {
         // The token alone: consent is the likely reason a role is absent, not a confirmed one.
@@ -151,8 +155,10 @@ fn local_certificate_expired(st: &State<'_>) -> bool {
 
 fn missing_roles(st: &State<'_>) -> Option<String> {
     let have = st.roles.as_ref()?;
-    let missing: Vec<&str> = st.p.require_roles.iter().filter(|r| !have.contains(r)).map(String::as_str).collect();
-    (!missing.is_empty()).then(|| missing.join(", "))
+    let missing: Vec<&String> = st.p.require_roles.iter().filter(|r| !have.contains(r)).collect();
+    let hints = crate::entra::token::case_hints(&missing, have);
+    let list = missing.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    (!missing.is_empty()).then(|| [vec![list], hints].concat().join("; "))
 }
 
 /// Text from an answer, made safe for a terminal and a report.

@@ -34,6 +34,9 @@ pub struct EntraPlan {
     pub lifetime: Duration,
     pub net: NetSettings,
     pub require_roles: Vec<String>,
+    /// --expires-within: the certificate fails its check inside this renewal window (Entra
+    /// refuses an expired one, AADSTS1000502).
+    pub expires_within: Option<Duration>,
     /// None without an admin token: the Graph checks are skipped and say what would enable them.
     pub graph: Option<GraphAccess>,
     /// In GitHub Actions (the OIDC request token is masked before use).

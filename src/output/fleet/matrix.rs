@@ -97,7 +97,10 @@ pub fn cause_text(t: &TargetEntry) -> String {
                     .map(|c| c.id.as_str())
                     .eq(["certificate_expiry"]) =>
         {
-            "the grant works; the certificate is in its renewal window: renew it with sfjwt cert rotate".into()
+            format!(
+                "the grant works; the certificate is in its renewal window: {}",
+                crate::fleet::renewal_advice(r).replace('`', "")
+            )
         }
         Some(r) if r.diagnosis.cause.id() == "none" => {
             let failed: Vec<&str> =
