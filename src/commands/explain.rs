@@ -8,8 +8,12 @@ use crate::output::printer::{Outcome, Printer};
 use crate::output::report;
 use crate::record::{self, CheckStatus, Report, Status};
 
-/// Bytes of standard input read at most; the cut may fall inside a character, so it is decoded lossily.
-const MAX_INPUT: u64 = 1024 * 1024;
+/// Bytes of standard input kept: the first HEAD and the last TAIL (a job log ends with the error
+/// that failed it); a cut may fall inside a character, so the text is decoded lossily.
+const HEAD: usize = 256 * 1024;
+const TAIL: usize = 768 * 1024;
+/// Bytes read at most, kept or not: `explain < /dev/zero` ends.
+const MAX_READ: u64 = 64 * 1024 * 1024;
 
 /// Reads error text from another tool (sf's JwtGrantError, simple-salesforce, a raw JSON body)
 /// and diagnoses the most telling line.
@@ -17,11 +21,15 @@ pub fn run(args: ExplainArgs, printer: Printer) -> Result<Outcome, Error> {
     let text = match args.text {
         Some(t) => t,
         None => {
-            let mut buf = Vec::new();
-            std::io::stdin().take(MAX_INPUT).read_to_end(&mut buf).map_err(|e| {
+            let (text, skipped) = read_head_and_tail(&mut std::io::stdin().take(MAX_READ)).map_err(|e| {
                 Error::usage(format!("cannot read standard input: {e}"), "pass the error text as an argument")
             })?;
-            String::from_utf8_lossy(&buf).into_owned()
+            if skipped > 0 {
+                eprintln!(
+                    "note: the input is long: {skipped} bytes in its middle were skipped (the first 256 KiB and the last 768 KiB were read)"
+                );
+            }
+            text
         }
     };
     if text.trim().is_empty() {
@@ -92,4 +100,53 @@ fn print_text(d: &Diagnosis) {
         println!("fix: {fix}");
     }
     println!("more: {}", d.docs);
+}
+
+/// The first HEAD and the last TAIL bytes of `input`, and how many bytes between them were
+/// skipped, holding at most HEAD + 2 × TAIL bytes at any time.
+fn read_head_and_tail(input: &mut impl Read) -> std::io::Result<(String, u64)> {
+    let mut head = Vec::new();
+    input.take(HEAD as u64).read_to_end(&mut head)?;
+    let mut tail: Vec<u8> = Vec::new();
+    let mut skipped = 0u64;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = input.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        tail.extend_from_slice(&chunk[..n]);
+        if tail.len() > 2 * TAIL {
+            let cut = tail.len() - TAIL;
+            skipped += cut as u64;
+            tail.drain(..cut);
+        }
+    }
+    if tail.len() > TAIL {
+        let cut = tail.len() - TAIL;
+        skipped += cut as u64;
+        tail.drain(..cut);
+    }
+    head.extend_from_slice(&tail);
+    Ok((String::from_utf8_lossy(&head).into_owned(), skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_input_keeps_its_head_and_its_tail() {
+        let mut input = Vec::new();
+        input.extend_from_slice(b"first line\n");
+        input.resize(3 * 1024 * 1024, b'x');
+        input.extend_from_slice(b"\nAADSTS700016: Application not found");
+        let (text, skipped) = read_head_and_tail(&mut input.as_slice()).unwrap();
+        assert!(text.starts_with("first line"));
+        assert!(text.ends_with("AADSTS700016: Application not found"));
+        assert_eq!(text.len() + skipped as usize, input.len());
+        assert_eq!(text.len(), HEAD + TAIL);
+        let (short, none) = read_head_and_tail(&mut &b"short"[..]).unwrap();
+        assert_eq!((short.as_str(), none), ("short", 0));
+    }
 }

@@ -579,11 +579,21 @@ pub const CODES: &[EntraCode] = &[
 /// a sign-in log's `error code: 90095`, and a JSON answer's `"error_codes": [700027]`.
 pub fn codes_in(text: &str) -> Vec<u32> {
     let lower = text.to_ascii_lowercase();
+    // "error code: N" alone is any server's phrase (`HTTP 500 error code: 50013 from nginx`): it
+    // reads as an Entra code only in a text that is about Entra.
+    let about_entra = ["aadsts", "microsoft", "entra", "azure", "sign-in", "msal"].iter().any(|m| lower.contains(m));
     let mut out = Vec::new();
     for (marker, skip) in [("aadsts", "*`"), ("error code:", " \t*"), ("\"error_codes\":", " \t\r\n[")] {
+        if marker == "error code:" && !about_entra {
+            continue;
+        }
         for (i, _) in lower.match_indices(marker) {
             let rest = lower[i + marker.len()..].trim_start_matches(|c| skip.contains(c));
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).take(8).collect();
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).take(9).collect();
+            // AADSTS codes have at most 8 digits: a longer run is not one, and is not cut into one.
+            if digits.len() > 8 {
+                continue;
+            }
             if let Ok(n) = digits.parse::<u32>()
                 && !out.contains(&n)
                 && out.len() < MAX_CODES
@@ -648,6 +658,14 @@ impl Likelihood {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_entra_texts_and_real_codes_give_codes() {
+        assert_eq!(codes_in("HTTP 500 error code: 50013 from nginx"), Vec::<u32>::new());
+        assert_eq!(codes_in("Sign-in error code: 50105"), vec![50105]);
+        assert_eq!(codes_in("AADSTS99999999999999999999: no"), Vec::<u32>::new());
+        assert_eq!(codes_in("AADSTS70021: No matching federated identity record"), vec![70021]);
+    }
 
     #[test]
     fn codes_map_to_their_cause_ids() {

@@ -293,3 +293,16 @@ fn explain_501051_leads_with_the_apps_fix() {
     assert!(first.contains("application permissions") && first.contains("Grant admin consent"), "{first}");
     assert!(d["remediation"][1].as_str().unwrap().contains("Users and groups"), "{d}");
 }
+
+/// A whole job log longer than explain keeps: the refusal at its end is still read (outside
+/// attack: a 1 MiB head was kept and the final AADSTS line lost), and the skip is said.
+#[test]
+fn explain_reads_the_end_of_a_long_log() {
+    let ctx = Ctx::new();
+    let mut log = "2026-01-01T00:00:00Z starting job\n".repeat(80_000).into_bytes();
+    log.extend_from_slice(b"ERROR: AADSTS700016: Application with identifier '0b5c8f3e-6d2a-4e71-9c84-3a1f7e2d5b60' was not found in the directory 'Contoso'.\n");
+    assert!(log.len() > 2 * 1024 * 1024);
+    let r = ctx.run_stdin(ctx.sfjwt().args(["explain", "--format", "json"]), &log).ok();
+    assert_eq!(r.json()["cause"], "entra_app_not_in_tenant", "{}", r.stdout);
+    assert!(r.stderr.contains("bytes in its middle were skipped"), "{}", r.stderr);
+}
