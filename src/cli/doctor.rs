@@ -250,7 +250,7 @@ fn admin_source(
         None => None,
     };
     let token = args.admin_token.clone().or(from_named).or_else(|| single.then(|| e("SFJWT_ADMIN_TOKEN")).flatten());
-    let token = token.map(admin_token).transpose()?;
+    let token = token.map(settings::admin_token).transpose()?;
     let url = args
         .admin_instance_url
         .clone()
@@ -273,22 +273,6 @@ fn admin_source(
         )),
         (None, None) => Ok(None),
     }
-}
-
-/// The admin token as sent in a header: a trailing newline (a token read from a file, a secret
-/// pasted with its line end) is dropped; whitespace or a control character inside cannot be a
-/// token and would make the header unsendable, so it is refused here, without quoting the token.
-pub(super) fn admin_token(raw: String) -> Result<String, Error> {
-    let t = raw.trim();
-    if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        crate::secrets::register(t);
-        return Err(Error::usage_of(
-            UsageKind::InvalidValue,
-            "the admin token holds a space, a line break or a control character inside, or is empty",
-            "give the admin session's access token alone, on one line",
-        ));
-    }
-    Ok(t.to_string())
 }
 
 #[cfg(test)]

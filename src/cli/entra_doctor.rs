@@ -283,7 +283,7 @@ fn graph(
     };
     let token = chosen.pick(args.admin_token.clone(), named, chosen.var(env, "SFJWT_ADMIN_TOKEN"));
     // Trimmed of a line end; whitespace or a control character inside is refused, unquoted.
-    let token = token.map(super::doctor::admin_token).transpose()?;
+    let token = token.map(super::settings::admin_token).transpose()?;
     let url = args.entra.graph_url.clone().or(target.graph_url.clone());
     // A bad --graph-url is exit 2 even without a token.
     let origin = crate::entra::graph::origin(url.as_deref(), authority.host(), &args.signin.allow_host);

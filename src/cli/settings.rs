@@ -537,6 +537,22 @@ fn resolve_oidc(
     Ok(OidcCredential { source, audience, token_type, token_handler, username: None })
 }
 
+/// The admin token as sent in a header: a trailing newline (a token read from a file, a secret
+/// pasted with its line end) is dropped; whitespace or a control character inside cannot be a
+/// token and would make the header unsendable, so it is refused here, without quoting the token.
+pub(crate) fn admin_token(raw: String) -> Result<String, Error> {
+    let t = raw.trim();
+    if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        crate::secrets::register(t);
+        return Err(Error::usage_of(
+            crate::error::UsageKind::InvalidValue,
+            "the admin token holds a space, a line break or a control character inside, or is empty",
+            "give the admin session's access token alone, on one line",
+        ));
+    }
+    Ok(t.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

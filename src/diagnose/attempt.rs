@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::login::endpoint::LoginUrl;
 use crate::login::exchange::{self, ExchangeRequest};
 use crate::login::grant::{self, Attempt, GrantRequest, Granted, Outcome, Progress};
+use crate::login::target::{OidcCredential, Target};
 use crate::login::{revoke, session};
 use crate::net::{FailureKind, NetSettings};
 use crate::record::{Check, CheckStatus, Identity};
@@ -242,4 +243,27 @@ fn refusal(plan: &Plan<'_>, attempts: &[Attempt], error: &str, description: &str
     let external = super::app_kind::named_in(error, description)
         || app.is_some_and(|a| a.kind == crate::appmeta::read::AppKind::ExternalClientApp);
     super::app_kind::follow(d, external)
+}
+/// The keyless subject's flow lives here, beside `Flow`: keyless.rs reads refusals and needs no
+/// part of the attempt.
+impl keyless::Subject {
+    /// The token exchange for this target, read with what the preflight found.
+    pub fn flow<'a>(&'a self, target: &'a Target, o: &'a OidcCredential) -> Flow<'a> {
+        let request = ExchangeRequest {
+            login: &target.login,
+            hosts: &target.hosts,
+            client_id: &target.client_id,
+            subject_token: &self.token,
+            token_type: o.token_type,
+            token_handler: o.token_handler.as_deref(),
+            audience: &o.audience,
+        };
+        let context = keyless::Context {
+            client_id: &target.client_id,
+            token_handler: o.token_handler.as_deref(),
+            claims: self.claims.as_ref(),
+            preflight: &self.preflight,
+        };
+        Flow::Exchange { request, context }
+    }
 }

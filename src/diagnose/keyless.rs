@@ -4,12 +4,10 @@
 use reqwest::blocking::Client;
 
 use crate::credentials::oidc::{self, OidcClaims, OidcToken};
-use crate::diagnose::attempt::Flow;
 use crate::diagnose::{self, Cause, Confidence, Diagnosis};
 use crate::error::Error;
-use crate::login::exchange::ExchangeRequest;
 use crate::login::grant::Attempt;
-use crate::login::target::{OidcCredential, Target};
+use crate::login::target::OidcCredential;
 use crate::net::NetSettings;
 use crate::record::{Check, CheckStatus};
 
@@ -51,28 +49,6 @@ pub fn acquire(
         detail: claims.as_ref().map(describe).unwrap_or_default(),
     };
     Ok(Subject { token, claims, preflight, check })
-}
-
-impl Subject {
-    /// The token exchange for this target, read with what the preflight found.
-    pub fn flow<'a>(&'a self, target: &'a Target, o: &'a OidcCredential) -> Flow<'a> {
-        let request = ExchangeRequest {
-            login: &target.login,
-            hosts: &target.hosts,
-            client_id: &target.client_id,
-            subject_token: &self.token,
-            token_type: o.token_type,
-            token_handler: o.token_handler.as_deref(),
-            audience: &o.audience,
-        };
-        let context = Context {
-            client_id: &target.client_id,
-            token_handler: o.token_handler.as_deref(),
-            claims: self.claims.as_ref(),
-            preflight: &self.preflight,
-        };
-        Flow::Exchange { request, context }
-    }
 }
 
 /// What the remediation names: the app and the handler that were asked.
