@@ -89,6 +89,25 @@ pub fn check_writable(path: &Path, what: &str) -> Result<(), Error> {
 /// Whether `child` is `parent` or below it, both taken from the current folder: a private key
 /// written there would be deployed or committed with the source.
 pub fn is_inside(child: &Path, parent: &Path) -> bool {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    abs(child).starts_with(abs(parent))
+    resolved(child).starts_with(resolved(parent))
+}
+
+/// `path` absolute with its symbolic links resolved as far as it exists (a folder still to be
+/// made keeps its last parts as given): a link cannot lead a key into the source folder.
+fn resolved(path: &Path) -> std::path::PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut rest = Vec::new();
+    let mut at = abs.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(at) {
+            return rest.iter().rev().fold(real, |p, part| p.join(part));
+        }
+        match (at.parent(), at.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                at = parent;
+            }
+            _ => return abs,
+        }
+    }
 }

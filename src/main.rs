@@ -18,7 +18,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     }
     let rendered = e.render().to_string();
     let rendered = rendered.strip_prefix("Error:").map(|r| format!("error:{r}")).unwrap_or(rendered);
-    let text = sfjwt::secrets::redact_long_runs(&rendered);
+    let text = sfjwt::secrets::scrub(&sfjwt::secrets::redact_long_runs(&rendered)).into_owned();
     let _ = write!(std::io::stderr(), "{text}");
     // args_os: an argument that is not UTF-8 must not panic here.
     if std::env::args_os().any(|a| a == "--json") {

@@ -214,7 +214,11 @@ pub fn plan(
         credential: credential(args, target, env, chosen)?,
         lifetime: crate::login::assertion::validate_lifetime(lifetime)?,
         net,
-        require_roles: if e.require_role.is_empty() { target.require_roles.clone() } else { e.require_role.clone() },
+        require_roles: if e.require_role.is_empty() {
+            config_roles(&target.require_roles)?
+        } else {
+            e.require_role.clone()
+        },
         expires_within,
         graph,
         github: args.github || env("GITHUB_ACTIONS").as_deref() == Some("true"),
@@ -374,6 +378,17 @@ pub fn net_settings(a: &SigninArgs, env: Env) -> Result<NetSettings, Error> {
         a.ca_file.clone()
     };
     Ok(net)
+}
+
+/// A target's `require_roles`, checked as the flag is: an empty name is a mistake, not a role.
+fn config_roles(roles: &[String]) -> Result<Vec<String>, Error> {
+    if roles.iter().any(|r| r.trim().is_empty()) {
+        return Err(Error::usage(
+            "require_roles holds an empty role name",
+            "list the application permissions by name, e.g. require_roles: [Sites.Read.All]",
+        ));
+    }
+    Ok(roles.iter().map(|r| r.trim().to_string()).collect())
 }
 
 #[cfg(test)]

@@ -408,12 +408,19 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> 
     }
     // The token's claims are read, not verified, and go to CI outputs: checked before any hand-off.
     let tid = claim(token, "tid");
-    if tid.as_deref().is_some_and(|t| !token::is_guid(t)) {
+    // A tenant asked for by its id issues tokens for itself only: another tid is not its answer.
+    let asked = token::is_guid(&s.authority.tenant).then_some(s.authority.tenant.as_str());
+    let wrong = match tid.as_deref() {
+        Some(t) if !token::is_guid(t) => Some("the access token's tid is not a tenant id (GUID)"),
+        Some(t) if asked.is_some_and(|a| !a.eq_ignore_ascii_case(t)) => {
+            Some("the access token's tid is another tenant than the one asked")
+        }
+        _ => None,
+    };
+    if let Some(why) = wrong {
         let answer = Answer::NoAnswer {
             kind: FailureKind::UnexpectedAnswer,
-            detail:
-                "HTTP 200 with a token answer that fails validation: the access token's tid is not a tenant id (GUID)"
-                    .into(),
+            detail: format!("HTTP 200 with a token answer that fails validation: {why}"),
         };
         return on_answer(s, answer, None, rep);
     }

@@ -84,6 +84,12 @@ fn diagnose(text: &str, keyless: Option<bool>, mut evidence: Vec<String>) -> Opt
         Some(&(last, c)) if !row.codes.contains(&c) => (last, Some(c)),
         _ => (row, code),
     };
+    // The support ids and the quoted line belong to the refusal read: from the line of its last
+    // AADSTS on.
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let own = code
+        .and_then(|c| text.to_ascii_lowercase().rfind(&format!("aadsts{c}")))
+        .map_or(text, |at| &text[line_start(at)..]);
     let code = code.map(|c| format!("AADSTS{c}")).unwrap_or_else(|| "the wording (no code)".into());
     evidence.push(format!("{code}: {} (docs/evidence.md#{})", row.reading, row.id));
     for (other, c) in earlier.iter().filter(|(r, _)| r.id != row.id) {
@@ -91,8 +97,8 @@ fn diagnose(text: &str, keyless: Option<bool>, mut evidence: Vec<String>) -> Opt
             .push(format!("also in the text, earlier: AADSTS{c}: {} (docs/evidence.md#{})", other.reading, other.id));
     }
     evidence.extend(quoted_values(text));
-    evidence.extend(support_ids(text));
-    evidence.push(format!("matched: {}", excerpt(text, row)));
+    evidence.extend(support_ids(own));
+    evidence.push(format!("matched: {}", excerpt(own, row)));
     let mut causes = causes_of(row);
     for (other, _) in earlier.iter().filter(|(r, _)| r.id != row.id) {
         causes.extend(causes_of(other));

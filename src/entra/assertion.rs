@@ -92,8 +92,14 @@ mod tests {
 
     #[test]
     fn a_signed_assertion_is_scrubbed_wherever_it_is_echoed() {
-        let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/ci.key")).unwrap();
-        let key = crate::credentials::keys::parse(&pem, None).unwrap();
+        // A key made here: the packaged crate (release_workflow's offline build) has no fixtures/.
+        let request = crate::credentials::cert::CertRequest {
+            bits: crate::credentials::cert::Bits::parse(2048).unwrap(),
+            common_name: "t".into(),
+            organization: None,
+            days: 1,
+        };
+        let key = crate::credentials::cert::generate(&request).unwrap().key;
         let signed = sign(&key, "abc", &Claims::new("c", "https://h/t", Duration::from_secs(60))).unwrap();
         let echoed = format!("AADSTS50000: bad assertion {}", signed.as_str());
         assert!(!crate::secrets::scrub(&echoed).contains(signed.as_str()));

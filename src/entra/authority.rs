@@ -83,7 +83,12 @@ pub fn tenant_id(value: &str) -> Result<String, Error> {
             "pass the directory (tenant) ID from the app registration's Overview, or a verified domain",
         ));
     }
-    let ok = !v.is_empty() && v.len() <= 256 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    // A tenant id (GUID), or a verified domain: dotted DNS labels of at most 63 characters. Anything
+    // else (a pasted secret, a JWT) would be sent in a URL path.
+    let label = |l: &str| (1..=63).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let guid = crate::entra::token::is_guid(v);
+    let domain = v.len() <= 253 && v.contains('.') && v.split('.').all(label);
+    let ok = guid || domain;
     if !ok {
         return Err(Error::usage(
             format!("invalid --tenant {:?}", crate::secrets::terminal_safe(v)),
@@ -96,6 +101,17 @@ pub fn tenant_id(value: &str) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tenant_is_a_guid_or_a_dotted_domain() {
+        for ok in ["72f988bf-86f1-41af-91ab-2d7cd011db47", "contoso.onmicrosoft.com", "login.contoso.com"] {
+            assert!(tenant_id(ok).is_ok(), "{ok}");
+        }
+        // A passphrase or token pasted as the tenant would be sent in a URL path.
+        for bad in ["Pa55-phrase-Secret-42", "contoso", &format!("{}.com", "a".repeat(64)), "a..b", "common"] {
+            assert!(tenant_id(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn clouds_pass_others_need_allow_host() {

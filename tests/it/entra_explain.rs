@@ -268,17 +268,26 @@ fn explain_ranks_the_last_code_first_and_quotes_the_support_ids() {
                Retrying with a new token from token.actions.githubusercontent.com\n\
                Error: AADSTS70021: No matching federated identity record found for presented assertion. \
                Assertion Issuer: 'https://token.actions.githubusercontent.com'. Assertion Subject: \
-               'repo:acme/app:ref:refs/heads/dev'. Assertion Audience: 'api://AzureADTokenExchange'.";
+               'repo:acme/app:ref:refs/heads/dev'. Assertion Audience: 'api://AzureADTokenExchange'. \
+               Trace ID: 6b5a4c3d-2222-4333-8444-555566667777 Correlation ID: 1e2d3c4b-bbbb-4ccc-8ddd-eeeeffff0000";
     let d = ctx.run(ctx.sfjwt().args(["explain", log, "--format", "json"])).ok().json();
     assert_eq!(d["cause"], "entra_federated_credential_mismatch", "{d}");
     let named: Vec<&str> = d["candidates"].as_array().unwrap().iter().map(|c| c["cause"].as_str().unwrap()).collect();
     assert!(named.contains(&"entra_federated_token_expired"), "{named:?}");
+    // The ids quoted are the final refusal's, the one diagnosed, not the earlier attempt's.
     let evidence = d["evidence"].to_string();
-    assert!(evidence.contains("trace ID 0a1b2c3d-1111-4222-8333-444455556666"), "{evidence}");
-    assert!(evidence.contains("correlation ID 9f8e7d6c-aaaa-4bbb-8ccc-ddddeeeeffff"), "{evidence}");
+    assert!(evidence.contains("trace ID 6b5a4c3d-2222-4333-8444-555566667777"), "{evidence}");
+    assert!(evidence.contains("correlation ID 1e2d3c4b-bbbb-4ccc-8ddd-eeeeffff0000"), "{evidence}");
+    assert!(!evidence.contains("0a1b2c3d-1111"), "{evidence}");
+    assert!(
+        evidence.contains("matched: AADSTS70021")
+            || evidence.contains("matched: Error: AADSTS70021")
+            || evidence.contains("AADSTS70021: No matching"),
+        "{evidence}"
+    );
     let text = ctx.run(ctx.sfjwt().args(["explain", log])).ok();
     assert!(text.stdout.starts_with("cause: entra_federated_credential_mismatch"), "{}", text.stdout);
-    assert!(text.stdout.contains("trace ID 0a1b2c3d-1111-4222-8333-444455556666"), "{}", text.stdout);
+    assert!(text.stdout.contains("trace ID 6b5a4c3d-2222-4333-8444-555566667777"), "{}", text.stdout);
 }
 
 /// AADSTS501051 is an app's refusal for an API: the app's fix (an application permission,

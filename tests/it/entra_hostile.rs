@@ -201,6 +201,10 @@ fn entra_token_answers_failing_validation_are_not_handed_on() {
             json!({"token_type": "Bearer", "access_token": jwt(json!({"tid": format!("{TENANT_ID}\nX=1")}))}),
             "tid is not a tenant id",
         ),
+        (
+            json!({"token_type": "Bearer", "access_token": jwt(json!({"tid": "11111111-2222-3333-4444-555555555555"}))}),
+            "tid is another tenant than the one asked",
+        ),
     ];
     for (body, why) in cases {
         let ctx = Ctx::new();

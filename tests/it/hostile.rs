@@ -462,4 +462,9 @@ fn a_secret_variable_in_the_wrong_flag_is_never_quoted_back() {
         assert!(r.stderr.contains("***"), "{flag}: the error quotes the value, hidden: {}", r.stderr);
         assert!(!r.stderr.contains("Tr0ub4dor") && !r.stdout.contains("Tr0ub4dor"), "{flag} quoted it:\n{}", r.stderr);
     }
+    // The argument parser's own errors quote a rejected value too.
+    let ctx = Ctx::new();
+    let r = ctx.run(ctx.sfjwt().args(["login", "--max-retries", passphrase]).env("SFJWT_KEY_PASSPHRASE", passphrase));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!r.stderr.contains("Tr0ub4dor"), "the parser quoted it:\n{}", r.stderr);
 }

@@ -595,4 +595,11 @@ fn rotation_refuses_a_key_dir_inside_the_source_folder() {
         assert!(r.stderr.contains("is inside the source folder"), "{}", r.stderr);
         assert!(!ctx.path("force-app/main/default/keys").exists(), "nothing written: {extra:?}");
     }
+    // A link into the source folder is the source folder.
+    std::os::unix::fs::symlink(ctx.path("src/main/default"), ctx.path("linked")).unwrap();
+    for key_dir in ["linked", "linked/new-keys"] {
+        let rotate = ["cert", "rotate", "--source-dir", "src/main/default", "--key-dir", key_dir];
+        let r = ctx.run(ctx.sfjwt().args(rotate)).code(2);
+        assert!(r.stderr.contains("is inside the source folder"), "{key_dir}: {}", r.stderr);
+    }
 }
