@@ -14,11 +14,15 @@
 //! - `login/`: the JWT bearer grant and the token exchange: what is logged in to and how
 //!   (`target`: `Target`, `Credential::{Key, Oidc}`, `Tries`), assertion, endpoint and audience
 //!   rules, the grant loop, the session check after it, revoking.
+//! - `entra/`: Microsoft Entra's client credentials grant beside Salesforce's: the authority and
+//!   its hosts, the certificate assertion, the token answer, Microsoft Graph's `$batch`, and the
+//!   one table of AADSTS codes and their causes that login, explain and doctor read.
 //! - `org/`: the org read through an admin session (REST/SOQL client and the facts gathered).
 //! - `record.rs`: the record of a run (report, checks, identity, the diagnosis value), data only.
 //! - `diagnose/`: why a login failed: the cause wordings and their evidence, the verdict, the one
 //!   login attempt every command makes (`attempt`), the parser for other tools' error text, and
-//!   the doctor engine (`doctor/`: its plan, local and remote checks, printing nothing).
+//!   the doctor engines (`doctor/` for Salesforce, `entra_doctor/` for Entra: plan, local and
+//!   remote checks, printing nothing).
 //! - `fleet/`: `doctor --all`: every configured target at once, and the fleet report's data.
 //! - `output/`: rendering the record (JSON, YAML, Markdown, JUnit), the fleet's pages, the
 //!   `--json` envelope, the `Printer` made in `main` and the `Outcome` each command returns for
@@ -29,8 +33,8 @@
 //! - `commands/`: one file per subcommand: settings from `cli`, then the core, then printing
 //!   through the `Printer`; each returns an `Outcome`.
 //!
-//! Imports point down this list only (error ... sfcli, then credentials, appmeta, login, org,
-//! record, diagnose, fleet, output, cli, commands): `tests/it/layers.rs` holds the order and
+//! Imports point down this list only (error ... sfcli, then credentials, appmeta, login, entra,
+//! org, record, diagnose, fleet, output, cli, commands): `tests/it/layers.rs` holds the order and
 //! fails on an import that runs up it. Modules nothing outside the crate needs are crate-private,
 //! so rustc reports their dead code.
 
