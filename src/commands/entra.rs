@@ -406,24 +406,16 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> 
     if s.github {
         crate::secrets::github_mask(token);
     }
-    // The token's claims are read, not verified, and go to CI outputs: checked before any hand-off.
-    let tid = claim(token, "tid");
-    // A tenant asked for by its id issues tokens for itself only: another tid is not its answer.
-    let asked = token::is_guid(&s.authority.tenant).then_some(s.authority.tenant.as_str());
-    let wrong = match tid.as_deref() {
-        Some(t) if !token::is_guid(t) => Some("the access token's tid is not a tenant id (GUID)"),
-        Some(t) if asked.is_some_and(|a| !a.eq_ignore_ascii_case(t)) => {
-            Some("the access token's tid is another tenant than the one asked")
+    let tid = match checked_tid(s, token) {
+        Ok(tid) => tid,
+        Err(why) => {
+            let answer = Answer::NoAnswer {
+                kind: FailureKind::UnexpectedAnswer,
+                detail: format!("HTTP 200 with a token answer that fails validation: {why}"),
+            };
+            return on_answer(s, answer, None, rep);
         }
-        _ => None,
     };
-    if let Some(why) = wrong {
-        let answer = Answer::NoAnswer {
-            kind: FailureKind::UnexpectedAnswer,
-            detail: format!("HTTP 200 with a token answer that fails validation: {why}"),
-        };
-        return on_answer(s, answer, None, rep);
-    }
     let roles_checked = token::roles_checked(token);
     if let Some((_, dropped @ 1..)) = &roles_checked {
         say!(
@@ -432,7 +424,6 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> 
     }
     let roles = roles_checked.map(|(r, _)| r);
     let have = roles.clone().unwrap_or_default();
-    let token_endpoint = rep.target.token_endpoint.clone();
     let tenant_id = tid.unwrap_or_else(|| s.authority.tenant.clone());
     rep.identity = Some(report::Identity {
         tenant_id: tenant_id.clone(),
@@ -457,32 +448,7 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> 
         ("ENTRA_TENANT_ID", tenant_id.as_str()),
         ("ENTRA_CLIENT_ID", s.client_id.as_str()),
     ];
-    let out = Output {
-        tenant_id: &tenant_id,
-        client_id: &s.client_id,
-        token_endpoint,
-        scope: &s.scope,
-        token_type: &g.token_type,
-        expires_in: g.expires_in,
-        roles: &have,
-        access_token: s.show_token.then_some(token),
-    };
-    let result = match s.format {
-        Some(OutFormat::Json) => s.printer.json_value(&out)?,
-        Some(OutFormat::Yaml) => {
-            print!("{}", &serde_saphyr::to_string(&out).unwrap_or_default());
-            None
-        }
-        Some(OutFormat::Env) => {
-            print!("{}", &ci::env_lines(&pairs)?);
-            None
-        }
-        Some(OutFormat::Shell) => {
-            print!("{}", &ci::shell_lines(&pairs)?);
-            None
-        }
-        None => None,
-    };
+    let result = print_session(s, &g, &rep, &pairs, &have)?;
     hand_off(s, &pairs, &tenant_id, &have)?;
     let shown = if have.is_empty() { "none".to_string() } else { have.join(", ") };
     say!(
@@ -496,6 +462,56 @@ fn granted(s: &Settings, g: Granted, mut rep: Report) -> Result<Outcome, Error> 
     }
     super::entra_record::write_all(&rep, &s.reports)?;
     Ok(Outcome::new(Exit::Success).with_result(result))
+}
+
+/// The access token's `tid`, read (not verified) and checked before it reaches any CI output: a
+/// GUID, and the tenant asked when one was asked by its id (a tenant issues tokens for itself).
+fn checked_tid(s: &Settings, token: &str) -> Result<Option<String>, &'static str> {
+    let tid = claim(token, "tid");
+    let asked = token::is_guid(&s.authority.tenant).then_some(s.authority.tenant.as_str());
+    match tid.as_deref() {
+        Some(t) if !token::is_guid(t) => Err("the access token's tid is not a tenant id (GUID)"),
+        Some(t) if asked.is_some_and(|a| !a.eq_ignore_ascii_case(t)) => {
+            Err("the access token's tid is another tenant than the one asked")
+        }
+        _ => Ok(tid),
+    }
+}
+
+/// The session in the format asked for (`--format`), or the `--json` envelope's result.
+fn print_session(
+    s: &Settings,
+    g: &Granted,
+    rep: &Report,
+    pairs: &[(&str, &str)],
+    roles: &[String],
+) -> Result<Option<serde_json::Value>, Error> {
+    let out = Output {
+        tenant_id: pairs[1].1,
+        client_id: &s.client_id,
+        token_endpoint: rep.target.token_endpoint.clone(),
+        scope: &s.scope,
+        token_type: &g.token_type,
+        expires_in: g.expires_in,
+        roles,
+        access_token: s.show_token.then_some(pairs[0].1),
+    };
+    Ok(match s.format {
+        Some(OutFormat::Json) => s.printer.json_value(&out)?,
+        Some(OutFormat::Yaml) => {
+            print!("{}", &serde_saphyr::to_string(&out).unwrap_or_default());
+            None
+        }
+        Some(OutFormat::Env) => {
+            print!("{}", &ci::env_lines(pairs)?);
+            None
+        }
+        Some(OutFormat::Shell) => {
+            print!("{}", &ci::shell_lines(pairs)?);
+            None
+        }
+        None => None,
+    })
 }
 
 fn hand_off(s: &Settings, pairs: &[(&str, &str)], tenant_id: &str, roles: &[String]) -> Result<(), Error> {
