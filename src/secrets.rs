@@ -123,6 +123,16 @@ pub fn looks_like_credential(value: &str) -> bool {
     jwt || session || pem || prefixed || blob
 }
 
+/// A signed JWT sfjwt made (an assertion): the whole, and its signature on its own. A server that
+/// echoes the parts apart would otherwise let a reader rebuild it, since its header and claims
+/// are guessable.
+pub fn register_signed(jwt: &str) {
+    register(jwt);
+    if let Some(signature) = jwt.rsplit('.').next().filter(|s| s.len() < jwt.len()) {
+        register(signature);
+    }
+}
+
 /// Variables that hold a secret whenever they are set (a key may also be a path: that one only
 /// when it has a credential's shape).
 const SECRET_VARS: &[&str] = &[
@@ -234,6 +244,12 @@ mod tests {
         // Used to recurse until the stack overflowed (outside attack: a server's access token).
         github_mask("aaaaaaaaaaaaaaaa\rbbbbbbbbbbbbbbbbbbbb");
         assert_eq!(scrub("x aaaaaaaaaaaaaaaa y bbbbbbbbbbbbbbbbbbbb"), "x *** y ***");
+    }
+
+    #[test]
+    fn a_signed_jwts_signature_is_scrubbed_on_its_own() {
+        register_signed("eyJhbGciOiJQUzI1NiJ9.eyJpc3MiOiJjIn0.U2lnbmF0dXJlT2ZUaGVBc3NlcnRpb24");
+        assert_eq!(scrub("sig=U2lnbmF0dXJlT2ZUaGVBc3NlcnRpb24 rest"), "sig=*** rest");
     }
 
     #[test]

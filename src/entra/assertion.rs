@@ -64,7 +64,7 @@ pub fn sign(key: &RsaPrivateKey, thumbprint: &str, claims: &Claims) -> Result<Ze
     let enc = EncodingKey::from_rsa_der(key.pkcs1_der());
     let signed = jsonwebtoken::encode(&header(thumbprint), claims, &enc).map(Zeroizing::new).map_err(Error::Sign)?;
     // A token endpoint may echo it back (error_description, trace_id…): every output scrubs it.
-    crate::secrets::register(&signed);
+    crate::secrets::register_signed(&signed);
     Ok(signed)
 }
 

@@ -175,7 +175,7 @@ fn one_round(
         let claims = Claims::shifted(req.client_id, req.username, aud, req.lifetime, offset);
         let jwt = assertion::sign(req.key, &claims)?;
         // A bearer credential for its lifetime: a server echoing it back must not publish it.
-        crate::secrets::register(&jwt);
+        crate::secrets::register_signed(&jwt);
         let started = Instant::now();
         let tries = net::send_with_retries(
             net,

@@ -19,7 +19,8 @@ const CI_THUMBPRINT: &str = "JAY0FQoqeMqvpEBKxAXuGuhVzWA=";
 const ADMIN: &str = "graph-admin-token-for-hostile-tests-0123456789";
 
 /// Answers by path: `discovery`, `token`, `batch1` (the batch asking for `app`), `batch2`, else
-/// `other`. Each: `status`, `body` (a string, `ECHO` replaced by the posted client assertion),
+/// `other`. Each: `status`, `body` (a string, `ECHO` replaced by the posted client assertion,
+/// `PARTSIG` by its signature alone),
 /// `headers`, `delay` (seconds before answering). Every request is logged as a JSON line.
 const SERVER: &str = r#"
 import http.server, json, ssl, sys, time, urllib.parse
@@ -41,7 +42,8 @@ class H(http.server.BaseHTTPRequestHandler):
         time.sleep(m.get("delay", 0))
         b = m.get("body", "")
         form = urllib.parse.parse_qs(body)
-        b = b.replace("ECHO", (form.get("client_assertion") or [""])[0]).encode()
+        a = (form.get("client_assertion") or [""])[0]
+        b = b.replace("PARTSIG", a.rsplit(".", 1)[-1]).replace("ECHO", a).encode()
         self.send_response(m.get("status", 200))
         self.send_header("Content-Type", "application/json")
         for h, v in m.get("headers", {}).items(): self.send_header(h, v)
@@ -261,6 +263,16 @@ fn entra_an_echoed_client_assertion_is_scrubbed_everywhere() {
     let sig = assertion.rsplit('.').next().unwrap();
     for text in &outputs {
         assert!(!text.contains(sig), "the assertion leaked:\n{text}");
+    }
+    // Echoed in pieces: the signature on its own is hidden too.
+    let pieces = json!({"status": 401, "body": json!({"error": "invalid_client",
+        "error_description": "AADSTS700027: bad signature PARTSIG", "error_codes": [700027]}).to_string()});
+    let ctx2 = Ctx::new();
+    let h2 = Hostile::start(&ctx2, &json!({"token": pieces}));
+    let run = ctx2.run(login(&ctx2, &h2).args(["--report", "p.json"])).code(3);
+    let sig = h2.assertion().rsplit('.').next().unwrap().to_string();
+    for text in [run.stdout, run.stderr, read(&ctx2, "p.json")] {
+        assert!(!text.contains(&sig), "the signature leaked:\n{text}");
     }
     // The doctor signs its own and reads the same answer.
     let ctx = Ctx::new();
