@@ -4,12 +4,6 @@
 
 use serde::Serialize;
 
-#[derive(Clone, Debug, Serialize)]
-pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
-}
-
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Target {
     pub provider: &'static str,
@@ -61,9 +55,6 @@ pub struct Report {
     /// Why no usable answer came, when none did.
     #[serde(skip)]
     pub no_answer: Option<crate::net::FailureKind>,
-    pub tool: Tool,
-    pub command: &'static str,
-    pub timestamp: String,
     pub status: &'static str,
     pub exit_code: u8,
     pub target: Target,
@@ -75,16 +66,9 @@ pub struct Report {
 
 impl Report {
     pub fn new(target: Target) -> Report {
-        // As record::run_timestamp forms it (RFC 3339, UTC, whole seconds); record sits above this
-        // layer, and an Entra login makes this one record, so this is its run's one clock read.
-        let now = time::OffsetDateTime::now_utc();
-        let now = now.replace_nanosecond(0).unwrap_or(now);
         Report {
             confidence: "confirmed",
             no_answer: None,
-            tool: Tool { name: "sfjwt", version: env!("CARGO_PKG_VERSION") },
-            command: "login",
-            timestamp: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
             status: "failed",
             exit_code: 0,
             target,
