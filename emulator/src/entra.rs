@@ -762,23 +762,28 @@ mod tests {
                "nbf": NOW - 10, "iat": NOW - 10, "exp": NOW + 290})
     }
 
-    /// The AADSTS code of the answer to one grant with this assertion (0: a token).
-    fn code(tenant: &Tenant, assertion: &str) -> u64 {
-        let form: Form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", APP),
-            ("scope", "https://graph.microsoft.com/.default"),
-            ("client_assertion_type", ASSERTION_TYPE),
-            ("client_assertion", assertion),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    /// The AADSTS code of the token endpoint's answer to this form (0: a token).
+    fn answer_code(tenant: &Tenant, form: &[(&str, &str)]) -> u64 {
+        let form: Form = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         match token(tenant, None, &form, BASE, NOW) {
             Ok(_) => 0,
             Err(Response::Json(_, body)) => body["error_codes"][0].as_u64().unwrap(),
             Err(_) => panic!("not a JSON answer"),
         }
+    }
+
+    /// The AADSTS code of the answer to one grant with this assertion (0: a token).
+    fn code(tenant: &Tenant, assertion: &str) -> u64 {
+        answer_code(
+            tenant,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", APP),
+                ("scope", "https://graph.microsoft.com/.default"),
+                ("client_assertion_type", ASSERTION_TYPE),
+                ("client_assertion", assertion),
+            ],
+        )
     }
 
     #[test]
@@ -854,16 +859,9 @@ mod tests {
 
     /// The AADSTS code of a client-secret grant for this scope (0: a token).
     fn secret_code(tenant: &Tenant, secret: &str, scope: &str) -> u64 {
-        let form: Form =
-            [("grant_type", "client_credentials"), ("client_id", APP), ("scope", scope), ("client_secret", secret)]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-        match token(tenant, None, &form, BASE, NOW) {
-            Ok(_) => 0,
-            Err(Response::Json(_, body)) => body["error_codes"][0].as_u64().unwrap(),
-            Err(_) => panic!("not a JSON answer"),
-        }
+        let form =
+            [("grant_type", "client_credentials"), ("client_id", APP), ("scope", scope), ("client_secret", secret)];
+        answer_code(tenant, &form)
     }
 
     #[test]
