@@ -6,7 +6,7 @@ use sfjwt::cli::Cli;
 use sfjwt::error::UsageKind;
 use sfjwt::output::envelope;
 use sfjwt::output::printer::Printer;
-use sfjwt::secrets::{scrub, terminal_safe};
+use sfjwt::secrets::{for_terminal, scrub};
 
 /// clap's own errors quote the arguments they reject: a key pasted as a stray argument would land
 /// in the log, so long key-like runs are cut out first. Help and version go to stdout untouched.
@@ -71,10 +71,10 @@ fn main() -> ExitCode {
         Ok(o) => o.exit.into(),
         Err(err) => {
             // Printed by hand, not via a Result from main: RUST_BACKTRACE=1 must not add a backtrace.
-            eprintln!("error: {}", terminal_safe(&scrub(&err.to_string())));
+            eprintln!("error: {}", for_terminal(&err.to_string()));
             let mut source = err.source();
             while let Some(cause) = source {
-                eprintln!("  caused by: {}", terminal_safe(&scrub(&cause.to_string())));
+                eprintln!("  caused by: {}", for_terminal(&cause.to_string()));
                 source = cause.source();
             }
             if let Some(help) = err.help() {

@@ -68,6 +68,12 @@ pub fn terminal_safe(text: &str) -> String {
         .collect()
 }
 
+/// A line for a terminal or a CI log: every registered secret scrubbed, then made
+/// terminal-safe. Every line quoting server or user text goes out through this.
+pub fn for_terminal(text: &str) -> String {
+    terminal_safe(&scrub(text))
+}
+
 /// Bidirectional controls (Unicode TR9): embeddings, overrides, isolates and marks can reorder
 /// what a terminal or a browser shows ("Trojan Source", CVE-2021-42574).
 pub fn is_bidi_control(c: char) -> bool {

@@ -15,7 +15,7 @@ pub fn run(args: AssertionArgs, printer: Printer) -> Result<Outcome, Error> {
     let flags = [args.client_id.clone(), args.username.clone(), args.login_url.clone(), args.audience.clone()];
     let id = layers.identity(flags, false)?;
     for note in &layers.notes {
-        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
+        super::say(&format!("note: {note}"));
     }
     // An assertion is only printed, never sent: any host may pick the default audience.
     let login = endpoint::login_url(&id.login_url, true)?;

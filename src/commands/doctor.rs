@@ -48,7 +48,7 @@ fn entra(
 
 fn single(s: &DoctorSettings, printer: Printer) -> Result<Outcome, Error> {
     for note in &s.notes {
-        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
+        super::say(&format!("note: {note}"));
     }
     let out = doctor::run(&s.plan)?;
     show(&out, s.format, s.github, &s.reports, printer)

@@ -24,7 +24,7 @@ use crate::output::printer::{Outcome, Printer};
 /// URL, Entra's text): each is scrubbed of known secrets and made terminal-safe first.
 macro_rules! say {
     ($($arg:tt)*) => {
-        eprintln!("{}", crate::secrets::terminal_safe(&crate::secrets::scrub(&format!($($arg)*))))
+        super::say(&format!($($arg)*))
     };
 }
 
@@ -309,7 +309,7 @@ fn refused(
 ) -> Result<Outcome, Error> {
     let keyless = matches!(s.credential, Credential::Oidc { .. });
     let (cause, likelihood) = causes::reading_of_refusal(refusal.code(), &refusal.error_description, keyless);
-    let headline = crate::secrets::scrub(&crate::secrets::terminal_safe(refusal.headline())).into_owned();
+    let headline = crate::secrets::for_terminal(refusal.headline());
     let error = crate::secrets::terminal_safe(&refusal.error);
     say!("error: Microsoft Entra refused the token request: {error}: {headline}");
     rep.answer = Some(report::Answer {

@@ -29,7 +29,7 @@ pub fn run(args: LoginArgs, printer: Printer) -> Result<Outcome, Error> {
     let env = |k: &str| std::env::var(k).ok();
     let s = settings::resolve(&args, &env)?;
     for note in &s.notes {
-        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
+        super::say(&format!("note: {note}"));
     }
     let login = Login { s: &s, printer };
     let mut report = Report::new("login", record_target(&s), Diagnosis::ok());
@@ -102,8 +102,7 @@ impl Login<'_> {
             }
             End::Refused { error, description, diagnosis } => {
                 report.diagnosis = diagnosis;
-                let said = crate::secrets::scrub(&crate::secrets::terminal_safe(&format!("{error}: {description}")))
-                    .into_owned();
+                let said = crate::secrets::for_terminal(&format!("{error}: {description}"));
                 eprintln!("error: Salesforce refused the {what}: {said}");
                 // The first evidence line is the refusal the `error:` line already showed.
                 self.fail(report, Exit::Refused, 1)

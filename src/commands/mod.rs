@@ -70,10 +70,15 @@ pub(crate) fn load_optional_key(args: &OptionalKeyArgs) -> Result<Option<RsaPriv
     Ok(Some(keys::load(&source, pass.as_ref())?))
 }
 
+/// A line on stderr that may quote server or user text: scrubbed and terminal-safe.
+pub(crate) fn say(text: &str) {
+    eprintln!("{}", crate::secrets::for_terminal(text));
+}
+
 /// The verdict on stderr. `skip_evidence` leaves out lines the caller already printed. Server
 /// text can hold an echoed secret, so every line is scrubbed.
 pub(crate) fn print_diagnosis(d: &crate::diagnose::Diagnosis, skip_evidence: usize) {
-    let line = |s: String| eprintln!("{}", crate::secrets::terminal_safe(&crate::secrets::scrub(&s)));
+    let line = |s: String| say(&s);
     let summary = crate::diagnose::unhedged(&d.summary);
     line(format!("cause: {} ({}): {summary}", d.cause.id(), d.confidence.id()));
     for e in d.evidence.iter().skip(skip_evidence) {
@@ -105,8 +110,7 @@ impl StderrProgress {
 
 impl Progress for StderrProgress {
     fn retrying(&mut self, audience: &str, why: &str, wait: Duration) {
-        let note = format!("note: {why} (aud {audience}); retrying in {:.1}s", wait.as_secs_f64());
-        eprintln!("{}", crate::secrets::terminal_safe(&crate::secrets::scrub(&note)));
+        say(&format!("note: {why} (aud {audience}); retrying in {:.1}s", wait.as_secs_f64()));
     }
 
     fn waiting(&mut self, why: &str, remaining: Duration) {

@@ -326,7 +326,7 @@ fn keyless(args: &SetupArgs, ci: crate::cli::KeylessCi, username: &str) -> Resul
     let contact = contact_email(args, username)?;
     let consumer_key = consumer_key(args)?;
     for note in &k.notes {
-        eprintln!("note: {}", crate::secrets::terminal_safe(&crate::secrets::scrub(note)));
+        super::say(&format!("note: {note}"));
     }
     let permission_set = format!("{}_Keyless_Access", args.app_name);
     let label = args.app_name.replace('_', " ");

@@ -134,7 +134,7 @@ fn busy(ex: &Exchange) -> String {
         Exchange::Answer { status, .. } => format!("HTTP {status} (busy)"),
         Exchange::Failed { kind, detail } => {
             let what = if *kind == net::FailureKind::Timeout { "timed out" } else { kind.as_str() };
-            format!("{what} ({})", crate::secrets::terminal_safe(&crate::secrets::scrub(detail)))
+            format!("{what} ({})", crate::secrets::for_terminal(detail))
         }
     }
 }

@@ -113,7 +113,13 @@ pub fn request(client: &reqwest::blocking::Client, settings: &NetSettings, req: 
     let tries = net::send_with_retries(
         settings,
         || client.post(req.endpoint).header("Accept", "application/json").form(&form),
-        |t, wait| eprintln!("note: {}; retrying in {:.1}s", scrubbed(&describe(&t.exchange)), wait.as_secs_f64()),
+        |t, wait| {
+            eprintln!(
+                "note: {}; retrying in {:.1}s",
+                crate::secrets::for_terminal(&describe(&t.exchange)),
+                wait.as_secs_f64()
+            )
+        },
     );
     let n = tries.len();
     let answer = tries.into_iter().last().map(|t| classify(t.exchange));
@@ -174,7 +180,13 @@ pub fn discover(
     let tries = net::send_with_retries(
         settings,
         || client.get(discovery_url).header("Accept", "application/json"),
-        |t, wait| eprintln!("note: {}; retrying in {:.1}s", scrubbed(&describe(&t.exchange)), wait.as_secs_f64()),
+        |t, wait| {
+            eprintln!(
+                "note: {}; retrying in {:.1}s",
+                crate::secrets::for_terminal(&describe(&t.exchange)),
+                wait.as_secs_f64()
+            )
+        },
     );
     let n = tries.len();
     let Some(last) = tries.into_iter().last() else {
@@ -248,11 +260,6 @@ pub fn roles_checked(access_token: &str) -> Option<(Vec<String>, usize)> {
 /// The plain role names of [`roles_checked`].
 pub fn roles(access_token: &str) -> Option<Vec<String>> {
     roles_checked(access_token).map(|(r, _)| r)
-}
-
-/// A retry note quotes the URL, which holds the tenant as the user gave it.
-fn scrubbed(text: &str) -> String {
-    crate::secrets::terminal_safe(&crate::secrets::scrub(text))
 }
 
 /// A required role the token holds in another case: still missing (the `roles` claim carries the

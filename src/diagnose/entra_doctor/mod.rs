@@ -163,5 +163,5 @@ fn missing_roles(st: &State<'_>) -> Option<String> {
 
 /// Text from an answer, made safe for a terminal and a report.
 fn safe(text: &str) -> String {
-    crate::secrets::scrub(&crate::secrets::terminal_safe(text)).into_owned()
+    crate::secrets::for_terminal(text)
 }
